@@ -1,0 +1,99 @@
+using Microsoft.CodeAnalysis;
+
+namespace NetGen.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic NetGen reports, in one place. IDs are stable: a removed ID is never reused.
+/// AnalyzerReleases.*.md is the table of them; each has a test in Tests/DiagnosticTests.cs.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "NetGen";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error(
+        "NG0001", "Network type must be partial",
+        "'{0}' must be declared partial so NetGen can add its generated layers: write 'partial class {0}'");
+
+    public static readonly DiagnosticDescriptor InvalidMember = Error(
+        "NG0002", "Layer member has the wrong form",
+        "'{0}' carries NetGen operations but is {1}; declare a layer as 'public partial Layer {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor FractionalOutput = Error(
+        "NG0003", "Output size is not a whole number",
+        "{0} output {1} {2} = {3} is not a whole number; an input of {4} gives {5}, or set Round = Rounding.Floor ({6}) or Rounding.Ceil ({7})");
+
+    public static readonly DiagnosticDescriptor WindowTooLarge = Error(
+        "NG0004", "Window larger than the padded input",
+        "{0} {1} {2} is larger than its padded {3} input {4} + 2*{5} = {6}; use a window of at most {6} or more padding");
+
+    public static readonly DiagnosticDescriptor GroupsMismatch = Error(
+        "NG0005", "Groups do not divide the channels",
+        "{0} Groups = {1} does not divide its {2} {3} ({2} / {1} = {4}); use a group count that divides both the {5} input channels and the {6} filters");
+
+    public static readonly DiagnosticDescriptor ColumnsMismatch = Error(
+        "NG0006", "Columns do not divide a layer",
+        "{0} has {1} {2}, which do not split evenly over Columns = {3} ({1} / {3} = {4}); use a multiple of {3}, such as {5}");
+
+    public static readonly DiagnosticDescriptor SoftmaxNotLast = Error(
+        "NG0007", "Softmax is not the last operation",
+        "Softmax on {0} must be the network's last operation, but {1} follows it; move Softmax to the end of the last layer");
+
+    public static readonly DiagnosticDescriptor DropoutRate = Error(
+        "NG0008", "Dropout rate outside [0, 1)",
+        "{0} Dropout({1}) has a rate outside [0, 1); the rate is the probability of zeroing a value, for example Dropout(0.5f)");
+
+    public static readonly DiagnosticDescriptor LrnEvenSize = Error(
+        "NG0009", "Response normalisation size is even",
+        "{0} Lrn({1}) has an even size; the window is centred on each channel, so use an odd size such as {2}");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error(
+        "NG0010", "Network has no layers",
+        "Network '{0}' has no layers; add one, for example [Dense(10), Softmax] public partial Layer Output {{ get; }}");
+
+    public static readonly DiagnosticDescriptor NotPositive = Error(
+        "NG0011", "Value out of range",
+        "{0} {1} = {2} must be {3}");
+
+    public static readonly DiagnosticDescriptor SpatialAfterDense = Error(
+        "NG0012", "Convolution or pooling after a dense layer",
+        "{0} comes after dense layer {1}, whose output is a flat vector of {2} values; put convolutions and pooling before the first dense layer");
+
+    public static readonly DiagnosticDescriptor NotOneLearnable = Error(
+        "NG0013", "Layer needs exactly one learnable operation, first",
+        "Layer '{0}' {1}; a layer is one Conv or Dense followed by parameter-free operations, for example [Conv(96, Kernel = 11), Relu]");
+
+    public static readonly DiagnosticDescriptor UnreadableArgument = Error(
+        "NG0014", "Attribute argument cannot be read",
+        "NetGen cannot read {0} on '{1}'; write it as a constant of the declared type");
+
+    public static readonly DiagnosticDescriptor UnsupportedType = Error(
+        "NG0015", "Network type is not supported",
+        "'{0}' cannot be a network: {1}");
+
+    public static readonly DiagnosticDescriptor PoolPadTooLarge = Error(
+        "NG0016", "Pooling pad larger than half the window",
+        "{0} {1} pads {2} on each side of a {3}-wide window; a pad over {4} (half the window) makes windows of nothing but padding");
+
+    public static readonly DiagnosticDescriptor TooLarge = Error(
+        "NG0017", "Tensor too large",
+        "{0} {1} holds {2} values per image, more than the {3} a kernel can index; make the layer smaller");
+
+    public static readonly DiagnosticDescriptor DuplicateLayerName = Error(
+        "NG0018", "Two layers with the same name",
+        "Layers '{0}' and '{1}' share the name '{2}' that parameters and activations are named by; rename one");
+
+    public static readonly DiagnosticDescriptor LayersInSeveralFiles = Error(
+        "NG0019", "Layers declared in more than one file",
+        "Layer '{0}' of '{1}' is declared in another file than '{2}'; declaration order is layer order, so declare every layer in one file");
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    /// <summary>Every descriptor, for looking one up by ID.</summary>
+    public static readonly DiagnosticDescriptor[] All =
+    [
+        NotPartial, InvalidMember, FractionalOutput, WindowTooLarge, GroupsMismatch, ColumnsMismatch,
+        SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
+        UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
+    ];
+}

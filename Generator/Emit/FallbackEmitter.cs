@@ -1,0 +1,29 @@
+using System.Linq;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>
+/// For a network with NG errors: implements its layer properties so the user's build shows the NG
+/// errors alone, not one "partial property has no implementation" error per layer besides them.
+/// </summary>
+internal static class FallbackEmitter
+{
+    public static string Emit(AnalysisResult result)
+    {
+        var w = new SourceWriter();
+        using (TypeScope.Open(w, result.Type, null))
+        {
+            foreach (var entry in result.LayerMembers)
+            {
+                var parts = entry.Split('|');
+                w.Line($"{NetworkEmitter.Prefix(parts[1])}partial global::NetGen.Layer {parts[0]} =>");
+                using (w.Indent())
+                    w.Line($"throw new global::System.InvalidOperationException(\"{result.Type.Name} has NetGen errors (NG diagnostics); fix them to generate its layers.\");");
+            }
+        }
+        return w.ToString();
+    }
+
+    public static bool CanEmit(AnalysisResult result) => result.LayerMembers.Count > 0 && !result.Diagnostics.Any(d => d.Id is "NG0001" or "NG0015");
+}

@@ -1,0 +1,44 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Kernels;
+
+/// <summary>
+/// Direct convolution, one thread per output value, bias first. With groups, filter oc reads only
+/// the input channels of its group: weight (filters, channels / groups, k, k) as in PyTorch.
+/// </summary>
+internal static class ConvKernel
+{
+    public static void Body(SourceWriter w, ConvSpec conv, OpModel op)
+    {
+        Shape input = op.Input, output = op.Output;
+        int perGroup = input.Channels / conv.Groups;
+        KernelEmitter.Decompose(w, output, "oc", "oy", "ox");
+        string channel = "c";
+        if (conv.Groups > 1)
+        {
+            w.Line($"int firstChannel = oc / {conv.Filters / conv.Groups} * {perGroup}; // first input channel of oc's group");
+            channel = "firstChannel + c";
+        }
+        w.Line("float value = bias[oc];");
+        using (w.Block($"for (int c = 0; c < {perGroup}; c++)"))
+        {
+            w.Line($"int inputPlane = (n * {input.Channels} + {channel}) * {input.Height};");
+            w.Line($"int weightPlane = (oc * {perGroup} + c) * {conv.Kernel};");
+            using (w.Block($"for (int ky = 0; ky < {conv.Kernel}; ky++)"))
+            {
+                w.Line($"int iy = {KernelEmitter.WindowCoordinate("oy", conv.Stride, conv.Pad, "ky")};");
+                if (KernelEmitter.BoundsTest("iy", input.Height, output.Height, conv.Kernel, conv.Stride, conv.Pad) is { } testY)
+                    w.Line(testY);
+                w.Line($"int inputRow = (inputPlane + iy) * {input.Width};");
+                w.Line($"int weightRow = (weightPlane + ky) * {conv.Kernel};");
+                using (w.Block($"for (int kx = 0; kx < {conv.Kernel}; kx++)"))
+                {
+                    w.Line($"int ix = {KernelEmitter.WindowCoordinate("ox", conv.Stride, conv.Pad, "kx")};");
+                    if (KernelEmitter.BoundsTest("ix", input.Width, output.Width, conv.Kernel, conv.Stride, conv.Pad) is { } testX)
+                        w.Line(testX);
+                    w.Line("value += input[inputRow + ix] * weight[weightRow + kx];");
+                }
+            }
+        }
+    }
+}

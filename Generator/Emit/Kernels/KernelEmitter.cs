@@ -1,0 +1,125 @@
+using System.Collections.Generic;
+using System.Linq;
+using NetGen.Generator.Model;
+using NetGen.Generator.Planning;
+
+namespace NetGen.Generator.Emit.Kernels;
+
+/// <summary>
+/// Writes N.Kernels.g.cs: one ILGPU kernel per fused group, every size a literal so ILGPU's
+/// compiler folds the index arithmetic and unrolls what it can. The batch size is the only thing
+/// a kernel learns at run time, from the number of threads it is launched with.
+/// </summary>
+internal static class KernelEmitter
+{
+    public static string Emit(NetworkPlan plan)
+    {
+        var w = new SourceWriter();
+        using (TypeScope.Open(w, plan.Model.Type, null, "ILGPU", "ILGPU.Algorithms"))
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// The forward kernels of {plan.Model.Type.Name}, one per fused group. Tensors are NCHW float32;");
+            w.Line("/// N, the batch size, is the only size not written in as a literal.");
+            w.Line("/// </summary>");
+            using (w.Block("public static class Kernels"))
+            {
+                bool first = true;
+                foreach (var kernel in plan.Kernels)
+                {
+                    if (!first)
+                        w.Line();
+                    first = false;
+                    Write(w, plan, kernel);
+                }
+            }
+        }
+        return w.ToString();
+    }
+
+    /// <summary>The kernel's parameters after the index, as (type, name, shape comment).</summary>
+    public static IReadOnlyList<(string Type, string Name, string Doc)> Parameters(NetworkPlan plan, KernelPlan kernel)
+    {
+        var list = new List<(string, string, string)> { ("ArrayView<float>", "input", Dims(plan.Activations[kernel.Input].Shape)) };
+        if (kernel.Weight >= 0)
+        {
+            list.Add(("ArrayView<float>", "weight", "(" + string.Join(", ", plan.Parameters[kernel.Weight].Dimensions) + ")"));
+            list.Add(("ArrayView<float>", "bias", "(" + string.Join(", ", plan.Parameters[kernel.Weight + 1].Dimensions) + ")"));
+        }
+        list.Add(("ArrayView<float>", "output", Dims(plan.Activations[kernel.Output].Shape)));
+        if (kernel.HasDropout)
+            list.Add(("global::NetGen.DropoutKey", "dropout", "seed and step of the masks; a default key evaluates without dropout"));
+        return list;
+    }
+
+    private static void Write(SourceWriter w, NetworkPlan plan, KernelPlan kernel)
+    {
+        var parameters = Parameters(plan, kernel);
+        w.Line($"/// <summary>Fused group {plan.Activations[kernel.Output].Name}: {kernel.Group}.</summary>");
+        w.Line($"/// <param name=\"index\">{IndexDoc(kernel)}</param>");
+        foreach (var p in parameters)
+            w.Line($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
+        using (w.Block($"public static void {kernel.Method}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})"))
+        {
+            switch (kernel.Main.Op)
+            {
+                case ConvSpec conv:
+                    ConvKernel.Body(w, conv, kernel.Main);
+                    break;
+                case DenseSpec:
+                    DenseKernel.Body(w, kernel.Main);
+                    break;
+                case LrnSpec lrn:
+                    LrnKernel.Body(w, lrn, kernel.Main, plan.Model.Columns);
+                    break;
+                case PoolSpec pool:
+                    PoolKernel.Body(w, pool, kernel.Main);
+                    break;
+                case SoftmaxSpec:
+                    SoftmaxKernel.Body(w, kernel.Main);
+                    return;
+            }
+            foreach (var op in kernel.Epilogue)
+                Epilogue.Write(w, op);
+            w.Line("output[index] = value;");
+        }
+    }
+
+    private static string IndexDoc(KernelPlan kernel) => kernel.Main.Op is SoftmaxSpec
+        ? "One thread per image: n."
+        : kernel.Main.Output.IsVector
+            ? $"One thread per output value: n * {kernel.Main.Output.Channels} + unit."
+            : "One thread per output value: ((n * C + c) * H + y) * W + x.";
+
+    public static string Dims(Shape s) => s.IsVector ? $"(N, {s.Channels})" : $"(N, {s.Channels}, {s.Height}, {s.Width})";
+
+    /// <summary>Writes the lines that split the thread index into (n, c, y, x) of <paramref name="shape"/>.</summary>
+    public static void Decompose(SourceWriter w, Shape shape, string c, string y, string x)
+    {
+        int plane = shape.Height * shape.Width;
+        w.Line($"int {x} = index % {shape.Width};");
+        w.Line($"int {y} = index / {shape.Width} % {shape.Height};");
+        w.Line($"int {c} = index / {plane} % {shape.Channels};");
+        w.Line($"int n = index / {Format.Int(shape.Size)};");
+    }
+
+    /// <summary>"oy * 4 - 2 + ky", leaving out a stride of 1 and a pad of 0.</summary>
+    public static string WindowCoordinate(string output, int stride, int pad, string offset) =>
+        output + (stride != 1 ? $" * {stride}" : "") + (pad != 0 ? $" - {pad}" : "") + $" + {offset}";
+
+    /// <summary>
+    /// The bounds test a window needs along one dimension: none when every window lies inside the
+    /// input, which is the common case without padding.
+    /// </summary>
+    public static string? BoundsTest(string coordinate, int input, int output, int kernel, int stride, int pad)
+    {
+        bool low = pad > 0;
+        bool high = (long)(output - 1) * stride - pad + kernel - 1 >= input;
+        return (low, high) switch
+        {
+            (true, true) => $"if ({coordinate} < 0 || {coordinate} >= {input}) continue;",
+            (true, false) => $"if ({coordinate} < 0) continue;",
+            (false, true) => $"if ({coordinate} >= {input}) continue;",
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,48 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Emit.Kernels;
+
+/// <summary>
+/// Max and average pooling, one thread per output value. Max: padding never wins, ties go to the
+/// first element in row-major order (the one the backward pass will route to). Average: padding
+/// counts as zeros in the divisor, the part of a ceil-rounded window past the padding does not.
+/// </summary>
+internal static class PoolKernel
+{
+    public static void Body(SourceWriter w, PoolSpec pool, OpModel op)
+    {
+        Shape input = op.Input, output = op.Output;
+        w.Line($"int ox = index % {output.Width};");
+        w.Line($"int oy = index / {output.Width} % {output.Height};");
+        w.Line($"int inputPlane = index / {output.Height * output.Width} * {input.Height * input.Width}; // (n, c) plane of the input");
+        w.Line(pool.IsMax ? "float value = float.NegativeInfinity;" : "float value = 0f;");
+        using (w.Block($"for (int ky = 0; ky < {pool.Window}; ky++)"))
+        {
+            w.Line($"int iy = {KernelEmitter.WindowCoordinate("oy", pool.Stride, pool.Pad, "ky")};");
+            if (KernelEmitter.BoundsTest("iy", input.Height, output.Height, pool.Window, pool.Stride, pool.Pad) is { } testY)
+                w.Line(testY);
+            using (w.Block($"for (int kx = 0; kx < {pool.Window}; kx++)"))
+            {
+                w.Line($"int ix = {KernelEmitter.WindowCoordinate("ox", pool.Stride, pool.Pad, "kx")};");
+                if (KernelEmitter.BoundsTest("ix", input.Width, output.Width, pool.Window, pool.Stride, pool.Pad) is { } testX)
+                    w.Line(testX);
+                w.Line($"float a = input[inputPlane + iy * {input.Width} + ix];");
+                w.Line(pool.IsMax ? "if (a > value) value = a;" : "value += a;");
+            }
+        }
+        if (pool.IsMax)
+            return;
+        bool overhang = (long)(output.Height - 1) * pool.Stride - pool.Pad + pool.Window > input.Height + pool.Pad
+            || (long)(output.Width - 1) * pool.Stride - pool.Pad + pool.Window > input.Width + pool.Pad;
+        if (!overhang)
+        {
+            w.Line($"value /= {pool.Window * pool.Window}f;");
+            return;
+        }
+        w.Line("// A ceil-rounded window may run past the padded input; that part does not count.");
+        w.Line($"int y0 = oy * {pool.Stride} - {pool.Pad}, x0 = ox * {pool.Stride} - {pool.Pad};");
+        w.Line($"int y1 = y0 + {pool.Window} < {input.Height + pool.Pad} ? y0 + {pool.Window} : {input.Height + pool.Pad};");
+        w.Line($"int x1 = x0 + {pool.Window} < {input.Width + pool.Pad} ? x0 + {pool.Window} : {input.Width + pool.Pad};");
+        w.Line("value /= (y1 - y0) * (x1 - x0);");
+    }
+}

@@ -1,0 +1,106 @@
+using System.Linq;
+using NetGen.Generator.Model;
+using NetGen.Generator.Planning;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>
+/// Writes N.g.cs: the shape constants, the counts, the <c>Info</c> table, the constructor and the
+/// layer properties.
+/// </summary>
+internal static class NetworkEmitter
+{
+    public static string Emit(NetworkPlan plan)
+    {
+        var model = plan.Model;
+        var w = new SourceWriter();
+        using (TypeScope.Open(w, model.Type, "global::NetGen.Network", "ILGPU.Runtime"))
+        {
+            w.Line($"/// <summary>Learnable parameters: {Format.Grouped(model.Parameters)}.</summary>");
+            w.Line($"public const long ParameterCount = {Format.Int(model.Parameters)};");
+            w.Line();
+            w.Line($"/// <summary>Forward multiply-adds per image: {Format.Grouped(model.MultiplyAdds)}.</summary>");
+            w.Line($"public const long MultiplyAdds = {Format.Int(model.MultiplyAdds)};");
+            w.Line();
+            WriteShapes(w, plan);
+            w.Line();
+            WriteInfo(w, plan);
+            w.Line();
+            w.Line($"/// <summary>Allocates the {Format.Grouped(model.Parameters)} parameters on <paramref name=\"accelerator\"/> and initialises them from <paramref name=\"seed\"/>.</summary>");
+            w.Line($"public {model.Type.Name}(Accelerator accelerator, ulong seed = 0)");
+            using (w.Indent())
+                w.Line(": base(accelerator, Description, seed)");
+            w.Line("{");
+            w.Line("}");
+            foreach (var layer in model.Layers)
+            {
+                w.Line();
+                w.Line($"/// <summary>{layer.Name}: {string.Join(", ", layer.Ops.Select(o => o.Op.Describe()))}; {layer.Input} -> {layer.Output}.</summary>");
+                w.Line($"{Prefix(layer.Accessibility)}partial global::NetGen.Layer {layer.Member} {{ get => Layers[{layer.Index}]; }}");
+            }
+            w.Line();
+            w.Line("/// <summary>Allocates the activations for batches of <paramref name=\"batchSize\"/> images.</summary>");
+            w.Line("public override ForwardPass CreateForwardPass(int batchSize) => new(this, batchSize);");
+        }
+        return w.ToString();
+    }
+
+    internal static string Prefix(string accessibility) => accessibility.Length == 0 ? "" : accessibility + " ";
+
+    private static void WriteShapes(SourceWriter w, NetworkPlan plan)
+    {
+        w.Line("/// <summary>The shape of every activation for one image, as constants.</summary>");
+        using (w.Block("public static class Shapes"))
+        {
+            foreach (var a in plan.Activations)
+            {
+                string id = a.Identifier;
+                w.Line($"/// <summary>{a.Name}: {a.Description}.</summary>");
+                w.Line($"public static global::NetGen.Shape {id} => new({id}Channels, {id}Height, {id}Width);");
+                w.Line($"public const int {id}Channels = {a.Shape.Channels}, {id}Height = {a.Shape.Height}, {id}Width = {a.Shape.Width};");
+            }
+        }
+    }
+
+    private static void WriteInfo(SourceWriter w, NetworkPlan plan)
+    {
+        var model = plan.Model;
+        w.Line("/// <summary>Layers, operations, shapes and the parameter table, as the generator worked them out.</summary>");
+        w.Line("public static global::NetGen.NetworkInfo Description { get; } = new(");
+        using (w.Indent())
+        {
+            w.Line($"Name: \"{model.Type.Name}\",");
+            w.Line($"Input: {ShapeLiteral(model.Input)},");
+            w.Line($"Columns: {model.Columns},");
+            w.Line("Layers:");
+            w.Line("[");
+            using (w.Indent())
+            {
+                foreach (var layer in model.Layers)
+                {
+                    w.Line($"new(\"{layer.Name}\", \"{layer.Member}\", {ShapeLiteral(layer.Input)},");
+                    using (w.Indent())
+                    {
+                        w.Line("[");
+                        using (w.Indent())
+                            foreach (var op in layer.Ops)
+                                w.Line($"new(\"{op.Op.Kind}\", \"{op.Op.Describe()}\", {ShapeLiteral(op.Output)}),");
+                        w.Line($"], ParameterCount: {Format.Int(layer.Parameters)}, MultiplyAdds: {Format.Int(layer.MultiplyAdds)}),");
+                    }
+                }
+            }
+            w.Line("],");
+            w.Line("Parameters:");
+            w.Line("[");
+            using (w.Indent())
+                foreach (var p in plan.Parameters)
+                    w.Line($"new(\"{p.Name}\", [{string.Join(", ", p.Dimensions)}], Offset: {Format.Int(p.Offset)}, Count: {Format.Int(p.Count)}, " +
+                        $"InitMean: {Format.FloatLiteral(p.InitMean)}, InitStd: {Format.FloatLiteral(p.InitStd)}, LrMult: {Format.FloatLiteral(p.LrMult)}, DecayMult: {Format.FloatLiteral(p.DecayMult)}),");
+            w.Line("],");
+            w.Line($"ParameterCount: {Format.Int(model.Parameters)},");
+            w.Line($"MultiplyAdds: {Format.Int(model.MultiplyAdds)});");
+        }
+    }
+
+    private static string ShapeLiteral(Shape s) => $"new({s.Channels}, {s.Height}, {s.Width})";
+}

@@ -1,0 +1,178 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using NetGen.Generator.Diagnostics;
+using NetGen.Generator.Parsing;
+
+namespace NetGen.Generator.Model;
+
+/// <summary>
+/// Checks a parsed network and infers every shape, parameter count and multiply-add count. Pure:
+/// plain values in, a model and diagnostics out.
+/// </summary>
+internal static class NetworkAnalyzer
+{
+    public static AnalysisResult Analyze(ParseResult parsed)
+    {
+        var diagnostics = parsed.Diagnostics.ToList();
+        NetworkModel? model = parsed.Spec is { } spec ? Build(spec, diagnostics) : null;
+        return new AnalysisResult(parsed.Type, diagnostics.Count == 0 ? model : null, parsed.LayerMembers, diagnostics.ToEquatableArray());
+    }
+
+    private static NetworkModel? Build(NetworkSpec spec, List<DiagnosticInfo> diagnostics)
+    {
+        int before = diagnostics.Count;
+        var check = new RangeCheck(diagnostics);
+        string network = spec.Type.Name;
+        check.AtLeast(spec.Location, network, "Channels", spec.Channels, 1);
+        check.AtLeast(spec.Location, network, "Height", spec.Height, 1);
+        check.AtLeast(spec.Location, network, "Width", spec.Width, 1);
+        check.AtLeast(spec.Location, network, "Columns", spec.Columns, 1);
+        if (spec.Layers.Count == 0)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, spec.Location, network));
+        foreach (var clash in spec.Layers.GroupBy(l => l.Member.ToLowerInvariant()).Where(g => g.Count() > 1))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, clash.ElementAt(1).Location,
+                clash.First().Member, clash.ElementAt(1).Member, clash.Key));
+
+        // Shapes are followed while they work out; after the first shape error, later layers are
+        // still checked for their own mistakes but not for shapes that depend on a wrong one.
+        Shape? shape = diagnostics.Count == before ? new Shape(spec.Channels, spec.Height, spec.Width) : null;
+        int columns = Math.Max(1, spec.Columns);
+        string? denseLayer = null;
+        var layers = new List<LayerModel>();
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            var layer = spec.Layers[i];
+            CheckLearnable(layer, diagnostics);
+            var input = shape;
+            var ops = new List<OpModel>();
+            var weights = default(EquatableArray<int>);
+            long multiplyAdds = 0;
+            for (int j = 0; j < layer.Ops.Count; j++)
+            {
+                var op = layer.Ops[j];
+                string who = op.IsLearnable ? layer.Member : $"{layer.Member} {op.AttributeName}";
+                bool valid = check.Operation(op, who);
+                if (op is SoftmaxSpec && (i != spec.Layers.Count - 1 || j != layer.Ops.Count - 1))
+                {
+                    string next = j + 1 < layer.Ops.Count ? $"{layer.Ops[j + 1].AttributeName} on {layer.Member}" : $"layer {spec.Layers[i + 1].Member}";
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, op.Location, layer.Member, next));
+                }
+                if (op.IsSpatial && denseLayer is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpatialAfterDense, op.Location,
+                        $"{op.AttributeName} on {layer.Member}", denseLayer, shape?.Size.ToString() ?? "?"));
+                    valid = false;
+                }
+                if (op is DenseSpec)
+                    denseLayer ??= layer.Member;
+                if (shape is not { } current || !valid)
+                {
+                    shape = null;
+                    continue;
+                }
+                var output = Infer(op, who, current, columns, diagnostics, ref weights, ref multiplyAdds);
+                if (output is { } o && o.Size > int.MaxValue)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, op.Location, who, "output", o.Size, int.MaxValue));
+                    output = null;
+                }
+                shape = output;
+                if (output is { } result)
+                    ops.Add(new OpModel(op with { Location = null }, current, result, i * 32 + j));
+            }
+            if (input is { } layerInput && shape is not null && ops.Count == layer.Ops.Count && ops.Count > 0 && weights.Count > 0)
+                layers.Add(new LayerModel(layer.Member, layer.Accessibility, layer.Member.ToLowerInvariant(), i, layerInput,
+                    ops.ToEquatableArray(), weights, multiplyAdds));
+        }
+        if (diagnostics.Count > before)
+            return null;
+        return new NetworkModel(spec.Type, new Shape(spec.Channels, spec.Height, spec.Width), columns, layers.ToEquatableArray());
+    }
+
+    /// <summary>NG0013: one learnable operation, and it comes first.</summary>
+    private static void CheckLearnable(LayerSpec layer, List<DiagnosticInfo> diagnostics)
+    {
+        if (layer.Ops.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, layer.Location, layer.Member, "has no operations"));
+            return;
+        }
+        if (!layer.Ops[0].IsLearnable)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, layer.Ops[0].Location, layer.Member,
+                $"starts with {layer.Ops[0].AttributeName}"));
+        foreach (var extra in layer.Ops.Skip(1).Where(o => o.IsLearnable))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, extra.Location, layer.Member,
+                $"has a second learnable operation, {extra.AttributeName}"));
+    }
+
+    /// <summary>The output shape of one operation, or null after reporting why it has none.</summary>
+    private static Shape? Infer(
+        OpSpec op, string who, Shape input, int columns, List<DiagnosticInfo> diagnostics,
+        ref EquatableArray<int> weights, ref long multiplyAdds)
+    {
+        switch (op)
+        {
+            case ConvSpec conv:
+            {
+                bool ok = GroupsDivide(who, input.Channels, "input channels", input.Channels, conv, diagnostics)
+                    && GroupsDivide(who, conv.Filters, "filters", input.Channels, conv, diagnostics)
+                    & SplitsOverColumns(who, conv.Filters, "filters", columns, conv.Location, diagnostics);
+                var size = OutputSize.Compute(who, "kernel", input, conv.Kernel, conv.Stride, conv.Pad, conv.Round, conv.Location, diagnostics);
+                if (!ok || size is not { } hw)
+                    return null;
+                int perGroup = input.Channels / conv.Groups;
+                long weightCount = (long)conv.Filters * perGroup * conv.Kernel * conv.Kernel;
+                if (weightCount > int.MaxValue)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, conv.Location, who, "weight", weightCount, int.MaxValue));
+                    return null;
+                }
+                weights = new[] { conv.Filters, perGroup, conv.Kernel, conv.Kernel }.ToEquatableArray();
+                var output = new Shape(conv.Filters, hw.Height, hw.Width);
+                multiplyAdds = output.Size * weightCount / conv.Filters;
+                return output;
+            }
+            case DenseSpec dense:
+            {
+                if (!SplitsOverColumns(who, dense.Units, "units", columns, dense.Location, diagnostics))
+                    return null;
+                long weightCount = input.Size * dense.Units;
+                if (weightCount > int.MaxValue)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, dense.Location, who, "weight", weightCount, int.MaxValue));
+                    return null;
+                }
+                weights = new[] { dense.Units, (int)input.Size }.ToEquatableArray();
+                multiplyAdds = weightCount;
+                return new Shape(dense.Units, 1, 1);
+            }
+            case PoolSpec pool:
+            {
+                var size = OutputSize.Compute(who, "window", input, pool.Window, pool.Stride, pool.Pad, pool.Round, pool.Location, diagnostics);
+                return size is { } hw ? new Shape(input.Channels, hw.Height, hw.Width) : null;
+            }
+            default:
+                return input;
+        }
+    }
+
+    private static bool GroupsDivide(string who, int count, string countName, int inputChannels, ConvSpec conv, List<DiagnosticInfo> diagnostics)
+    {
+        if (count % conv.Groups == 0)
+            return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GroupsMismatch, conv.Location,
+            who, conv.Groups, count, countName, Format.Decimal((double)count / conv.Groups), inputChannels, conv.Filters));
+        return false;
+    }
+
+    private static bool SplitsOverColumns(string who, int count, string countName, int columns, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (count % columns == 0)
+            return true;
+        int suggestion = (count / columns + 1) * columns;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ColumnsMismatch, location,
+            who, count, countName, columns, Format.Decimal((double)count / columns), suggestion));
+        return false;
+    }
+}

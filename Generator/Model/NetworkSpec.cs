@@ -1,0 +1,38 @@
+using System.Linq;
+
+namespace NetGen.Generator.Model;
+
+/// <summary>
+/// The type a network is declared on, as strings: enough to write the generated partial
+/// declaration around it.
+/// </summary>
+/// <param name="Namespace">Empty for the global namespace.</param>
+/// <param name="Name">The class name.</param>
+/// <param name="ContainingTypes">Declarations of the enclosing types, outermost first ("partial class Outer").</param>
+internal sealed record TypeSpec(string Namespace, string Name, EquatableArray<string> ContainingTypes)
+{
+    /// <summary>A file name unique in the compilation: Namespace.Outer.Name.</summary>
+    public string HintName => string.Join(".", new[] { Namespace }.Concat(ContainingTypeNames()).Concat(new[] { Name }).Where(s => s.Length > 0));
+
+    private System.Collections.Generic.IEnumerable<string> ContainingTypeNames() =>
+        ContainingTypes.Select(d => d.Substring(d.LastIndexOf(' ') + 1));
+}
+
+/// <summary>A layer member as written: its property name and its operations in order.</summary>
+/// <param name="Member">The property name (Conv1).</param>
+/// <param name="Accessibility">Its declared accessibility keywords, which the implementation must repeat.</param>
+/// <param name="Ops">The operations; null entries are attributes that could not be read.</param>
+internal sealed record LayerSpec(string Member, string Accessibility, EquatableArray<OpSpec> Ops, LocationInfo? Location);
+
+/// <summary>
+/// A network as written, before any checking: what Parsing hands to the Model. Holds strings,
+/// numbers and locations only, never symbols or syntax.
+/// </summary>
+internal sealed record NetworkSpec(
+    TypeSpec Type,
+    int Channels,
+    int Height,
+    int Width,
+    int Columns,
+    EquatableArray<LayerSpec> Layers,
+    LocationInfo? Location);

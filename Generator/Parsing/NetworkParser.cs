@@ -1,0 +1,156 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NetGen.Generator.Diagnostics;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Parsing;
+
+/// <summary>
+/// Reads a [Network] type into a <see cref="NetworkSpec"/>. The only place in the generator that
+/// touches symbols and syntax; everything after it works on plain values.
+/// </summary>
+internal static class NetworkParser
+{
+    public const string NetworkAttribute = "NetGen.NetworkAttribute";
+    private const string LayerType = "NetGen.Layer";
+
+    public static ParseResult? Parse(GeneratorAttributeSyntaxContext context, CancellationToken token)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length == 0)
+            return null;
+        // A [Network] repeated on two partial declarations is the compiler's error (CS0579); read the type once.
+        var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NetworkAttribute);
+        if (first?.ApplicationSyntaxReference is not { } reference
+            || reference.SyntaxTree != context.TargetNode.SyntaxTree
+            || !context.TargetNode.Span.Contains(reference.Span))
+            return null;
+
+        var diagnostics = new List<DiagnosticInfo>();
+        var typeSpec = ReadType(type, diagnostics);
+        token.ThrowIfCancellationRequested();
+        if (diagnostics.Count > 0)
+            return new ParseResult(typeSpec, null, default, diagnostics.ToEquatableArray());
+
+        var attributeLocation = LocationInfo.From(reference.GetSyntax(token));
+        var args = new AttributeArguments(first);
+        int channels = args.Int("Channels", 0), height = args.Int("Height", 0), width = args.Int("Width", 0), columns = args.Int("Columns", 1);
+        if (args.Problem is { } problem)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, attributeLocation, problem, type.Name));
+
+        var layers = ReadLayers(type, diagnostics, token);
+        var spec = new NetworkSpec(typeSpec, channels, height, width, columns, layers.ToEquatableArray(), attributeLocation);
+        return new ParseResult(typeSpec, spec, layers.Select(l => l.Member + "|" + l.Accessibility).ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+
+    private static TypeSpec ReadType(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        var containing = new List<string>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containing.Insert(0, "partial " + Keyword(outer) + " " + outer.Name);
+            if (!IsPartial(outer))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, IdentifierLocation(outer), outer.Name));
+            if (outer.IsGenericType)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, IdentifierLocation(type), type.Name,
+                    $"it is nested in generic type '{outer.Name}'; generated kernels fix every size, so nest it in a non-generic type or none"));
+        }
+
+        string? reason =
+            type.TypeKind != TypeKind.Class ? $"it is {(type.TypeKind == TypeKind.Struct ? "a struct" : "an " + type.TypeKind.ToString().ToLowerInvariant())}; declare it as a class"
+            : type.IsRecord ? "it is a record; declare it as a class"
+            : type.IsStatic ? "it is static; a network is an object that holds parameters on an accelerator"
+            : type.IsGenericType ? "it is generic; generated kernels fix every size, so declare a non-generic class"
+            : type.BaseType is { SpecialType: not SpecialType.System_Object } baseType ? $"it derives from '{baseType.ToDisplayString()}', and the generated part derives from NetGen.Network"
+            : null;
+        if (reason is not null)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, IdentifierLocation(type), type.Name, reason));
+        else if (!IsPartial(type))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, IdentifierLocation(type), type.Name));
+        return new TypeSpec(ns, type.Name, containing.ToEquatableArray());
+    }
+
+    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken token)
+    {
+        var layers = new List<LayerSpec>();
+        string? firstFile = null;
+        foreach (var member in type.GetMembers())
+        {
+            token.ThrowIfCancellationRequested();
+            if (member.IsImplicitlyDeclared)
+                continue;
+            var attributes = member.GetAttributes().Where(a => OperationReader.IsOperation(a.AttributeClass)).ToList();
+            bool isLayerProperty = member is IPropertySymbol { Type: var t } && t.ToDisplayString() == LayerType;
+            if (attributes.Count == 0 && !isLayerProperty)
+                continue;
+            var memberLocation = IdentifierLocation(member);
+            var property = member as IPropertySymbol;
+            string? wrongForm = DescribeWrongForm(member);
+            if (wrongForm is not null || property is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, memberLocation, member.Name, wrongForm ?? "not a property"));
+                continue;
+            }
+
+            var syntax = property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(token) as PropertyDeclarationSyntax;
+            string file = syntax?.SyntaxTree.FilePath ?? "";
+            firstFile ??= file;
+            if (file != firstFile)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersInSeveralFiles, memberLocation, member.Name, type.Name, layers[0].Member));
+
+            var ops = new List<OpSpec>();
+            foreach (var attribute in attributes)
+            {
+                var location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token)) ?? memberLocation;
+                var args = new AttributeArguments(attribute);
+                var op = OperationReader.Read(attribute, args, location);
+                if (args.Problem is { } problem)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, location, problem, member.Name));
+                else if (op is not null)
+                    ops.Add(op);
+            }
+            string accessibility = syntax is null ? "public"
+                : string.Join(" ", syntax.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text));
+            layers.Add(new LayerSpec(member.Name, accessibility, ops.ToEquatableArray(), memberLocation));
+        }
+        return layers;
+    }
+
+    /// <summary>Why a member that carries operations cannot be a layer, or null when it has the right form.</summary>
+    private static string? DescribeWrongForm(ISymbol member) => member switch
+    {
+        IFieldSymbol => "a field",
+        IMethodSymbol => "a method",
+        IEventSymbol => "an event",
+        IPropertySymbol { IsIndexer: true } => "an indexer",
+        IPropertySymbol p when p.Type.ToDisplayString() != LayerType => $"a property of type '{p.Type.ToDisplayString()}'",
+        IPropertySymbol { IsStatic: true } => "static",
+        IPropertySymbol { IsVirtual: true } or IPropertySymbol { IsOverride: true } or IPropertySymbol { IsAbstract: true } or IPropertySymbol { IsSealed: true } => "virtual, abstract, override or sealed",
+        IPropertySymbol { IsExtern: true } => "extern",
+        IPropertySymbol { IsRequired: true } => "required",
+        IPropertySymbol { SetMethod: not null } => "settable",
+        IPropertySymbol { IsPartialDefinition: false, PartialDefinitionPart: null } => "not partial",
+        IPropertySymbol { PartialImplementationPart: not null } => "already implemented",
+        IPropertySymbol => null,
+        _ => "not a property",
+    };
+
+    private static bool IsPartial(INamedTypeSymbol type) =>
+        type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static LocationInfo? IdentifierLocation(ISymbol symbol) =>
+        symbol.Locations.FirstOrDefault(l => l.IsInSource) is { } location ? LocationInfo.From(location) : null;
+}

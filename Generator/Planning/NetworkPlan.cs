@@ -1,0 +1,52 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Planning;
+
+/// <summary>One activation buffer: the network's input or the output of one fused kernel.</summary>
+/// <param name="Name">As users ask for it: input, conv1, conv1.lrn, conv1.maxpool.</param>
+/// <param name="Identifier">PascalCase, for shape constants and kernel methods: Conv1MaxPool.</param>
+/// <param name="Field">camelCase, for the generated field that holds it: conv1MaxPool.</param>
+internal sealed record ActivationPlan(string Name, string Identifier, string Field, Shape Shape, string Description);
+
+/// <summary>One learnable tensor and where it sits in the flat parameter buffer.</summary>
+internal sealed record ParameterPlan(
+    string Name,
+    EquatableArray<int> Dimensions,
+    long Offset,
+    long Count,
+    float InitMean,
+    float InitStd,
+    float LrMult,
+    float DecayMult);
+
+/// <summary>
+/// A fused group: one kernel that runs a main operation and then, on each value before it is
+/// stored, the elementwise operations written after it (bias and ReLU on a convolution, ReLU and
+/// dropout on a dense layer).
+/// </summary>
+/// <param name="Method">The kernel's method name: Conv1, Conv1Lrn.</param>
+/// <param name="Group">What the group fuses, for the generated comments: "conv 96, 11x11, stride 4 + bias + relu".</param>
+/// <param name="Input">Index of the activation it reads.</param>
+/// <param name="Output">Index of the activation it writes.</param>
+/// <param name="Weight">Index of its weight in the parameter table, or -1.</param>
+/// <param name="ThreadsPerImage">Threads launched per image: one per output value, or one per image for softmax.</param>
+internal sealed record KernelPlan(
+    string Method,
+    string Group,
+    LayerModel Layer,
+    OpModel Main,
+    EquatableArray<OpModel> Epilogue,
+    int Input,
+    int Output,
+    int Weight,
+    long ThreadsPerImage)
+{
+    public bool HasDropout => System.Linq.Enumerable.Any(Epilogue, o => o.Op is DropoutSpec);
+}
+
+/// <summary>Everything Emit needs: the model, its activations, its parameter table and its kernels in order.</summary>
+internal sealed record NetworkPlan(
+    NetworkModel Model,
+    EquatableArray<ActivationPlan> Activations,
+    EquatableArray<ParameterPlan> Parameters,
+    EquatableArray<KernelPlan> Kernels);

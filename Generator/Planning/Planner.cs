@@ -1,0 +1,76 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Planning;
+
+/// <summary>
+/// Turns a model into kernels: each non-elementwise operation starts a kernel, and the elementwise
+/// operations after it (ReLU, dropout) fuse into its epilogue. Lays out the parameter buffer in
+/// layer order, weight before bias, as PyTorch's state dict lists them.
+/// </summary>
+internal static class Planner
+{
+    public static NetworkPlan Plan(NetworkModel model)
+    {
+        var names = new UniqueNames();
+        var activations = new List<ActivationPlan> { Activation(names, "input", "Input", model.Input, "the batch of images") };
+        var parameters = new List<ParameterPlan>();
+        var kernels = new List<KernelPlan>();
+        long offset = 0;
+        foreach (var layer in model.Layers)
+        {
+            var learn = layer.Learnable.Learn;
+            int weight = parameters.Count;
+            parameters.Add(new ParameterPlan(layer.Name + ".weight", layer.WeightDimensions, offset, layer.WeightCount, 0f, learn.WeightStd, learn.LrMult, learn.DecayMult));
+            offset += layer.WeightCount;
+            parameters.Add(new ParameterPlan(layer.Name + ".bias", new[] { layer.BiasCount }.ToEquatableArray(), offset, layer.BiasCount, learn.BiasInit, 0f, learn.BiasLrMult, learn.BiasDecayMult));
+            offset += layer.BiasCount;
+
+            int i = 0;
+            while (i < layer.Ops.Count)
+            {
+                var main = layer.Ops[i++];
+                var epilogue = new List<OpModel>();
+                while (i < layer.Ops.Count && layer.Ops[i].Op.IsElementwise)
+                    epilogue.Add(layer.Ops[i++]);
+                bool learnable = main.Op.IsLearnable;
+                string suffix = learnable ? "" : main.Op.AttributeName;
+                string group = string.Join(" + ",
+                    new[] { main.Op.Describe() }.Concat(learnable ? new[] { "bias" } : []).Concat(epilogue.Select(e => e.Op.Describe())));
+                var output = epilogue.Count > 0 ? epilogue[epilogue.Count - 1].Output : main.Output;
+                var activation = Activation(names, learnable ? layer.Name : $"{layer.Name}.{main.Op.Kind}", layer.Member + suffix, output, group);
+                kernels.Add(new KernelPlan(
+                    activation.Identifier, group, layer, main, epilogue.ToEquatableArray(),
+                    activations.Count - 1, activations.Count, learnable ? weight : -1,
+                    main.Op is SoftmaxSpec ? 1 : output.Size));
+                activations.Add(activation);
+            }
+        }
+        return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray());
+    }
+
+    private static ActivationPlan Activation(UniqueNames names, string name, string identifier, Shape shape, string description)
+    {
+        identifier = names.Claim(identifier);
+        string field = char.ToLowerInvariant(identifier[0]) + identifier.Substring(1);
+        if (SyntaxFacts.GetKeywordKind(field) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(field) != SyntaxKind.None)
+            field = "@" + field;
+        return new ActivationPlan(name, identifier, field, shape, description);
+    }
+
+    /// <summary>Hands out identifiers that collide neither with each other nor with what the generated class already declares.</summary>
+    private sealed class UniqueNames
+    {
+        private readonly HashSet<string> taken = ["Network", "ForwardPass", "Kernels", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize"];
+
+        public string Claim(string identifier)
+        {
+            string candidate = identifier;
+            for (int n = 2; !taken.Add(candidate); n++)
+                candidate = identifier + n;
+            return candidate;
+        }
+    }
+}

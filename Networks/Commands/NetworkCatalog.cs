@@ -1,0 +1,27 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using ILGPU.Runtime;
+
+namespace NetGen.Networks.Commands;
+
+/// <summary>The networks declared in this assembly, found by their [Network] attribute and named case-insensitively.</summary>
+internal static class NetworkCatalog
+{
+    private static readonly Type[] Types = typeof(NetworkCatalog).Assembly.GetTypes()
+        .Where(t => t.GetCustomAttribute<NetworkAttribute>() is not null && t.IsSubclassOf(typeof(Network)))
+        .OrderBy(t => t.Name, StringComparer.Ordinal)
+        .ToArray();
+
+    public static string Names => string.Join(", ", Types.Select(t => t.Name.ToLowerInvariant()));
+
+    public static NetworkInfo Info(string name) =>
+        (NetworkInfo)Find(name).GetProperty("Description", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+
+    public static Network Create(string name, Accelerator accelerator, ulong seed) =>
+        (Network)Activator.CreateInstance(Find(name), accelerator, seed)!;
+
+    private static Type Find(string name) =>
+        Types.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new UsageException($"no network named '{name}'; the networks are {Names}");
+}

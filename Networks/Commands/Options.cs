@@ -1,0 +1,40 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace NetGen.Networks.Commands;
+
+/// <summary>Positional arguments and --name value options, read on demand so each command states its own.</summary>
+internal sealed class Options
+{
+    private readonly List<string> positional = [];
+    private readonly Dictionary<string, string> named = new(StringComparer.Ordinal);
+
+    public Options(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+                positional.Add(args[i]);
+            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                named[args[i]] = args[++i];
+            else
+                named[args[i]] = "true";
+        }
+    }
+
+    public string Positional(int index, string what) =>
+        index < positional.Count ? positional[index] : throw new UsageException($"missing {what}");
+
+    public string String(string name, string fallback) => named.GetValueOrDefault(name, fallback);
+
+    public int Int(string name, int fallback) =>
+        !named.TryGetValue(name, out var text) ? fallback
+        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0 ? value
+        : throw new UsageException($"{name} takes a positive whole number, not '{text}'");
+
+    public ulong ULong(string name, ulong fallback) =>
+        !named.TryGetValue(name, out var text) ? fallback
+        : ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong value) ? value
+        : throw new UsageException($"{name} takes a whole number, not '{text}'");
+}

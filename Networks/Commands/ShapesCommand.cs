@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace NetGen.Networks.Commands;
+
+/// <summary><c>netgen shapes &lt;network&gt;</c>: the table of layers the generator worked out at build time.</summary>
+internal static class ShapesCommand
+{
+    public static int Run(Options options)
+    {
+        var info = NetworkCatalog.Info(options.Positional(0, "network name"));
+        Console.Write(Table(info));
+        return 0;
+    }
+
+    /// <summary>One row per operation; parameters and multiply-adds on the layer's first row; totals and the spatial chain below.</summary>
+    public static string Table(NetworkInfo info)
+    {
+        var rows = new List<string[]> { new[] { "layer", "operation", "output", "parameters", "multiply-adds" } };
+        rows.Add(["input", "", info.Input.ToString(), "", ""]);
+        foreach (var layer in info.Layers)
+            for (int i = 0; i < layer.Operations.Count; i++)
+                rows.Add([
+                    i == 0 ? layer.Name : "",
+                    layer.Operations[i].Description,
+                    layer.Operations[i].Output.ToString(),
+                    i == 0 ? layer.ParameterCount.ToString("N0") : "",
+                    i == 0 ? layer.MultiplyAdds.ToString("N0") : "",
+                ]);
+        rows.Add(["total", "", info.Output.ToString(), info.ParameterCount.ToString("N0"), info.MultiplyAdds.ToString("N0")]);
+
+        int[] widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"{info.Name}: {info.Input} input, {info.Columns} column{(info.Columns == 1 ? "" : "s")}");
+        foreach (var row in rows)
+        {
+            if (row[0] == "total")
+                text.AppendLine(new string('-', widths.Sum() + 8));
+            text.AppendLine(string.Join("  ",
+                row.Select((cell, c) => c >= 3 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
+        }
+        text.AppendLine($"spatial size: {string.Join(" -> ", SpatialChain(info))}");
+        text.AppendLine($"{info.ParameterCount:N0} parameters, {info.MultiplyAdds:N0} multiply-adds per image forward ({2.0 * info.MultiplyAdds / 1e9:0.##} GFLOP)");
+        return text.ToString();
+    }
+
+    /// <summary>The input's height and each new height after it: 227 -> 55 -> 27 -> 13 -> 6 for AlexNet.</summary>
+    public static IEnumerable<int> SpatialChain(NetworkInfo info)
+    {
+        int last = info.Input.Height;
+        yield return last;
+        foreach (var op in info.Layers.SelectMany(l => l.Operations))
+            if (op.Output.Height != last && !(op.Output.Height == 1 && op.Output.Width == 1))
+                yield return last = op.Output.Height;
+    }
+}

@@ -1,0 +1,3 @@
+using NetGen.Networks.Commands;
+
+return Cli.Run(args);

@@ -1,0 +1,74 @@
+using System;
+using System.Linq;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace NetGen;
+
+/// <summary>An ILGPU context and one accelerator, chosen by name.</summary>
+public sealed class Device : IDisposable
+{
+    /// <summary>The names <see cref="Open"/> accepts.</summary>
+    public static readonly string[] Kinds = ["auto", "cuda", "opencl", "ilgpu-cpu"];
+
+    private Device(Context context, Accelerator accelerator, string kind)
+    {
+        Context = context;
+        Accelerator = accelerator;
+        Kind = kind;
+    }
+
+    /// <summary>The ILGPU context (with ILGPU.Algorithms enabled, which the kernels' math needs).</summary>
+    public Context Context { get; }
+
+    /// <summary>The accelerator the networks run on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The kind that was opened: cuda, opencl or ilgpu-cpu.</summary>
+    public string Kind { get; }
+
+    /// <summary>
+    /// Opens an accelerator: <c>cuda</c>, <c>opencl</c>, <c>ilgpu-cpu</c> (ILGPU's CPU simulator, a
+    /// correctness tool), or <c>auto</c>, which takes a CUDA GPU, then an OpenCL GPU, then the CPU.
+    /// </summary>
+    public static Device Open(string kind = "auto")
+    {
+        kind = kind.ToLowerInvariant();
+        if (!Kinds.Contains(kind))
+            throw new ArgumentException($"Unknown device '{kind}'; use one of {string.Join(", ", Kinds)}.", nameof(kind));
+        var context = Context.Create(builder => builder.Default().EnableAlgorithms());
+        try
+        {
+            Accelerator? accelerator = null;
+            string opened = kind;
+            if (kind is "auto" or "cuda" && context.GetCudaDevices().Count > 0)
+                (accelerator, opened) = (context.CreateCudaAccelerator(0), "cuda");
+            else if (kind is "auto" or "opencl" && context.GetCLDevices().Count > 0)
+                (accelerator, opened) = (context.CreateCLAccelerator(0), "opencl");
+            else if (kind is "auto" or "ilgpu-cpu")
+                (accelerator, opened) = (context.CreateCPUAccelerator(0), "ilgpu-cpu");
+            if (accelerator is null)
+                throw new InvalidOperationException($"No {kind} device is present on this machine; try --device auto.");
+            return new Device(context, accelerator, opened);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind}: {Accelerator.Name}";
+
+    /// <summary>Frees the accelerator and the context.</summary>
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        Context.Dispose();
+    }
+}

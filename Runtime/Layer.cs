@@ -1,0 +1,71 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace NetGen;
+
+/// <summary>A layer of a network bound to an accelerator: its shapes and its parameters.</summary>
+public sealed class Layer
+{
+    internal Layer(Network network, LayerInfo info, ParameterTensor weight, ParameterTensor bias)
+    {
+        Network = network;
+        Info = info;
+        Weight = weight;
+        Bias = bias;
+    }
+
+    /// <summary>The network the layer belongs to.</summary>
+    public Network Network { get; }
+
+    /// <summary>The generator's description of the layer.</summary>
+    public LayerInfo Info { get; }
+
+    /// <summary>Lower-case name (<c>conv1</c>).</summary>
+    public string Name => Info.Name;
+
+    /// <summary>The shape of one image's output.</summary>
+    public Shape Output => Info.Output;
+
+    /// <summary>The weights: (out, in / groups, kh, kw) or (out, in).</summary>
+    public ParameterTensor Weight { get; }
+
+    /// <summary>The biases: (out).</summary>
+    public ParameterTensor Bias { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name}: {Info.Input} -> {Output}";
+}
+
+/// <summary>One learnable tensor: a slice of the network's parameter buffer on the accelerator.</summary>
+public sealed class ParameterTensor
+{
+    private readonly Network network;
+
+    internal ParameterTensor(Network network, ParameterInfo info)
+    {
+        this.network = network;
+        Info = info;
+    }
+
+    /// <summary>Its name, dimensions and place in the parameter buffer.</summary>
+    public ParameterInfo Info { get; }
+
+    /// <summary>The tensor on the accelerator.</summary>
+    public ArrayView<float> View => network.Parameters.View.SubView(Info.Offset, Info.Count);
+
+    /// <summary>Copies the tensor to the host.</summary>
+    public float[] Read()
+    {
+        var values = new float[Info.Count];
+        View.CopyToCPU(values);
+        return values;
+    }
+
+    /// <summary>Copies <paramref name="values"/> (exactly <see cref="ParameterInfo.Count"/> floats) to the accelerator.</summary>
+    public void Write(float[] values)
+    {
+        if (values.Length != Info.Count)
+            throw new System.ArgumentException($"{Info.Name} holds {Info.Count} values, not {values.Length}.", nameof(values));
+        View.CopyFromCPU(values);
+    }
+}

@@ -1,0 +1,25 @@
+using System.Runtime.InteropServices;
+
+namespace NetGen;
+
+/// <summary>
+/// What a forward kernel needs to draw dropout masks: masks are a hash of (seed, step, layer, unit),
+/// never a stateful generator, so the backward pass, a resumed run and a second device all draw the
+/// same ones. A default key means evaluation: dropout does nothing.
+/// </summary>
+/// <param name="Seed">The run's seed.</param>
+/// <param name="Step">The training step (one batch).</param>
+/// <param name="Training">1 to apply dropout, 0 to pass values through.</param>
+[StructLayout(LayoutKind.Sequential)]
+public readonly record struct DropoutKey(ulong Seed, long Step, int Training)
+{
+    /// <summary>The key of an evaluation pass: no dropout.</summary>
+    public static DropoutKey Evaluation => default;
+
+    /// <summary>Whether unit <paramref name="unit"/> of the operation <paramref name="operation"/> survives.</summary>
+    /// <param name="operation">The dropout operation's id, unique in the network.</param>
+    /// <param name="unit">The element's index in the batch's activation (image * size + offset).</param>
+    /// <param name="rate">The probability of dropping it.</param>
+    public bool Keeps(int operation, long unit, float rate) =>
+        CounterHash.Uniform(Seed, ((ulong)Step << 16) ^ (ulong)operation, (ulong)unit) >= rate;
+}

@@ -1,0 +1,71 @@
+using System.Collections.Generic;
+
+namespace NetGen;
+
+/// <summary>Everything the generator worked out about a network, emitted as literals in its generated code.</summary>
+/// <param name="Name">The class name.</param>
+/// <param name="Input">The shape of one input image.</param>
+/// <param name="Columns">How many columns (devices) the layers split into.</param>
+/// <param name="Layers">The layers in order.</param>
+/// <param name="Parameters">Every learnable tensor, in the order they sit in <see cref="Network.Parameters"/>.</param>
+/// <param name="ParameterCount">Total learnable parameters.</param>
+/// <param name="MultiplyAdds">Forward multiply-adds per image.</param>
+public sealed record NetworkInfo(
+    string Name,
+    Shape Input,
+    int Columns,
+    IReadOnlyList<LayerInfo> Layers,
+    IReadOnlyList<ParameterInfo> Parameters,
+    long ParameterCount,
+    long MultiplyAdds)
+{
+    /// <summary>The shape of the network's output for one image.</summary>
+    public Shape Output => Layers[Layers.Count - 1].Output;
+}
+
+/// <summary>One layer: a learnable operation and the parameter-free operations after it.</summary>
+/// <param name="Name">Lower-case member name (<c>conv1</c>), used for parameters and activations.</param>
+/// <param name="Member">The property name (<c>Conv1</c>).</param>
+/// <param name="Input">The shape the layer reads.</param>
+/// <param name="Operations">The operations in order, each with its output shape.</param>
+/// <param name="ParameterCount">Weights plus biases.</param>
+/// <param name="MultiplyAdds">Forward multiply-adds per image.</param>
+public sealed record LayerInfo(
+    string Name,
+    string Member,
+    Shape Input,
+    IReadOnlyList<OperationInfo> Operations,
+    long ParameterCount,
+    long MultiplyAdds)
+{
+    /// <summary>The shape after the layer's last operation.</summary>
+    public Shape Output => Operations[Operations.Count - 1].Output;
+}
+
+/// <summary>One operation of a layer.</summary>
+/// <param name="Kind">conv, dense, relu, lrn, maxpool, avgpool, dropout or softmax.</param>
+/// <param name="Description">What it does, with its settings ("conv 96, 11x11 stride 4").</param>
+/// <param name="Output">Its output shape.</param>
+public sealed record OperationInfo(string Kind, string Description, Shape Output);
+
+/// <summary>
+/// One learnable tensor, laid out as PyTorch lays it out: a convolution weight is
+/// (out, in / groups, kh, kw), a dense weight (out, in), a bias (out).
+/// </summary>
+/// <param name="Name"><c>conv1.weight</c>, <c>conv1.bias</c>, ...</param>
+/// <param name="Dimensions">The tensor's dimensions, outermost first.</param>
+/// <param name="Offset">Where it starts in <see cref="Network.Parameters"/>.</param>
+/// <param name="Count">How many floats it holds.</param>
+/// <param name="InitMean">Initial value's mean (the constant of a bias).</param>
+/// <param name="InitStd">Initial value's standard deviation (0 for a constant).</param>
+/// <param name="LrMult">Learning-rate multiplier.</param>
+/// <param name="DecayMult">Weight-decay multiplier.</param>
+public sealed record ParameterInfo(
+    string Name,
+    IReadOnlyList<int> Dimensions,
+    long Offset,
+    long Count,
+    float InitMean,
+    float InitStd,
+    float LrMult,
+    float DecayMult);

@@ -1,0 +1,15 @@
+namespace NetGen;
+
+/// <summary>The shape of one image's activation, channels x height x width (a dense layer's output is units x 1 x 1).</summary>
+public readonly record struct Shape(int Channels, int Height, int Width)
+{
+    /// <summary>Number of floats per image.</summary>
+    public int Size => Channels * Height * Width;
+
+    /// <summary>"96 x 55 x 55", or "4096" for a vector.</summary>
+    public override string ToString() =>
+        Height == 1 && Width == 1 ? Channels.ToString() : $"{Channels} x {Height} x {Width}";
+
+    /// <summary>Lets a shape be compared with a tuple: <c>AlexNet.Shapes.Conv5 == (256, 6, 6)</c>.</summary>
+    public static implicit operator (int Channels, int Height, int Width)(Shape s) => (s.Channels, s.Height, s.Width);
+}

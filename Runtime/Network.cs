@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace NetGen;
+
+/// <summary>
+/// The base of every generated network: its parameters on one accelerator. The generated part of a
+/// <c>[Network]</c> class adds the shapes, the kernels and the forward pass.
+/// </summary>
+public abstract class Network : IDisposable
+{
+    private readonly Layer[] layers;
+
+    /// <summary>Allocates the parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
+    protected Network(Accelerator accelerator, NetworkInfo info, ulong seed)
+    {
+        Accelerator = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+        Info = info;
+        Parameters = accelerator.Allocate1D<float>(info.ParameterCount);
+        var tensors = new Dictionary<string, ParameterTensor>();
+        foreach (var parameter in info.Parameters)
+            tensors.Add(parameter.Name, new ParameterTensor(this, parameter));
+        layers = new Layer[info.Layers.Count];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var layer = info.Layers[i];
+            layers[i] = new Layer(this, layer, tensors[layer.Name + ".weight"], tensors[layer.Name + ".bias"]);
+        }
+        Initialise(seed);
+    }
+
+    /// <summary>What the generator worked out about the network.</summary>
+    public NetworkInfo Info { get; }
+
+    /// <summary>The accelerator that holds the parameters and runs the kernels.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>Every learnable value, in the order of <see cref="NetworkInfo.Parameters"/>.</summary>
+    public MemoryBuffer1D<float, Stride1D.Dense> Parameters { get; }
+
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<Layer> Layers => layers;
+
+    /// <summary>
+    /// Sets every weight to a zero-mean Gaussian draw with its layer's standard deviation and every
+    /// bias to its layer's constant. Each value is a pure function of (seed, tensor, index), so the
+    /// same seed gives the same network on any machine and any number of threads.
+    /// </summary>
+    public void Initialise(ulong seed)
+    {
+        var host = new float[Info.ParameterCount];
+        for (int t = 0; t < Info.Parameters.Count; t++)
+            Fill(host, Info.Parameters[t], seed, (ulong)t);
+        Parameters.View.CopyFromCPU(host);
+    }
+
+    private static void Fill(float[] host, ParameterInfo parameter, ulong seed, ulong stream)
+    {
+        int offset = checked((int)parameter.Offset), count = checked((int)parameter.Count);
+        if (parameter.InitStd == 0f)
+        {
+            host.AsSpan(offset, count).Fill(parameter.InitMean);
+            return;
+        }
+        const int Chunk = 1 << 16;
+        Parallel.For(0, (count + Chunk - 1) / Chunk, c =>
+        {
+            int end = Math.Min(count, (c + 1) * Chunk);
+            for (int i = c * Chunk; i < end; i++)
+                host[offset + i] = (float)(parameter.InitMean + parameter.InitStd * CounterHash.Normal(seed, stream, (ulong)i));
+        });
+    }
+
+    /// <summary>Allocates the activations of a forward pass for batches of <paramref name="batchSize"/> images.</summary>
+    public abstract ForwardPass CreateForwardPass(int batchSize);
+
+    /// <summary>Copies every parameter to the host, in the order of <see cref="NetworkInfo.Parameters"/>.</summary>
+    public float[] ReadParameters() => Parameters.GetAsArray1D();
+
+    /// <summary>Frees the parameters.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees what the network holds on the accelerator.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+            Parameters.Dispose();
+    }
+}

@@ -24,7 +24,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor WindowTooLarge = Error(
         "NG0004", "Window larger than the padded input",
-        "{0} {1} {2} is larger than its padded {3} input {4} + 2*{5} = {6}; use a window of at most {6} or more padding");
+        "{0} {1} {2} is larger than its padded input {3}: {4} + 2*{5} = {6}; use a {1} of at most {6}, or more padding");
 
     public static readonly DiagnosticDescriptor GroupsMismatch = Error(
         "NG0005", "Groups do not divide the channels",

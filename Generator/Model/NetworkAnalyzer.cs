@@ -28,6 +28,9 @@ internal static class NetworkAnalyzer
         check.AtLeast(spec.Location, network, "Height", spec.Height, 1);
         check.AtLeast(spec.Location, network, "Width", spec.Width, 1);
         check.AtLeast(spec.Location, network, "Columns", spec.Columns, 1);
+        if (diagnostics.Count == before && (long)spec.Channels * spec.Height * spec.Width > int.MaxValue)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Location, network, "input",
+                (long)spec.Channels * spec.Height * spec.Width, int.MaxValue));
         if (spec.Layers.Count == 0)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, spec.Location, network));
         foreach (var clash in spec.Layers.GroupBy(l => l.Member.ToLowerInvariant()).Where(g => g.Count() > 1))
@@ -93,15 +96,17 @@ internal static class NetworkAnalyzer
     /// <summary>NG0013: one learnable operation, and it comes first.</summary>
     private static void CheckLearnable(LayerSpec layer, List<DiagnosticInfo> diagnostics)
     {
-        if (layer.Ops.Count == 0)
+        var learnables = layer.Ops.Where(o => o.IsLearnable).ToList();
+        if (layer.Ops.Count == 0 || learnables.Count == 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, layer.Location, layer.Member, "has no operations"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, layer.Ops.Count == 0 ? layer.Location : layer.Ops[0].Location,
+                layer.Member, layer.Ops.Count == 0 ? "has no operations" : "has no Conv or Dense"));
             return;
         }
         if (!layer.Ops[0].IsLearnable)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, layer.Ops[0].Location, layer.Member,
                 $"starts with {layer.Ops[0].AttributeName}"));
-        foreach (var extra in layer.Ops.Skip(1).Where(o => o.IsLearnable))
+        foreach (var extra in learnables.Skip(1))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, extra.Location, layer.Member,
                 $"has a second learnable operation, {extra.AttributeName}"));
     }

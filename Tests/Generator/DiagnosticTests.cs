@@ -1,0 +1,278 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using NetGen.Tests.Infrastructure;
+
+namespace NetGen.Tests.Generator;
+
+/// <summary>
+/// One small failing declaration per diagnostic ID: the ID, the text the diagnostic points at, and
+/// the whole message. Every ID in AnalyzerReleases.Unshipped.md appears here at least once.
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Usings = "using NetGen;\nnamespace Probe;\n";
+
+    public static TheoryData<string, string, string, string> Cases => new()
+    {
+        {
+            "NG0001", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public class Plain { }
+            """, "Plain",
+            "'Plain' must be declared partial so NetGen can add its generated layers: write 'partial class Plain'"
+        },
+        {
+            "NG0002", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(2)] public Layer? Head; }
+            """, "Head",
+            "'Head' carries NetGen operations but is a field; declare a layer as 'public partial Layer Head { get; }'"
+        },
+        {
+            "NG0002", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(2)] public partial Layer Head { get; set; } }
+            """, "Head",
+            "'Head' carries NetGen operations but is settable; declare a layer as 'public partial Layer Head { get; }'"
+        },
+        {
+            "NG0003", """
+            [Network(Channels = 3, Height = 224, Width = 224)]
+            public partial class Net
+            {
+                [Conv(96, Kernel = 11, Stride = 4), Relu] public partial Layer Conv1 { get; }
+            }
+            """, "Conv(96, Kernel = 11, Stride = 4)",
+            "Conv1 output height and width (224 - 11 + 2*0) / 4 + 1 = 54.25 is not a whole number; an input of 227 gives 55, or set Round = Rounding.Floor (54) or Rounding.Ceil (55)"
+        },
+        {
+            "NG0003", """
+            [Network(Channels = 2, Height = 8, Width = 9)]
+            public partial class Net
+            {
+                [Conv(4, Kernel = 3), MaxPool(2)] public partial Layer Conv1 { get; }
+            }
+            """, "MaxPool(2)",
+            "Conv1 MaxPool output width (7 - 2 + 2*0) / 2 + 1 = 3.5 is not a whole number; an input of 8 gives 4, or set Round = Rounding.Floor (3) or Rounding.Ceil (4)"
+        },
+        {
+            "NG0004", """
+            [Network(Channels = 1, Height = 5, Width = 5)]
+            public partial class Net { [Conv(4, Kernel = 7)] public partial Layer Conv1 { get; } }
+            """, "Conv(4, Kernel = 7)",
+            "Conv1 kernel 7 is larger than its padded input height and width: 5 + 2*0 = 5; use a kernel of at most 5, or more padding"
+        },
+        {
+            "NG0005", """
+            [Network(Channels = 8, Height = 4, Width = 4)]
+            public partial class Net { [Conv(6, Kernel = 1, Groups = 4)] public partial Layer Conv1 { get; } }
+            """, "Conv(6, Kernel = 1, Groups = 4)",
+            "Conv1 Groups = 4 does not divide its 6 filters (6 / 4 = 1.5); use a group count that divides both the 8 input channels and the 6 filters"
+        },
+        {
+            "NG0005", """
+            [Network(Channels = 3, Height = 4, Width = 4)]
+            public partial class Net { [Conv(6, Kernel = 1, Groups = 2)] public partial Layer Conv1 { get; } }
+            """, "Conv(6, Kernel = 1, Groups = 2)",
+            "Conv1 Groups = 2 does not divide its 3 input channels (3 / 2 = 1.5); use a group count that divides both the 3 input channels and the 6 filters"
+        },
+        {
+            "NG0006", """
+            [Network(Channels = 1, Height = 4, Width = 4, Columns = 2)]
+            public partial class Net { [Conv(5, Kernel = 1)] public partial Layer Conv1 { get; } }
+            """, "Conv(5, Kernel = 1)",
+            "Conv1 has 5 filters, which do not split evenly over Columns = 2 (5 / 2 = 2.5); use a multiple of 2, such as 6"
+        },
+        {
+            "NG0006", """
+            [Network(Channels = 1, Height = 4, Width = 4, Columns = 2)]
+            public partial class Net { [Dense(9)] public partial Layer Fc { get; } }
+            """, "Dense(9)",
+            "Fc has 9 units, which do not split evenly over Columns = 2 (9 / 2 = 4.5); use a multiple of 2, such as 10"
+        },
+        {
+            "NG0007", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Dense(8), Softmax] public partial Layer Fc1 { get; }
+                [Dense(2)] public partial Layer Fc2 { get; }
+            }
+            """, "Softmax",
+            "Softmax on Fc1 must be the network's last operation, but layer Fc2 follows it; move Softmax to the end of the last layer"
+        },
+        {
+            "NG0008", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), Dropout(1f)] public partial Layer Fc { get; } }
+            """, "Dropout(1f)",
+            "Fc Dropout Dropout(1) has a rate outside [0, 1); the rate is the probability of zeroing a value, for example Dropout(0.5f)"
+        },
+        {
+            "NG0009", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Conv(4, Kernel = 1), Lrn(4)] public partial Layer Conv1 { get; } }
+            """, "Lrn(4)",
+            "Conv1 Lrn Lrn(4) has an even size; the window is centred on each channel, so use an odd size such as 5"
+        },
+        {
+            "NG0010", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Empty { }
+            """, "Network(Channels = 1, Height = 4, Width = 4)",
+            "Network 'Empty' has no layers; add one, for example [Dense(10), Softmax] public partial Layer Output { get; }"
+        },
+        {
+            "NG0011", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Conv(8)] public partial Layer Conv1 { get; } }
+            """, "Conv(8)",
+            "Conv1 Kernel = 0 must be at least 1"
+        },
+        {
+            "NG0011", """
+            [Network(Channels = 0, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8)] public partial Layer Fc { get; } }
+            """, "Network(Channels = 0, Height = 4, Width = 4)",
+            "Net Channels = 0 must be at least 1"
+        },
+        {
+            "NG0011", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8, WeightStd = -0.01f)] public partial Layer Fc { get; } }
+            """, "Dense(8, WeightStd = -0.01f)",
+            "Fc WeightStd = -0.01 must be a positive finite number"
+        },
+        {
+            "NG0012", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Dense(8)] public partial Layer Fc { get; }
+                [Conv(4, Kernel = 1)] public partial Layer Conv { get; }
+            }
+            """, "Conv(4, Kernel = 1)",
+            "Conv on Conv comes after dense layer Fc, whose output is a flat vector of 8 values; put convolutions and pooling before the first dense layer"
+        },
+        {
+            "NG0013", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Relu, Dense(8)] public partial Layer Fc { get; } }
+            """, "Relu",
+            "Layer 'Fc' starts with Relu; a layer is one Conv or Dense followed by parameter-free operations, for example [Conv(96, Kernel = 11), Relu]"
+        },
+        {
+            "NG0013", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), Dense(4)] public partial Layer Fc { get; } }
+            """, "Dense(4)",
+            "Layer 'Fc' has a second learnable operation, Dense; a layer is one Conv or Dense followed by parameter-free operations, for example [Conv(96, Kernel = 11), Relu]"
+        },
+        {
+            "NG0014", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense("eight")] public partial Layer Fc { get; } }
+            """, "Dense(\"eight\")",
+            "NetGen cannot read its arguments (they match none of its constructors) on 'Fc'; write it as a constant of the declared type"
+        },
+        {
+            "NG0015", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net<T> { [Dense(8)] public partial Layer Fc { get; } }
+            """, "Net",
+            "'Net' cannot be a network: it is generic; generated kernels fix every size, so declare a non-generic class"
+        },
+        {
+            "NG0015", """
+            public class Base { }
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net : Base { [Dense(8)] public partial Layer Fc { get; } }
+            """, "Net",
+            "'Net' cannot be a network: it derives from 'Probe.Base', and the generated part derives from NetGen.Network"
+        },
+        {
+            "NG0016", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(4, Kernel = 1), MaxPool(3, Pad = 2)] public partial Layer Conv1 { get; } }
+            """, "MaxPool(3, Pad = 2)",
+            "Conv1 MaxPool MaxPool pads 2 on each side of a 3-wide window; a pad over 1 (half the window) makes windows of nothing but padding"
+        },
+        {
+            "NG0017", """
+            [Network(Channels = 1, Height = 400, Width = 400)]
+            public partial class Net { [Dense(20000)] public partial Layer Fc { get; } }
+            """, "Dense(20000)",
+            "Fc weight holds 3200000000 values per image, more than the 2147483647 a kernel can index; make the layer smaller"
+        },
+        {
+            "NG0018", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Dense(8)] public partial Layer Fc { get; }
+                [Dense(8)] public partial Layer FC { get; }
+            }
+            """, "FC",
+            "Layers 'Fc' and 'FC' share the name 'fc' that parameters and activations are named by; rename one"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ReportsAtTheCauseWithItsArithmetic(string id, string declaration, string located, string message)
+    {
+        string source = Usings + declaration;
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", source));
+
+        var diagnostic = Assert.Single(GeneratorHarness.Diagnostics(result), d => d.Id == id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(located, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        // No generator crash; and where the type and member can take generated code, no cascade of missing implementations.
+        Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS8785");
+        if (id is not ("NG0001" or "NG0002" or "NG0015"))
+            Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS9248");
+    }
+
+    [Fact]
+    public void LayersInTwoFilesAreReported()
+    {
+        var (result, _) = GeneratorHarness.Run(
+            ("A.cs", Usings + "[Network(Channels = 1, Height = 4, Width = 4)] public partial class Net { [Dense(8)] public partial Layer Fc1 { get; } }"),
+            ("B.cs", Usings + "public partial class Net { [Dense(2)] public partial Layer Fc2 { get; } }"));
+
+        var diagnostic = Assert.Single(GeneratorHarness.Diagnostics(result));
+        Assert.Equal("NG0019", diagnostic.Id);
+        Assert.Equal("B.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal("Layer 'Fc2' of 'Net' is declared in another file than 'Fc1'; declaration order is layer order, so declare every layer in one file",
+            diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void EveryDescriptorIsTestedAndTracked()
+    {
+        var tested = Cases.Select(c => (string)c[0]).Append("NG0019").ToHashSet();
+        string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(GeneratorHarness.RepositoryRoot, "Generator", "AnalyzerReleases.Unshipped.md"));
+        foreach (var descriptor in NetGen.Generator.Diagnostics.DiagnosticDescriptors.All)
+        {
+            Assert.Contains(descriptor.Id, tested);
+            Assert.Contains($"{descriptor.Id} | NetGen | Error | {descriptor.Title}", releases);
+        }
+    }
+
+    [Fact]
+    public void SoundNetworkCompilesWithoutDiagnostics()
+    {
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", Usings + """
+            [Network(Channels = 3, Height = 11, Width = 11, Columns = 2)]
+            public partial class Net
+            {
+                [Conv(4, Kernel = 3, Stride = 2, Pad = 1, Groups = 1), Relu, Lrn(3), AvgPool(2, Round = Rounding.Ceil)] public partial Layer Conv1 { get; }
+                [Dense(6), Relu, Dropout(0.25f)] public partial Layer Fc1 { get; }
+                [Dense(2), Softmax] public partial Layer Fc2 { get; }
+            }
+            """));
+        Assert.Empty(GeneratorHarness.Diagnostics(result));
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+    }
+}

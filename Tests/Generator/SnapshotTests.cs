@@ -1,0 +1,25 @@
+using System.IO;
+using System.Linq;
+using NetGen.Tests.Infrastructure;
+
+namespace NetGen.Tests.Generator;
+
+/// <summary>Every file the generator writes for the shipped networks, against its accepted snapshot.</summary>
+public class SnapshotTests
+{
+    [Theory]
+    [InlineData("AlexNet")]
+    [InlineData("MiniAlexNet")]
+    public void GeneratedFilesMatchSnapshots(string network)
+    {
+        string path = Path.Combine(GeneratorHarness.RepositoryRoot, "Networks", network + ".cs");
+        var (result, output) = GeneratorHarness.Run((path, File.ReadAllText(path)));
+
+        Assert.Empty(GeneratorHarness.Diagnostics(result));
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        var files = result.GeneratedSources.Select(s => s.HintName).ToArray();
+        Assert.Equal([$"NetGen.Networks.{network}.g.cs", $"NetGen.Networks.{network}.Kernels.g.cs", $"NetGen.Networks.{network}.Forward.g.cs"], files);
+        foreach (var source in result.GeneratedSources)
+            Snapshot.Verify(Path.GetFileNameWithoutExtension(source.HintName), "cs", source.SourceText.ToString());
+    }
+}

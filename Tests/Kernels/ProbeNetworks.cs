@@ -1,0 +1,66 @@
+namespace NetGen.Tests.Kernels;
+
+// Small networks whose generated kernels the tests hold against reference loops. Shapes in the
+// comments are worked out by hand; the tests assert them.
+
+/// <summary>Convolution with stride, padding and groups, and no activation, so negative values survive.</summary>
+[Network(Channels = 4, Height = 11, Width = 9)]
+public sealed partial class ConvProbe
+{
+    // (11 - 3 + 2) / 2 + 1 = 6, (9 - 3 + 2) / 2 + 1 = 5
+    [Conv(6, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, BiasInit = 0.5f)]
+    public partial Layer Conv { get; }
+}
+
+/// <summary>Output-size rounding: ceil (cuda-convnet) with a ReLU epilogue, then floor (PyTorch).</summary>
+[Network(Channels = 2, Height = 11, Width = 12)]
+public sealed partial class RoundingProbe
+{
+    // ceil((11 - 4) / 3) + 1 = 4, ceil((12 - 4) / 3) + 1 = 4: the last windows run past the input
+    [Conv(3, Kernel = 4, Stride = 3, Round = Rounding.Ceil), Relu]
+    public partial Layer Conv1 { get; }
+
+    // floor((4 - 3) / 2) + 1 = 1
+    [Conv(4, Kernel = 3, Stride = 2, Round = Rounding.Floor)]
+    public partial Layer Conv2 { get; }
+}
+
+/// <summary>Response normalisation with the paper's alpha, confined to each of two columns.</summary>
+[Network(Channels = 3, Height = 5, Width = 4, Columns = 2)]
+public sealed partial class LrnProbe
+{
+    [Conv(8, Kernel = 1), Lrn(5, Alpha = 0.1f, Beta = 0.75f, K = 2f)]
+    public partial Layer Conv { get; }
+}
+
+/// <summary>Response normalisation with Caffe's alpha / n, after a ReLU, in one column.</summary>
+[Network(Channels = 3, Height = 5, Width = 4)]
+public sealed partial class LrnCaffeProbe
+{
+    [Conv(7, Kernel = 1), Relu, Lrn(3, Alpha = 0.3f, Beta = 0.5f, K = 1f, AlphaConvention = LrnAlpha.DividedBySize)]
+    public partial Layer Conv { get; }
+}
+
+/// <summary>Max pooling with padding; average pooling with padding and a ceil-rounded overhang; a ceil max pool with a ReLU epilogue.</summary>
+[Network(Channels = 3, Height = 11, Width = 11)]
+public sealed partial class PoolProbe
+{
+    // max: (11 - 3 + 2) / 2 + 1 = 6; avg: ceil((6 - 3 + 2) / 2) + 1 = 4, whose last window overhangs the padding
+    [Conv(4, Kernel = 1), MaxPool(3, Stride = 2, Pad = 1), AvgPool(3, Stride = 2, Pad = 1, Round = Rounding.Ceil)]
+    public partial Layer Conv1 { get; }
+
+    // ceil((4 - 3) / 2) + 1 = 2
+    [Conv(2, Kernel = 1), MaxPool(3, Stride = 2, Round = Rounding.Ceil), Relu]
+    public partial Layer Conv2 { get; }
+}
+
+/// <summary>Dense layers on a flattened image, ReLU, dropout and softmax.</summary>
+[Network(Channels = 3, Height = 4, Width = 5)]
+public sealed partial class DenseProbe
+{
+    [Dense(16, BiasInit = 0.1f), Relu, Dropout(0.25f)]
+    public partial Layer Fc1 { get; }
+
+    [Dense(6), Softmax]
+    public partial Layer Fc2 { get; }
+}

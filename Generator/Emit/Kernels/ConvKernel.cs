@@ -24,20 +24,12 @@ internal static class ConvKernel
         {
             w.Line($"int inputPlane = (n * {input.Channels} + {channel}) * {input.Height};");
             w.Line($"int weightPlane = (oc * {perGroup} + c) * {conv.Kernel};");
-            using (w.Block($"for (int ky = 0; ky < {conv.Kernel}; ky++)"))
+            using (KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, conv.Kernel, conv.Stride, conv.Pad))
             {
-                w.Line($"int iy = {KernelEmitter.WindowCoordinate("oy", conv.Stride, conv.Pad, "ky")};");
-                if (KernelEmitter.BoundsTest("iy", input.Height, output.Height, conv.Kernel, conv.Stride, conv.Pad) is { } testY)
-                    w.Line(testY);
                 w.Line($"int inputRow = (inputPlane + iy) * {input.Width};");
                 w.Line($"int weightRow = (weightPlane + ky) * {conv.Kernel};");
-                using (w.Block($"for (int kx = 0; kx < {conv.Kernel}; kx++)"))
-                {
-                    w.Line($"int ix = {KernelEmitter.WindowCoordinate("ox", conv.Stride, conv.Pad, "kx")};");
-                    if (KernelEmitter.BoundsTest("ix", input.Width, output.Width, conv.Kernel, conv.Stride, conv.Pad) is { } testX)
-                        w.Line(testX);
+                using (KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, conv.Kernel, conv.Stride, conv.Pad))
                     w.Line("value += input[inputRow + ix] * weight[weightRow + kx];");
-                }
             }
         }
     }

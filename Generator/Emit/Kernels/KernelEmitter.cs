@@ -102,24 +102,21 @@ internal static class KernelEmitter
         w.Line($"int n = index / {Format.Int(shape.Size)};");
     }
 
-    /// <summary>"oy * 4 - 2 + ky", leaving out a stride of 1 and a pad of 0.</summary>
-    public static string WindowCoordinate(string output, int stride, int pad, string offset) =>
-        output + (stride != 1 ? $" * {stride}" : "") + (pad != 0 ? $" - {pad}" : "") + $" + {offset}";
-
     /// <summary>
-    /// The bounds test a window needs along one dimension: none when every window lies inside the
-    /// input, which is the common case without padding.
+    /// Opens the loop over one axis of a sliding window (<c>ky</c> or <c>kx</c>): declares the input
+    /// coordinate (<c>iy = oy * stride - pad + ky</c>) and skips the positions outside the input, with
+    /// no test at all where every window lies inside it, the common case without padding.
+    /// Disposing the result closes the loop.
     /// </summary>
-    public static string? BoundsTest(string coordinate, int input, int output, int kernel, int stride, int pad)
+    public static System.IDisposable WindowAxis(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad)
     {
+        string k = "k" + axis, i = "i" + axis;
+        var loop = w.Block($"for (int {k} = 0; {k} < {kernel}; {k}++)");
+        w.Line($"int {i} = o{axis}" + (stride != 1 ? $" * {stride}" : "") + (pad != 0 ? $" - {pad}" : "") + $" + {k};");
         bool low = pad > 0;
         bool high = (long)(output - 1) * stride - pad + kernel - 1 >= input;
-        return (low, high) switch
-        {
-            (true, true) => $"if ({coordinate} < 0 || {coordinate} >= {input}) continue;",
-            (true, false) => $"if ({coordinate} < 0) continue;",
-            (false, true) => $"if ({coordinate} >= {input}) continue;",
-            _ => null,
-        };
+        if (low || high)
+            w.Line($"if ({string.Join(" || ", new[] { low ? $"{i} < 0" : null, high ? $"{i} >= {input}" : null }.Where(t => t is not null))}) continue;");
+        return loop;
     }
 }

@@ -16,19 +16,11 @@ internal static class PoolKernel
         w.Line($"int oy = index / {output.Width} % {output.Height};");
         w.Line($"int inputPlane = index / {output.Height * output.Width} * {input.Height * input.Width}; // (n, c) plane of the input");
         w.Line(pool.IsMax ? "float value = float.NegativeInfinity;" : "float value = 0f;");
-        using (w.Block($"for (int ky = 0; ky < {pool.Window}; ky++)"))
+        using (KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, pool.Window, pool.Stride, pool.Pad))
+        using (KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, pool.Window, pool.Stride, pool.Pad))
         {
-            w.Line($"int iy = {KernelEmitter.WindowCoordinate("oy", pool.Stride, pool.Pad, "ky")};");
-            if (KernelEmitter.BoundsTest("iy", input.Height, output.Height, pool.Window, pool.Stride, pool.Pad) is { } testY)
-                w.Line(testY);
-            using (w.Block($"for (int kx = 0; kx < {pool.Window}; kx++)"))
-            {
-                w.Line($"int ix = {KernelEmitter.WindowCoordinate("ox", pool.Stride, pool.Pad, "kx")};");
-                if (KernelEmitter.BoundsTest("ix", input.Width, output.Width, pool.Window, pool.Stride, pool.Pad) is { } testX)
-                    w.Line(testX);
-                w.Line($"float a = input[inputPlane + iy * {input.Width} + ix];");
-                w.Line(pool.IsMax ? "if (a > value) value = a;" : "value += a;");
-            }
+            w.Line($"float a = input[inputPlane + iy * {input.Width} + ix];");
+            w.Line(pool.IsMax ? "if (a > value) value = a;" : "value += a;");
         }
         if (pool.IsMax)
             return;

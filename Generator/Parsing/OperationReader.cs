@@ -5,7 +5,7 @@ namespace NetGen.Generator.Parsing;
 
 /// <summary>
 /// Turns one operation attribute into its spec, filling in the defaults the runtime attributes
-/// document. The defaults live here and in Runtime/Attributes; a test keeps them in step.
+/// document. The defaults live here and in Runtime/Attributes; Tests/Generator/DefaultsTests.cs keeps them in step.
 /// </summary>
 internal static class OperationReader
 {

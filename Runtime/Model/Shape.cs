@@ -10,6 +10,6 @@ public readonly record struct Shape(int Channels, int Height, int Width)
     public override string ToString() =>
         Height == 1 && Width == 1 ? Channels.ToString() : $"{Channels} x {Height} x {Width}";
 
-    /// <summary>Lets a shape be compared with a tuple: <c>AlexNet.Shapes.Conv5 == (256, 6, 6)</c>.</summary>
+    /// <summary>The shape as a (channels, height, width) tuple.</summary>
     public static implicit operator (int Channels, int Height, int Width)(Shape s) => (s.Channels, s.Height, s.Width);
 }

@@ -2,6 +2,7 @@ using System;
 using Microsoft.CodeAnalysis;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Emit.Kernels;
+using NetGen.Generator.Emit.Kernels.Backward;
 using NetGen.Generator.Model;
 using NetGen.Generator.Parsing;
 using NetGen.Generator.Planning;
@@ -64,5 +65,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         output.AddSource(hint + ".g.cs", NetworkEmitter.Emit(plan));
         output.AddSource(hint + ".Kernels.g.cs", KernelEmitter.Emit(plan));
         output.AddSource(hint + ".Forward.g.cs", ForwardEmitter.Emit(plan));
+        output.AddSource(hint + ".BackwardKernels.g.cs", BackwardKernelEmitter.Emit(plan));
+        output.AddSource(hint + ".Backward.g.cs", BackwardEmitter.Emit(plan));
+        output.AddSource(hint + ".Trainer.g.cs", TrainerEmitter.Emit(plan));
     }
 }

@@ -77,6 +77,18 @@ public abstract class Network : IDisposable
     /// <summary>Allocates the activations of a forward pass for batches of <paramref name="batchSize"/> images.</summary>
     public abstract ForwardPass CreateForwardPass(int batchSize);
 
+    /// <summary>Allocates the gradients of a backward pass beside <paramref name="forward"/>, one of this network's forward passes.</summary>
+    public abstract BackwardPass CreateBackwardPass(ForwardPass forward);
+
+    /// <summary>Replaces every parameter, as when loading a checkpoint; <paramref name="values"/> is laid out as <see cref="Parameters"/>.</summary>
+    public void WriteParameters(float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != Info.ParameterCount)
+            throw new ArgumentException($"{Info.Name} has {Info.ParameterCount} parameters, not {values.Length}.", nameof(values));
+        Parameters.View.CopyFromCPU(values);
+    }
+
     /// <summary>Copies every parameter to the host, in the order of <see cref="NetworkInfo.Parameters"/>.</summary>
     public float[] ReadParameters() => Parameters.GetAsArray1D();
 

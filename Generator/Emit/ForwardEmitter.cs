@@ -17,14 +17,15 @@ internal static class ForwardEmitter
         var w = new SourceWriter();
         using (TypeScope.Open(w, type, null, "ILGPU", "ILGPU.Runtime"))
         {
-            WriteLaunchers(w, plan);
+            LauncherWriter.Write(w, "KernelLaunchers", "Launchers", "Kernels", "forward",
+                plan.Kernels.Select(k => (k.Method, KernelEmitter.Parameters(plan, k).Select(p => p.Type))));
             w.Line();
             w.Line($"/// <summary>{type.Name}'s forward pass for batches of one size: its activations and the kernel launches that fill them.</summary>");
             using (w.Block("public sealed class ForwardPass : global::NetGen.ForwardPass"))
             {
                 w.Line($"private readonly {type.Name} network;");
                 foreach (var a in plan.Activations)
-                    w.Line($"private readonly ArrayView<float> {a.Field}; // {KernelEmitter.Dims(a.Shape)}");
+                    w.Line($"internal readonly ArrayView<float> {a.Field}; // {KernelEmitter.Dims(a.Shape)}");
                 w.Line();
                 w.Line("/// <summary>Allocates every activation for batches of <paramref name=\"batchSize\"/> images.</summary>");
                 w.Line($"public ForwardPass({type.Name} network, int batchSize)");
@@ -37,45 +38,34 @@ internal static class ForwardEmitter
                         w.Line($"{a.Field} = Allocate(\"{a.Name}\", Shapes.{a.Identifier});");
                 }
                 w.Line();
+                int logits = plan.Backward.Probabilities >= 0 ? plan.Kernels.Count - 1 : plan.Kernels.Count;
                 w.Line("/// <inheritdoc />");
                 using (w.Block("public override void Enqueue(global::NetGen.DropoutKey dropout)"))
                 {
+                    w.Line("EnqueueLogits(dropout);");
+                    if (logits < plan.Kernels.Count)
+                        WriteLaunch(w, plan, plan.Kernels[logits], "network.Launchers");
+                }
+                w.Line();
+                w.Line("/// <inheritdoc />");
+                using (w.Block("public override void EnqueueLogits(global::NetGen.DropoutKey dropout)"))
+                {
                     w.Line("var kernels = network.Launchers;");
-                    foreach (var kernel in plan.Kernels)
-                    {
-                        var layer = $"network.{kernel.Layer.Member}";
-                        var args = new[] { $"BatchSize * {Format.Int(kernel.ThreadsPerImage)}", plan.Activations[kernel.Input].Field }
-                            .Concat(kernel.Weight >= 0 ? new[] { $"{layer}.Weight.View", $"{layer}.Bias.View" } : [])
-                            .Concat(new[] { plan.Activations[kernel.Output].Field })
-                            .Concat(kernel.HasDropout ? new[] { "dropout" } : []);
-                        w.Line($"kernels.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}");
-                    }
+                    for (int k = 0; k < logits; k++)
+                        WriteLaunch(w, plan, plan.Kernels[k], "kernels");
                 }
             }
         }
         return w.ToString();
     }
 
-    private static void WriteLaunchers(SourceWriter w, NetworkPlan plan)
+    private static void WriteLaunch(SourceWriter w, NetworkPlan plan, KernelPlan kernel, string launchers)
     {
-        w.Line("private KernelLaunchers? launchers;");
-        w.Line();
-        w.Line("/// <summary>The kernels compiled for this network's accelerator, loaded on first use.</summary>");
-        w.Line("private KernelLaunchers Launchers => launchers ??= new KernelLaunchers(Accelerator);");
-        w.Line();
-        using (w.Block("private sealed class KernelLaunchers"))
-        {
-            foreach (var kernel in plan.Kernels)
-                w.Line($"public readonly {Signature(plan, kernel, "global::System.Action")} {kernel.Method};");
-            w.Line();
-            using (w.Block("public KernelLaunchers(Accelerator accelerator)"))
-            {
-                foreach (var kernel in plan.Kernels)
-                    w.Line($"{kernel.Method} = accelerator.{Signature(plan, kernel, "LoadAutoGroupedStreamKernel")}(Kernels.{kernel.Method});");
-            }
-        }
+        var layer = $"network.{kernel.Layer.Member}";
+        var args = new[] { $"BatchSize * {Format.Int(kernel.ThreadsPerImage)}", plan.Activations[kernel.Input].Field }
+            .Concat(kernel.Weight >= 0 ? new[] { $"{layer}.Weight.View", $"{layer}.Bias.View" } : [])
+            .Concat(new[] { plan.Activations[kernel.Output].Field })
+            .Concat(kernel.HasDropout ? new[] { "dropout" } : []);
+        w.Line($"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}");
     }
-
-    private static string Signature(NetworkPlan plan, KernelPlan kernel, string name) =>
-        $"{name}<Index1D, {string.Join(", ", KernelEmitter.Parameters(plan, kernel).Select(p => p.Type))}>";
 }

@@ -41,6 +41,11 @@ internal static class NetworkEmitter
             w.Line();
             w.Line("/// <summary>Allocates the activations for batches of <paramref name=\"batchSize\"/> images.</summary>");
             w.Line("public override ForwardPass CreateForwardPass(int batchSize) => new(this, batchSize);");
+            w.Line();
+            w.Line("/// <summary>Allocates the gradients of a backward pass beside <paramref name=\"forward\"/>.</summary>");
+            w.Line("public override BackwardPass CreateBackwardPass(global::NetGen.ForwardPass forward) =>");
+            using (w.Indent())
+                w.Line($"new(forward as ForwardPass ?? throw new global::System.ArgumentException(\"The forward pass belongs to \" + forward.Network.Info.Name + \", not {model.Type.Name}.\", nameof(forward)));");
         }
         return w.ToString();
     }

@@ -44,9 +44,10 @@ internal sealed record KernelPlan(
     public bool HasDropout => System.Linq.Enumerable.Any(Epilogue, o => o.Op is DropoutSpec);
 }
 
-/// <summary>Everything Emit needs: the model, its activations, its parameter table and its kernels in order.</summary>
+/// <summary>Everything Emit needs: the model, its activations, its parameter table, its forward kernels in order and its backward pass.</summary>
 internal sealed record NetworkPlan(
     NetworkModel Model,
     EquatableArray<ActivationPlan> Activations,
     EquatableArray<ParameterPlan> Parameters,
-    EquatableArray<KernelPlan> Kernels);
+    EquatableArray<KernelPlan> Kernels,
+    BackwardPlan Backward);

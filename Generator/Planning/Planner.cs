@@ -48,7 +48,7 @@ internal static class Planner
                 activations.Add(activation);
             }
         }
-        return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray());
+        return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray(), BackwardPlanner.Plan(kernels));
     }
 
     private static ActivationPlan Activation(UniqueNames names, string name, string identifier, Shape shape, string description)
@@ -63,7 +63,7 @@ internal static class Planner
     /// <summary>Hands out identifiers that collide neither with each other nor with what the generated class already declares.</summary>
     private sealed class UniqueNames
     {
-        private readonly HashSet<string> taken = ["Network", "ForwardPass", "Kernels", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize"];
+        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize"];
 
         public string Claim(string identifier)
         {

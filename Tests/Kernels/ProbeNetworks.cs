@@ -64,3 +64,38 @@ public sealed partial class DenseProbe
     [Dense(6), Softmax]
     public partial Layer Fc2 { get; }
 }
+
+/// <summary>A strided, padded, grouped convolution after a ReLU, so its input gradient is computed and masked.</summary>
+[Network(Channels = 3, Height = 9, Width = 7)]
+public sealed partial class ConvInputProbe
+{
+    [Conv(4, Kernel = 1, BiasInit = 0.1f), Relu]
+    public partial Layer Conv1 { get; }
+
+    // (9 - 3 + 2) / 2 + 1 = 5, (7 - 3 + 2) / 2 + 1 = 4
+    [Conv(6, Kernel = 3, Stride = 2, Pad = 1, Groups = 2)]
+    public partial Layer Conv2 { get; }
+}
+
+/// <summary>Max pooling over equal values: the gradient must go to the first of them, as forward chose.</summary>
+[Network(Channels = 1, Height = 4, Width = 4)]
+public sealed partial class TieProbe
+{
+    // (4 - 2) / 1 + 1 = 3
+    [Conv(1, Kernel = 1), MaxPool(2, Stride = 1)]
+    public partial Layer Conv { get; }
+
+    [Dense(3)]
+    public partial Layer Fc { get; }
+}
+
+/// <summary>Caffe's multipliers: biases learn twice as fast and do not decay.</summary>
+[Network(Channels = 2, Height = 3, Width = 3)]
+public sealed partial class SgdProbe
+{
+    [Dense(5, BiasLrMult = 2f, BiasDecayMult = 0f, WeightStd = 0.5f, BiasInit = 0.1f), Relu, Dropout(0.5f)]
+    public partial Layer Fc1 { get; }
+
+    [Dense(3, WeightStd = 0.5f), Softmax]
+    public partial Layer Fc2 { get; }
+}

@@ -105,18 +105,53 @@ internal static class KernelEmitter
     /// <summary>
     /// Opens the loop over one axis of a sliding window (<c>ky</c> or <c>kx</c>): declares the input
     /// coordinate (<c>iy = oy * stride - pad + ky</c>) and skips the positions outside the input, with
-    /// no test at all where every window lies inside it, the common case without padding.
-    /// Disposing the result closes the loop.
+    /// no test at all where every window lies inside it, the common case without padding. With
+    /// <paramref name="overOutputs"/> the loop runs over the output coordinate instead, for a fixed
+    /// kernel offset, as a weight gradient needs. Disposing the result closes the loop.
     /// </summary>
-    public static System.IDisposable WindowAxis(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad)
+    public static System.IDisposable WindowAxis(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad, bool overOutputs = false)
     {
-        string k = "k" + axis, i = "i" + axis;
-        var loop = w.Block($"for (int {k} = 0; {k} < {kernel}; {k}++)");
-        w.Line($"int {i} = o{axis}" + (stride != 1 ? $" * {stride}" : "") + (pad != 0 ? $" - {pad}" : "") + $" + {k};");
+        string k = "k" + axis, o = "o" + axis, i = "i" + axis;
+        var loop = overOutputs
+            ? w.Block($"for (int {o} = 0; {o} < {output}; {o}++)")
+            : w.Block($"for (int {k} = 0; {k} < {kernel}; {k}++)");
+        w.Line($"int {i} = {o}" + (stride != 1 ? $" * {stride}" : "") + (pad != 0 ? $" - {pad}" : "") + $" + {k};");
         bool low = pad > 0;
         bool high = (long)(output - 1) * stride - pad + kernel - 1 >= input;
-        if (low || high)
-            w.Line($"if ({string.Join(" || ", new[] { low ? $"{i} < 0" : null, high ? $"{i} >= {input}" : null }.Where(t => t is not null))}) continue;");
+        Skip(w, low ? $"{i} < 0" : null, high ? $"{i} >= {input}" : null);
         return loop;
+    }
+
+    /// <summary>
+    /// The transpose of <see cref="WindowAxis"/>, for gradients that gather: for an input coordinate
+    /// <c>iy</c>, loops over the kernel offsets <c>ky</c> and declares the output <c>oy</c> whose window
+    /// puts <c>ky</c> on <c>iy</c> (<c>oy * stride - pad + ky == iy</c>), skipping offsets no output has.
+    /// </summary>
+    public static System.IDisposable OutputsTouching(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad)
+    {
+        string k = "k" + axis, o = "o" + axis, i = "i" + axis;
+        var loop = w.Block($"for (int {k} = 0; {k} < {kernel}; {k}++)");
+        string offset = (pad != 0 ? $" + {pad}" : "") + $" - {k}";
+        bool low = pad - (kernel - 1) < 0;
+        bool high = (long)(input - 1 + pad) / stride >= output;
+        if (stride == 1)
+        {
+            w.Line($"int {o} = {i}{offset};");
+            Skip(w, low ? $"{o} < 0" : null, high ? $"{o} >= {output}" : null);
+            return loop;
+        }
+        string t = "t" + axis;
+        w.Line($"int {t} = {i}{offset}; // {o} * {stride}");
+        Skip(w, low ? $"{t} < 0" : null, $"{t} % {stride} != 0");
+        w.Line($"int {o} = {t} / {stride};");
+        Skip(w, high ? $"{o} >= {output}" : null);
+        return loop;
+    }
+
+    private static void Skip(SourceWriter w, params string?[] conditions)
+    {
+        var present = conditions.Where(c => c is not null).ToArray();
+        if (present.Length > 0)
+            w.Line($"if ({string.Join(" || ", present)}) continue;");
     }
 }

@@ -22,19 +22,24 @@ internal static class PoolKernel
             w.Line($"float a = input[inputPlane + iy * {input.Width} + ix];");
             w.Line(pool.IsMax ? "if (a > value) value = a;" : "value += a;");
         }
-        if (pool.IsMax)
-            return;
+        if (!pool.IsMax)
+            w.Line($"value /= {Divisor(w, pool, input, output)};");
+    }
+
+    /// <summary>
+    /// The divisor of an average window at (oy, ox): window * window, except where a ceil-rounded
+    /// window runs past the padded input; that part does not count. Writes the lines it needs.
+    /// </summary>
+    public static string Divisor(SourceWriter w, PoolSpec pool, Shape input, Shape output)
+    {
         bool overhang = (long)(output.Height - 1) * pool.Stride - pool.Pad + pool.Window > input.Height + pool.Pad
             || (long)(output.Width - 1) * pool.Stride - pool.Pad + pool.Window > input.Width + pool.Pad;
         if (!overhang)
-        {
-            w.Line($"value /= {pool.Window * pool.Window}f;");
-            return;
-        }
+            return $"{pool.Window * pool.Window}f";
         w.Line("// A ceil-rounded window may run past the padded input; that part does not count.");
         w.Line($"int y0 = oy * {pool.Stride} - {pool.Pad}, x0 = ox * {pool.Stride} - {pool.Pad};");
         w.Line($"int y1 = y0 + {pool.Window} < {input.Height + pool.Pad} ? y0 + {pool.Window} : {input.Height + pool.Pad};");
         w.Line($"int x1 = x0 + {pool.Window} < {input.Width + pool.Pad} ? x0 + {pool.Window} : {input.Width + pool.Pad};");
-        w.Line("value /= (y1 - y0) * (x1 - x0);");
+        return "(y1 - y0) * (x1 - x0)";
     }
 }

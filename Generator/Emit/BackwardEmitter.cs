@@ -1,0 +1,92 @@
+using System.Linq;
+using NetGen.Generator.Emit.Kernels;
+using NetGen.Generator.Emit.Kernels.Backward;
+using NetGen.Generator.Model;
+using NetGen.Generator.Planning;
+
+namespace NetGen.Generator.Emit;
+
+/// <summary>
+/// Writes N.Backward.g.cs: the backward kernels loaded on an accelerator, and the backward pass
+/// that holds a batch's gradients and launches the loss and backward kernels in order.
+/// </summary>
+internal static class BackwardEmitter
+{
+    public static string Emit(NetworkPlan plan)
+    {
+        var type = plan.Model.Type;
+        var backward = plan.Backward;
+        var w = new SourceWriter();
+        using (TypeScope.Open(w, type, null, "ILGPU", "ILGPU.Runtime"))
+        {
+            LauncherWriter.Write(w, "BackwardLaunchers", "BackwardKernelLaunchers", "BackwardKernels", "backward",
+                backward.Kernels.Select(k => (k.Method, BackwardKernelEmitter.Parameters(plan, k).Select(p => p.Type))));
+            w.Line();
+            w.Line($"/// <summary>{type.Name}'s backward pass for batches of one size: the gradient of every activation and the kernel launches that fill them.</summary>");
+            using (w.Block("public sealed class BackwardPass : global::NetGen.BackwardPass"))
+            {
+                w.Line($"private readonly {type.Name} network;");
+                w.Line("private readonly ForwardPass forward;");
+                foreach (int a in backward.Gradients)
+                    w.Line($"private readonly ArrayView<float> {Gradient(plan, a)}; // {KernelEmitter.Dims(plan.Activations[a].Shape)}, before {plan.Activations[a].Name}'s epilogue");
+                w.Line();
+                w.Line("/// <summary>Allocates every gradient for the batches of <paramref name=\"forward\"/>.</summary>");
+                w.Line("public BackwardPass(ForwardPass forward)");
+                string probabilities = backward.Probabilities >= 0 ? $"\"{plan.Activations[backward.Probabilities].Name}\"" : "null";
+                using (w.Indent())
+                    w.Line($": base(forward, \"{plan.Activations[backward.Logits].Name}\", {probabilities})");
+                using (w.Block(""))
+                {
+                    w.Line($"network = ({type.Name})forward.Network;");
+                    w.Line("this.forward = forward;");
+                    foreach (int a in backward.Gradients)
+                        w.Line($"{Gradient(plan, a)} = AllocateGradient(\"{plan.Activations[a].Name}\", Shapes.{plan.Activations[a].Identifier});");
+                }
+                w.Line();
+                w.Line("/// <inheritdoc />");
+                using (w.Block("public override void EnqueueLoss(global::NetGen.DropoutKey dropout)"))
+                    WriteLaunch(w, plan, backward.Kernels[0], "network.BackwardKernelLaunchers");
+                w.Line();
+                w.Line("/// <inheritdoc />");
+                using (w.Block("public override void EnqueueBackward(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)"))
+                {
+                    w.Line("var kernels = network.BackwardKernelLaunchers;");
+                    foreach (var kernel in backward.Kernels.Skip(1))
+                        WriteLaunch(w, plan, kernel, "kernels");
+                }
+            }
+        }
+        return w.ToString();
+    }
+
+    private static string Gradient(NetworkPlan plan, int activation) => plan.Activations[activation].Field.TrimStart('@') + "Gradient";
+
+    private static void WriteLaunch(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel, string launchers)
+    {
+        var forward = plan.Kernels[kernel.Kernel];
+        string threads = kernel.PerImage ? $"BatchSize * {Format.Int(kernel.Threads)}" : Format.Int(kernel.Threads);
+        var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => Argument(plan, forward, p.Name));
+        w.Line($"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});");
+    }
+
+    /// <summary>What the pass passes for each kernel parameter, by its name.</summary>
+    private static string Argument(NetworkPlan plan, KernelPlan forward, string parameter) => parameter switch
+    {
+        "logits" => "forward." + plan.Activations[plan.Backward.Logits].Field,
+        "labels" => "Labels",
+        "probabilities" => "Probabilities",
+        "losses" => "Losses",
+        "ranks" => "Ranks",
+        "logitsGradient" => Gradient(plan, plan.Backward.Logits),
+        "batch" => "BatchSize",
+        "input" => "forward." + plan.Activations[forward.Input].Field,
+        "weight" => $"network.{forward.Layer.Member}.Weight.View",
+        "delta" => Gradient(plan, forward.Output),
+        "inputGradient" => Gradient(plan, forward.Input),
+        "weightGradient" => ParameterSlice(plan.Parameters[forward.Weight]),
+        "biasGradient" => ParameterSlice(plan.Parameters[forward.Weight + 1]),
+        _ => parameter,
+    };
+
+    private static string ParameterSlice(ParameterPlan p) => $"parameterGradients.SubView({Format.Int(p.Offset)}, {Format.Int(p.Count)})";
+}

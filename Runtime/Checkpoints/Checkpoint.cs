@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Numerics;
+
+namespace NetGen;
+
+/// <summary>
+/// A network's parameters, optionally its momentum buffers, and its training state, saved as a
+/// safetensors file that PyTorch reads as a state dict: each tensor is named and shaped as
+/// <c>model.state_dict()</c> names and shapes it (<c>conv1.weight</c>, (96, 3, 11, 11)), and momentum
+/// buffers are the same tensors prefixed <c>momentum.</c>.
+/// </summary>
+public sealed class Checkpoint
+{
+    /// <summary>The prefix of a momentum buffer's name: <c>momentum.conv1.weight</c>.</summary>
+    public const string MomentumPrefix = "momentum.";
+
+    // Metadata keys. "format": "pt" is what safetensors.torch writes; PyTorch tools look for it.
+    private const string EpochKey = "epoch", StepKey = "step", LearningRateKey = "learning_rate", SeedKey = "seed";
+    private const string FormatKey = "format", NetworkKey = "netgen.network";
+
+    private Checkpoint(float[] parameters, float[]? momentum, TrainingState state, IReadOnlyDictionary<string, string> metadata)
+    {
+        Parameters = parameters;
+        Momentum = momentum;
+        State = state;
+        Metadata = metadata;
+    }
+
+    /// <summary>Every parameter, flat, in the network's order (<see cref="ParameterInfo.Offset"/>).</summary>
+    public float[] Parameters { get; }
+
+    /// <summary>The momentum buffers in the same layout, or null when the file has none.</summary>
+    public float[]? Momentum { get; }
+
+    /// <summary>Epoch, step, learning rate and seed; <see cref="TrainingState.Initial"/>'s values for any the file lacks.</summary>
+    public TrainingState State { get; }
+
+    /// <summary>All of the file's metadata, as read (including keys NetGen does not use).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>
+    /// Saves <paramref name="parameters"/> (and <paramref name="momentum"/>, when given) of the network
+    /// <paramref name="info"/> describes, atomically: the previous file survives any failure.
+    /// </summary>
+    /// <exception cref="ArgumentException">An array's length is not the network's parameter count, or an extra metadata key is one the checkpoint writes itself.</exception>
+    public static void Save(string path, NetworkInfo info, float[] parameters, float[]? momentum, TrainingState state,
+        IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(state);
+        CheckLength(info, parameters, nameof(parameters));
+        if (momentum is not null)
+            CheckLength(info, momentum, nameof(momentum));
+
+        var invariant = CultureInfo.InvariantCulture;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [FormatKey] = "pt",
+            [NetworkKey] = info.Name,
+            [EpochKey] = state.Epoch.ToString(invariant),
+            [StepKey] = state.Step.ToString(invariant),
+            // "R" gives the shortest text that parses back to the same float, bit for bit.
+            [LearningRateKey] = state.LearningRate.ToString("R", invariant),
+            [SeedKey] = state.Seed.ToString(invariant),
+        };
+        foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>())
+            if (!metadata.TryAdd(key, value))
+                throw new ArgumentException($"Extra metadata '{key}' would replace the checkpoint's own '{key}'.", nameof(extraMetadata));
+
+        // The tensors are views of the caller's arrays: nothing of AlexNet's 244 MB is copied before writing.
+        var tensors = new List<SafeTensor>();
+        AddTensors(tensors, info, parameters, "");
+        if (momentum is not null)
+            AddTensors(tensors, info, momentum, MomentumPrefix);
+        SafeTensorsFile.Write(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Loads a checkpoint of the network <paramref name="info"/> describes, from NetGen or from PyTorch's
+    /// <c>save_file(model.state_dict())</c>. Every tensor must match the network's name, dtype (F32)
+    /// and shape, and the file must hold nothing else.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is malformed or does not fit the network; the message names the file and the first mismatch in parameter order.</exception>
+    public static Checkpoint Load(string path, NetworkInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var file = SafeTensorsFile.Read(path);
+        var parameters = new float[checked((int)info.ParameterCount)];
+        foreach (var parameter in info.Parameters)
+            Find(file, info, parameter, parameter.Name).CopyFloatsTo(Slice(parameters, parameter));
+
+        // Momentum is all or nothing: a half set would silently restart some layers' velocity from zero.
+        float[]? momentum = null;
+        int withMomentum = info.Parameters.Count(p => file.TryGet(MomentumPrefix + p.Name, out _));
+        if (withMomentum > 0)
+        {
+            momentum = new float[parameters.Length];
+            foreach (var parameter in info.Parameters)
+            {
+                string name = MomentumPrefix + parameter.Name;
+                if (!file.TryGet(name, out _))
+                    throw Invalid(path, $"has momentum for {withMomentum} of {info.Name}'s {info.Parameters.Count} parameters but not for '{parameter.Name}' (no tensor '{name}'); momentum must be saved for every parameter or none");
+                Find(file, info, parameter, name).CopyFloatsTo(Slice(momentum, parameter));
+            }
+        }
+
+        // Anything else is most likely a renamed or foreign parameter; loading around it would hide that.
+        var expected = new HashSet<string>(info.Parameters.Select(p => p.Name), StringComparer.Ordinal);
+        if (momentum is not null)
+            expected.UnionWith(info.Parameters.Select(p => MomentumPrefix + p.Name));
+        foreach (var tensor in file.Tensors)
+            if (!expected.Contains(tensor.Name))
+                throw Invalid(path, $"has tensor '{tensor.Name}' ({tensor.DType} {tensor.ShapeText}), which is neither a parameter of {info.Name} nor its momentum");
+
+        return new Checkpoint(parameters, momentum, ReadState(path, file.Metadata), file.Metadata);
+    }
+
+    private static void CheckLength(NetworkInfo info, float[] values, string name)
+    {
+        ArgumentNullException.ThrowIfNull(values, name);
+        if (values.LongLength != info.ParameterCount)
+            throw new ArgumentException($"{name} has {values.LongLength} floats but {info.Name} has {info.ParameterCount} parameters.", name);
+    }
+
+    private static void AddTensors(List<SafeTensor> tensors, NetworkInfo info, float[] values, string prefix)
+    {
+        foreach (var parameter in info.Parameters)
+            tensors.Add(SafeTensor.Float32Slice(prefix + parameter.Name, values, checked((int)parameter.Offset),
+                checked((int)parameter.Count), parameter.Dimensions.Select(d => (long)d).ToArray()));
+    }
+
+    private static Span<float> Slice(float[] values, ParameterInfo parameter) =>
+        values.AsSpan(checked((int)parameter.Offset), checked((int)parameter.Count));
+
+    /// <summary>The tensor <paramref name="name"/>, checked against <paramref name="parameter"/>'s dtype and shape.</summary>
+    private static SafeTensor Find(SafeTensors file, NetworkInfo info, ParameterInfo parameter, string name)
+    {
+        if (!file.TryGet(name, out var tensor))
+            throw Invalid(file.Path, $"has no tensor '{name}', which {info.Name} needs; it has {file.DescribeNames()}");
+        if (tensor.DType != "F32")
+            throw Invalid(file.Path, $"{name} is {tensor.DType} in the file but F32 in {info.Name}");
+        var shape = parameter.Dimensions.Select(d => (long)d).ToArray();
+        if (!tensor.Shape.SequenceEqual(shape))
+            throw Invalid(file.Path, $"{name} is {tensor.ShapeText} in the file but {SafeTensor.FormatShape(shape)} in {info.Name}");
+        return tensor;
+    }
+
+    private static TrainingState ReadState(string path, IReadOnlyDictionary<string, string> metadata)
+    {
+        var initial = TrainingState.Initial;
+        return new TrainingState(
+            ReadNumber(path, metadata, EpochKey, initial.Epoch, NumberStyles.Integer),
+            ReadNumber(path, metadata, StepKey, initial.Step, NumberStyles.Integer),
+            ReadNumber(path, metadata, LearningRateKey, initial.LearningRate, NumberStyles.Float),
+            ReadNumber(path, metadata, SeedKey, initial.Seed, NumberStyles.Integer));
+    }
+
+    /// <summary>A metadata number, or <paramref name="fallback"/> when the key is absent; a malformed one is an error, not a silent default.</summary>
+    private static T ReadNumber<T>(string path, IReadOnlyDictionary<string, string> metadata, string key, T fallback, NumberStyles style)
+        where T : INumberBase<T>
+    {
+        if (!metadata.TryGetValue(key, out var text))
+            return fallback;
+        if (!T.TryParse(text, style, CultureInfo.InvariantCulture, out var value))
+            throw Invalid(path, $"metadata '{key}' is '{text}', not {(style == NumberStyles.Float ? "a number" : $"a whole number that fits {typeof(T).Name}")}");
+        return value;
+    }
+
+    private static InvalidDataException Invalid(string path, string problem) => SafeTensorsFile.Invalid(path, problem);
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace NetGen;
+
+/// <summary>
+/// Trains a network on its accelerator: each step uploads a batch, runs the forward kernels with
+/// dropout, the fused softmax and cross-entropy, the backward kernels and the optimiser, and
+/// returns the loss and the top-1 and top-5 hits. Gradients and momentum are allocated once;
+/// activations and their gradients once per batch size, then reused. Each network's generated
+/// <c>Trainer</c> derives from this one.
+/// </summary>
+public class Trainer : IDisposable
+{
+    private readonly Dictionary<int, (ForwardPass Forward, BackwardPass Backward)> passes = [];
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> gradients;
+
+    /// <summary>Trains <paramref name="network"/>; <paramref name="seed"/> draws the dropout masks.</summary>
+    public Trainer(Network network, ulong seed = 0, float momentum = 0.9f, float weightDecay = 0.0005f)
+    {
+        Network = network ?? throw new ArgumentNullException(nameof(network));
+        Seed = seed;
+        gradients = network.Accelerator.Allocate1D<float>(network.Info.ParameterCount);
+        gradients.MemSetToZero();
+        Optimiser = new SgdMomentum(network, momentum, weightDecay);
+    }
+
+    /// <summary>The network whose parameters the trainer updates.</summary>
+    public Network Network { get; }
+
+    /// <summary>The run's seed: dropout masks are a hash of (seed, step, operation, unit).</summary>
+    public ulong Seed { get; set; }
+
+    /// <summary>Training steps taken: the next step's dropout masks are drawn for this number.</summary>
+    public long Step { get; set; }
+
+    /// <summary>The optimiser and its momentum buffer.</summary>
+    public SgdMomentum Optimiser { get; }
+
+    /// <summary>The gradient of the last batch's mean loss for every parameter, laid out as <see cref="Network.Parameters"/>.</summary>
+    public ArrayView<float> Gradients => gradients.View;
+
+    /// <summary>The dropout key of the next training step.</summary>
+    public DropoutKey TrainingKey => new(Seed, Step, 1);
+
+    /// <summary>
+    /// One step of SGD on a batch: forward with dropout, loss, backward, update. Advances
+    /// <see cref="Step"/>. <paramref name="images"/> is NCHW; <paramref name="labels"/> one class per image.
+    /// </summary>
+    public StepResult Train(float[] images, int[] labels, float learningRate)
+    {
+        var result = Run(images, labels, TrainingKey, backward: true, learningRate);
+        Step++;
+        return result;
+    }
+
+    /// <summary>The loss and hits of a batch in evaluation mode: no dropout, no gradients, no update.</summary>
+    public StepResult Evaluate(float[] images, int[] labels) => Run(images, labels, DropoutKey.Evaluation, backward: false, null);
+
+    /// <summary>
+    /// Forward, loss and backward with no update, leaving the gradients in <see cref="Gradients"/>.
+    /// With <paramref name="dropout"/> the masks are those of the next training step.
+    /// </summary>
+    public StepResult ComputeGradients(float[] images, int[] labels, bool dropout = true) =>
+        Run(images, labels, dropout ? TrainingKey : DropoutKey.Evaluation, backward: true, null);
+
+    /// <summary>The passes for batches of <paramref name="batchSize"/>, allocated on first use.</summary>
+    public (ForwardPass Forward, BackwardPass Backward) PassesFor(int batchSize)
+    {
+        if (!passes.TryGetValue(batchSize, out var pair))
+        {
+            var forward = Network.CreateForwardPass(batchSize);
+            pair = (forward, Network.CreateBackwardPass(forward));
+            passes.Add(batchSize, pair);
+        }
+        return pair;
+    }
+
+    /// <summary>Copies every parameter's gradient to the host, laid out as <see cref="Network.Parameters"/>.</summary>
+    public float[] ReadGradients() => gradients.GetAsArray1D();
+
+    private StepResult Run(float[] images, int[] labels, DropoutKey key, bool backward, float? learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var (forward, pass) = PassesFor(labels.Length);
+        forward.SetInput(images);
+        pass.SetLabels(labels);
+        forward.EnqueueLogits(key);
+        pass.EnqueueLoss(key);
+        if (backward)
+        {
+            gradients.MemSetToZero();
+            pass.EnqueueBackward(gradients.View, key);
+            if (learningRate is { } rate)
+                Optimiser.Enqueue(gradients.View, rate);
+        }
+        Network.Accelerator.Synchronize();
+        return StepResult.From(pass.ReadLosses(), pass.ReadRanks());
+    }
+
+    /// <summary>Frees the gradients, the momentum and every pass.</summary>
+    public void Dispose()
+    {
+        foreach (var (forward, backward) in passes.Values)
+        {
+            backward.Dispose();
+            forward.Dispose();
+        }
+        passes.Clear();
+        gradients.Dispose();
+        Optimiser.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

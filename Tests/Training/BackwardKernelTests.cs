@@ -1,0 +1,120 @@
+using NetGen.Tests.Infrastructure;
+using NetGen.Tests.Kernels;
+using static NetGen.Tests.Training.ReferenceNet;
+
+namespace NetGen.Tests.Training;
+
+/// <summary>
+/// Gradient checks for every operation's backward kernels, on probe networks small enough for
+/// finite differences over every tensor. See <see cref="GradientCheck"/> for the tolerances.
+/// </summary>
+[Collection(AcceleratorCollection.Name)]
+public class BackwardKernelTests(AcceleratorFixture fixture)
+{
+    private const int Batch = 3;
+
+    private static StepResult Check(Network net, System.Func<DropoutKey, ReferenceNet> reference, bool dropout = false, float scale = 1f)
+    {
+        GradientCheck.Randomise(net, seed: 21);
+        var images = Numbers.Uniform(Batch * net.Info.Input.Size, 4, scale);
+        var labels = GradientCheck.Labels(Batch, net.Info.Output.Size, 8);
+        return GradientCheck.Run(net, reference, images, labels, dropout);
+    }
+
+    [Fact]
+    public void ConvolutionWeightsWithStridePadAndGroups()
+    {
+        using var net = new ConvProbe(fixture.Device.Accelerator);
+        Check(net, _ => new ReferenceNet(net.Info, new Conv(new(4, 11, 9), 6, 3, 2, 1, 2, new(6, 6, 5), 0, 108)));
+    }
+
+    [Fact]
+    public void ConvolutionInputThroughStridePadGroupsAndRelu()
+    {
+        using var net = new ConvInputProbe(fixture.Device.Accelerator);
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(3, 9, 7), 4, 1, 1, 0, 1, new(4, 9, 7), 0, 12), new Relu(),
+            new Conv(new(4, 9, 7), 6, 3, 2, 1, 2, new(6, 5, 4), 16, 16 + 108)));
+    }
+
+    [Fact]
+    public void ConvolutionRoundedUpThenDown()
+    {
+        using var net = new RoundingProbe(fixture.Device.Accelerator);
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(2, 11, 12), 3, 4, 3, 0, 1, new(3, 4, 4), 0, 96), new Relu(),
+            new Conv(new(3, 4, 4), 4, 3, 2, 0, 1, new(4, 1, 1), 99, 99 + 108)));
+    }
+
+    [Fact]
+    public void ResponseNormalisationPaperAlphaWithinColumnsAndNoSoftmax()
+    {
+        using var net = new LrnProbe(fixture.Device.Accelerator);
+        // Large inputs, so the normalisation is far from the identity and its gradient is tested.
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(3, 5, 4), 8, 1, 1, 0, 1, new(8, 5, 4), 0, 24),
+            new Lrn(new(8, 5, 4), 5, 0.1f, 0.75f, 2f, 2)), scale: 4f);
+    }
+
+    [Fact]
+    public void ResponseNormalisationCaffeAlphaAfterRelu()
+    {
+        using var net = new LrnCaffeProbe(fixture.Device.Accelerator);
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(3, 5, 4), 7, 1, 1, 0, 1, new(7, 5, 4), 0, 21), new Relu(),
+            new Lrn(new(7, 5, 4), 3, 0.3f / 3, 0.5f, 1f, 1)), scale: 4f);
+    }
+
+    [Fact]
+    public void MaxAndAveragePoolingWithPaddingAndCeil()
+    {
+        using var net = new PoolProbe(fixture.Device.Accelerator);
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(3, 11, 11), 4, 1, 1, 0, 1, new(4, 11, 11), 0, 12),
+            new Pool(true, new(4, 11, 11), 3, 2, 1, new(4, 6, 6)),
+            new Pool(false, new(4, 6, 6), 3, 2, 1, new(4, 4, 4)),
+            new Conv(new(4, 4, 4), 2, 1, 1, 0, 1, new(2, 4, 4), 16, 24),
+            new Pool(true, new(2, 4, 4), 3, 2, 0, new(2, 2, 2)), new Relu()));
+    }
+
+    [Fact]
+    public void DenseReluDropoutAndSoftmaxCrossEntropy()
+    {
+        using var net = new DenseProbe(fixture.Device.Accelerator);
+        ReferenceNet Reference(DropoutKey key) => new(net.Info,
+            new Dense(60, 16, 0, 960), new Relu(), new Dropout(2, 0.25f, key),
+            new Dense(16, 6, 976, 1072));
+        var result = Check(net, Reference);
+        Assert.Equal(Batch, result.Images);
+        // In training the same masks must be drawn forward and backward.
+        Check(net, Reference, dropout: true);
+    }
+
+    [Fact]
+    public void MaxPoolRoutesTiesToTheFirstElement()
+    {
+        using var net = new TieProbe(fixture.Device.Accelerator);
+        GradientCheck.Randomise(net, 3);
+        net.Conv.Weight.Write([1f]);
+        net.Conv.Bias.Write([0f]);
+        // Every 2x2 window holds two or more equal maxima.
+        float[] image = [5, 5, 1, 1, 5, 5, 3, 3, 0, 2, 3, 3, 2, 2, 1, 0];
+        using var trainer = new Trainer(net);
+        trainer.ComputeGradients(image, [1], dropout: false);
+        var (_, backward) = trainer.PassesFor(1);
+        var routed = backward.ReadGradient("conv");
+        var pooled = backward.ReadGradient("conv.maxpool");
+
+        var reference = new ReferenceNet(net.Info, new Conv(new(1, 4, 4), 1, 1, 1, 0, 1, new(1, 4, 4), 0, 1),
+            new Pool(true, new(1, 4, 4), 2, 1, 0, new(1, 3, 3)), new Dense(9, 3, 2, 29));
+        var (_, _, expected) = reference.Backward(ReferenceNet.ToDouble(image), [1], ReferenceNet.ToDouble(net.ReadParameters()));
+        for (int i = 0; i < 16; i++)
+            Assert.Equal(expected[1][i], routed[i], 6);
+        // Window (0, 0) holds four 5s and gives all to element 0; (0, 1) holds 5, 1, 5, 3 and gives to
+        // element 1, not 5; (1, 0) holds 5, 5, 0, 2 and gives to element 4, not 5; (1, 1) to element 5.
+        Assert.Equal(pooled[0], routed[0]);
+        Assert.Equal(pooled[1], routed[1]);
+        Assert.Equal(pooled[3], routed[4]);
+        Assert.Equal(pooled[4], routed[5]);
+    }
+}

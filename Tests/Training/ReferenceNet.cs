@@ -86,18 +86,26 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
         private int PerGroupIn => In.Channels / Groups;
         private int PerGroupOut => Filters / Groups;
 
-        /// <summary>Calls <paramref name="visit"/>(input index, weight index) for every product output (n, f, oy, ox) sums.</summary>
-        private void Taps(int n, int f, int oy, int ox, Action<int, int> visit)
+        /// <summary>
+        /// Calls <paramref name="visit"/>(input index, weight index) for every product that output
+        /// (n, f, oy, ox) sums; each call of <paramref name="visit"/> is one term of the chain rule.
+        /// </summary>
+        private void Taps<TVisit>(int n, int f, int oy, int ox, ref TVisit visit) where TVisit : struct, ITap
         {
             int g = f / PerGroupOut;
             for (int c = 0; c < PerGroupIn; c++)
                 for (int ky = 0; ky < Kernel; ky++)
+                {
+                    int iy = oy * Stride - Pad + ky;
+                    if (iy < 0 || iy >= In.Height)
+                        continue;
                     for (int kx = 0; kx < Kernel; kx++)
                     {
-                        int iy = oy * Stride - Pad + ky, ix = ox * Stride - Pad + kx;
-                        if (iy >= 0 && iy < In.Height && ix >= 0 && ix < In.Width)
-                            visit(((n * In.Channels + g * PerGroupIn + c) * In.Height + iy) * In.Width + ix, W + ((f * PerGroupIn + c) * Kernel + ky) * Kernel + kx);
+                        int ix = ox * Stride - Pad + kx;
+                        if (ix >= 0 && ix < In.Width)
+                            visit.Visit(((n * In.Channels + g * PerGroupIn + c) * In.Height + iy) * In.Width + ix, W + ((f * PerGroupIn + c) * Kernel + ky) * Kernel + kx);
                     }
+                }
         }
 
         private int OutIndex(int n, int f, int oy, int ox) => ((n * Filters + f) * Out.Height + oy) * Out.Width + ox;
@@ -112,7 +120,20 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                     for (int ox = 0; ox < Out.Width; ox++)
                     {
                         double sum = p[B + f];
-                        Taps(n, f, oy, ox, (i, w) => sum += x[i] * p[w]);
+                        int g = f / PerGroupOut;
+                        for (int c = 0; c < PerGroupIn; c++)
+                            for (int ky = 0; ky < Kernel; ky++)
+                            {
+                                int iy = oy * Stride - Pad + ky;
+                                if (iy < 0 || iy >= In.Height)
+                                    continue;
+                                for (int kx = 0; kx < Kernel; kx++)
+                                {
+                                    int ix = ox * Stride - Pad + kx;
+                                    if (ix >= 0 && ix < In.Width)
+                                        sum += x[((n * In.Channels + g * PerGroupIn + c) * In.Height + iy) * In.Width + ix] * p[W + ((f * PerGroupIn + c) * Kernel + ky) * Kernel + kx];
+                                }
+                            }
                         y[OutIndex(n, f, oy, ox)] = sum;
                     }
             });
@@ -131,7 +152,8 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                         {
                             double d = dy[OutIndex(n, f, oy, ox)];
                             g[B + f] += d;
-                            Taps(n, f, oy, ox, (i, w) => g[w] += d * x[i]);
+                            var tap = new WeightTap(x, g, d);
+                            Taps(n, f, oy, ox, ref tap);
                         }
             });
             // Input: each image's own slice.
@@ -141,12 +163,27 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                     for (int oy = 0; oy < Out.Height; oy++)
                         for (int ox = 0; ox < Out.Width; ox++)
                         {
-                            double d = dy[OutIndex(n, f, oy, ox)];
-                            Taps(n, f, oy, ox, (i, w) => dx[i] += d * p[w]);
+                            var tap = new InputTap(dx, p, dy[OutIndex(n, f, oy, ox)]);
+                            Taps(n, f, oy, ox, ref tap);
                         }
             });
             return dx;
         }
+    }
+
+    public interface ITap
+    {
+        void Visit(int input, int weight);
+    }
+
+    private readonly struct WeightTap(double[] x, double[] g, double d) : ITap
+    {
+        public void Visit(int input, int weight) => g[weight] += d * x[input];
+    }
+
+    private readonly struct InputTap(double[] dx, double[] p, double d) : ITap
+    {
+        public void Visit(int input, int weight) => dx[input] += d * p[weight];
     }
 
     public sealed record Dense(int Inputs, int Units, int W, int B) : Op

@@ -11,6 +11,9 @@ namespace NetGen.Generator.Planning;
 /// </summary>
 internal static class BackwardPlanner
 {
+    /// <summary>Weights each thread of a dense layer's weight gradient computes.</summary>
+    public const int DenseWeightsPerThread = 64;
+
     public static BackwardPlan Plan(IReadOnlyList<KernelPlan> forward)
     {
         // Softmax can only end a network (NG0011), so the loss replaces at most the last kernel.
@@ -26,7 +29,11 @@ internal static class BackwardPlanner
             if (kernel.Weight >= 0)
             {
                 kernels.Add(new(kernel.Method + "BiasGradient", GradientKind.Bias, k, -1, kernel.Main.Output.Channels, PerImage: false));
-                kernels.Add(new(kernel.Method + "WeightGradient", GradientKind.Weight, k, -1, kernel.Layer.WeightCount, PerImage: false));
+                // A dense layer's weights are many and cheap: each thread takes a run of them (see DenseGradients).
+                long threads = kernel.Main.Op is DenseSpec
+                    ? kernel.Main.Output.Channels * ((kernel.Main.Input.Size + DenseWeightsPerThread - 1) / DenseWeightsPerThread)
+                    : kernel.Layer.WeightCount;
+                kernels.Add(new(kernel.Method + "WeightGradient", GradientKind.Weight, k, -1, threads, PerImage: false));
             }
             if (k > 0)
                 kernels.Add(new(kernel.Method + "InputGradient", GradientKind.Input, k, k - 1, kernel.Main.Input.Size, PerImage: true));

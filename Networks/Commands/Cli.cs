@@ -19,6 +19,8 @@ internal static class Cli
             {
                 "shapes" => ShapesCommand.Run(options),
                 "forward" => ForwardCommand.Run(options),
+                "init" => InitCommand.Run(options),
+                "step" => StepCommand.Run(options),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -27,6 +29,12 @@ internal static class Cli
             Console.Error.WriteLine($"netgen: {e.Message}");
             Console.Error.WriteLine(Usage);
             return 2;
+        }
+        catch (Exception e) when (e is System.IO.IOException or System.IO.InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        {
+            // A file that is missing, corrupt or does not fit the network: the message names it and what is wrong.
+            Console.Error.WriteLine($"netgen: {e.Message}");
+            return 1;
         }
     }
 
@@ -38,6 +46,13 @@ internal static class Cli
           forward <network> [--batch B] [--seed S] [--device D]
                                                 initialise the network, run a forward pass on a random batch,
                                                 and print the time and the top classes of the first image
+          init <network> --seed S --out W.safetensors [--device D]
+                                                write the initial weights (PyTorch's names and layouts)
+          step <network> --weights W.safetensors --input X.safetensors --out O.safetensors [--no-dropout] [--activations] [--device D]
+                                                one forward and backward pass, no update, on the batch in X
+                                                ('input' float32 NCHW, 'labels' int64 or int32); writes
+                                                'logits', 'loss' and every '<parameter>.grad' to O; with
+                                                --activations also 'activation.<name>' and its '.grad'
 
         networks: alexnet, minialexnet (case-insensitive)
         devices:  auto (default), cuda, opencl, ilgpu-cpu

@@ -7,6 +7,9 @@ namespace NetGen.Networks.Commands;
 /// <summary>Positional arguments and --name value options, read on demand so each command states its own.</summary>
 internal sealed class Options
 {
+    /// <summary>Options that take no value, so the word after one stays positional.</summary>
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--no-dropout", "--activations" };
+
     private readonly List<string> positional = [];
     private readonly Dictionary<string, string> named = new(StringComparer.Ordinal);
 
@@ -16,7 +19,7 @@ internal sealed class Options
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal))
                 positional.Add(args[i]);
-            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            else if (!Flags.Contains(args[i]) && i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 named[args[i]] = args[++i];
             else
                 named[args[i]] = "true";
@@ -25,6 +28,11 @@ internal sealed class Options
 
     public string Positional(int index, string what) =>
         index < positional.Count ? positional[index] : throw new UsageException($"missing {what}");
+
+    public string Required(string name) =>
+        named.TryGetValue(name, out var text) && text != "true" ? text : throw new UsageException($"missing {name} <path>");
+
+    public bool Flag(string name) => named.ContainsKey(name);
 
     public string String(string name, string fallback) => named.GetValueOrDefault(name, fallback);
 

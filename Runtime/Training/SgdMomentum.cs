@@ -14,6 +14,9 @@ public sealed class SgdMomentum : IDisposable
 {
     private readonly Network network;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> velocity;
+    /// <summary>Parameters each thread updates: millions of one-line threads cost more to start than to run.</summary>
+    private const int PerThread = 256;
+
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> update;
 
     /// <summary>Allocates a zero velocity for every parameter of <paramref name="network"/>.</summary>
@@ -41,7 +44,7 @@ public sealed class SgdMomentum : IDisposable
     {
         foreach (var p in network.Info.Parameters)
         {
-            update((int)p.Count,
+            update((int)((p.Count + PerThread - 1) / PerThread),
                 network.Parameters.View.SubView(p.Offset, p.Count),
                 gradients.SubView(p.Offset, p.Count),
                 velocity.View.SubView(p.Offset, p.Count),
@@ -60,12 +63,16 @@ public sealed class SgdMomentum : IDisposable
         velocity.View.CopyFromCPU(values);
     }
 
-    private static void Update(Index1D i, ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> v,
+    private static void Update(Index1D index, ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> v,
         float learningRate, float decay, float momentum)
     {
-        float step = momentum * v[i] - decay * learningRate * weight[i] - learningRate * gradient[i];
-        v[i] = step;
-        weight[i] += step;
+        long end = Math.Min(((int)index + 1L) * PerThread, weight.Length);
+        for (long i = (long)(int)index * PerThread; i < end; i++)
+        {
+            float step = momentum * v[i] - decay * learningRate * weight[i] - learningRate * gradient[i];
+            v[i] = step;
+            weight[i] += step;
+        }
     }
 
     /// <summary>Frees the momentum buffer.</summary>

@@ -81,6 +81,27 @@ public class Trainer : IDisposable
     /// <summary>Copies every parameter's gradient to the host, laid out as <see cref="Network.Parameters"/>.</summary>
     public float[] ReadGradients() => gradients.GetAsArray1D();
 
+    /// <summary>
+    /// Writes the parameters, the momentum and the run's state (<paramref name="epoch"/>, the step,
+    /// <paramref name="learningRate"/>, the seed) to <paramref name="path"/>, atomically.
+    /// </summary>
+    public void Save(string path, int epoch, float learningRate, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Checkpoint.Save(path, Network.Info, Network.ReadParameters(), Optimiser.ReadVelocity(), new TrainingState(epoch, Step, learningRate, Seed), metadata);
+
+    /// <summary>
+    /// Restores the parameters, the momentum (zero when the file has none), the step and the seed
+    /// from <paramref name="path"/>, and returns the run's state.
+    /// </summary>
+    public Checkpoint Load(string path)
+    {
+        var checkpoint = Checkpoint.Load(path, Network.Info);
+        Network.WriteParameters(checkpoint.Parameters);
+        Optimiser.WriteVelocity(checkpoint.Momentum ?? new float[Network.Info.ParameterCount]);
+        Step = checkpoint.State.Step;
+        Seed = checkpoint.State.Seed;
+        return checkpoint;
+    }
+
     private StepResult Run(float[] images, int[] labels, DropoutKey key, bool backward, float? learningRate)
     {
         ArgumentNullException.ThrowIfNull(labels);

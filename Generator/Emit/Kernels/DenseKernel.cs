@@ -16,8 +16,9 @@ internal static class DenseKernel
         w.Line($"int n = index / {units};");
         w.Line($"int inputRow = n * {Format.Int(inputs)};");
         w.Line($"int weightRow = unit * {Format.Int(inputs)};");
-        w.Line("float value = bias[unit];");
+        w.Line("float value = 0f;");
         w.Line($"for (int i = 0; i < {Format.Int(inputs)}; i++)");
         w.Line("    value += input[inputRow + i] * weight[weightRow + i];");
+        w.Line("value += bias[unit]; // after the products, which a large bias would otherwise round away");
     }
 }

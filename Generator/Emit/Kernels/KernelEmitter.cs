@@ -103,6 +103,25 @@ internal static class KernelEmitter
     }
 
     /// <summary>
+    /// Starts a long float sum that keeps the rounding error of each addition (Neumaier's
+    /// compensated summation): a convolution adds hundreds of channel partial sums, and float32's
+    /// error over that many is enough to swap two near-equal values a max pool then chooses between.
+    /// </summary>
+    public static void BeginCompensatedSum(SourceWriter w, string sum) =>
+        w.Line($"float {sum} = 0f, {sum}Error = 0f; // a compensated sum: {sum}Error keeps what rounding took");
+
+    /// <summary>Adds <paramref name="term"/> to the compensated sum, recording the rounding error.</summary>
+    public static void AddCompensated(SourceWriter w, string sum, string term)
+    {
+        w.Line($"float {sum}Next = {sum} + {term};");
+        w.Line($"{sum}Error += XMath.Abs({sum}) >= XMath.Abs({term}) ? {sum} - {sum}Next + {term} : {term} - {sum}Next + {sum};");
+        w.Line($"{sum} = {sum}Next;");
+    }
+
+    /// <summary>Folds the recorded rounding error back into the sum.</summary>
+    public static void EndCompensatedSum(SourceWriter w, string sum) => w.Line($"{sum} += {sum}Error;");
+
+    /// <summary>
     /// Opens the loop over one axis of a sliding window (<c>ky</c> or <c>kx</c>): declares the input
     /// coordinate (<c>iy = oy * stride - pad + ky</c>) and skips the positions outside the input, with
     /// no test at all where every window lies inside it, the common case without padding. With

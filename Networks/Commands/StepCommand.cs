@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+
+namespace NetGen.Networks.Commands;
+
+/// <summary>
+/// <c>netgen step &lt;network&gt; --weights W --input X --out O [--no-dropout]</c>: one forward and
+/// backward pass on the batch in X with no update. Writes the logits, the loss and every parameter's
+/// gradient, named as PyTorch names them, so another framework can be compared on the same weights.
+/// </summary>
+internal static class StepCommand
+{
+    public static int Run(Options options)
+    {
+        string name = options.Positional(0, "network name");
+        string weights = options.Required("--weights"), input = options.Required("--input"), output = options.Required("--out");
+        bool dropout = !options.Flag("--no-dropout");
+        using var device = Device.Open(options.String("--device", "auto"));
+        Console.WriteLine($"device: {device}");
+
+        using var network = NetworkCatalog.Create(name, device.Accelerator, 0);
+        using var trainer = new Trainer(network);
+        var checkpoint = trainer.Load(weights);
+        var batch = BatchFile.Read(input, network.Info);
+        var clock = Stopwatch.StartNew();
+        var result = trainer.ComputeGradients(batch.Images, batch.Labels, dropout);
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        var (forward, backward) = trainer.PassesFor(batch.Labels.Length);
+        var logitsShape = forward.ShapeOf(backward.LogitsName);
+        long n = batch.Labels.Length;
+        var gradients = trainer.ReadGradients();
+        var tensors = new List<SafeTensor>
+        {
+            SafeTensor.Float32("logits", forward.Read(backward.LogitsName), logitsShape.IsVector ? [n, logitsShape.Channels] : [n, logitsShape.Channels, logitsShape.Height, logitsShape.Width]),
+            SafeTensor.Float32("loss", [(float)result.Loss]),
+        };
+        foreach (var p in network.Info.Parameters)
+            tensors.Add(SafeTensor.Float32(p.Name + ".grad", gradients.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Dimensions.Select(d => (long)d).ToArray()));
+        if (options.Flag("--activations"))
+        {
+            // For finding where two frameworks part: every activation, and the gradient of each
+            // before its group's epilogue (the pre-ReLU gradient, as a hook on a convolution sees it).
+            long[] Dims(Shape s) => s.IsVector ? [n, s.Channels] : [n, s.Channels, s.Height, s.Width];
+            foreach (var a in forward.Activations.Skip(1))
+                tensors.Add(SafeTensor.Float32("activation." + a, forward.Read(a), Dims(forward.ShapeOf(a))));
+            foreach (var a in backward.Gradients)
+                tensors.Add(SafeTensor.Float32("activation." + a + ".grad", backward.ReadGradient(a), Dims(forward.ShapeOf(a))));
+        }
+        SafeTensorsFile.Write(output, tensors, new Dictionary<string, string>
+        {
+            ["netgen.network"] = network.Info.Name,
+            ["dropout"] = dropout ? $"on, seed {trainer.Seed}, step {trainer.Step}" : "off",
+            ["top1"] = result.Top1.ToString(CultureInfo.InvariantCulture),
+            ["top5"] = result.Top5.ToString(CultureInfo.InvariantCulture),
+        });
+        Console.WriteLine($"{network.Info.Name}, {n} images, weights from {weights} (step {checkpoint.State.Step}), dropout {(dropout ? "on" : "off")}: " +
+            $"loss {result.Loss.ToString("0.000000", CultureInfo.InvariantCulture)}, top-1 {result.Top1}/{n}, top-5 {result.Top5}/{n}");
+        Console.WriteLine($"forward and backward in {seconds:0.000} s ({3.0 * 2 * network.Info.MultiplyAdds * n / seconds / 1e9:0.00} GFLOP/s, counting backward as twice forward)");
+        Console.WriteLine($"wrote logits, loss and {network.Info.Parameters.Count} gradients to {output}");
+        return 0;
+    }
+}

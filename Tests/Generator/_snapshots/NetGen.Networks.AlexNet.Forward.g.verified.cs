@@ -8,10 +8,10 @@ namespace NetGen.Networks;
 
 partial class AlexNet
 {
-    private KernelLaunchers? launchers;
+    private KernelLaunchers? kernelLaunchers;
 
-    /// <summary>The kernels compiled for this network's accelerator, loaded on first use.</summary>
-    private KernelLaunchers Launchers => launchers ??= new KernelLaunchers(Accelerator);
+    /// <summary>The forward kernels compiled for this network's accelerator, loaded on first use.</summary>
+    private KernelLaunchers Launchers => kernelLaunchers ??= new KernelLaunchers(Accelerator);
 
     private sealed class KernelLaunchers
     {
@@ -53,21 +53,21 @@ partial class AlexNet
     public sealed class ForwardPass : global::NetGen.ForwardPass
     {
         private readonly AlexNet network;
-        private readonly ArrayView<float> input; // (N, 3, 227, 227)
-        private readonly ArrayView<float> conv1; // (N, 96, 55, 55)
-        private readonly ArrayView<float> conv1Lrn; // (N, 96, 55, 55)
-        private readonly ArrayView<float> conv1MaxPool; // (N, 96, 27, 27)
-        private readonly ArrayView<float> conv2; // (N, 256, 27, 27)
-        private readonly ArrayView<float> conv2Lrn; // (N, 256, 27, 27)
-        private readonly ArrayView<float> conv2MaxPool; // (N, 256, 13, 13)
-        private readonly ArrayView<float> conv3; // (N, 384, 13, 13)
-        private readonly ArrayView<float> conv4; // (N, 384, 13, 13)
-        private readonly ArrayView<float> conv5; // (N, 256, 13, 13)
-        private readonly ArrayView<float> conv5MaxPool; // (N, 256, 6, 6)
-        private readonly ArrayView<float> fc6; // (N, 4096)
-        private readonly ArrayView<float> fc7; // (N, 4096)
-        private readonly ArrayView<float> fc8; // (N, 1000)
-        private readonly ArrayView<float> fc8Softmax; // (N, 1000)
+        internal readonly ArrayView<float> input; // (N, 3, 227, 227)
+        internal readonly ArrayView<float> conv1; // (N, 96, 55, 55)
+        internal readonly ArrayView<float> conv1Lrn; // (N, 96, 55, 55)
+        internal readonly ArrayView<float> conv1MaxPool; // (N, 96, 27, 27)
+        internal readonly ArrayView<float> conv2; // (N, 256, 27, 27)
+        internal readonly ArrayView<float> conv2Lrn; // (N, 256, 27, 27)
+        internal readonly ArrayView<float> conv2MaxPool; // (N, 256, 13, 13)
+        internal readonly ArrayView<float> conv3; // (N, 384, 13, 13)
+        internal readonly ArrayView<float> conv4; // (N, 384, 13, 13)
+        internal readonly ArrayView<float> conv5; // (N, 256, 13, 13)
+        internal readonly ArrayView<float> conv5MaxPool; // (N, 256, 6, 6)
+        internal readonly ArrayView<float> fc6; // (N, 4096)
+        internal readonly ArrayView<float> fc7; // (N, 4096)
+        internal readonly ArrayView<float> fc8; // (N, 1000)
+        internal readonly ArrayView<float> fc8Softmax; // (N, 1000)
 
         /// <summary>Allocates every activation for batches of <paramref name="batchSize"/> images.</summary>
         public ForwardPass(AlexNet network, int batchSize)
@@ -94,6 +94,13 @@ partial class AlexNet
         /// <inheritdoc />
         public override void Enqueue(global::NetGen.DropoutKey dropout)
         {
+            EnqueueLogits(dropout);
+            network.Launchers.Fc8Softmax(BatchSize * 1, fc8, fc8Softmax); // softmax
+        }
+
+        /// <inheritdoc />
+        public override void EnqueueLogits(global::NetGen.DropoutKey dropout)
+        {
             var kernels = network.Launchers;
             kernels.Conv1(BatchSize * 290400, input, network.Conv1.Weight.View, network.Conv1.Bias.View, conv1); // conv 96, 11x11, stride 4 + bias + relu
             kernels.Conv1Lrn(BatchSize * 290400, conv1, conv1Lrn); // lrn 5, alpha 0.0001, beta 0.75, k 2
@@ -108,7 +115,6 @@ partial class AlexNet
             kernels.Fc6(BatchSize * 4096, conv5MaxPool, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, dropout); // dense 4096 + bias + relu + dropout 0.5
             kernels.Fc7(BatchSize * 4096, fc6, network.Fc7.Weight.View, network.Fc7.Bias.View, fc7, dropout); // dense 4096 + bias + relu + dropout 0.5
             kernels.Fc8(BatchSize * 1000, fc7, network.Fc8.Weight.View, network.Fc8.Bias.View, fc8); // dense 1000 + bias
-            kernels.Fc8Softmax(BatchSize * 1, fc8, fc8Softmax); // softmax
         }
     }
 }

@@ -26,9 +26,10 @@ partial class AlexNet
             int oy = index / 55 % 55;
             int oc = index / 3025 % 96;
             int n = index / 290400;
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 3; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 3 + c) * 227;
                 int weightPlane = (oc * 3 + c) * 11;
                 for (int ky = 0; ky < 11; ky++)
@@ -39,10 +40,15 @@ partial class AlexNet
                     for (int kx = 0; kx < 11; kx++)
                     {
                         int ix = ox * 4 + kx;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -105,9 +111,10 @@ partial class AlexNet
             int oc = index / 729 % 256;
             int n = index / 186624;
             int firstChannel = oc / 128 * 48; // first input channel of oc's group
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 48; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 96 + firstChannel + c) * 27;
                 int weightPlane = (oc * 48 + c) * 5;
                 for (int ky = 0; ky < 5; ky++)
@@ -120,10 +127,15 @@ partial class AlexNet
                     {
                         int ix = ox - 2 + kx;
                         if (ix < 0 || ix >= 27) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -185,9 +197,10 @@ partial class AlexNet
             int oy = index / 13 % 13;
             int oc = index / 169 % 384;
             int n = index / 64896;
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 256; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 256 + c) * 13;
                 int weightPlane = (oc * 256 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -200,10 +213,15 @@ partial class AlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 13) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -221,9 +239,10 @@ partial class AlexNet
             int oc = index / 169 % 384;
             int n = index / 64896;
             int firstChannel = oc / 192 * 192; // first input channel of oc's group
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 192; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 384 + firstChannel + c) * 13;
                 int weightPlane = (oc * 192 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -236,10 +255,15 @@ partial class AlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 13) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -257,9 +281,10 @@ partial class AlexNet
             int oc = index / 169 % 256;
             int n = index / 43264;
             int firstChannel = oc / 128 * 192; // first input channel of oc's group
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 192; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 384 + firstChannel + c) * 13;
                 int weightPlane = (oc * 192 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -272,10 +297,15 @@ partial class AlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 13) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -316,9 +346,10 @@ partial class AlexNet
             int n = index / 4096;
             int inputRow = n * 9216;
             int weightRow = unit * 9216;
-            float value = bias[unit];
+            float value = 0f;
             for (int i = 0; i < 9216; i++)
                 value += input[inputRow + i] * weight[weightRow + i];
+            value += bias[unit]; // after the products, which a large bias would otherwise round away
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
@@ -339,9 +370,10 @@ partial class AlexNet
             int n = index / 4096;
             int inputRow = n * 4096;
             int weightRow = unit * 4096;
-            float value = bias[unit];
+            float value = 0f;
             for (int i = 0; i < 4096; i++)
                 value += input[inputRow + i] * weight[weightRow + i];
+            value += bias[unit]; // after the products, which a large bias would otherwise round away
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
@@ -361,9 +393,10 @@ partial class AlexNet
             int n = index / 1000;
             int inputRow = n * 4096;
             int weightRow = unit * 4096;
-            float value = bias[unit];
+            float value = 0f;
             for (int i = 0; i < 4096; i++)
                 value += input[inputRow + i] * weight[weightRow + i];
+            value += bias[unit]; // after the products, which a large bias would otherwise round away
             output[index] = value;
         }
 

@@ -8,10 +8,10 @@ namespace NetGen.Networks;
 
 partial class MiniAlexNet
 {
-    private KernelLaunchers? launchers;
+    private KernelLaunchers? kernelLaunchers;
 
-    /// <summary>The kernels compiled for this network's accelerator, loaded on first use.</summary>
-    private KernelLaunchers Launchers => launchers ??= new KernelLaunchers(Accelerator);
+    /// <summary>The forward kernels compiled for this network's accelerator, loaded on first use.</summary>
+    private KernelLaunchers Launchers => kernelLaunchers ??= new KernelLaunchers(Accelerator);
 
     private sealed class KernelLaunchers
     {
@@ -53,21 +53,21 @@ partial class MiniAlexNet
     public sealed class ForwardPass : global::NetGen.ForwardPass
     {
         private readonly MiniAlexNet network;
-        private readonly ArrayView<float> input; // (N, 1, 28, 28)
-        private readonly ArrayView<float> conv1; // (N, 32, 28, 28)
-        private readonly ArrayView<float> conv1Lrn; // (N, 32, 28, 28)
-        private readonly ArrayView<float> conv1MaxPool; // (N, 32, 14, 14)
-        private readonly ArrayView<float> conv2; // (N, 64, 14, 14)
-        private readonly ArrayView<float> conv2Lrn; // (N, 64, 14, 14)
-        private readonly ArrayView<float> conv2MaxPool; // (N, 64, 7, 7)
-        private readonly ArrayView<float> conv3; // (N, 96, 7, 7)
-        private readonly ArrayView<float> conv4; // (N, 96, 7, 7)
-        private readonly ArrayView<float> conv5; // (N, 64, 7, 7)
-        private readonly ArrayView<float> conv5MaxPool; // (N, 64, 3, 3)
-        private readonly ArrayView<float> fc6; // (N, 512)
-        private readonly ArrayView<float> fc7; // (N, 512)
-        private readonly ArrayView<float> fc8; // (N, 10)
-        private readonly ArrayView<float> fc8Softmax; // (N, 10)
+        internal readonly ArrayView<float> input; // (N, 1, 28, 28)
+        internal readonly ArrayView<float> conv1; // (N, 32, 28, 28)
+        internal readonly ArrayView<float> conv1Lrn; // (N, 32, 28, 28)
+        internal readonly ArrayView<float> conv1MaxPool; // (N, 32, 14, 14)
+        internal readonly ArrayView<float> conv2; // (N, 64, 14, 14)
+        internal readonly ArrayView<float> conv2Lrn; // (N, 64, 14, 14)
+        internal readonly ArrayView<float> conv2MaxPool; // (N, 64, 7, 7)
+        internal readonly ArrayView<float> conv3; // (N, 96, 7, 7)
+        internal readonly ArrayView<float> conv4; // (N, 96, 7, 7)
+        internal readonly ArrayView<float> conv5; // (N, 64, 7, 7)
+        internal readonly ArrayView<float> conv5MaxPool; // (N, 64, 3, 3)
+        internal readonly ArrayView<float> fc6; // (N, 512)
+        internal readonly ArrayView<float> fc7; // (N, 512)
+        internal readonly ArrayView<float> fc8; // (N, 10)
+        internal readonly ArrayView<float> fc8Softmax; // (N, 10)
 
         /// <summary>Allocates every activation for batches of <paramref name="batchSize"/> images.</summary>
         public ForwardPass(MiniAlexNet network, int batchSize)
@@ -94,6 +94,13 @@ partial class MiniAlexNet
         /// <inheritdoc />
         public override void Enqueue(global::NetGen.DropoutKey dropout)
         {
+            EnqueueLogits(dropout);
+            network.Launchers.Fc8Softmax(BatchSize * 1, fc8, fc8Softmax); // softmax
+        }
+
+        /// <inheritdoc />
+        public override void EnqueueLogits(global::NetGen.DropoutKey dropout)
+        {
             var kernels = network.Launchers;
             kernels.Conv1(BatchSize * 25088, input, network.Conv1.Weight.View, network.Conv1.Bias.View, conv1); // conv 32, 3x3, pad 1 + bias + relu
             kernels.Conv1Lrn(BatchSize * 25088, conv1, conv1Lrn); // lrn 5, alpha 0.0001, beta 0.75, k 2
@@ -108,7 +115,6 @@ partial class MiniAlexNet
             kernels.Fc6(BatchSize * 512, conv5MaxPool, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, dropout); // dense 512 + bias + relu + dropout 0.5
             kernels.Fc7(BatchSize * 512, fc6, network.Fc7.Weight.View, network.Fc7.Bias.View, fc7, dropout); // dense 512 + bias + relu + dropout 0.5
             kernels.Fc8(BatchSize * 10, fc7, network.Fc8.Weight.View, network.Fc8.Bias.View, fc8); // dense 10 + bias
-            kernels.Fc8Softmax(BatchSize * 1, fc8, fc8Softmax); // softmax
         }
     }
 }

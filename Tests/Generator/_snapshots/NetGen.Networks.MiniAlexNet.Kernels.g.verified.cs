@@ -26,9 +26,10 @@ partial class MiniAlexNet
             int oy = index / 28 % 28;
             int oc = index / 784 % 32;
             int n = index / 25088;
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 1; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 1 + c) * 28;
                 int weightPlane = (oc * 1 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -41,10 +42,15 @@ partial class MiniAlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 28) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -109,9 +115,10 @@ partial class MiniAlexNet
             int oc = index / 196 % 64;
             int n = index / 12544;
             int firstChannel = oc / 32 * 16; // first input channel of oc's group
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 16; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 32 + firstChannel + c) * 14;
                 int weightPlane = (oc * 16 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -124,10 +131,15 @@ partial class MiniAlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 14) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -191,9 +203,10 @@ partial class MiniAlexNet
             int oy = index / 7 % 7;
             int oc = index / 49 % 96;
             int n = index / 4704;
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 64; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 64 + c) * 7;
                 int weightPlane = (oc * 64 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -206,10 +219,15 @@ partial class MiniAlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 7) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -227,9 +245,10 @@ partial class MiniAlexNet
             int oc = index / 49 % 96;
             int n = index / 4704;
             int firstChannel = oc / 48 * 48; // first input channel of oc's group
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 48; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 96 + firstChannel + c) * 7;
                 int weightPlane = (oc * 48 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -242,10 +261,15 @@ partial class MiniAlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 7) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -263,9 +287,10 @@ partial class MiniAlexNet
             int oc = index / 49 % 64;
             int n = index / 3136;
             int firstChannel = oc / 32 * 48; // first input channel of oc's group
-            float value = bias[oc];
+            float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
             for (int c = 0; c < 48; c++)
             {
+                float partial = 0f; // this channel's window
                 int inputPlane = (n * 96 + firstChannel + c) * 7;
                 int weightPlane = (oc * 48 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
@@ -278,10 +303,15 @@ partial class MiniAlexNet
                     {
                         int ix = ox - 1 + kx;
                         if (ix < 0 || ix >= 7) continue;
-                        value += input[inputRow + ix] * weight[weightRow + kx];
+                        partial += input[inputRow + ix] * weight[weightRow + kx];
                     }
                 }
+                float valueNext = value + partial;
+                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+                value = valueNext;
             }
+            value += valueError;
+            value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU
             output[index] = value;
         }
@@ -322,9 +352,10 @@ partial class MiniAlexNet
             int n = index / 512;
             int inputRow = n * 576;
             int weightRow = unit * 576;
-            float value = bias[unit];
+            float value = 0f;
             for (int i = 0; i < 576; i++)
                 value += input[inputRow + i] * weight[weightRow + i];
+            value += bias[unit]; // after the products, which a large bias would otherwise round away
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
@@ -345,9 +376,10 @@ partial class MiniAlexNet
             int n = index / 512;
             int inputRow = n * 512;
             int weightRow = unit * 512;
-            float value = bias[unit];
+            float value = 0f;
             for (int i = 0; i < 512; i++)
                 value += input[inputRow + i] * weight[weightRow + i];
+            value += bias[unit]; // after the products, which a large bias would otherwise round away
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
@@ -367,9 +399,10 @@ partial class MiniAlexNet
             int n = index / 10;
             int inputRow = n * 512;
             int weightRow = unit * 512;
-            float value = bias[unit];
+            float value = 0f;
             for (int i = 0; i < 512; i++)
                 value += input[inputRow + i] * weight[weightRow + i];
+            value += bias[unit]; // after the products, which a large bias would otherwise round away
             output[index] = value;
         }
 

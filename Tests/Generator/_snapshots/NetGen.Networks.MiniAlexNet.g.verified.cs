@@ -172,4 +172,8 @@ partial class MiniAlexNet : global::NetGen.Network
 
     /// <summary>Allocates the activations for batches of <paramref name="batchSize"/> images.</summary>
     public override ForwardPass CreateForwardPass(int batchSize) => new(this, batchSize);
+
+    /// <summary>Allocates the gradients of a backward pass beside <paramref name="forward"/>.</summary>
+    public override BackwardPass CreateBackwardPass(global::NetGen.ForwardPass forward) =>
+        new(forward as ForwardPass ?? throw new global::System.ArgumentException("The forward pass belongs to " + forward.Network.Info.Name + ", not MiniAlexNet.", nameof(forward)));
 }

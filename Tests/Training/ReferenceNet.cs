@@ -119,22 +119,9 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                 for (int oy = 0; oy < Out.Height; oy++)
                     for (int ox = 0; ox < Out.Width; ox++)
                     {
-                        double sum = p[B + f];
-                        int g = f / PerGroupOut;
-                        for (int c = 0; c < PerGroupIn; c++)
-                            for (int ky = 0; ky < Kernel; ky++)
-                            {
-                                int iy = oy * Stride - Pad + ky;
-                                if (iy < 0 || iy >= In.Height)
-                                    continue;
-                                for (int kx = 0; kx < Kernel; kx++)
-                                {
-                                    int ix = ox * Stride - Pad + kx;
-                                    if (ix >= 0 && ix < In.Width)
-                                        sum += x[((n * In.Channels + g * PerGroupIn + c) * In.Height + iy) * In.Width + ix] * p[W + ((f * PerGroupIn + c) * Kernel + ky) * Kernel + kx];
-                                }
-                            }
-                        y[OutIndex(n, f, oy, ox)] = sum;
+                        var tap = new SumTap(x, p) { Sum = p[B + f] };
+                        Taps(n, f, oy, ox, ref tap);
+                        y[OutIndex(n, f, oy, ox)] = tap.Sum;
                     }
             });
             return y;
@@ -174,6 +161,13 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
     public interface ITap
     {
         void Visit(int input, int weight);
+    }
+
+    private struct SumTap(double[] x, double[] p) : ITap
+    {
+        public double Sum;
+
+        public void Visit(int input, int weight) => Sum += x[input] * p[weight];
     }
 
     private readonly struct WeightTap(double[] x, double[] g, double d) : ITap

@@ -54,12 +54,7 @@ public sealed class ParameterTensor
     public ArrayView<float> View => network.Parameters.View.SubView(Info.Offset, Info.Count);
 
     /// <summary>Copies the tensor to the host.</summary>
-    public float[] Read()
-    {
-        var values = new float[Info.Count];
-        View.CopyToCPU(values);
-        return values;
-    }
+    public float[] Read() => BatchBuffers.ToHost(View);
 
     /// <summary>Copies <paramref name="values"/> (exactly <see cref="ParameterInfo.Count"/> floats) to the accelerator.</summary>
     public void Write(float[] values)

@@ -30,12 +30,12 @@ internal static class StepCommand
         double seconds = clock.Elapsed.TotalSeconds;
 
         var (forward, backward) = trainer.PassesFor(batch.Labels.Length);
-        var logitsShape = forward.ShapeOf(backward.LogitsName);
         long n = batch.Labels.Length;
+        long[] Dims(Shape s) => s.IsVector ? [n, s.Channels] : [n, s.Channels, s.Height, s.Width]; // NCHW, or (N, units)
         var gradients = trainer.ReadGradients();
         var tensors = new List<SafeTensor>
         {
-            SafeTensor.Float32("logits", forward.Read(backward.LogitsName), logitsShape.IsVector ? [n, logitsShape.Channels] : [n, logitsShape.Channels, logitsShape.Height, logitsShape.Width]),
+            SafeTensor.Float32("logits", forward.Read(backward.LogitsName), Dims(forward.ShapeOf(backward.LogitsName))),
             SafeTensor.Float32("loss", [(float)result.Loss]),
         };
         foreach (var p in network.Info.Parameters)
@@ -44,7 +44,6 @@ internal static class StepCommand
         {
             // For finding where two frameworks part: every activation, and the gradient of each
             // before its group's epilogue (the pre-ReLU gradient, as a hook on a convolution sees it).
-            long[] Dims(Shape s) => s.IsVector ? [n, s.Channels] : [n, s.Channels, s.Height, s.Width];
             foreach (var a in forward.Activations.Skip(1))
                 tensors.Add(SafeTensor.Float32("activation." + a, forward.Read(a), Dims(forward.ShapeOf(a))));
             foreach (var a in backward.Gradients)

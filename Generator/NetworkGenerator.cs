@@ -68,5 +68,6 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         output.AddSource(hint + ".BackwardKernels.g.cs", BackwardKernelEmitter.Emit(plan));
         output.AddSource(hint + ".Backward.g.cs", BackwardEmitter.Emit(plan));
         output.AddSource(hint + ".Trainer.g.cs", TrainerEmitter.Emit(plan));
+        output.AddSource(hint + ".Cpu.g.cs", CpuEmitter.Emit(plan));
     }
 }

@@ -14,10 +14,24 @@ public abstract class Network : IDisposable
 {
     private readonly Layer[] layers;
 
-    /// <summary>Allocates the parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
+    /// <summary>Allocates the parameters on <paramref name="accelerator"/>, to run ILGPU kernels, and initialises them from <paramref name="seed"/>.</summary>
     protected Network(Accelerator accelerator, NetworkInfo info, ulong seed)
+        : this(accelerator, info, seed, Backend.Ilgpu)
+    {
+    }
+
+    /// <summary>Allocates the parameters on <paramref name="device"/>, to run on its backend, and initialises them from <paramref name="seed"/>.</summary>
+    protected Network(Device device, NetworkInfo info, ulong seed)
+        : this((device ?? throw new ArgumentNullException(nameof(device))).Accelerator, info, seed, device.Backend)
+    {
+    }
+
+    private Network(Accelerator accelerator, NetworkInfo info, ulong seed, Backend backend)
     {
         Accelerator = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+        if (backend == Backend.Cpu && accelerator.AcceleratorType != AcceleratorType.CPU)
+            throw new ArgumentException("The CPU backend works in host memory: it needs a CPU accelerator (Device.Open(\"cpu\")).", nameof(accelerator));
+        Backend = backend;
         Info = info;
         Parameters = accelerator.Allocate1D<float>(info.ParameterCount);
         var tensors = new Dictionary<string, ParameterTensor>();
@@ -35,7 +49,10 @@ public abstract class Network : IDisposable
     /// <summary>What the generator worked out about the network.</summary>
     public NetworkInfo Info { get; }
 
-    /// <summary>The accelerator that holds the parameters and runs the kernels.</summary>
+    /// <summary>What runs the generated code: ILGPU kernels, or the CPU backend.</summary>
+    public Backend Backend { get; }
+
+    /// <summary>The accelerator that holds the parameters (and, for <see cref="Backend.Ilgpu"/>, runs the kernels).</summary>
     public Accelerator Accelerator { get; }
 
     /// <summary>Every learnable value, in the order of <see cref="NetworkInfo.Parameters"/>.</summary>

@@ -23,7 +23,7 @@ internal static class BackwardEmitter
                 backward.Kernels.Select(k => (k.Method, BackwardKernelEmitter.Parameters(plan, k).Select(p => p.Type))));
             w.Line();
             w.Line($"/// <summary>{type.Name}'s backward pass for batches of one size: the gradient of every activation and the kernel launches that fill them.</summary>");
-            using (w.Block("public sealed class BackwardPass : global::NetGen.BackwardPass"))
+            using (w.Block("public sealed partial class BackwardPass : global::NetGen.BackwardPass"))
             {
                 w.Line($"private readonly {type.Name} network;");
                 w.Line("private readonly ForwardPass forward;");
@@ -45,11 +45,23 @@ internal static class BackwardEmitter
                 w.Line();
                 w.Line("/// <inheritdoc />");
                 using (w.Block("public override void EnqueueLoss(global::NetGen.DropoutKey dropout)"))
+                {
+                    using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
+                    {
+                        w.Line("RunLossOnCpu();");
+                        w.Line("return;");
+                    }
                     WriteLaunch(w, plan, backward.Kernels[0], "network.BackwardKernelLaunchers");
+                }
                 w.Line();
                 w.Line("/// <inheritdoc />");
                 using (w.Block("public override void EnqueueBackward(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)"))
                 {
+                    using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
+                    {
+                        w.Line("RunBackwardOnCpu(parameterGradients, dropout);");
+                        w.Line("return;");
+                    }
                     w.Line("var kernels = network.BackwardKernelLaunchers;");
                     foreach (var kernel in backward.Kernels.Skip(1))
                         WriteLaunch(w, plan, kernel, "kernels");
@@ -59,7 +71,7 @@ internal static class BackwardEmitter
         return w.ToString();
     }
 
-    private static string Gradient(NetworkPlan plan, int activation) => plan.Activations[activation].Field.TrimStart('@') + "Gradient";
+    internal static string Gradient(NetworkPlan plan, int activation) => plan.Activations[activation].Field.TrimStart('@') + "Gradient";
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel, string launchers)
     {
@@ -88,5 +100,5 @@ internal static class BackwardEmitter
         _ => parameter,
     };
 
-    private static string ParameterSlice(ParameterPlan p) => $"parameterGradients.SubView({Format.Int(p.Offset)}, {Format.Int(p.Count)})";
+    internal static string ParameterSlice(ParameterPlan p) => $"parameterGradients.SubView({Format.Int(p.Offset)}, {Format.Int(p.Count)})";
 }

@@ -21,7 +21,7 @@ internal static class ForwardEmitter
                 plan.Kernels.Select(k => (k.Method, KernelEmitter.Parameters(plan, k).Select(p => p.Type))));
             w.Line();
             w.Line($"/// <summary>{type.Name}'s forward pass for batches of one size: its activations and the kernel launches that fill them.</summary>");
-            using (w.Block("public sealed class ForwardPass : global::NetGen.ForwardPass"))
+            using (w.Block("public sealed partial class ForwardPass : global::NetGen.ForwardPass"))
             {
                 w.Line($"private readonly {type.Name} network;");
                 foreach (var a in plan.Activations)
@@ -44,12 +44,24 @@ internal static class ForwardEmitter
                 {
                     w.Line("EnqueueLogits(dropout);");
                     if (logits < plan.Kernels.Count)
-                        WriteLaunch(w, plan, plan.Kernels[logits], "network.Launchers");
+                    {
+                        w.Line("if (network.Backend == global::NetGen.Backend.Cpu)");
+                        using (w.Indent())
+                            w.Line("RunOutputOnCpu();");
+                        w.Line("else");
+                        using (w.Indent())
+                            WriteLaunch(w, plan, plan.Kernels[logits], "network.Launchers");
+                    }
                 }
                 w.Line();
                 w.Line("/// <inheritdoc />");
                 using (w.Block("public override void EnqueueLogits(global::NetGen.DropoutKey dropout)"))
                 {
+                    using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
+                    {
+                        w.Line("RunLogitsOnCpu(dropout);");
+                        w.Line("return;");
+                    }
                     w.Line("var kernels = network.Launchers;");
                     for (int k = 0; k < logits; k++)
                         WriteLaunch(w, plan, plan.Kernels[k], "kernels");

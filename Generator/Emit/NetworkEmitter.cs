@@ -32,6 +32,13 @@ internal static class NetworkEmitter
                 w.Line(": base(accelerator, Description, seed)");
             w.Line("{");
             w.Line("}");
+            w.Line();
+            w.Line($"/// <summary>Allocates the parameters on <paramref name=\"device\"/>, to run on its backend (the CPU backend or ILGPU kernels), and initialises them from <paramref name=\"seed\"/>.</summary>");
+            w.Line($"public {model.Type.Name}(global::NetGen.Device device, ulong seed = 0)");
+            using (w.Indent())
+                w.Line(": base(device, Description, seed)");
+            w.Line("{");
+            w.Line("}");
             foreach (var layer in model.Layers)
             {
                 w.Line();

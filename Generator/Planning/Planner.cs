@@ -63,7 +63,7 @@ internal static class Planner
     /// <summary>Hands out identifiers that collide neither with each other nor with what the generated class already declares.</summary>
     private sealed class UniqueNames
     {
-        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize"];
+        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "CpuGeometry", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize"];
 
         public string Claim(string identifier)
         {

@@ -19,7 +19,7 @@ internal static class ForwardCommand
         Console.WriteLine($"device: {device}");
 
         var clock = Stopwatch.StartNew();
-        using var network = NetworkCatalog.Create(name, device.Accelerator, seed);
+        using var network = NetworkCatalog.Create(name, device, seed);
         Console.WriteLine($"{network.Info.Name}: {network.Info.ParameterCount:N0} parameters initialised from seed {seed} in {clock.Elapsed.TotalSeconds:0.00} s");
 
         using var pass = network.CreateForwardPass(batch);

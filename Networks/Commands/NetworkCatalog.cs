@@ -18,8 +18,8 @@ internal static class NetworkCatalog
     public static NetworkInfo Info(string name) =>
         (NetworkInfo)Find(name).GetProperty("Description", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
-    public static Network Create(string name, Accelerator accelerator, ulong seed) =>
-        (Network)Activator.CreateInstance(Find(name), accelerator, seed)!;
+    public static Network Create(string name, Device device, ulong seed) =>
+        (Network)Activator.CreateInstance(Find(name), device, seed)!;
 
     private static Type Find(string name) =>
         Types.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))

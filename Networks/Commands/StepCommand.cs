@@ -21,7 +21,7 @@ internal static class StepCommand
         using var device = Device.Open(options.String("--device", "auto"));
         Console.WriteLine($"device: {device}");
 
-        using var network = NetworkCatalog.Create(name, device.Accelerator, 0);
+        using var network = NetworkCatalog.Create(name, device, 0);
         using var trainer = new Trainer(network);
         var checkpoint = trainer.Load(weights);
         var batch = BatchFile.Read(input, network.Info);

@@ -13,7 +13,7 @@ namespace NetGen;
 public sealed class Device : IDisposable
 {
     /// <summary>The names <see cref="Open"/> accepts.</summary>
-    public static readonly string[] Kinds = ["auto", "cuda", "opencl", "ilgpu-cpu"];
+    public static readonly string[] Kinds = ["auto", "cpu", "cuda", "opencl", "ilgpu-cpu"];
 
     private Device(Context context, Accelerator accelerator, string kind)
     {
@@ -22,18 +22,23 @@ public sealed class Device : IDisposable
         Kind = kind;
     }
 
+    /// <summary>What runs the networks: the CPU backend for <c>cpu</c>, ILGPU kernels otherwise.</summary>
+    public Backend Backend => Kind == "cpu" ? Backend.Cpu : Backend.Ilgpu;
+
     /// <summary>The ILGPU context (with ILGPU.Algorithms enabled, which the kernels' math needs).</summary>
     public Context Context { get; }
 
     /// <summary>The accelerator the networks run on.</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>The kind that was opened: cuda, opencl or ilgpu-cpu.</summary>
+    /// <summary>The kind that was opened: cpu, cuda, opencl or ilgpu-cpu.</summary>
     public string Kind { get; }
 
     /// <summary>
-    /// Opens an accelerator: <c>cuda</c>, <c>opencl</c>, <c>ilgpu-cpu</c> (ILGPU's CPU simulator, a
-    /// correctness tool), or <c>auto</c>, which takes a CUDA GPU, then an OpenCL GPU, then the CPU.
+    /// Opens a device: <c>cpu</c> (the CPU backend), <c>cuda</c>, <c>opencl</c>, <c>ilgpu-cpu</c>
+    /// (ILGPU's CPU simulator running the kernels, a correctness tool), or <c>auto</c>, which takes a
+    /// CUDA GPU, then an OpenCL GPU, then the CPU backend. The CPU backend keeps its buffers on an
+    /// ILGPU CPU accelerator, whose memory is the host's, so every pass and checkpoint works unchanged.
     /// </summary>
     public static Device Open(string kind = "auto")
     {
@@ -47,9 +52,11 @@ public sealed class Device : IDisposable
             string opened = kind;
             if (kind is "auto" or "cuda" && context.GetCudaDevices().Count > 0)
                 (accelerator, opened) = (context.CreateCudaAccelerator(0), "cuda");
-            else if (kind is "auto" or "opencl" && context.GetCLDevices().Count > 0)
+            else if (kind is "auto" or "opencl" && context.Devices.OfType<CLDevice>().Any(d => kind == "opencl" || d.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU))
                 (accelerator, opened) = (context.CreateCLAccelerator(0), "opencl");
-            else if (kind is "auto" or "ilgpu-cpu")
+            else if (kind is "auto" or "cpu")
+                (accelerator, opened) = (context.CreateCPUAccelerator(0), "cpu");
+            else if (kind is "ilgpu-cpu")
                 (accelerator, opened) = (context.CreateCPUAccelerator(0), "ilgpu-cpu");
             if (accelerator is null)
                 throw new InvalidOperationException($"No {kind} device is present on this machine; try --device auto.");

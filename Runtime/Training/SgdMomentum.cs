@@ -8,7 +8,7 @@ namespace NetGen;
 /// The paper's optimiser (ALEXNET.md): SGD with momentum and weight decay, by the update rule
 /// <c>v &lt;- momentum * v - decay * lr * w - lr * dL/dw</c>, then <c>w &lt;- w + v</c>. Each tensor
 /// scales the learning rate and the decay by its own multipliers (Caffe's lr_mult and decay_mult).
-/// Runs on the accelerator, one launch per tensor.
+/// Runs on the accelerator, one launch per tensor, or on the CPU backend's cores.
 /// </summary>
 public sealed class SgdMomentum : IDisposable
 {
@@ -44,6 +44,12 @@ public sealed class SgdMomentum : IDisposable
     {
         foreach (var p in network.Info.Parameters)
         {
+            if (network.Backend == Backend.Cpu)
+            {
+                Cpu.CpuOptimiser.Update(network.Parameters.View.SubView(p.Offset, p.Count), gradients.SubView(p.Offset, p.Count),
+                    velocity.View.SubView(p.Offset, p.Count), learningRate * p.LrMult, WeightDecay * p.DecayMult, Momentum);
+                continue;
+            }
             update((int)((p.Count + PerThread - 1) / PerThread),
                 network.Parameters.View.SubView(p.Offset, p.Count),
                 gradients.SubView(p.Offset, p.Count),

@@ -1,0 +1,209 @@
+using System;
+using ILGPU;
+
+namespace NetGen.Cpu;
+
+/// <summary>
+/// Convolution on the CPU as a matrix product: the input is lowered (im2col) to a taps x pixels
+/// matrix for a chunk of images at once, so even a 13 x 13 layer gives the product thousands of
+/// columns, and the weights multiply it with bias and ReLU fused into the product's store, which
+/// writes straight into the NCHW output. The backward pass lowers the input again rather than keep
+/// a lowered copy of every layer alive between the passes.
+/// </summary>
+public static unsafe class CpuConv
+{
+    /// <summary>Floats of lowered input per chunk: 16 MB, which bounds memory at any batch size.</summary>
+    private const long ChunkFloats = 4L << 20;
+
+    /// <summary>Forward: <c>output = relu?(conv(input, weight) + bias)</c> for <paramref name="batch"/> images, NCHW.</summary>
+    public static void Forward(in ConvGeometry g, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> output, int batch, bool relu)
+    {
+        var geometry = g;
+        float* x = Host.Pointer(input), w = Host.Pointer(weight), b = Host.Pointer(bias), y = Host.Pointer(output);
+        int chunk = ChunkImages(geometry, batch);
+        for (int n0 = 0; n0 < batch; n0 += chunk)
+        {
+            int images = Math.Min(chunk, batch - n0), columns = images * geometry.OutPixels;
+            float* lowered = (float*)Host.Scratch(0, (long)geometry.Taps * columns * sizeof(float));
+            long* outputColumns = ColumnMap(1, images, geometry.OutPixels, (long)geometry.Filters * geometry.OutPixels);
+            for (int group = 0; group < geometry.Groups; group++)
+            {
+                Lower(geometry, x, n0, images, group, lowered);
+                int f0 = group * geometry.GroupFilters;
+                Gemm.Multiply(geometry.GroupFilters, columns, geometry.Taps,
+                    new Strided(w + (long)f0 * geometry.Taps, geometry.Taps, 1),
+                    new Strided(lowered, columns, 1),
+                    new Strided(y + ((long)n0 * geometry.Filters + f0) * geometry.OutPixels, geometry.OutPixels, 0, outputColumns),
+                    rowBias: b + f0, relu: relu);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backward: adds the weight and bias gradients into <paramref name="weightGradient"/> and
+    /// <paramref name="biasGradient"/>, and, when <paramref name="inputGradient"/> is not empty,
+    /// writes the input's gradient there. <paramref name="delta"/> is the gradient of the output
+    /// before the layer's epilogue, already masked.
+    /// </summary>
+    public static void Backward(in ConvGeometry g, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta,
+        ArrayView<float> weightGradient, ArrayView<float> biasGradient, ArrayView<float> inputGradient, int batch)
+    {
+        var geometry = g;
+        float* x = Host.Pointer(input), w = Host.Pointer(weight), dy = Host.Pointer(delta);
+        float* dw = Host.Pointer(weightGradient), db = Host.Pointer(biasGradient);
+        float* dx = inputGradient.Length == 0 ? null : Host.Pointer(inputGradient);
+        BiasGradient(dy, db, geometry.Filters, geometry.OutPixels, batch);
+        int chunk = ChunkImages(geometry, batch);
+        int taps = geometry.Taps, filters = geometry.GroupFilters;
+        for (int n0 = 0; n0 < batch; n0 += chunk)
+        {
+            int images = Math.Min(chunk, batch - n0), columns = images * geometry.OutPixels;
+            float* lowered = (float*)Host.Scratch(0, (long)taps * columns * sizeof(float));
+            float* gathered = (float*)Host.Scratch(1, (long)filters * columns * sizeof(float));
+            for (int group = 0; group < geometry.Groups; group++)
+            {
+                Lower(geometry, x, n0, images, group, lowered);
+                int f0 = group * filters;
+                GatherDelta(geometry, dy, n0, images, f0, gathered);
+                // dW (filters x taps) += dY (filters x columns) . lowered^T (columns x taps)
+                Gemm.Multiply(filters, taps, columns,
+                    new Strided(gathered, columns, 1),
+                    new Strided(lowered, 1, columns),
+                    new Strided(dw + (long)f0 * taps, taps, 1),
+                    accumulate: true);
+                if (dx is null)
+                    continue;
+                // dLowered (taps x columns) = W^T (taps x filters) . dY (filters x columns), then folded back.
+                Gemm.Multiply(taps, columns, filters,
+                    new Strided(w + (long)f0 * taps, 1, taps),
+                    new Strided(gathered, columns, 1),
+                    new Strided(lowered, columns, 1));
+                Raise(geometry, lowered, n0, images, group, dx);
+            }
+        }
+    }
+
+    private static int ChunkImages(in ConvGeometry g, int batch) =>
+        (int)Math.Clamp(ChunkFloats / ((long)g.Taps * g.OutPixels), 1, batch);
+
+    /// <summary>Where column j = (image, pixel) of a product lands: image * imageStride + pixel.</summary>
+    private static long* ColumnMap(int slot, int images, int pixels, long imageStride)
+    {
+        long* map = (long*)Host.Scratch(slot, (long)images * pixels * sizeof(long));
+        for (int n = 0; n < images; n++)
+            for (int p = 0; p < pixels; p++)
+                map[n * pixels + p] = n * imageStride + p;
+        return map;
+    }
+
+    private static void BiasGradient(float* dy, float* db, int filters, int pixels, int batch)
+    {
+        Host.For(filters, (long)pixels * batch, f =>
+        {
+            double sum = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                float* plane = dy + ((long)n * filters + f) * pixels;
+                float s = 0f;
+                for (int p = 0; p < pixels; p++)
+                    s += plane[p];
+                sum += s;
+            }
+            db[f] += (float)sum;
+        });
+    }
+
+    /// <summary>Copies the group's delta planes into a filters x (images * pixels) matrix.</summary>
+    private static void GatherDelta(ConvGeometry g, float* dy, int n0, int images, int f0, float* gathered)
+    {
+        int pixels = g.OutPixels, columns = images * pixels;
+        Host.For(g.GroupFilters, columns, f =>
+        {
+            for (int n = 0; n < images; n++)
+                new ReadOnlySpan<float>(dy + ((long)(n0 + n) * g.Filters + f0 + f) * pixels, pixels)
+                    .CopyTo(new Span<float>(gathered + (long)f * columns + n * pixels, pixels));
+        });
+    }
+
+    /// <summary>
+    /// im2col: row (c, ky, kx) of <paramref name="lowered"/> holds, for every output pixel of every
+    /// image in the chunk, the input value that tap multiplies (zero in the padding).
+    /// </summary>
+    private static void Lower(ConvGeometry g, float* x, int n0, int images, int group, float* lowered)
+    {
+        int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
+        Host.For(g.Taps, columns, row =>
+        {
+            int c = row / k2, ky = row / g.Kernel % g.Kernel, kx = row % g.Kernel;
+            float* dst = lowered + (long)row * columns;
+            for (int n = 0; n < images; n++)
+            {
+                float* plane = x + ((long)(n0 + n) * g.Channels + group * g.GroupChannels + c) * g.Pixels;
+                for (int oy = 0; oy < g.OutHeight; oy++, dst += g.OutWidth)
+                {
+                    int iy = oy * g.Stride + ky - g.Pad;
+                    if (iy < 0 || iy >= g.Height)
+                    {
+                        new Span<float>(dst, g.OutWidth).Clear();
+                        continue;
+                    }
+                    var (first, end) = ValidColumns(g, kx);
+                    float* src = plane + (long)iy * g.Width + kx - g.Pad;
+                    for (int ox = 0; ox < first; ox++)
+                        dst[ox] = 0f;
+                    if (g.Stride == 1)
+                        new ReadOnlySpan<float>(src + first, end - first).CopyTo(new Span<float>(dst + first, end - first));
+                    else
+                        for (int ox = first; ox < end; ox++)
+                            dst[ox] = src[ox * g.Stride];
+                    for (int ox = end; ox < g.OutWidth; ox++)
+                        dst[ox] = 0f;
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// col2im: adds every lowered gradient back onto the input pixel it came from. Each thread owns
+    /// whole input channels, so nothing is added twice at once and the order is fixed.
+    /// </summary>
+    private static void Raise(ConvGeometry g, float* lowered, int n0, int images, int group, float* dx)
+    {
+        int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
+        Host.For(g.GroupChannels, (long)k2 * columns, c =>
+        {
+            for (int n = 0; n < images; n++)
+                new Span<float>(dx + ((long)(n0 + n) * g.Channels + group * g.GroupChannels + c) * g.Pixels, g.Pixels).Clear();
+            for (int tap = 0; tap < k2; tap++)
+            {
+                int ky = tap / g.Kernel, kx = tap % g.Kernel;
+                var (first, end) = ValidColumns(g, kx);
+                float* src = lowered + ((long)c * k2 + tap) * columns;
+                for (int n = 0; n < images; n++)
+                {
+                    float* plane = dx + ((long)(n0 + n) * g.Channels + group * g.GroupChannels + c) * g.Pixels;
+                    for (int oy = 0; oy < g.OutHeight; oy++, src += g.OutWidth)
+                    {
+                        int iy = oy * g.Stride + ky - g.Pad;
+                        if (iy < 0 || iy >= g.Height)
+                            continue;
+                        float* dst = plane + (long)iy * g.Width + kx - g.Pad;
+                        for (int ox = first; ox < end; ox++)
+                            dst[ox * g.Stride] += src[ox];
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>The output columns whose tap <paramref name="kx"/> falls inside the input row.</summary>
+    private static (int First, int End) ValidColumns(in ConvGeometry g, int kx)
+    {
+        // ix = ox * stride + kx - pad must lie in [0, width).
+        int first = Math.Max(0, (g.Pad - kx + g.Stride - 1) / g.Stride);
+        int last = g.Width - 1 + g.Pad - kx;
+        int end = last < 0 ? 0 : Math.Min(g.OutWidth, last / g.Stride + 1);
+        return (Math.Min(first, end), end);
+    }
+}

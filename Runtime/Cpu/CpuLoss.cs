@@ -1,0 +1,69 @@
+using System;
+using ILGPU;
+
+namespace NetGen.Cpu;
+
+/// <summary>Softmax, and softmax with cross-entropy, one image per task, as the ILGPU kernels compute them.</summary>
+public static unsafe class CpuLoss
+{
+    /// <summary>Each row of <paramref name="input"/> (batch x classes) to probabilities.</summary>
+    public static void Softmax(int classes, ArrayView<float> input, ArrayView<float> output, int batch)
+    {
+        float* x = Host.Pointer(input), y = Host.Pointer(output);
+        Host.For(batch, classes * 8L, n =>
+        {
+            float* row = x + (long)n * classes, dst = y + (long)n * classes;
+            float max = Max(row, classes), sum = 0f;
+            for (int i = 0; i < classes; i++)
+            {
+                float e = MathF.Exp(row[i] - max);
+                dst[i] = e;
+                sum += e;
+            }
+            float scale = 1f / sum;
+            for (int i = 0; i < classes; i++)
+                dst[i] *= scale;
+        });
+    }
+
+    /// <summary>
+    /// The fused loss: probabilities, each image's cross-entropy <c>max + log(sum exp) - logit[label]</c>,
+    /// the label's rank (classes scoring above it, ties to the lower class), and the logits' gradient
+    /// of the batch's mean loss, <c>(p - y) / batch</c>.
+    /// </summary>
+    public static void SoftmaxCrossEntropy(int classes, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> probabilities,
+        ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, int batch)
+    {
+        float* z = Host.Pointer(logits), p = Host.Pointer(probabilities), loss = Host.Pointer(losses), dz = Host.Pointer(logitsGradient);
+        int* label = Host.Pointer(labels), rank = Host.Pointer(ranks);
+        Host.For(batch, classes * 8L, n =>
+        {
+            float* row = z + (long)n * classes;
+            float max = Max(row, classes), sum = 0f;
+            for (int i = 0; i < classes; i++)
+                sum += MathF.Exp(row[i] - max);
+            int y = label[n];
+            float target = row[y];
+            loss[n] = max + MathF.Log(sum) - target;
+            int above = 0;
+            for (int i = 0; i < classes; i++)
+                above += row[i] > target || (row[i] == target && i < y) ? 1 : 0;
+            rank[n] = above;
+            float mean = 1f / batch;
+            for (int i = 0; i < classes; i++)
+            {
+                float probability = MathF.Exp(row[i] - max) / sum;
+                p[(long)n * classes + i] = probability;
+                dz[(long)n * classes + i] = (i == y ? probability - 1f : probability) * mean;
+            }
+        });
+    }
+
+    private static float Max(float* row, int count)
+    {
+        float max = row[0];
+        for (int i = 1; i < count; i++)
+            max = row[i] > max ? row[i] : max;
+        return max;
+    }
+}

@@ -29,6 +29,7 @@ internal static class CpuEmitter
                 w.Line("/// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>");
                 using (w.Block("private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)"))
                 {
+                    w.Line("CpuProfiler.Start();");
                     for (int k = 0; k < logits; k++)
                         WriteForward(w, plan, plan.Kernels[k]);
                 }
@@ -38,7 +39,10 @@ internal static class CpuEmitter
                     w.Line();
                     w.Line("/// <summary>The final softmax on the CPU backend.</summary>");
                     using (w.Block("private void RunOutputOnCpu()"))
+                    {
                         w.Line($"CpuLoss.Softmax({softmax.Main.Output.Size}, {Field(plan, softmax.Input)}, {Field(plan, softmax.Output)}, BatchSize);");
+                        w.Line($"CpuProfiler.Mark(\"forward\", \"{plan.Activations[softmax.Output].Name}\");");
+                    }
                 }
             }
             w.Line();
@@ -47,11 +51,16 @@ internal static class CpuEmitter
                 var logitsActivation = plan.Activations[plan.Backward.Logits];
                 w.Line("/// <summary>Softmax and cross-entropy on the CPU backend.</summary>");
                 using (w.Block("private void RunLossOnCpu()"))
+                {
+                    w.Line("CpuProfiler.Start();");
                     w.Line($"CpuLoss.SoftmaxCrossEntropy({logitsActivation.Shape.Size}, forward.{logitsActivation.Field}, Labels, Probabilities, Losses, Ranks, {BackwardEmitter.Gradient(plan, plan.Backward.Logits)}, BatchSize);");
+                    w.Line("CpuProfiler.Mark(\"backward\", \"loss\");");
+                }
                 w.Line();
                 w.Line("/// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>");
                 using (w.Block("private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)"))
                 {
+                    w.Line("CpuProfiler.Start();");
                     for (int k = LogitsKernels(plan) - 1; k >= 0; k--)
                         WriteBackward(w, plan, k);
                 }
@@ -125,6 +134,7 @@ internal static class CpuEmitter
                     break;
             }
         }
+        w.Line($"CpuProfiler.Mark(\"forward\", \"{plan.Activations[kernel.Output].Name}\");");
     }
 
     private static void WriteBackward(SourceWriter w, NetworkPlan plan, int k)
@@ -155,6 +165,7 @@ internal static class CpuEmitter
         }
         if (hasInputGradient && k > 0)
             WriteMask(w, plan, plan.Kernels[k - 1], inputGradient, input);
+        w.Line($"CpuProfiler.Mark(\"backward\", \"{plan.Activations[kernel.Output].Name}\");");
     }
 
     /// <summary>The derivative of the producer's epilogue, applied to the gradient of its output.</summary>

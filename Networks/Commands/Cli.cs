@@ -21,6 +21,7 @@ internal static class Cli
                 "forward" => ForwardCommand.Run(options),
                 "init" => InitCommand.Run(options),
                 "step" => StepCommand.Run(options),
+                "bench" => BenchCommand.Run(options),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -54,8 +55,14 @@ internal static class Cli
                                                 'logits', 'loss' and every '<parameter>.grad' to O; with
                                                 --activations also 'activation.<name>' and its '.grad'
 
+          bench <network> [--batch 16] [--device D] [--warmup 2] [--iterations 5] [--json]
+                                                time the forward pass and the training step (median of the
+                                                timed runs) in images/s and GFLOP/s; on the CPU backend also
+                                                every group's time and the 1536^3 matrix product's rate
+
         networks: alexnet, minialexnet (case-insensitive)
-        devices:  auto (default), cuda, opencl, ilgpu-cpu
+        devices:  auto (default: a GPU, else cpu), cpu (the CPU backend), cuda, opencl,
+                  ilgpu-cpu (ILGPU's CPU accelerator running the kernels: slow, for checking)
         """;
 }
 

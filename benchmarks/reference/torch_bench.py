@@ -60,8 +60,10 @@ import torch_step  # noqa: E402  (the network specs, the paper's LRN and the ref
 # gradient check runs with dropout off.
 DROPOUT = 0.5
 
-# Multiply-adds per image from ALEXNET.md; the count taken from the layer shapes must agree, which
-# catches a spec in torch_step.py drifting from the one the NetGen numbers are computed for.
+# Multiply-adds per image as NetGen counts them (AlexNet.MultiplyAdds, `netgen shapes alexnet`,
+# Tests/ShapeTests.cs). The count taken from the layer shapes must agree, which catches a spec in
+# torch_step.py drifting from the network NetGen's numbers are computed for. (MiniAlexNet's count,
+# 8,690,688, matches its generated MultiplyAdds as well, but has no figure fixed in the docs.)
 ALEXNET_MACS = 724_406_816
 
 DEFAULTS = {  # network: (batch, warmup, iters)

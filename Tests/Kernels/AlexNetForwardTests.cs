@@ -8,11 +8,11 @@ namespace NetGen.Tests.Kernels;
 [Collection(AcceleratorCollection.Name)]
 public class AlexNetForwardTests(AcceleratorFixture fixture)
 {
-    [Fact]
-    public void ForwardPassOfTwoImagesEqualsReferenceLoops()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ForwardPassOfTwoImagesEqualsReferenceLoops(string device)
     {
         const int batch = 2;
-        using var net = new AlexNet(fixture.Device.Accelerator, seed: 7);
+        using var net = new AlexNet(fixture[device], seed: 7);
         using var pass = net.CreateForwardPass(batch);
         var images = Numbers.Uniform(batch * 3 * 227 * 227, 3);
         var probabilities = pass.Run(images);
@@ -49,11 +49,11 @@ public class AlexNetForwardTests(AcceleratorFixture fixture)
         }
     }
 
-    [Fact]
-    public void InitialisationFollowsThePaperAndIsReproducible()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void InitialisationFollowsThePaperAndIsReproducible(string device)
     {
-        using var a = new AlexNet(fixture.Device.Accelerator, seed: 1);
-        using var b = new AlexNet(fixture.Device.Accelerator, seed: 1);
+        using var a = new AlexNet(fixture[device], seed: 1);
+        using var b = new AlexNet(fixture[device], seed: 1);
         var weights = a.Fc6.Weight.Read();
         Assert.Equal(weights, b.Fc6.Weight.Read());
         double mean = weights.Average(w => (double)w);
@@ -63,7 +63,7 @@ public class AlexNetForwardTests(AcceleratorFixture fixture)
         // Biases: 1 in conv2, conv4, conv5, fc6 and fc7; 0 in conv1, conv3 and fc8.
         foreach (var (layer, bias) in new[] { (a.Conv1, 0f), (a.Conv2, 1f), (a.Conv3, 0f), (a.Conv4, 1f), (a.Conv5, 1f), (a.Fc6, 1f), (a.Fc7, 1f), (a.Fc8, 0f) })
             Assert.All(layer.Bias.Read(), v => Assert.Equal(bias, v));
-        using var c = new AlexNet(fixture.Device.Accelerator, seed: 2);
+        using var c = new AlexNet(fixture[device], seed: 2);
         Assert.NotEqual(weights.Take(100), c.Fc6.Weight.Read().Take(100));
     }
 }

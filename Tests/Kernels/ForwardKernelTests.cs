@@ -28,10 +28,10 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         return (pass, input);
     }
 
-    [Fact]
-    public void ConvolutionWithStridePadAndGroups()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ConvolutionWithStridePadAndGroups(string device)
     {
-        using var net = new ConvProbe(fixture.Device.Accelerator);
+        using var net = new ConvProbe(fixture[device]);
         var (pass, input) = Run(net);
 
         Assert.Equal(new Shape(6, 6, 5), ConvProbe.Shapes.Conv);
@@ -40,10 +40,10 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         Numbers.AssertClose(expected, pass.Read("conv"), "conv");
     }
 
-    [Fact]
-    public void ConvolutionRoundsUpAndDown()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ConvolutionRoundsUpAndDown(string device)
     {
-        using var net = new RoundingProbe(fixture.Device.Accelerator);
+        using var net = new RoundingProbe(fixture[device]);
         var (pass, input) = Run(net);
 
         Assert.Equal(new Shape(3, 4, 4), RoundingProbe.Shapes.Conv1);
@@ -54,10 +54,10 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         Numbers.AssertClose(conv2, pass.Read("conv2"), "conv2");
     }
 
-    [Fact]
-    public void ResponseNormalisationPaperAlphaWithinColumns()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ResponseNormalisationPaperAlphaWithinColumns(string device)
     {
-        using var net = new LrnProbe(fixture.Device.Accelerator);
+        using var net = new LrnProbe(fixture[device]);
         var (pass, _) = Run(net);
 
         var conv = pass.Read("conv");
@@ -68,10 +68,10 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         Assert.NotEqual(across, expected);
     }
 
-    [Fact]
-    public void ResponseNormalisationCaffeAlphaAfterRelu()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ResponseNormalisationCaffeAlphaAfterRelu(string device)
     {
-        using var net = new LrnCaffeProbe(fixture.Device.Accelerator);
+        using var net = new LrnCaffeProbe(fixture[device]);
         var (pass, _) = Run(net);
 
         var relu = pass.Read("conv");
@@ -80,10 +80,10 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         Numbers.AssertClose(expected, pass.Read("conv.lrn"), "conv.lrn");
     }
 
-    [Fact]
-    public void MaxAndAveragePooling()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void MaxAndAveragePooling(string device)
     {
-        using var net = new PoolProbe(fixture.Device.Accelerator);
+        using var net = new PoolProbe(fixture[device]);
         var (pass, _) = Run(net);
 
         Assert.Equal(new Shape(4, 6, 6), PoolProbe.Shapes.Conv1MaxPool);
@@ -97,10 +97,10 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         Numbers.AssertClose(max2, pass.Read("conv2.maxpool"), "conv2.maxpool");
     }
 
-    [Fact]
-    public void DenseAndSoftmax()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void DenseAndSoftmax(string device)
     {
-        using var net = new DenseProbe(fixture.Device.Accelerator);
+        using var net = new DenseProbe(fixture[device]);
         var (pass, input) = Run(net);
 
         var fc1 = Reference.Relu(Reference.Dense(input, Batch, 60, net.Fc1.Weight.Read(), net.Fc1.Bias.Read(), 16));
@@ -113,10 +113,10 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
             Assert.Equal(1.0, probabilities.Skip(n * 6).Take(6).Sum(p => (double)p), 5);
     }
 
-    [Fact]
-    public void DropoutDrawsReproducibleInvertedMasks()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void DropoutDrawsReproducibleInvertedMasks(string device)
     {
-        using var net = new DenseProbe(fixture.Device.Accelerator);
+        using var net = new DenseProbe(fixture[device]);
         const int batch = 256;
         var input = Numbers.Uniform(batch * 60, 5, 2f);
         using var pass = net.CreateForwardPass(batch);

@@ -21,54 +21,54 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
         return GradientCheck.Run(net, reference, images, labels, dropout);
     }
 
-    [Fact]
-    public void ConvolutionWeightsWithStridePadAndGroups()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ConvolutionWeightsWithStridePadAndGroups(string device)
     {
-        using var net = new ConvProbe(fixture.Device.Accelerator);
+        using var net = new ConvProbe(fixture[device]);
         Check(net, _ => new ReferenceNet(net.Info, new Conv(new(4, 11, 9), 6, 3, 2, 1, 2, new(6, 6, 5), 0, 108)));
     }
 
-    [Fact]
-    public void ConvolutionInputThroughStridePadGroupsAndRelu()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ConvolutionInputThroughStridePadGroupsAndRelu(string device)
     {
-        using var net = new ConvInputProbe(fixture.Device.Accelerator);
+        using var net = new ConvInputProbe(fixture[device]);
         Check(net, _ => new ReferenceNet(net.Info,
             new Conv(new(3, 9, 7), 4, 1, 1, 0, 1, new(4, 9, 7), 0, 12), new Relu(),
             new Conv(new(4, 9, 7), 6, 3, 2, 1, 2, new(6, 5, 4), 16, 16 + 108)));
     }
 
-    [Fact]
-    public void ConvolutionRoundedUpThenDown()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ConvolutionRoundedUpThenDown(string device)
     {
-        using var net = new RoundingProbe(fixture.Device.Accelerator);
+        using var net = new RoundingProbe(fixture[device]);
         Check(net, _ => new ReferenceNet(net.Info,
             new Conv(new(2, 11, 12), 3, 4, 3, 0, 1, new(3, 4, 4), 0, 96), new Relu(),
             new Conv(new(3, 4, 4), 4, 3, 2, 0, 1, new(4, 1, 1), 99, 99 + 108)));
     }
 
-    [Fact]
-    public void ResponseNormalisationPaperAlphaWithinColumnsAndNoSoftmax()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ResponseNormalisationPaperAlphaWithinColumnsAndNoSoftmax(string device)
     {
-        using var net = new LrnProbe(fixture.Device.Accelerator);
+        using var net = new LrnProbe(fixture[device]);
         // Large inputs, so the normalisation is far from the identity and its gradient is tested.
         Check(net, _ => new ReferenceNet(net.Info,
             new Conv(new(3, 5, 4), 8, 1, 1, 0, 1, new(8, 5, 4), 0, 24),
             new Lrn(new(8, 5, 4), 5, 0.1f, 0.75f, 2f, 2)), scale: 4f);
     }
 
-    [Fact]
-    public void ResponseNormalisationCaffeAlphaAfterRelu()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ResponseNormalisationCaffeAlphaAfterRelu(string device)
     {
-        using var net = new LrnCaffeProbe(fixture.Device.Accelerator);
+        using var net = new LrnCaffeProbe(fixture[device]);
         Check(net, _ => new ReferenceNet(net.Info,
             new Conv(new(3, 5, 4), 7, 1, 1, 0, 1, new(7, 5, 4), 0, 21), new Relu(),
             new Lrn(new(7, 5, 4), 3, 0.3f / 3, 0.5f, 1f, 1)), scale: 4f);
     }
 
-    [Fact]
-    public void MaxAndAveragePoolingWithPaddingAndCeil()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void MaxAndAveragePoolingWithPaddingAndCeil(string device)
     {
-        using var net = new PoolProbe(fixture.Device.Accelerator);
+        using var net = new PoolProbe(fixture[device]);
         Check(net, _ => new ReferenceNet(net.Info,
             new Conv(new(3, 11, 11), 4, 1, 1, 0, 1, new(4, 11, 11), 0, 12),
             new Pool(true, new(4, 11, 11), 3, 2, 1, new(4, 6, 6)),
@@ -77,10 +77,10 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
             new Pool(true, new(2, 4, 4), 3, 2, 0, new(2, 2, 2)), new Relu()));
     }
 
-    [Fact]
-    public void DenseReluDropoutAndSoftmaxCrossEntropy()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void DenseReluDropoutAndSoftmaxCrossEntropy(string device)
     {
-        using var net = new DenseProbe(fixture.Device.Accelerator);
+        using var net = new DenseProbe(fixture[device]);
         ReferenceNet Reference(DropoutKey key) => new(net.Info,
             new Dense(60, 16, 0, 960), new Relu(), new Dropout(2, 0.25f, key),
             new Dense(16, 6, 976, 1072));
@@ -90,10 +90,10 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
         Check(net, Reference, dropout: true);
     }
 
-    [Fact]
-    public void MaxPoolRoutesTiesToTheFirstElement()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void MaxPoolRoutesTiesToTheFirstElement(string device)
     {
-        using var net = new TieProbe(fixture.Device.Accelerator);
+        using var net = new TieProbe(fixture[device]);
         GradientCheck.Randomise(net, 3);
         net.Conv.Weight.Write([1f]);
         net.Conv.Bias.Write([0f]);

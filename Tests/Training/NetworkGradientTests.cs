@@ -30,10 +30,10 @@ public class NetworkGradientTests(AcceleratorFixture fixture)
             new Dense(512, 10, P("fc8.weight"), P("fc8.bias")));
     }
 
-    [Fact]
-    public void MiniAlexNetWithDropoutAgainstFiniteDifferences()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void MiniAlexNetWithDropoutAgainstFiniteDifferences(string device)
     {
-        using var net = new MiniAlexNet(fixture.Device.Accelerator, seed: 3);
+        using var net = new MiniAlexNet(fixture[device], seed: 3);
         var images = Numbers.Uniform(4 * 28 * 28, 12);
         var labels = GradientCheck.Labels(4, 10, 13);
         GradientCheck.Run(net, key => MiniAlexNetReference(net.Info, key), images, labels, dropout: true, samples: 3);
@@ -45,11 +45,11 @@ public class NetworkGradientTests(AcceleratorFixture fixture)
     /// that kernel's parameter gradients and the (masked) gradient of its input. Judging each kernel
     /// on its own inputs keeps float rounding upstream (a near-tie in a max pool, say) out of the verdict.
     /// </summary>
-    [Fact]
-    public void AlexNetStepOnTwoImagesEqualsReferenceChainRule()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void AlexNetStepOnTwoImagesEqualsReferenceChainRule(string device)
     {
         const int batch = 2;
-        using var net = new AlexNet(fixture.Device.Accelerator, seed: 7);
+        using var net = new AlexNet(fixture[device], seed: 7);
         // Pixel values in the tens, as mean-subtracted images have: the LRN is then far from the identity.
         var images = Numbers.Uniform(batch * 3 * 227 * 227, 3, 60f);
         int[] labels = [417, 3];

@@ -9,10 +9,10 @@ namespace NetGen.Tests.Training;
 [Collection(AcceleratorCollection.Name)]
 public class OptimiserTests(AcceleratorFixture fixture)
 {
-    [Fact]
-    public void StepsFollowThePapersUpdateRuleWithCaffesMultipliers()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void StepsFollowThePapersUpdateRuleWithCaffesMultipliers(string device)
     {
-        using var net = new SgdProbe(fixture.Device.Accelerator, seed: 1);
+        using var net = new SgdProbe(fixture[device], seed: 1);
         using var trainer = new SgdProbe.Trainer(net, seed: 3);
         var images = Numbers.Uniform(4 * 18, 5);
         int[] labels = [0, 2, 1, 2];
@@ -49,21 +49,21 @@ public class OptimiserTests(AcceleratorFixture fixture)
         Assert.NotEqual(0f, trainer.Optimiser.ReadVelocity()[(int)net.Fc1.Bias.Info.Offset]);
     }
 
-    [Fact]
-    public void CheckpointRoundTripRestoresTrainingExactly()
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void CheckpointRoundTripRestoresTrainingExactly(string device)
     {
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"netgen-{Guid.NewGuid():N}.safetensors");
         try
         {
             var images = Numbers.Uniform(4 * 18, 5);
             int[] labels = [0, 2, 1, 2];
-            using var a = new SgdProbe(fixture.Device.Accelerator, seed: 1);
+            using var a = new SgdProbe(fixture[device], seed: 1);
             using var trainA = new SgdProbe.Trainer(a, seed: 3);
             trainA.Train(images, labels, 0.1f);
             trainA.Save(path, epoch: 1, learningRate: 0.1f);
             trainA.Train(images, labels, 0.1f);
 
-            using var b = new SgdProbe(fixture.Device.Accelerator, seed: 99);
+            using var b = new SgdProbe(fixture[device], seed: 99);
             using var trainB = new SgdProbe.Trainer(b);
             var checkpoint = trainB.Load(path);
             Assert.Equal(new TrainingState(1, 1, 0.1f, 3), checkpoint.State);

@@ -80,7 +80,7 @@ partial class AlexNet
     }
 
     /// <summary>AlexNet's backward pass for batches of one size: the gradient of every activation and the kernel launches that fill them.</summary>
-    public sealed class BackwardPass : global::NetGen.BackwardPass
+    public sealed partial class BackwardPass : global::NetGen.BackwardPass
     {
         private readonly AlexNet network;
         private readonly ForwardPass forward;
@@ -122,12 +122,22 @@ partial class AlexNet
         /// <inheritdoc />
         public override void EnqueueLoss(global::NetGen.DropoutKey dropout)
         {
+            if (network.Backend == global::NetGen.Backend.Cpu)
+            {
+                RunLossOnCpu();
+                return;
+            }
             network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, BatchSize);
         }
 
         /// <inheritdoc />
         public override void EnqueueBackward(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
         {
+            if (network.Backend == global::NetGen.Backend.Cpu)
+            {
+                RunBackwardOnCpu(parameterGradients, dropout);
+                return;
+            }
             var kernels = network.BackwardKernelLaunchers;
             kernels.Fc8BiasGradient(1000, fc8Gradient, parameterGradients.SubView(60964224, 1000), BatchSize);
             kernels.Fc8WeightGradient(64000, forward.fc7, fc8Gradient, parameterGradients.SubView(56868224, 4096000), BatchSize);

@@ -50,7 +50,7 @@ partial class AlexNet
     }
 
     /// <summary>AlexNet's forward pass for batches of one size: its activations and the kernel launches that fill them.</summary>
-    public sealed class ForwardPass : global::NetGen.ForwardPass
+    public sealed partial class ForwardPass : global::NetGen.ForwardPass
     {
         private readonly AlexNet network;
         internal readonly ArrayView<float> input; // (N, 3, 227, 227)
@@ -95,12 +95,20 @@ partial class AlexNet
         public override void Enqueue(global::NetGen.DropoutKey dropout)
         {
             EnqueueLogits(dropout);
-            network.Launchers.Fc8Softmax(BatchSize * 1, fc8, fc8Softmax); // softmax
+            if (network.Backend == global::NetGen.Backend.Cpu)
+                RunOutputOnCpu();
+            else
+                network.Launchers.Fc8Softmax(BatchSize * 1, fc8, fc8Softmax); // softmax
         }
 
         /// <inheritdoc />
         public override void EnqueueLogits(global::NetGen.DropoutKey dropout)
         {
+            if (network.Backend == global::NetGen.Backend.Cpu)
+            {
+                RunLogitsOnCpu(dropout);
+                return;
+            }
             var kernels = network.Launchers;
             kernels.Conv1(BatchSize * 290400, input, network.Conv1.Weight.View, network.Conv1.Bias.View, conv1); // conv 96, 11x11, stride 4 + bias + relu
             kernels.Conv1Lrn(BatchSize * 290400, conv1, conv1Lrn); // lrn 5, alpha 0.0001, beta 0.75, k 2

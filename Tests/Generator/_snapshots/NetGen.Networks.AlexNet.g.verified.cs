@@ -146,6 +146,12 @@ partial class AlexNet : global::NetGen.Network
     {
     }
 
+    /// <summary>Allocates the parameters on <paramref name="device"/>, to run on its backend (the CPU backend or ILGPU kernels), and initialises them from <paramref name="seed"/>.</summary>
+    public AlexNet(global::NetGen.Device device, ulong seed = 0)
+        : base(device, Description, seed)
+    {
+    }
+
     /// <summary>conv1: conv 96, 11x11, stride 4, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2; 3 x 227 x 227 -> 96 x 27 x 27.</summary>
     public partial global::NetGen.Layer Conv1 { get => Layers[0]; }
 

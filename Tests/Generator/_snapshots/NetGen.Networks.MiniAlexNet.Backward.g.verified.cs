@@ -80,7 +80,7 @@ partial class MiniAlexNet
     }
 
     /// <summary>MiniAlexNet's backward pass for batches of one size: the gradient of every activation and the kernel launches that fill them.</summary>
-    public sealed class BackwardPass : global::NetGen.BackwardPass
+    public sealed partial class BackwardPass : global::NetGen.BackwardPass
     {
         private readonly MiniAlexNet network;
         private readonly ForwardPass forward;
@@ -122,12 +122,22 @@ partial class MiniAlexNet
         /// <inheritdoc />
         public override void EnqueueLoss(global::NetGen.DropoutKey dropout)
         {
+            if (network.Backend == global::NetGen.Backend.Cpu)
+            {
+                RunLossOnCpu();
+                return;
+            }
             network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, BatchSize);
         }
 
         /// <inheritdoc />
         public override void EnqueueBackward(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
         {
+            if (network.Backend == global::NetGen.Backend.Cpu)
+            {
+                RunBackwardOnCpu(parameterGradients, dropout);
+                return;
+            }
             var kernels = network.BackwardKernelLaunchers;
             kernels.Fc8BiasGradient(10, fc8Gradient, parameterGradients.SubView(697472, 10), BatchSize);
             kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, parameterGradients.SubView(692352, 5120), BatchSize);

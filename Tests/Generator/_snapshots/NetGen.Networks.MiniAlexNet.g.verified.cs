@@ -146,6 +146,12 @@ partial class MiniAlexNet : global::NetGen.Network
     {
     }
 
+    /// <summary>Allocates the parameters on <paramref name="device"/>, to run on its backend (the CPU backend or ILGPU kernels), and initialises them from <paramref name="seed"/>.</summary>
+    public MiniAlexNet(global::NetGen.Device device, ulong seed = 0)
+        : base(device, Description, seed)
+    {
+    }
+
     /// <summary>conv1: conv 32, 3x3, pad 1, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2, ceil; 1 x 28 x 28 -> 32 x 14 x 14.</summary>
     public partial global::NetGen.Layer Conv1 { get => Layers[0]; }
 

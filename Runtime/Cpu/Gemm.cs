@@ -99,10 +99,11 @@ internal static unsafe class Gemm
                 {
                     int rows = Math.Min(Mr, endRow - i0);
                     float* aPanel = a.Data + i0 * a.RowStride + k0 * a.ColumnStride;
+                    long ars = a.RowStride, acs = a.ColumnStride;
                     for (int p = 0; p * Nr < nc; p++)
                     {
                         int jt = j0 + p * Nr;
-                        Tile(kc, aPanel, a.RowStride, a.ColumnStride, rows, pack + (long)p * Nr * kc,
+                        Tile(kc, aPanel, ars, acs, rows, pack + (long)p * Nr * kc,
                             c, i0, jt, Math.Min(Nr, n - jt), load, last ? rowBias : null, last && relu);
                     }
                 }
@@ -149,16 +150,29 @@ internal static unsafe class Gemm
     /// the store: add what C held when <paramref name="load"/>, the row bias, ReLU. Rows past
     /// <paramref name="rows"/> repeat the last real row and are not stored.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(int kc, float* a, long ars, long acs, int rows, float* b,
         Strided c, int i0, int j0, int columns, bool load, float* rowBias, bool relu)
     {
+        float* tile = stackalloc float[Mr * Nr];
+        MicroKernel(kc, a, ars, acs, rows, b, tile);
+        Store(tile, c, i0, j0, rows, columns, load, rowBias, relu);
+    }
+
+    /// <summary>
+    /// The 6 x 32 micro-kernel: twelve accumulators that never leave their registers (the loop
+    /// touches no memory but A, B, and, once, <paramref name="tile"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel(int kc, float* a, long ars, long acs, int rows, float* b, float* tile)
+    {
         float* a0 = a, a1 = a + Math.Min(1, rows - 1) * ars, a2 = a + Math.Min(2, rows - 1) * ars;
         float* a3 = a + Math.Min(3, rows - 1) * ars, a4 = a + Math.Min(4, rows - 1) * ars, a5 = a + Math.Min(5, rows - 1) * ars;
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        var c00 = Vector512<float>.Zero;
+        var c01 = c00; var c10 = c00; var c11 = c00; var c20 = c00; var c21 = c00;
+        var c30 = c00; var c31 = c00; var c40 = c00; var c41 = c00; var c50 = c00; var c51 = c00;
+        float* end = b + (long)kc * Nr;
         long offset = 0;
-        for (int kk = 0; kk < kc; kk++, offset += acs, b += Nr)
+        while (b < end)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
@@ -180,12 +194,12 @@ internal static unsafe class Gemm
             x = Vector512.Create(a5[offset]);
             c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
             c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            offset += acs;
+            b += Nr;
         }
-        float* tile = stackalloc float[Mr * Nr];
         c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
         c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
         c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
-        Store(tile, c, i0, j0, rows, columns, load, rowBias, relu);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace NetGen.Cpu;
@@ -56,22 +57,26 @@ public static unsafe class CpuConv
         BiasGradient(dy, db, geometry.Filters, geometry.OutPixels, batch);
         int chunk = ChunkImages(geometry, batch);
         int taps = geometry.Taps, filters = geometry.GroupFilters;
+        // The weight gradient is summed transposed (taps x filters), where the product's store is
+        // contiguous, and added into the (filters x taps) gradient at the end.
+        float* transposedGradient = (float*)Host.Scratch(3, (long)taps * geometry.Filters * sizeof(float));
         for (int n0 = 0; n0 < batch; n0 += chunk)
         {
             int images = Math.Min(chunk, batch - n0), columns = images * geometry.OutPixels;
             float* lowered = (float*)Host.Scratch(0, (long)taps * columns * sizeof(float));
             float* gathered = (float*)Host.Scratch(1, (long)filters * columns * sizeof(float));
+            float* transposed = (float*)Host.Scratch(2, (long)filters * columns * sizeof(float));
             for (int group = 0; group < geometry.Groups; group++)
             {
                 Lower(geometry, x, n0, images, group, lowered);
                 int f0 = group * filters;
-                GatherDelta(geometry, dy, n0, images, f0, gathered);
-                // dW (filters x taps) += dY (filters x columns) . lowered^T (columns x taps)
-                Gemm.Multiply(filters, taps, columns,
-                    new Strided(gathered, columns, 1),
-                    new Strided(lowered, 1, columns),
-                    new Strided(dw + (long)f0 * taps, taps, 1),
-                    accumulate: true);
+                GatherDelta(geometry, dy, n0, images, f0, gathered, transposed);
+                // dW^T (taps x filters) += lowered (taps x columns) . dY^T (columns x filters)
+                Gemm.Multiply(taps, filters, columns,
+                    new Strided(lowered, columns, 1),
+                    new Strided(transposed, filters, 1),
+                    new Strided(transposedGradient + (long)group * taps * filters, filters, 1),
+                    accumulate: n0 > 0);
                 if (dx is null)
                     continue;
                 // dLowered (taps x columns) = W^T (taps x filters) . dY (filters x columns), then folded back.
@@ -82,6 +87,13 @@ public static unsafe class CpuConv
                 Raise(geometry, lowered, n0, images, group, dx);
             }
         }
+        Host.For(geometry.Filters, taps, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (f) =>
+        {
+            float* source = transposedGradient + (long)(f / filters) * taps * filters + f % filters;
+            float* target = dw + (long)f * taps;
+            for (int r = 0; r < taps; r++)
+                target[r] += source[(long)r * filters];
+        });
     }
 
     private static int ChunkImages(in ConvGeometry g, int batch) =>
@@ -99,7 +111,7 @@ public static unsafe class CpuConv
 
     private static void BiasGradient(float* dy, float* db, int filters, int pixels, int batch)
     {
-        Host.For(filters, (long)pixels * batch, f =>
+        Host.For(filters, (long)pixels * batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (f) =>
         {
             double sum = 0;
             for (int n = 0; n < batch; n++)
@@ -114,15 +126,29 @@ public static unsafe class CpuConv
         });
     }
 
-    /// <summary>Copies the group's delta planes into a filters x (images * pixels) matrix.</summary>
-    private static void GatherDelta(ConvGeometry g, float* dy, int n0, int images, int f0, float* gathered)
+    /// <summary>
+    /// Copies the group's delta planes into a filters x (images * pixels) matrix, and its transpose
+    /// into <paramref name="transposed"/>: each product then reads its operand row by row.
+    /// </summary>
+    private static void GatherDelta(ConvGeometry g, float* dy, int n0, int images, int f0, float* gathered, float* transposed)
     {
-        int pixels = g.OutPixels, columns = images * pixels;
-        Host.For(g.GroupFilters, columns, f =>
+        int pixels = g.OutPixels, columns = images * pixels, filters = g.GroupFilters;
+        Host.For(filters, columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (f) =>
         {
             for (int n = 0; n < images; n++)
                 new ReadOnlySpan<float>(dy + ((long)(n0 + n) * g.Filters + f0 + f) * pixels, pixels)
                     .CopyTo(new Span<float>(gathered + (long)f * columns + n * pixels, pixels));
+        });
+        const int Block = 64;
+        Host.For((columns + Block - 1) / Block, (long)Block * filters, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) =>
+        {
+            int end = Math.Min(columns, (b + 1) * Block);
+            for (int f = 0; f < filters; f++)
+            {
+                float* row = gathered + (long)f * columns;
+                for (int j = b * Block; j < end; j++)
+                    transposed[(long)j * filters + f] = row[j];
+            }
         });
     }
 
@@ -133,7 +159,7 @@ public static unsafe class CpuConv
     private static void Lower(ConvGeometry g, float* x, int n0, int images, int group, float* lowered)
     {
         int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
-        Host.For(g.Taps, columns, row =>
+        Host.For(g.Taps, columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
         {
             int c = row / k2, ky = row / g.Kernel % g.Kernel, kx = row % g.Kernel;
             float* dst = lowered + (long)row * columns;
@@ -171,7 +197,7 @@ public static unsafe class CpuConv
     private static void Raise(ConvGeometry g, float* lowered, int n0, int images, int group, float* dx)
     {
         int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
-        Host.For(g.GroupChannels, (long)k2 * columns, c =>
+        Host.For(g.GroupChannels, (long)k2 * columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
         {
             for (int n = 0; n < images; n++)
                 new Span<float>(dx + ((long)(n0 + n) * g.Channels + group * g.GroupChannels + c) * g.Pixels, g.Pixels).Clear();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace NetGen.Cpu;
@@ -32,7 +33,7 @@ public static unsafe class CpuDense
     {
         float* x = Host.Pointer(input), w = Host.Pointer(weight), dy = Host.Pointer(delta);
         float* db = Host.Pointer(biasGradient);
-        Host.For(outputs, batch, o =>
+        Host.For(outputs, batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o) =>
         {
             float sum = 0f;
             for (int n = 0; n < batch; n++)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPU;
 
@@ -18,7 +19,7 @@ public static unsafe class CpuEpilogue
     public static void Relu(ArrayView<float> values, long count)
     {
         float* v = Host.Pointer(values);
-        ForBlocks(count, (start, end) =>
+        ForBlocks(count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
         {
             long i = start;
             for (; i <= end - 16; i += 16)
@@ -35,7 +36,7 @@ public static unsafe class CpuEpilogue
             return;
         float* v = Host.Pointer(values);
         float scale = 1f / (1f - rate);
-        ForBlocks(count, (start, end) =>
+        ForBlocks(count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
         {
             for (long i = start; i < end; i++)
                 v[i] = key.Keeps(operation, i, rate) ? v[i] * scale : 0f;
@@ -46,7 +47,7 @@ public static unsafe class CpuEpilogue
     public static void MaskRelu(ArrayView<float> gradient, ArrayView<float> output, long count)
     {
         float* g = Host.Pointer(gradient), y = Host.Pointer(output);
-        ForBlocks(count, (start, end) =>
+        ForBlocks(count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
         {
             long i = start;
             for (; i <= end - 16; i += 16)
@@ -67,6 +68,6 @@ public static unsafe class CpuEpilogue
     private static void ForBlocks(long count, Action<long, long> body)
     {
         int blocks = (int)((count + Block - 1) / Block);
-        Host.For(blocks, Block, b => body((long)b * Block, Math.Min(count, (long)(b + 1) * Block)));
+        Host.For(blocks, Block, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) => body((long)b * Block, Math.Min(count, (long)(b + 1) * Block)));
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using ILGPU;
 
 namespace NetGen.Cpu;
@@ -10,7 +11,7 @@ public static unsafe class CpuLoss
     public static void Softmax(int classes, ArrayView<float> input, ArrayView<float> output, int batch)
     {
         float* x = Host.Pointer(input), y = Host.Pointer(output);
-        Host.For(batch, classes * 8L, n =>
+        Host.For(batch, classes * 8L, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
         {
             float* row = x + (long)n * classes, dst = y + (long)n * classes;
             float max = Max(row, classes), sum = 0f;
@@ -36,7 +37,7 @@ public static unsafe class CpuLoss
     {
         float* z = Host.Pointer(logits), p = Host.Pointer(probabilities), loss = Host.Pointer(losses), dz = Host.Pointer(logitsGradient);
         int* label = Host.Pointer(labels), rank = Host.Pointer(ranks);
-        Host.For(batch, classes * 8L, n =>
+        Host.For(batch, classes * 8L, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
         {
             float* row = z + (long)n * classes;
             float max = Max(row, classes), sum = 0f;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPU;
 
@@ -18,7 +19,7 @@ public static unsafe class CpuLrn
         var geometry = g;
         float* x = Host.Pointer(input), y = Host.Pointer(output);
         int pixels = geometry.Pixels;
-        Host.For(batch * geometry.Channels, pixels * geometry.Size, task =>
+        Host.For(batch * geometry.Channels, pixels * geometry.Size, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             int c = task % geometry.Channels;
             float* image = x + (long)(task - c) * pixels;
@@ -60,13 +61,27 @@ public static unsafe class CpuLrn
         long count = (long)batch * geometry.Channels * pixels;
         float* power = (float*)Host.Scratch(2, count * sizeof(float));
         float* term = (float*)Host.Scratch(3, count * sizeof(float));
-        Host.For(batch * geometry.Channels, pixels * geometry.Size, task =>
+        Host.For(batch * geometry.Channels, pixels * geometry.Size, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             int c = task % geometry.Channels;
             float* image = x + (long)(task - c) * pixels;
             var (first, last) = Window(geometry, c);
             long plane = (long)task * pixels;
-            for (int p = 0; p < pixels; p++)
+            int p = 0;
+            for (; p <= pixels - 16; p += 16)
+            {
+                var squares = Vector512<float>.Zero;
+                for (int j = first; j <= last; j++)
+                {
+                    var a = Vector512.Load(image + (long)j * pixels + p);
+                    squares = Vector512.FusedMultiplyAdd(a, a, squares);
+                }
+                var scale = Scale(geometry, squares);
+                var pw = Power(geometry, scale);
+                pw.Store(power + plane + p);
+                (Vector512.Load(dy + plane + p) * Vector512.Load(x + plane + p) * pw / scale).Store(term + plane + p);
+            }
+            for (; p < pixels; p++)
             {
                 float squares = 0f;
                 for (int j = first; j <= last; j++)
@@ -81,12 +96,22 @@ public static unsafe class CpuLrn
             }
         });
         float coefficient = 2f * geometry.Alpha * geometry.Beta;
-        Host.For(batch * geometry.Channels, pixels * geometry.Size, task =>
+        Host.For(batch * geometry.Channels, pixels * geometry.Size, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             int c = task % geometry.Channels;
             long imagePlane = (long)(task - c) * pixels, plane = (long)task * pixels;
             var (first, last) = Window(geometry, c);
-            for (int p = 0; p < pixels; p++)
+            int p = 0;
+            for (; p <= pixels - 16; p += 16)
+            {
+                var sum = Vector512<float>.Zero;
+                for (int i = first; i <= last; i++)
+                    sum += Vector512.Load(term + imagePlane + (long)i * pixels + p);
+                var value = Vector512.Load(dy + plane + p) * Vector512.Load(power + plane + p)
+                    - Vector512.Create(coefficient) * Vector512.Load(x + plane + p) * sum;
+                value.Store(dx + plane + p);
+            }
+            for (; p < pixels; p++)
             {
                 float sum = 0f;
                 for (int i = first; i <= last; i++)

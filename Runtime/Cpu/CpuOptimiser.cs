@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPU;
 
@@ -15,7 +16,7 @@ internal static unsafe class CpuOptimiser
         float* w = Host.Pointer(weights), g = Host.Pointer(gradients), v = Host.Pointer(velocity);
         long count = weights.Length;
         int blocks = (int)((count + Block - 1) / Block);
-        Host.For(blocks, Block, b =>
+        Host.For(blocks, Block, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) =>
         {
             long i = (long)b * Block, end = Math.Min(count, i + Block);
             // step = momentum * v - decay * lr * w - lr * g, each product rounded as the kernel rounds it.

@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ILGPU;
 
 namespace NetGen.Cpu;
@@ -15,31 +17,8 @@ public static unsafe class CpuPool
     {
         var geometry = g;
         float* x = Host.Pointer(input), y = Host.Pointer(output);
-        Host.For(planes, (long)g.OutHeight * g.OutWidth * g.Window * g.Window, plane =>
-        {
-            float* src = x + (long)plane * geometry.Height * geometry.Width;
-            float* dst = y + (long)plane * geometry.OutHeight * geometry.OutWidth;
-            for (int oy = 0; oy < geometry.OutHeight; oy++)
-            {
-                for (int ox = 0; ox < geometry.OutWidth; ox++)
-                {
-                    var w = Window(geometry, oy, ox);
-                    float value = geometry.IsMax ? float.NegativeInfinity : 0f;
-                    for (int iy = w.Top; iy < w.Bottom; iy++)
-                    {
-                        for (int ix = w.Left; ix < w.Right; ix++)
-                        {
-                            float a = src[iy * geometry.Width + ix];
-                            if (!geometry.IsMax)
-                                value += a;
-                            else if (a > value)
-                                value = a;
-                        }
-                    }
-                    dst[oy * geometry.OutWidth + ox] = geometry.IsMax ? value : value / w.Divisor;
-                }
-            }
-        });
+        Host.For(planes, (long)g.OutHeight * g.OutWidth * g.Window * g.Window, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (plane) =>
+            ForwardPlane(geometry, x + (long)plane * geometry.Height * geometry.Width, y + (long)plane * geometry.OutHeight * geometry.OutWidth));
     }
 
     /// <summary>
@@ -50,54 +29,110 @@ public static unsafe class CpuPool
     {
         var geometry = g;
         float* x = Host.Pointer(input), dy = Host.Pointer(delta), dx = Host.Pointer(inputGradient);
-        Host.For(planes, (long)g.OutHeight * g.OutWidth * g.Window * g.Window, plane =>
+        Host.For(planes, (long)g.OutHeight * g.OutWidth * g.Window * g.Window, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (plane) =>
         {
-            int size = geometry.Height * geometry.Width;
-            float* src = x + (long)plane * size, grad = dx + (long)plane * size;
-            float* d = dy + (long)plane * geometry.OutHeight * geometry.OutWidth;
-            new Span<float>(grad, size).Clear();
-            for (int oy = 0; oy < geometry.OutHeight; oy++)
-            {
-                for (int ox = 0; ox < geometry.OutWidth; ox++)
-                {
-                    var w = Window(geometry, oy, ox);
-                    float gradient = d[oy * geometry.OutWidth + ox];
-                    if (!geometry.IsMax)
-                    {
-                        float share = gradient / w.Divisor;
-                        for (int iy = w.Top; iy < w.Bottom; iy++)
-                            for (int ix = w.Left; ix < w.Right; ix++)
-                                grad[iy * geometry.Width + ix] += share;
-                        continue;
-                    }
-                    float best = float.NegativeInfinity;
-                    int chosen = -1;
-                    for (int iy = w.Top; iy < w.Bottom; iy++)
-                    {
-                        for (int ix = w.Left; ix < w.Right; ix++)
-                        {
-                            float a = src[iy * geometry.Width + ix];
-                            if (a > best)
-                            {
-                                best = a;
-                                chosen = iy * geometry.Width + ix;
-                            }
-                        }
-                    }
-                    if (chosen >= 0)
-                        grad[chosen] += gradient;
-                }
-            }
+            long size = (long)geometry.Height * geometry.Width;
+            BackwardPlane(geometry, x + plane * size, dy + (long)plane * geometry.OutHeight * geometry.OutWidth, dx + plane * size);
         });
     }
 
-    /// <summary>The window of output (oy, ox) clipped to the input, and its average's divisor.</summary>
-    private static (int Top, int Bottom, int Left, int Right, float Divisor) Window(in PoolGeometry g, int oy, int ox)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardPlane(in PoolGeometry g, float* src, float* dst)
     {
-        int y0 = oy * g.Stride - g.Pad, x0 = ox * g.Stride - g.Pad;
-        // The divisor counts padding but not what a ceil-rounded window has past it.
-        int y1 = Math.Min(y0 + g.Window, g.Height + g.Pad), x1 = Math.Min(x0 + g.Window, g.Width + g.Pad);
-        float divisor = (y1 - y0) * (x1 - x0);
-        return (Math.Max(y0, 0), Math.Min(y0 + g.Window, g.Height), Math.Max(x0, 0), Math.Min(x0 + g.Window, g.Width), divisor);
+        int width = g.Width;
+        // A max is separable: first the maximum down each column of the window's rows, vectorised
+        // along the row, then across each window of that.
+        float* columns = stackalloc float[g.IsMax ? width : 0];
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            int y0 = oy * g.Stride - g.Pad, top = Math.Max(y0, 0), bottom = Math.Min(y0 + g.Window, g.Height);
+            if (g.IsMax)
+                ColumnMaxima(src, width, top, bottom, columns);
+            for (int ox = 0; ox < g.OutWidth; ox++, dst++)
+            {
+                int x0 = ox * g.Stride - g.Pad, left = Math.Max(x0, 0), right = Math.Min(x0 + g.Window, width);
+                if (g.IsMax)
+                {
+                    float value = float.NegativeInfinity;
+                    for (int ix = left; ix < right; ix++)
+                        value = columns[ix] > value ? columns[ix] : value;
+                    *dst = value;
+                }
+                else
+                {
+                    float sum = 0f;
+                    for (int iy = top; iy < bottom; iy++)
+                    {
+                        float* row = src + iy * width;
+                        for (int ix = left; ix < right; ix++)
+                            sum += row[ix];
+                    }
+                    *dst = sum / Divisor(g, y0, x0);
+                }
+            }
+        }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardPlane(in PoolGeometry g, float* src, float* d, float* grad)
+    {
+        int width = g.Width;
+        new Span<float>(grad, g.Height * width).Clear();
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            int y0 = oy * g.Stride - g.Pad, top = Math.Max(y0, 0), bottom = Math.Min(y0 + g.Window, g.Height);
+            for (int ox = 0; ox < g.OutWidth; ox++, d++)
+            {
+                int x0 = ox * g.Stride - g.Pad, left = Math.Max(x0, 0), right = Math.Min(x0 + g.Window, width);
+                if (!g.IsMax)
+                {
+                    float share = *d / Divisor(g, y0, x0);
+                    for (int iy = top; iy < bottom; iy++)
+                        for (int ix = left; ix < right; ix++)
+                            grad[iy * width + ix] += share;
+                    continue;
+                }
+                float best = float.NegativeInfinity;
+                int chosen = -1;
+                for (int iy = top; iy < bottom; iy++)
+                {
+                    float* row = src + iy * width;
+                    for (int ix = left; ix < right; ix++)
+                    {
+                        if (row[ix] > best)
+                        {
+                            best = row[ix];
+                            chosen = iy * width + ix;
+                        }
+                    }
+                }
+                if (chosen >= 0)
+                    grad[chosen] += *d;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnMaxima(float* src, int width, int top, int bottom, float* columns)
+    {
+        int ix = 0;
+        for (; ix <= width - 16; ix += 16)
+        {
+            var value = Vector512.Create(float.NegativeInfinity);
+            for (int iy = top; iy < bottom; iy++)
+                value = Vector512.Max(value, Vector512.Load(src + iy * width + ix));
+            value.Store(columns + ix);
+        }
+        for (; ix < width; ix++)
+        {
+            float value = float.NegativeInfinity;
+            for (int iy = top; iy < bottom; iy++)
+                value = src[iy * width + ix] > value ? src[iy * width + ix] : value;
+            columns[ix] = value;
+        }
+    }
+
+    /// <summary>An average window's divisor: padding counts, the part of a ceil-rounded window past the padding does not.</summary>
+    private static float Divisor(in PoolGeometry g, int y0, int x0) =>
+        (Math.Min(y0 + g.Window, g.Height + g.Pad) - y0) * (Math.Min(x0 + g.Window, g.Width + g.Pad) - x0);
 }

@@ -22,7 +22,7 @@ internal static class BenchCommand
     {
         string name = options.Positional(0, "network name");
         int batch = options.Int("--batch", 16);
-        int warmup = options.Int("--warmup", 2);
+        int warmup = options.Int("--warmup", 3);
         int iterations = options.Int("--iterations", 5);
         bool json = options.Flag("--json");
         var log = json ? Console.Error : Console.Out;

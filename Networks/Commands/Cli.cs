@@ -55,7 +55,7 @@ internal static class Cli
                                                 'logits', 'loss' and every '<parameter>.grad' to O; with
                                                 --activations also 'activation.<name>' and its '.grad'
 
-          bench <network> [--batch 16] [--device D] [--warmup 2] [--iterations 5] [--json]
+          bench <network> [--batch 16] [--device D] [--warmup 3] [--iterations 5] [--json]
                                                 time the forward pass and the training step (median of the
                                                 timed runs) in images/s and GFLOP/s; on the CPU backend also
                                                 every group's time and the 1536^3 matrix product's rate

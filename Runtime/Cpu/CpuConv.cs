@@ -17,6 +17,7 @@ public static unsafe class CpuConv
     private const long ChunkFloats = 4L << 20;
 
     /// <summary>Forward: <c>output = relu?(conv(input, weight) + bias)</c> for <paramref name="batch"/> images, NCHW.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in ConvGeometry g, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> output, int batch, bool relu)
     {
@@ -47,6 +48,7 @@ public static unsafe class CpuConv
     /// writes the input's gradient there. <paramref name="delta"/> is the gradient of the output
     /// before the layer's epilogue, already masked.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in ConvGeometry g, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta,
         ArrayView<float> weightGradient, ArrayView<float> biasGradient, ArrayView<float> inputGradient, int batch)
     {
@@ -100,6 +102,7 @@ public static unsafe class CpuConv
         (int)Math.Clamp(ChunkFloats / ((long)g.Taps * g.OutPixels), 1, batch);
 
     /// <summary>Where column j = (image, pixel) of a product lands: image * imageStride + pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long* ColumnMap(int slot, int images, int pixels, long imageStride)
     {
         long* map = (long*)Host.Scratch(slot, (long)images * pixels * sizeof(long));
@@ -109,6 +112,7 @@ public static unsafe class CpuConv
         return map;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BiasGradient(float* dy, float* db, int filters, int pixels, int batch)
     {
         Host.For(filters, (long)pixels * batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (f) =>
@@ -130,6 +134,7 @@ public static unsafe class CpuConv
     /// Copies the group's delta planes into a filters x (images * pixels) matrix, and its transpose
     /// into <paramref name="transposed"/>: each product then reads its operand row by row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GatherDelta(ConvGeometry g, float* dy, int n0, int images, int f0, float* gathered, float* transposed)
     {
         int pixels = g.OutPixels, columns = images * pixels, filters = g.GroupFilters;
@@ -156,6 +161,7 @@ public static unsafe class CpuConv
     /// im2col: row (c, ky, kx) of <paramref name="lowered"/> holds, for every output pixel of every
     /// image in the chunk, the input value that tap multiplies (zero in the padding).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Lower(ConvGeometry g, float* x, int n0, int images, int group, float* lowered)
     {
         int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
@@ -171,15 +177,20 @@ public static unsafe class CpuConv
                     int iy = oy * g.Stride + ky - g.Pad;
                     if (iy < 0 || iy >= g.Height)
                     {
-                        new Span<float>(dst, g.OutWidth).Clear();
+                        for (int ox = 0; ox < g.OutWidth; ox++)
+                            dst[ox] = 0f;
                         continue;
                     }
                     var (first, end) = ValidColumns(g, kx);
                     float* src = plane + (long)iy * g.Width + kx - g.Pad;
                     for (int ox = 0; ox < first; ox++)
                         dst[ox] = 0f;
-                    if (g.Stride == 1)
+                    // Rows of a 13 x 13 layer are too short for a copy call to pay for itself.
+                    if (g.Stride == 1 && end - first >= 64)
                         new ReadOnlySpan<float>(src + first, end - first).CopyTo(new Span<float>(dst + first, end - first));
+                    else if (g.Stride == 1)
+                        for (int ox = first; ox < end; ox++)
+                            dst[ox] = src[ox];
                     else
                         for (int ox = first; ox < end; ox++)
                             dst[ox] = src[ox * g.Stride];
@@ -194,6 +205,7 @@ public static unsafe class CpuConv
     /// col2im: adds every lowered gradient back onto the input pixel it came from. Each thread owns
     /// whole input channels, so nothing is added twice at once and the order is fixed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Raise(ConvGeometry g, float* lowered, int n0, int images, int group, float* dx)
     {
         int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
@@ -224,6 +236,7 @@ public static unsafe class CpuConv
     }
 
     /// <summary>The output columns whose tap <paramref name="kx"/> falls inside the input row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int First, int End) ValidColumns(in ConvGeometry g, int kx)
     {
         // ix = ox * stride + kx - pad must lie in [0, width).

@@ -12,6 +12,7 @@ namespace NetGen.Cpu;
 public static unsafe class CpuDense
 {
     /// <summary>Forward: <c>output = relu?(input W^T + bias)</c>; input is batch x inputs, W is outputs x inputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(int inputs, int outputs, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> output, int batch, bool relu)
     {
@@ -28,6 +29,7 @@ public static unsafe class CpuDense
     /// not empty, writes the input's gradient. <paramref name="delta"/> is the output's gradient
     /// before the layer's epilogue, already masked.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(int inputs, int outputs, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta,
         ArrayView<float> weightGradient, ArrayView<float> biasGradient, ArrayView<float> inputGradient, int batch)
     {

@@ -16,6 +16,7 @@ public static unsafe class CpuEpilogue
     private const int Block = 1 << 14;
 
     /// <summary>ReLU in place over <paramref name="count"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Relu(ArrayView<float> values, long count)
     {
         float* v = Host.Pointer(values);
@@ -30,6 +31,7 @@ public static unsafe class CpuEpilogue
     }
 
     /// <summary>Inverted dropout in place: survivors scaled by 1 / (1 - rate); nothing in evaluation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dropout(ArrayView<float> values, long count, DropoutKey key, int operation, float rate)
     {
         if (key.Training == 0)
@@ -44,6 +46,7 @@ public static unsafe class CpuEpilogue
     }
 
     /// <summary>ReLU's derivative: zero the gradient wherever the stored output is not positive.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaskRelu(ArrayView<float> gradient, ArrayView<float> output, long count)
     {
         float* g = Host.Pointer(gradient), y = Host.Pointer(output);
@@ -65,6 +68,7 @@ public static unsafe class CpuEpilogue
     public static void MaskDropout(ArrayView<float> gradient, long count, DropoutKey key, int operation, float rate) =>
         Dropout(gradient, count, key, operation, rate);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForBlocks(long count, Action<long, long> body)
     {
         int blocks = (int)((count + Block - 1) / Block);

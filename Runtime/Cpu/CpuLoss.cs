@@ -8,6 +8,7 @@ namespace NetGen.Cpu;
 public static unsafe class CpuLoss
 {
     /// <summary>Each row of <paramref name="input"/> (batch x classes) to probabilities.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(int classes, ArrayView<float> input, ArrayView<float> output, int batch)
     {
         float* x = Host.Pointer(input), y = Host.Pointer(output);
@@ -32,6 +33,7 @@ public static unsafe class CpuLoss
     /// the label's rank (classes scoring above it, ties to the lower class), and the logits' gradient
     /// of the batch's mean loss, <c>(p - y) / batch</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxCrossEntropy(int classes, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> probabilities,
         ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, int batch)
     {
@@ -60,6 +62,7 @@ public static unsafe class CpuLoss
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Max(float* row, int count)
     {
         float max = row[0];

@@ -14,6 +14,7 @@ namespace NetGen.Cpu;
 public static unsafe class CpuLrn
 {
     /// <summary>Forward over <paramref name="batch"/> images.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in LrnGeometry g, ArrayView<float> input, ArrayView<float> output, int batch)
     {
         var geometry = g;
@@ -53,6 +54,7 @@ public static unsafe class CpuLrn
     /// Backward: <c>dA_c = dB_c s_c^-beta - 2 alpha beta a_c * sum over i with c in window(i) of dB_i a_i s_i^(-beta-1)</c>.
     /// Each channel's term is computed once into a work area, then summed over the windows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in LrnGeometry g, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> inputGradient, int batch)
     {
         var geometry = g;
@@ -122,6 +124,7 @@ public static unsafe class CpuLrn
     }
 
     /// <summary>The channels of <paramref name="c"/>'s window, clipped to its column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int First, int Last) Window(in LrnGeometry g, int c)
     {
         int columnStart = c / g.ColumnChannels * g.ColumnChannels, half = g.Size / 2;
@@ -141,6 +144,7 @@ public static unsafe class CpuLrn
         return Vector512.Exp(Vector512.Log(scale) * Vector512.Create(-g.Beta));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float PowerOf(in LrnGeometry g, float scale)
     {
         if (g.Beta == 0.75f)

@@ -10,6 +10,7 @@ internal static unsafe class CpuOptimiser
 {
     private const int Block = 1 << 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Update(ArrayView<float> weights, ArrayView<float> gradients, ArrayView<float> velocity,
         float learningRate, float decay, float momentum)
     {

@@ -13,6 +13,7 @@ namespace NetGen.Cpu;
 public static unsafe class CpuPool
 {
     /// <summary>Forward over <paramref name="planes"/> (batch x channels) planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in PoolGeometry g, ArrayView<float> input, ArrayView<float> output, int planes)
     {
         var geometry = g;
@@ -25,6 +26,7 @@ public static unsafe class CpuPool
     /// Backward: each output's gradient goes to the element its max took (the first maximum), or is
     /// shared over its average window. A plane's outputs are visited in order, so sums are deterministic.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in PoolGeometry g, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> inputGradient, int planes)
     {
         var geometry = g;

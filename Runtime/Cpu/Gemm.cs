@@ -55,6 +55,7 @@ internal static unsafe class Gemm
     /// <c>C (m x n) = A (m x k) B (k x n)</c>, or <c>C += A B</c> with <paramref name="accumulate"/>;
     /// then <c>C += rowBias[i]</c> and <c>C = max(C, 0)</c> with <paramref name="relu"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(int m, int n, int k, Strided a, Strided b, Strided c,
         bool accumulate = false, float* rowBias = null, bool relu = false)
     {
@@ -111,6 +112,7 @@ internal static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float* PackBuffer()
     {
         if (packed is null)
@@ -150,6 +152,7 @@ internal static unsafe class Gemm
     /// the store: add what C held when <paramref name="load"/>, the row bias, ReLU. Rows past
     /// <paramref name="rows"/> repeat the last real row and are not stored.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(int kc, float* a, long ars, long acs, int rows, float* b,
         Strided c, int i0, int j0, int columns, bool load, float* rowBias, bool relu)
     {

@@ -100,11 +100,10 @@ internal static unsafe class Gemm
                 {
                     int rows = Math.Min(Mr, endRow - i0);
                     float* aPanel = a.Data + i0 * a.RowStride + k0 * a.ColumnStride;
-                    long ars = a.RowStride, acs = a.ColumnStride;
                     for (int p = 0; p * Nr < nc; p++)
                     {
                         int jt = j0 + p * Nr;
-                        Tile(kc, aPanel, ars, acs, rows, pack + (long)p * Nr * kc,
+                        Tile(kc, aPanel, a.RowStride, a.ColumnStride, rows, pack + (long)p * Nr * kc,
                             c, i0, jt, Math.Min(Nr, n - jt), load, last ? rowBias : null, last && relu);
                     }
                 }
@@ -112,7 +111,6 @@ internal static unsafe class Gemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float* PackBuffer()
     {
         if (packed is null)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using NetGen.Generator.Emit.Kernels.Backward;
 using NetGen.Generator.Model;
 using NetGen.Generator.Planning;
 
@@ -101,8 +102,7 @@ internal static class CpuEmitter
     {
         string input = Field(plan, kernel.Input), output = Field(plan, kernel.Output);
         string layer = $"network.{kernel.Layer.Member}";
-        var epilogue = kernel.Epilogue.ToList();
-        bool fuseRelu = kernel.Main.Op is ConvSpec or DenseSpec && epilogue.Count > 0 && epilogue[0].Op is ReluSpec;
+        bool fuseRelu = kernel.Main.Op is ConvSpec or DenseSpec && kernel.Epilogue.Count > 0 && kernel.Epilogue[0].Op is ReluSpec;
         string relu = fuseRelu ? "true" : "false";
         w.Line($"// {kernel.Group}");
         switch (kernel.Main.Op)
@@ -120,19 +120,12 @@ internal static class CpuEmitter
                 w.Line($"CpuPool.Forward(CpuGeometry.{kernel.Method}, {input}, {output}, BatchSize * {kernel.Main.Input.Channels});");
                 break;
         }
-        bool relued = fuseRelu;
-        foreach (var op in epilogue.Skip(fuseRelu ? 1 : 0))
+        foreach (var op in Mask.Operations(kernel))
         {
-            switch (op.Op)
-            {
-                case ReluSpec when !relued:
-                    relued = true;
-                    w.Line($"CpuEpilogue.Relu({output}, {Count(kernel.Main.Output)});");
-                    break;
-                case DropoutSpec d:
-                    w.Line($"CpuEpilogue.Dropout({output}, {Count(kernel.Main.Output)}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
-                    break;
-            }
+            if (op.Op is DropoutSpec d)
+                w.Line($"CpuEpilogue.Dropout({output}, {Count(kernel.Main.Output)}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
+            else if (!fuseRelu)
+                w.Line($"CpuEpilogue.Relu({output}, {Count(kernel.Main.Output)});");
         }
         w.Line($"CpuProfiler.Mark(\"forward\", \"{plan.Activations[kernel.Output].Name}\");");
     }
@@ -172,19 +165,12 @@ internal static class CpuEmitter
     private static void WriteMask(SourceWriter w, NetworkPlan plan, KernelPlan producer, string gradient, string activation)
     {
         string count = Count(producer.Main.Output);
-        bool relu = false;
-        foreach (var op in producer.Epilogue)
+        foreach (var op in Mask.Operations(producer))
         {
-            switch (op.Op)
-            {
-                case ReluSpec when !relu:
-                    relu = true;
-                    w.Line($"CpuEpilogue.MaskRelu({gradient}, {activation}, {count});");
-                    break;
-                case DropoutSpec d:
-                    w.Line($"CpuEpilogue.MaskDropout({gradient}, {count}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
-                    break;
-            }
+            if (op.Op is DropoutSpec d)
+                w.Line($"CpuEpilogue.MaskDropout({gradient}, {count}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
+            else
+                w.Line($"CpuEpilogue.MaskRelu({gradient}, {activation}, {count});");
         }
     }
 }

@@ -29,22 +29,12 @@ public static unsafe class CpuLrn
             int p = 0;
             for (; p <= pixels - 16; p += 16)
             {
-                var squares = Vector512<float>.Zero;
-                for (int j = first; j <= last; j++)
-                {
-                    var a = Vector512.Load(image + (long)j * pixels + p);
-                    squares = Vector512.FusedMultiplyAdd(a, a, squares);
-                }
+                var squares = Squares(image + p, pixels, first, last);
                 (Vector512.Load(xc + p) * Power(geometry, Scale(geometry, squares))).Store(yc + p);
             }
             for (; p < pixels; p++)
             {
-                float squares = 0f;
-                for (int j = first; j <= last; j++)
-                {
-                    float a = image[(long)j * pixels + p];
-                    squares += a * a;
-                }
+                float squares = PixelSquares(image + p, pixels, first, last);
                 yc[p] = xc[p] * PowerOf(geometry, geometry.K + geometry.Alpha * squares);
             }
         });
@@ -72,12 +62,7 @@ public static unsafe class CpuLrn
             int p = 0;
             for (; p <= pixels - 16; p += 16)
             {
-                var squares = Vector512<float>.Zero;
-                for (int j = first; j <= last; j++)
-                {
-                    var a = Vector512.Load(image + (long)j * pixels + p);
-                    squares = Vector512.FusedMultiplyAdd(a, a, squares);
-                }
+                var squares = Squares(image + p, pixels, first, last);
                 var scale = Scale(geometry, squares);
                 var pw = Power(geometry, scale);
                 pw.Store(power + plane + p);
@@ -85,12 +70,7 @@ public static unsafe class CpuLrn
             }
             for (; p < pixels; p++)
             {
-                float squares = 0f;
-                for (int j = first; j <= last; j++)
-                {
-                    float a = image[(long)j * pixels + p];
-                    squares += a * a;
-                }
+                float squares = PixelSquares(image + p, pixels, first, last);
                 float scale = geometry.K + geometry.Alpha * squares;
                 float pw = PowerOf(geometry, scale);
                 power[plane + p] = pw;
@@ -129,6 +109,32 @@ public static unsafe class CpuLrn
     {
         int columnStart = c / g.ColumnChannels * g.ColumnChannels, half = g.Size / 2;
         return (Math.Max(c - half, columnStart), Math.Min(c + half, columnStart + g.ColumnChannels - 1));
+    }
+
+    /// <summary>The sum of squares over channels first..last of the 16 pixels at <paramref name="pixel"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Squares(float* pixel, int pixels, int first, int last)
+    {
+        var squares = Vector512<float>.Zero;
+        for (int j = first; j <= last; j++)
+        {
+            var a = Vector512.Load(pixel + (long)j * pixels);
+            squares = Vector512.FusedMultiplyAdd(a, a, squares);
+        }
+        return squares;
+    }
+
+    /// <summary>The same for the one pixel at <paramref name="pixel"/>, for the tail of a row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float PixelSquares(float* pixel, int pixels, int first, int last)
+    {
+        float squares = 0f;
+        for (int j = first; j <= last; j++)
+        {
+            float a = pixel[(long)j * pixels];
+            squares += a * a;
+        }
+        return squares;
     }
 
     private static Vector512<float> Scale(in LrnGeometry g, Vector512<float> squares) =>

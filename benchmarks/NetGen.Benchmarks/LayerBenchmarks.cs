@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
 using ILGPU;
@@ -30,10 +31,12 @@ public class LayerBenchmarks
         device = Device.Open("cpu");
         var sizes = typeof(AlexNet).GetNestedType("CpuGeometry", BindingFlags.NonPublic)!;
         var field = sizes.GetField(Group, BindingFlags.Public | BindingFlags.Static);
+        // The layer the group belongs to: Conv1Lrn and Conv1MaxPool are conv1's.
+        var layer = AlexNet.Description.Layers.Single(l => Group.StartsWith(l.Member, StringComparison.Ordinal));
         long inputs, outputs, weights = 0, biases = 0;
         if (field is null)
         {
-            dense = Group switch { "Fc6" => (9216, 4096), "Fc7" => (4096, 4096), _ => (4096, 1000) };
+            dense = (layer.Input.Size, layer.Output.Size);
             (inputs, outputs, weights, biases) = (dense.Inputs, dense.Outputs, (long)dense.Inputs * dense.Outputs, dense.Outputs);
             geometry = dense;
         }
@@ -44,7 +47,7 @@ public class LayerBenchmarks
             {
                 ConvGeometry c => ((long)c.Channels * c.Pixels, (long)c.Filters * c.OutPixels),
                 LrnGeometry l => ((long)l.Channels * l.Pixels, (long)l.Channels * l.Pixels),
-                PoolGeometry p => ((long)(Group.StartsWith("Conv1") ? 96 : 256) * p.Height * p.Width, (long)(Group.StartsWith("Conv1") ? 96 : 256) * p.OutHeight * p.OutWidth),
+                PoolGeometry p => ((long)layer.Output.Channels * p.Height * p.Width, (long)layer.Output.Channels * p.OutHeight * p.OutWidth),
                 _ => throw new InvalidOperationException(Group),
             };
             if (geometry is ConvGeometry conv)

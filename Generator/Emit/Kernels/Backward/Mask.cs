@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using NetGen.Generator.Model;
 using NetGen.Generator.Planning;
 
@@ -17,19 +18,38 @@ internal static class Mask
     /// <param name="element">The element's index in it.</param>
     public static void Write(SourceWriter w, KernelPlan producer, string name, string activation, string element)
     {
+        foreach (var op in Operations(producer))
+        {
+            if (op.Op is DropoutSpec d)
+            {
+                w.Line($"if (dropout.Training != 0) // {name}'s dropout: the forward mask, drawn again");
+                w.Line($"    gradient = dropout.Keeps({op.Id}, {element}, {Format.FloatLiteral(d.Rate)}) ? gradient * {Format.FloatLiteral(1f / (1f - d.Rate))} : 0f;");
+            }
+            else
+            {
+                w.Line($"if ({activation}[{element}] <= 0f) gradient = 0f; // {name}'s ReLU let nothing through here");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The epilogue operations that zero or scale values, in order: the first ReLU (a second one
+    /// changes nothing) and every dropout. Both backends mask gradients, and the CPU backend applies
+    /// forward passes, by this list.
+    /// </summary>
+    public static IEnumerable<OpModel> Operations(KernelPlan producer)
+    {
         bool relu = false;
         foreach (var op in producer.Epilogue)
         {
-            switch (op.Op)
+            if (op.Op is ReluSpec && !relu)
             {
-                case ReluSpec when !relu:
-                    relu = true;
-                    w.Line($"if ({activation}[{element}] <= 0f) gradient = 0f; // {name}'s ReLU let nothing through here");
-                    break;
-                case DropoutSpec d:
-                    w.Line($"if (dropout.Training != 0) // {name}'s dropout: the forward mask, drawn again");
-                    w.Line($"    gradient = dropout.Keeps({op.Id}, {element}, {Format.FloatLiteral(d.Rate)}) ? gradient * {Format.FloatLiteral(1f / (1f - d.Rate))} : 0f;");
-                    break;
+                relu = true;
+                yield return op;
+            }
+            else if (op.Op is DropoutSpec)
+            {
+                yield return op;
             }
         }
     }

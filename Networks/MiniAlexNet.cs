@@ -13,6 +13,7 @@ namespace NetGen.Networks;
 /// wait for 0.01 to grow, and biases start at 0.1, Caffe's choice where the paper's 1 "gave flat loss".
 /// </remarks>
 [Network(Channels = 1, Height = 28, Width = 28, Columns = 2)]
+[TrainingDefaults(Epochs = 12, LearningRate = 0.05f, Patience = 1, Threshold = 0.003, Normalise = true)]
 public sealed partial class MiniAlexNet
 {
     [Conv(32, Kernel = 3, Pad = 1, WeightStd = 0.47f), Relu, Lrn(5), MaxPool(3, Stride = 2, Round = Rounding.Ceil)]

@@ -22,6 +22,11 @@ internal static class Cli
                 "init" => InitCommand.Run(options),
                 "step" => StepCommand.Run(options),
                 "bench" => BenchCommand.Run(options),
+                "train" => TrainCommand.Run(options),
+                "eval" => EvalCommand.Run(options),
+                "classify" => ClassifyCommand.Run(options),
+                "filters" => FiltersCommand.Run(options),
+                "similar" => SimilarCommand.Run(options),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -54,6 +59,23 @@ internal static class Cli
                                                 ('input' float32 NCHW, 'labels' int64 or int32); writes
                                                 'logits', 'loss' and every '<parameter>.grad' to O; with
                                                 --activations also 'activation.<name>' and its '.grad'
+
+          train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--patience P] [--seed S] [--device D]
+                [--out DIR] [--resume] [--save-every STEPS] [--ten-crop]
+                                                train with a progress bar; every epoch: training loss, validation
+                                                top-1/top-5 error, DIR/last.safetensors, DIR/best.safetensors,
+                                                DIR/metrics.csv, DIR/curves.png. Defaults: minialexnet on
+                                                Fashion-MNIST (/usr/share/datasets/fashion-mnist, else the
+                                                shipped sample), the network's declared training defaults
+          eval <network> --weights W --data PATH [--ten-crop] [--json] [--batch B]
+                                                top-1 and top-5 accuracy over the validation (test) split
+          classify <network> --weights W IMAGE... [--data PATH]
+                                                each image's top-5 classes (ten crops averaged); IMAGE is a
+                                                file, or train:N / val:N for an image of --data
+          filters <network> --weights W --out conv1.png
+                                                the first layer's kernels as an image, one block per column
+          similar <network> --weights W --data PATH IMAGE [--k 8] [--out similar.png]
+                                                the k training images nearest to IMAGE in the last hidden layer
 
           bench <network> [--batch 16] [--device D] [--warmup 3] [--iterations 5] [--json]
                                                 time the forward pass and the training step (median of the

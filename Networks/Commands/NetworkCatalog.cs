@@ -18,6 +18,9 @@ internal static class NetworkCatalog
     public static NetworkInfo Info(string name) =>
         (NetworkInfo)Find(name).GetProperty("Description", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
+    /// <summary>The training defaults declared beside the network, or null for the paper's.</summary>
+    public static TrainingDefaultsAttribute? Defaults(string name) => Find(name).GetCustomAttribute<TrainingDefaultsAttribute>();
+
     public static Network Create(string name, Device device, ulong seed) =>
         (Network)Activator.CreateInstance(Find(name), device, seed)!;
 

@@ -8,7 +8,7 @@ namespace NetGen.Networks.Commands;
 internal sealed class Options
 {
     /// <summary>Options that take no value, so the word after one stays positional.</summary>
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--no-dropout", "--activations", "--json" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--no-dropout", "--activations", "--json", "--resume", "--ten-crop" };
 
     private readonly List<string> positional = [];
     private readonly Dictionary<string, string> named = new(StringComparer.Ordinal);
@@ -29,6 +29,9 @@ internal sealed class Options
     public string Positional(int index, string what) =>
         index < positional.Count ? positional[index] : throw new UsageException($"missing {what}");
 
+    /// <summary>The positional arguments from <paramref name="index"/> on.</summary>
+    public IReadOnlyList<string> PositionalFrom(int index) => index < positional.Count ? positional[index..] : [];
+
     public string Required(string name) =>
         named.TryGetValue(name, out var text) && text != "true" ? text : throw new UsageException($"missing {name} <path>");
 
@@ -45,4 +48,9 @@ internal sealed class Options
         !named.TryGetValue(name, out var text) ? fallback
         : ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong value) ? value
         : throw new UsageException($"{name} takes a whole number, not '{text}'");
+
+    public float Float(string name, float fallback) =>
+        !named.TryGetValue(name, out var text) ? fallback
+        : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && value > 0 && float.IsFinite(value) ? value
+        : throw new UsageException($"{name} takes a positive number, not '{text}'");
 }

@@ -30,11 +30,11 @@ public sealed class SgdMomentum : IDisposable
         update = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(Update);
     }
 
-    /// <summary>How much of the last step carries into the next: 0.9 in the paper.</summary>
-    public float Momentum { get; }
+    /// <summary>How much of the last step carries into the next: 0.9 in the paper. Read at every update (a resumed run sets its checkpoint's).</summary>
+    public float Momentum { get; set; }
 
-    /// <summary>The L2 penalty's weight: 0.0005 in the paper.</summary>
-    public float WeightDecay { get; }
+    /// <summary>The L2 penalty's weight: 0.0005 in the paper. Read at every update.</summary>
+    public float WeightDecay { get; set; }
 
     /// <summary>The momentum buffer v, laid out as <see cref="Network.Parameters"/>.</summary>
     public ArrayView<float> Velocity => velocity.View;

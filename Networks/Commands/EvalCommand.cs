@@ -1,0 +1,43 @@
+using System;
+using System.Globalization;
+using System.Text.Json;
+using NetGen.Data;
+
+namespace NetGen.Networks.Commands;
+
+/// <summary><c>netgen eval &lt;network&gt; --weights W --data PATH [--ten-crop] [--json]</c>: top-1 and top-5 over the whole validation (test) split.</summary>
+internal static class EvalCommand
+{
+    public static int Run(Options options)
+    {
+        using var run = TrainedRun.Open(options);
+        var info = run.Network.Info;
+        var dataset = DataSplits.OpenValidation(options.Required("--data"), info.Input.Channels);
+        bool tenCrop = options.Flag("--ten-crop"), json = options.Flag("--json");
+        using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));
+        var bar = new ProgressBar();
+        var result = Evaluator.Evaluate(pass, dataset, run.Augmenter, tenCrop,
+            json ? null : done => bar.Update(tenCrop ? "evaluating, ten crops" : "evaluating", done, dataset.Count, "images"));
+        bar.Finish();
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                network = info.Name,
+                data = dataset.Source,
+                images = result.Images,
+                top1_accuracy = result.Top1Accuracy,
+                top5_accuracy = result.Top5Accuracy,
+                top1_error = result.Top1Error,
+                top5_error = result.Top5Error,
+                loss = result.Loss,
+                ten_crop = tenCrop,
+            }));
+            return 0;
+        }
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{info.Name} on {dataset.Source}: {result.Images:N0} images{(tenCrop ? ", ten crops averaged" : ", centre crop")}");
+        Console.WriteLine(string.Create(c, $"top-1 accuracy {result.Top1Accuracy:P2} (error {result.Top1Error:P2}), top-5 accuracy {result.Top5Accuracy:P2} (error {result.Top5Error:P2}), loss {result.Loss:0.0000}"));
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using System.Diagnostics;
+
+namespace NetGen.Networks.Commands;
+
+/// <summary>
+/// One line of progress on standard error: a bar, the count, the rate and the time left. On a
+/// terminal it redraws in place a few times a second; into a file or pipe it writes a plain line
+/// every <see cref="LogInterval"/> so logs stay readable.
+/// </summary>
+internal sealed class ProgressBar
+{
+    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250), LogInterval = TimeSpan.FromSeconds(20);
+    private readonly bool terminal = !Console.IsErrorRedirected;
+    private readonly Stopwatch phaseClock = new();
+    private readonly object gate = new();
+    private double lastDrawn = double.NegativeInfinity;
+    private string phase = "";
+    private long phaseStart;
+    private int width;
+
+    /// <summary>Shows <paramref name="done"/> of <paramref name="total"/> <paramref name="unit"/> for <paramref name="label"/>; a new label restarts the rate.</summary>
+    public void Update(string label, long done, long total, string unit, string detail = "")
+    {
+        lock (gate)
+            Draw(label, done, total, unit, detail);
+    }
+
+    private void Draw(string label, long done, long total, string unit, string detail)
+    {
+        if (label != phase)
+        {
+            EndLine();
+            (phase, phaseStart) = (label, done);
+            phaseClock.Restart();
+            lastDrawn = double.NegativeInfinity;
+        }
+        var elapsed = phaseClock.Elapsed;
+        bool last = done >= total;
+        if (!last && elapsed.TotalSeconds - lastDrawn < (terminal ? RedrawInterval : LogInterval).TotalSeconds)
+            return;
+        lastDrawn = elapsed.TotalSeconds;
+        double rate = (done - phaseStart) / Math.Max(elapsed.TotalSeconds, 1e-9);
+        string left = rate > 0 ? Format(TimeSpan.FromSeconds((total - done) / rate)) : "?";
+        double fraction = total == 0 ? 1 : Math.Clamp((double)done / total, 0, 1);
+        const int Bar = 28;
+        int filled = (int)(fraction * Bar);
+        string text = $"{label} [{new string('#', filled)}{new string('-', Bar - filled)}] {done:N0}/{total:N0} {unit}, {rate:N0} {unit}/s, " +
+            $"{Format(elapsed)} elapsed, {left} left{(detail.Length > 0 ? ", " + detail : "")}";
+        if (terminal)
+        {
+            Console.Error.Write("\r" + text.PadRight(width));
+            width = text.Length;
+        }
+        else
+            Console.Error.WriteLine(text);
+    }
+
+    /// <summary>Ends the current line on a terminal, so the next output starts on a fresh one.</summary>
+    public void Finish()
+    {
+        lock (gate)
+            EndLine();
+    }
+
+    private void EndLine()
+    {
+        if (terminal && width > 0)
+            Console.Error.WriteLine();
+        width = 0;
+        phase = "";
+    }
+
+    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes}:{t.Seconds:00}";
+}

@@ -1,0 +1,66 @@
+using System;
+using System.Linq;
+using NetGen.Data;
+using NetGen.Networks.Reports;
+
+namespace NetGen.Networks.Commands;
+
+/// <summary>
+/// <c>netgen similar &lt;network&gt; --weights W --data PATH IMAGE [--k 8] [--out grid.png]</c>: the training
+/// images whose last hidden layer (fc7 in AlexNet) is nearest to IMAGE's in Euclidean distance, as in the
+/// paper's section 6.1. Prints them and draws the query and its neighbours in a row.
+/// </summary>
+internal static class SimilarCommand
+{
+    public static int Run(Options options)
+    {
+        string query = options.Positional(1, "image (a file, or train:N / val:N)");
+        int k = options.Int("--k", 8);
+        using var run = TrainedRun.Open(options);
+        var info = run.Network.Info;
+        var splits = DataSplits.Open(options.Required("--data"), info.Input.Channels);
+        var train = splits.Train;
+        string layer = info.Layers[^2].Name;
+        using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));
+        string activation = Evaluator.OutputOf(pass, layer);
+
+        var bar = new ProgressBar();
+        var features = Evaluator.Features(pass, train, run.Augmenter, activation, done => bar.Update($"{activation} of the training images", done, train.Count, "images"));
+        bar.Finish();
+        var (square, name) = run.ReadImage(query, () => splits);
+        var input = new float[pass.BatchSize * info.Input.Size];
+        run.Augmenter.Write(square, run.Augmenter.Centre, default, input.AsSpan(0, info.Input.Size));
+        pass.Run(input);
+        int size = pass.ShapeOf(activation).Size;
+        var target = pass.Read(activation).AsSpan(0, size).ToArray();
+
+        var nearest = Enumerable.Range(0, train.Count)
+            .Select(i => (Index: i, Distance: Distance(features.AsSpan(i * size, size), target)))
+            .OrderBy(x => x.Distance).ThenBy(x => x.Index).Take(k).ToArray();
+        Console.WriteLine($"{name}: the {nearest.Length} training images nearest in {activation} ({size} values), Euclidean distance:");
+        foreach (var (index, distance) in nearest)
+            Console.WriteLine($"  {distance,10:0.000}  train:{index}  {train.Describe(index)}  {run.Statistics.Classes[train.Label(index)]}");
+
+        string output = options.String("--out", "similar.png");
+        int side = run.Statistics.Preprocessing.Size, scale = Math.Max(1, 96 / side), tile = side * scale, gap = 6;
+        var grid = new ImageGrid((nearest.Length + 1) * (tile + gap) + gap + gap, tile + 2 * gap);
+        grid.Paste(square.Pixels, side, side, square.Channels, gap, gap, scale);
+        grid.Frame(gap / 2, gap / 2, tile + gap, tile + gap, 2, (200, 30, 30));
+        for (int n = 0; n < nearest.Length; n++)
+        {
+            var image = run.Augmenter.Square(train.Read(nearest[n].Index));
+            grid.Paste(image.Pixels, side, side, image.Channels, gap + (n + 1) * (tile + gap) + gap, gap, scale);
+        }
+        grid.Save(output);
+        Console.WriteLine($"query (framed) and neighbours, nearest first -> {output}");
+        return 0;
+    }
+
+    private static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+            sum += (double)(a[i] - b[i]) * (a[i] - b[i]);
+        return Math.Sqrt(sum);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Collections.Generic;
+using System.Linq;
+using ScottPlot;
+
+namespace NetGen.Networks.Reports;
+
+/// <summary>A run's curves as a PNG: the losses on the left, the errors on the right, against the epoch.</summary>
+internal static class Curves
+{
+    public static void Write(string path, string network, IReadOnlyList<EpochRecord> history)
+    {
+        double[] epochs = history.Select(r => (double)r.Epoch).ToArray();
+        var figure = new Multiplot();
+        figure.AddPlots(2);
+        figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
+
+        var loss = figure.GetPlot(0);
+        Line(loss, epochs, history.Select(r => r.TrainLoss), "training (dropout, augmentation)");
+        Line(loss, epochs, history.Select(r => r.ValidationLoss), "validation");
+        loss.Title($"{network}: cross-entropy");
+        loss.XLabel("epoch");
+        loss.YLabel("loss");
+        loss.ShowLegend(Alignment.UpperRight);
+
+        var error = figure.GetPlot(1);
+        Line(error, epochs, history.Select(r => 100 * r.TrainError), "training top-1");
+        Line(error, epochs, history.Select(r => 100 * r.ValidationTop1Error), "validation top-1");
+        Line(error, epochs, history.Select(r => 100 * r.ValidationTop5Error), "validation top-5");
+        error.Title($"{network}: error");
+        error.XLabel("epoch");
+        error.YLabel("error (%)");
+        error.ShowLegend(Alignment.UpperRight);
+
+        string temporary = path + ".tmp.png";
+        figure.SavePng(temporary, 1400, 560);
+        System.IO.File.Move(temporary, path, overwrite: true);
+    }
+
+    private static void Line(Plot plot, double[] epochs, IEnumerable<double> values, string label)
+    {
+        var line = plot.Add.Scatter(epochs, values.ToArray());
+        line.LegendText = label;
+        line.MarkerSize = 6;
+    }
+}

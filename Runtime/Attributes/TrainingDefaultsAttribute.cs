@@ -1,0 +1,48 @@
+using System;
+
+namespace NetGen;
+
+/// <summary>
+/// A network's own training defaults, declared beside it and used by <c>netgen train</c> when the
+/// command line does not say otherwise. Every default is the paper's (ALEXNET.md, "Training" and
+/// "Data"); a small network states only what it changes.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class TrainingDefaultsAttribute : Attribute
+{
+    /// <summary>Passes over the training set: about 90 in the paper.</summary>
+    public int Epochs { get; set; } = 90;
+
+    /// <summary>Images per step: 128.</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>The starting learning rate: 0.01.</summary>
+    public float LearningRate { get; set; } = 0.01f;
+
+    /// <summary>Momentum: 0.9.</summary>
+    public float Momentum { get; set; } = 0.9f;
+
+    /// <summary>Weight decay: 0.0005.</summary>
+    public float WeightDecay { get; set; } = 0.0005f;
+
+    /// <summary>Epochs without a lower validation top-1 error before the learning rate is divided by 10.</summary>
+    public int Patience { get; set; } = 2;
+
+    /// <summary>How much lower (an absolute fraction: 0.002 is 0.2 points) a validation error must be to count as an improvement: 0.</summary>
+    public double Threshold { get; set; }
+
+    /// <summary>The side images are rescaled and centre-cropped to before cropping to the input: 256 for AlexNet; 0 means the input's own size.</summary>
+    public int ImageSize { get; set; }
+
+    /// <summary>Zero padding around the image before random crops: none in the paper.</summary>
+    public int Pad { get; set; }
+
+    /// <summary>Random horizontal reflections: on, as in the paper.</summary>
+    public bool Flip { get; set; } = true;
+
+    /// <summary>The standard deviation of the PCA colour weights: 0.1 (colour images only).</summary>
+    public float ColourStd { get; set; } = 0.1f;
+
+    /// <summary>Divide inputs by each channel's standard deviation as well as subtracting the mean image: off, as in the paper.</summary>
+    public bool Normalise { get; set; }
+}

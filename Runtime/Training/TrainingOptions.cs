@@ -1,0 +1,41 @@
+namespace NetGen;
+
+/// <summary>How a <see cref="TrainingRun"/> trains: the paper's values unless a network or the command line says otherwise.</summary>
+/// <param name="Epochs">Passes over the training set, counting those already done when resuming.</param>
+/// <param name="BatchSize">Images per step.</param>
+/// <param name="LearningRate">The starting learning rate.</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="WeightDecay">L2 weight decay, as in the paper's update rule.</param>
+/// <param name="Patience">Epochs without a lower validation top-1 error before the learning rate is divided by 10.</param>
+/// <param name="Threshold">How much lower a validation error must be to count as an improvement (an absolute fraction; 0 in the paper's reading).</param>
+/// <param name="Seed">Fixes initialisation, shuffling, augmentation and dropout.</param>
+/// <param name="TenCrop">Validate with the paper's ten crops instead of the centre crop (ten times the work).</param>
+/// <param name="SaveEverySteps">Also write <c>last.safetensors</c> every this many steps within an epoch (0: at the end of each epoch only).</param>
+public sealed record TrainingOptions(
+    int Epochs = 90,
+    int BatchSize = 128,
+    float LearningRate = 0.01f,
+    float Momentum = 0.9f,
+    float WeightDecay = 0.0005f,
+    int Patience = 2,
+    double Threshold = 0,
+    ulong Seed = 1,
+    bool TenCrop = false,
+    int SaveEverySteps = 0)
+{
+    /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
+    public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
+    {
+        defaults ??= new TrainingDefaultsAttribute();
+        return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold);
+    }
+
+    /// <summary>Checks every value is usable.</summary>
+    public void Validate()
+    {
+        if (Epochs <= 0 || BatchSize <= 0 || Patience <= 0 || SaveEverySteps < 0 || !(Threshold >= 0 && Threshold < 1))
+            throw new System.ArgumentException($"Epochs ({Epochs}), batch size ({BatchSize}) and patience ({Patience}) must be positive.");
+        if (!(LearningRate > 0) || !float.IsFinite(LearningRate) || !(Momentum >= 0 && Momentum < 1) || !(WeightDecay >= 0))
+            throw new System.ArgumentException($"Learning rate {LearningRate} must be positive, momentum {Momentum} in [0, 1) and weight decay {WeightDecay} zero or more.");
+    }
+}

@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using NetGen.Data;
+
+namespace NetGen;
+
+/// <summary>Where a run stands, for a progress display.</summary>
+/// <param name="Phase"><c>statistics</c> (the mean image), <c>train</c> or <c>validate</c>.</param>
+/// <param name="Epoch">The epoch under way (1 for the first).</param>
+/// <param name="Epochs">The epochs the run will do.</param>
+/// <param name="Done">Images done in this phase.</param>
+/// <param name="Total">Images in this phase.</param>
+/// <param name="Loss">The epoch's mean training loss so far (training only).</param>
+public readonly record struct TrainingProgress(string Phase, int Epoch, int Epochs, long Done, long Total, double Loss);
+
+/// <summary>How a run ended.</summary>
+/// <param name="Completed">False when it was interrupted (and saved where it stood).</param>
+/// <param name="History">Every finished epoch, resumed sessions included.</param>
+/// <param name="Directory">Where its files are.</param>
+public sealed record TrainingOutcome(bool Completed, IReadOnlyList<EpochRecord> History, string Directory)
+{
+    /// <summary>The epoch with the lowest validation top-1 error, or null before the first epoch ends.</summary>
+    public EpochRecord? Best => History.Count == 0 ? null : History.MinBy(r => r.ValidationTop1Error);
+}
+
+/// <summary>
+/// A training run in a directory: computes the data statistics (<c>data.safetensors</c>), trains
+/// epoch after epoch on a prefetched, shuffled and augmented stream, validates, divides the
+/// learning rate by 10 when validation error stops improving, and after every epoch writes
+/// <c>last.safetensors</c>, <c>best.safetensors</c> (when it improved) and <c>metrics.csv</c>, each
+/// atomically. Everything random is a hash of (seed, epoch, image) or (seed, step), and the
+/// checkpoint holds the schedule, the history and the position within the epoch, so a resumed run
+/// ends with exactly the weights of an uninterrupted one.
+/// </summary>
+public sealed class TrainingRun
+{
+    /// <summary>The checkpoint written after every epoch (and when interrupted).</summary>
+    public const string LastFile = "last.safetensors";
+
+    /// <summary>The checkpoint of the epoch with the lowest validation top-1 error.</summary>
+    public const string BestFile = "best.safetensors";
+
+    /// <summary>One line per epoch.</summary>
+    public const string MetricsFile = "metrics.csv";
+
+    /// <summary>The checkpoint metadata key that holds the run's state as JSON.</summary>
+    public const string StateKey = "netgen.run";
+
+    /// <summary>The checkpoint metadata key that holds the class names as a JSON list.</summary>
+    public const string ClassesKey = "netgen.classes";
+
+    private readonly Network network;
+    private readonly DataSplits data;
+    private readonly Preprocessing preprocessing;
+
+    /// <summary>Prepares a run of <paramref name="network"/> on <paramref name="data"/> in <paramref name="directory"/>.</summary>
+    public TrainingRun(Network network, DataSplits data, TrainingOptions options, Preprocessing preprocessing, string directory)
+    {
+        this.network = network ?? throw new ArgumentNullException(nameof(network));
+        this.data = data ?? throw new ArgumentNullException(nameof(data));
+        this.preprocessing = preprocessing ?? throw new ArgumentNullException(nameof(preprocessing));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        Directory = directory ?? throw new ArgumentNullException(nameof(directory));
+        options.Validate();
+        preprocessing.Validate(network.Info.Input);
+    }
+
+    /// <summary>The options in force (a resumed run takes the checkpoint's, less the epoch count).</summary>
+    public TrainingOptions Options { get; private set; }
+
+    /// <summary>Where the run's files go.</summary>
+    public string Directory { get; }
+
+    /// <summary>Raised as images are processed: often, so keep handlers cheap.</summary>
+    public event Action<TrainingProgress>? Progress;
+
+    /// <summary>Raised after each epoch's files are written, with the whole history.</summary>
+    public event Action<IReadOnlyList<EpochRecord>>? EpochCompleted;
+
+    /// <summary>
+    /// Trains until <see cref="TrainingOptions.Epochs"/> epochs are done, or until <paramref name="cancel"/> is
+    /// signalled, in which case the step under way finishes and <c>last.safetensors</c> records where it stopped.
+    /// With <paramref name="resume"/> the run continues from <c>last.safetensors</c>; without, the directory must not hold a run.
+    /// </summary>
+    public TrainingOutcome Run(bool resume = false, CancellationToken cancel = default)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        string lastPath = Path.Combine(Directory, LastFile), dataPath = Path.Combine(Directory, DataStatistics.FileName);
+        using var trainer = new Trainer(network, Options.Seed, Options.Momentum, Options.WeightDecay);
+        RunState state;
+        DataStatistics statistics;
+        float learningRate;
+        int completed;
+        if (resume)
+        {
+            if (!File.Exists(lastPath))
+                throw new FileNotFoundException($"{lastPath}: no checkpoint to resume from; start the run without --resume.", lastPath);
+            var checkpoint = trainer.Load(lastPath);
+            state = RunState.Read(lastPath, checkpoint.Metadata);
+            Options = state.Options with { Epochs = Options.Epochs };
+            trainer.Optimiser.Momentum = Options.Momentum;
+            trainer.Optimiser.WeightDecay = Options.WeightDecay;
+            statistics = DataStatistics.Load(dataPath);
+            if (!statistics.Classes.SequenceEqual(data.Train.Classes, StringComparer.Ordinal))
+                throw new InvalidDataException($"{data.Train.Source}: its classes ({string.Join(", ", data.Train.Classes)}) are not the run's ({string.Join(", ", statistics.Classes)}).");
+            learningRate = checkpoint.State.LearningRate;
+            completed = checkpoint.State.Epoch;
+        }
+        else
+        {
+            if (File.Exists(lastPath))
+                throw new IOException($"{Directory}: already holds a run ({LastFile}); resume it with --resume, or train into another directory.");
+            trainer.Seed = Options.Seed;
+            statistics = DataStatistics.Compute(data.Train, preprocessing, done => Report("statistics", 1, done, data.Train.Count, 0));
+            statistics.Save(dataPath);
+            state = new RunState(Options, new PlateauSchedule(Options.Patience, Options.Threshold), [], 0, new PartialEpoch(0, 0, 0, 0));
+            learningRate = Options.LearningRate;
+            completed = 0;
+        }
+
+        var augmenter = new Augmenter(statistics, network.Info.Input);
+        int batchSize = Options.BatchSize, steps = data.Train.Count / batchSize;
+        if (steps == 0)
+            throw new InvalidDataException($"{data.Train.Source}: {data.Train.Count} training images, fewer than one batch of {batchSize}.");
+        var forward = trainer.PassesFor(batchSize).Forward;
+        var history = state.History.ToList();
+        var schedule = state.Schedule;
+
+        for (int epoch = completed + 1; epoch <= Options.Epochs; epoch++)
+        {
+            var partial = state.BatchesDone > 0 ? state.Partial : new PartialEpoch(0, 0, 0, 0);
+            int batch = state.BatchesDone;
+            state = state with { BatchesDone = 0 };
+            var clock = Stopwatch.StartNew();
+            using (var queue = Batches.Training(data.Train, augmenter, batchSize, Options.Seed, epoch, skip: batch))
+            {
+                foreach (var b in queue)
+                {
+                    var result = trainer.Train(b.Images, b.Labels, learningRate);
+                    partial = partial with { LossSum = partial.LossSum + result.Loss * result.Images, Errors = partial.Errors + result.Images - result.Top1, Images = partial.Images + result.Images };
+                    batch++;
+                    Report("train", epoch, (long)batch * batchSize, (long)steps * batchSize, partial.LossSum / partial.Images);
+                    bool stop = cancel.IsCancellationRequested;
+                    if (batch < steps && (stop || (Options.SaveEverySteps > 0 && batch % Options.SaveEverySteps == 0)))
+                    {
+                        var now = partial with { Seconds = partial.Seconds + clock.Elapsed.TotalSeconds };
+                        Save(trainer, lastPath, epoch - 1, learningRate, new RunState(Options, schedule, history, batch, now), statistics);
+                        if (stop)
+                            return new TrainingOutcome(false, history, Directory);
+                    }
+                }
+            }
+            double seconds = partial.Seconds + clock.Elapsed.TotalSeconds;
+
+            var validation = Evaluator.Evaluate(forward, data.Validation, augmenter, Options.TenCrop,
+                done => Report("validate", epoch, done, data.Validation.Count, 0));
+            bool improved = history.Count == 0 || validation.Top1Error < history.Min(r => r.ValidationTop1Error);
+            var (next, drop) = schedule.Observe(validation.Top1Error);
+            schedule = next;
+            history.Add(new EpochRecord(epoch, learningRate, partial.LossSum / partial.Images, (double)partial.Errors / partial.Images,
+                validation.Loss, validation.Top1Error, validation.Top5Error, seconds, partial.Images / Math.Max(seconds, 1e-9)));
+            if (drop)
+                learningRate /= PlateauSchedule.Factor;
+
+            state = new RunState(Options, schedule, history, 0, new PartialEpoch(0, 0, 0, 0));
+            Save(trainer, lastPath, epoch, learningRate, state, statistics);
+            if (improved)
+                Save(trainer, Path.Combine(Directory, BestFile), epoch, learningRate, state, statistics);
+            EpochRecord.WriteCsv(Path.Combine(Directory, MetricsFile), history);
+            EpochCompleted?.Invoke(history);
+            if (cancel.IsCancellationRequested && epoch < Options.Epochs)
+                return new TrainingOutcome(false, history, Directory);
+        }
+        return new TrainingOutcome(true, history, Directory);
+    }
+
+    private void Report(string phase, int epoch, long done, long total, double loss) =>
+        Progress?.Invoke(new TrainingProgress(phase, epoch, Options.Epochs, done, total, loss));
+
+    private static void Save(Trainer trainer, string path, int epoch, float learningRate, RunState state, DataStatistics statistics) =>
+        trainer.Save(path, epoch, learningRate, new Dictionary<string, string>
+        {
+            [StateKey] = JsonSerializer.Serialize(state),
+            [ClassesKey] = JsonSerializer.Serialize(statistics.Classes),
+        });
+
+    /// <summary>The sums of an epoch cut short, so a resumed epoch reports what an uninterrupted one would.</summary>
+    private sealed record PartialEpoch(double LossSum, long Errors, long Images, double Seconds);
+
+    /// <summary>What a checkpoint must hold beyond weights, momentum, step and rate for a resumed run to continue exactly.</summary>
+    private sealed record RunState(TrainingOptions Options, PlateauSchedule Schedule, IReadOnlyList<EpochRecord> History, int BatchesDone, PartialEpoch Partial)
+    {
+        public static RunState Read(string path, IReadOnlyDictionary<string, string> metadata)
+        {
+            if (!metadata.TryGetValue(StateKey, out var json))
+                throw new InvalidDataException($"{path}: has no run state (metadata '{StateKey}'); it was not written by a training run, so there is nothing to resume.");
+            try
+            {
+                return JsonSerializer.Deserialize<RunState>(json) ?? throw new JsonException("null");
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}: its run state (metadata '{StateKey}') is damaged: {e.Message}");
+            }
+        }
+    }
+}

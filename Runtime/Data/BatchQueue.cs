@@ -80,7 +80,8 @@ public sealed class BatchQueue : IEnumerable<Batch>, IDisposable
             }
             catch (Exception e)
             {
-                failure = ExceptionDispatchInfo.Capture(e);
+                // Parallel loops wrap what a worker threw; the caller wants the file's own error.
+                failure = ExceptionDispatchInfo.Capture(e is AggregateException aggregate ? aggregate.Flatten().InnerExceptions[0] : e);
             }
             finally
             {

@@ -60,7 +60,7 @@ internal static class Cli
                                                 'logits', 'loss' and every '<parameter>.grad' to O; with
                                                 --activations also 'activation.<name>' and its '.grad'
 
-          train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--patience P] [--seed S] [--device D]
+          train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--patience P] [--threshold T] [--seed S] [--device D]
                 [--out DIR] [--resume] [--save-every STEPS] [--ten-crop]
                                                 train with a progress bar; every epoch: training loss, validation
                                                 top-1/top-5 error, DIR/last.safetensors, DIR/best.safetensors,

@@ -32,6 +32,7 @@ internal static class TrainCommand
             BatchSize = options.Int("--batch", defaults.BatchSize),
             LearningRate = options.Float("--lr", defaults.LearningRate),
             Patience = options.Int("--patience", defaults.Patience),
+            Threshold = options.Float("--threshold", (float)defaults.Threshold),
             Seed = options.ULong("--seed", defaults.Seed),
             TenCrop = options.Flag("--ten-crop"),
             SaveEverySteps = options.Int("--save-every", 0),

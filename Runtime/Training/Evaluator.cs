@@ -101,36 +101,35 @@ public static class Evaluator
     private static void ForEachImage(ForwardPass pass, Dataset dataset, Augmenter augmenter, IReadOnlyList<Crop> crops, string? activation,
         Action<int, int, float[]> visit, Action<int>? progress)
     {
+        // A crop listed twice gives the same output twice (a 28x28 network's ten crops are two views, five times
+        // each): run each distinct crop once and weight it by how often it is listed.
+        var distinct = crops.GroupBy(c => c).Select(g => (Crop: g.Key, Weight: (float)g.Count() / crops.Count)).ToArray();
         int batchSize = pass.BatchSize, size = augmenter.Input.Size;
         var input = new float[batchSize * size];
         float[]? sum = null;
         int done = 0;
-        using var queue = Batches.Evaluation(dataset, augmenter, batchSize, crops);
+        using var queue = Batches.Evaluation(dataset, augmenter, batchSize, distinct.Select(d => d.Crop).ToArray());
         foreach (var batch in queue)
         {
-            for (int c = 0; c < crops.Count; c++)
+            for (int c = 0; c < distinct.Length; c++)
             {
                 batch.Images.AsSpan(c * batchSize * size, batchSize * size).CopyTo(input);
                 var output = pass.Run(input);
-                if (activation is not null)
-                    output = pass.Read(activation);
-                else
-                    output = ToProbabilities(pass, output);
-                if (c == 0)
+                output = activation is not null ? pass.Read(activation) : ToProbabilities(pass, output);
+                if (distinct.Length == 1)
                     sum = output;
                 else
-                    for (int i = 0; i < sum!.Length; i++)
-                        sum[i] += output[i];
+                {
+                    sum ??= new float[output.Length];
+                    if (c == 0)
+                        Array.Clear(sum);
+                    for (int i = 0; i < sum.Length; i++)
+                        sum[i] += distinct[c].Weight * output[i];
+                }
             }
             int width = sum!.Length / batchSize;
             for (int k = 0; k < batch.Count; k++)
-            {
-                var values = sum.AsSpan(k * width, width).ToArray();
-                if (crops.Count > 1)
-                    for (int i = 0; i < values.Length; i++)
-                        values[i] /= crops.Count;
-                visit(batch.Labels[k], batch.Indices[k], values);
-            }
+                visit(batch.Labels[k], batch.Indices[k], sum.AsSpan(k * width, width).ToArray());
             done += batch.Count;
             progress?.Invoke(done);
         }

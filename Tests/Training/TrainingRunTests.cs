@@ -13,8 +13,7 @@ namespace NetGen.Tests.Training;
 [Collection(AcceleratorCollection.Name)]
 public class TrainingRunTests(AcceleratorFixture fixture)
 {
-    private static readonly Preprocessing MiniPreprocessing = Preprocessing.For(
-        typeof(MiniAlexNet).GetCustomAttributes(typeof(TrainingDefaultsAttribute), false).Cast<TrainingDefaultsAttribute>().Single(), MiniAlexNet.Description.Input);
+    private static readonly Preprocessing MiniPreprocessing = Preprocessing.For(NetworkCatalog.Defaults("minialexnet"), MiniAlexNet.Description.Input);
 
     /// <summary>The first <paramref name="train"/> and <paramref name="validation"/> images of the sample.</summary>
     private static DataSplits Sample(int train, int validation)

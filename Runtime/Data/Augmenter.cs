@@ -50,14 +50,17 @@ public sealed class Augmenter
     /// <summary>The central crop, unmirrored: what evaluation uses.</summary>
     public Crop Centre => new(Range.Columns / 2, Range.Rows / 2, false);
 
-    /// <summary>The paper's ten test crops: the four corners and the centre of the image (padding left out), then the same five mirrored.</summary>
+    /// <summary>
+    /// The paper's ten test crops: the four corners and the centre of the image (padding left out), then the
+    /// same five mirrored. A network trained without flips gets the five alone: it never saw a mirrored image.
+    /// </summary>
     public IReadOnlyList<Crop> TenCrops
     {
         get
         {
             int pad = Preprocessing.Pad, right = pad + Preprocessing.Size - Input.Width, bottom = pad + Preprocessing.Size - Input.Height;
             var crops = new List<Crop>(10);
-            foreach (bool flip in new[] { false, true })
+            foreach (bool flip in Preprocessing.Flip ? new[] { false, true } : [false])
                 crops.AddRange([new(pad, pad, flip), new(right, pad, flip), new(pad, bottom, flip), new(right, bottom, flip), Centre with { Flip = flip }]);
             return crops;
         }

@@ -83,6 +83,10 @@ public class AugmentationTests
         // With padding, corners are the image's corners, not the padding's.
         var padded = new Augmenter(Statistics(1, 6, pad: 1), new Shape(1, 4, 4));
         Assert.Equal([new Crop(1, 1, false), new Crop(3, 1, false), new Crop(1, 3, false), new Crop(3, 3, false), new Crop(2, 2, false)], padded.TenCrops.Take(5));
+
+        // Trained without flips, a network is tested on the five unmirrored crops only.
+        var unflipped = new Augmenter(new DataStatistics(new Preprocessing(6, 0, Flip: false, 0, false), 1, new float[36], [0.01f], ["a"], 1), new Shape(1, 4, 4));
+        Assert.Equal(expected.Select(p => new Crop(p.Item1, p.Item2, false)), unflipped.TenCrops);
     }
 
     [Fact]

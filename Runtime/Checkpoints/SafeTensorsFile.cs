@@ -45,31 +45,15 @@ public static class SafeTensorsFile
         }
         byte[] header = BuildHeader(list, metadata);
 
-        // A suffix of the target's own name keeps the temporary file in the same directory, hence on
-        // the same file system, which is what makes the final rename atomic.
-        string temporary = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var tensor in list)
-                    tensor.WriteTo(stream);
-                // Durable before the rename: otherwise a crash could leave the new name on empty data.
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); }
-            catch (IOException) { } // the original exception matters more than a leftover temporary file
-            catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            foreach (var tensor in list)
+                tensor.WriteTo(stream);
+        });
     }
 
     /// <summary>

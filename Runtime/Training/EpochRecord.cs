@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Text;
 
 namespace NetGen;
@@ -33,9 +32,7 @@ public sealed record EpochRecord(int Epoch, float LearningRate, double TrainLoss
         var text = new StringBuilder(CsvHeader).Append('\n');
         foreach (var record in records)
             text.Append(record.ToCsv()).Append('\n');
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, text.ToString());
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     private static string F(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);

@@ -118,7 +118,7 @@ public sealed class TrainingRun
             trainer.Seed = Options.Seed;
             statistics = DataStatistics.Compute(data.Train, preprocessing, done => Report("statistics", 1, done, data.Train.Count, 0));
             statistics.Save(dataPath);
-            state = new RunState(Options, new PlateauSchedule(Options.Patience, Options.Threshold), [], 0, new PartialEpoch(0, 0, 0, 0));
+            state = new RunState(Options, new PlateauSchedule(Options.Patience, Options.Threshold), [], 0, PartialEpoch.None);
             learningRate = Options.LearningRate;
             completed = 0;
         }
@@ -130,12 +130,15 @@ public sealed class TrainingRun
         var forward = trainer.PassesFor(batchSize).Forward;
         var history = state.History.ToList();
         var schedule = state.Schedule;
+        // Only the first epoch of a run resumed mid-epoch starts part-way through.
+        int resumeAt = state.BatchesDone;
+        var resumedSums = state.Partial;
 
         for (int epoch = completed + 1; epoch <= Options.Epochs; epoch++)
         {
-            var partial = state.BatchesDone > 0 ? state.Partial : new PartialEpoch(0, 0, 0, 0);
-            int batch = state.BatchesDone;
-            state = state with { BatchesDone = 0 };
+            var partial = resumeAt > 0 ? resumedSums : PartialEpoch.None;
+            int batch = resumeAt;
+            resumeAt = 0;
             var clock = Stopwatch.StartNew();
             using (var queue = Batches.Training(data.Train, augmenter, batchSize, Options.Seed, epoch, skip: batch))
             {
@@ -167,10 +170,9 @@ public sealed class TrainingRun
             if (drop)
                 learningRate /= PlateauSchedule.Factor;
 
-            state = new RunState(Options, schedule, history, 0, new PartialEpoch(0, 0, 0, 0));
-            Save(trainer, lastPath, epoch, learningRate, state, statistics);
+            Save(trainer, lastPath, epoch, learningRate, new RunState(Options, schedule, history, 0, PartialEpoch.None), statistics);
             if (improved)
-                Save(trainer, Path.Combine(Directory, BestFile), epoch, learningRate, state, statistics);
+                AtomicFile.Copy(lastPath, Path.Combine(Directory, BestFile)); // the same checkpoint; copied, not gathered and serialised again
             EpochRecord.WriteCsv(Path.Combine(Directory, MetricsFile), history);
             EpochCompleted?.Invoke(history);
             if (cancel.IsCancellationRequested && epoch < Options.Epochs)
@@ -190,7 +192,10 @@ public sealed class TrainingRun
         });
 
     /// <summary>The sums of an epoch cut short, so a resumed epoch reports what an uninterrupted one would.</summary>
-    private sealed record PartialEpoch(double LossSum, long Errors, long Images, double Seconds);
+    private sealed record PartialEpoch(double LossSum, long Errors, long Images, double Seconds)
+    {
+        public static PartialEpoch None { get; } = new(0, 0, 0, 0);
+    }
 
     /// <summary>What a checkpoint must hold beyond weights, momentum, step and rate for a resumed run to continue exactly.</summary>
     private sealed record RunState(TrainingOptions Options, PlateauSchedule Schedule, IReadOnlyList<EpochRecord> History, int BatchesDone, PartialEpoch Partial)

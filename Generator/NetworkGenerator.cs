@@ -69,5 +69,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         output.AddSource(hint + ".Backward.g.cs", BackwardEmitter.Emit(plan));
         output.AddSource(hint + ".Trainer.g.cs", TrainerEmitter.Emit(plan));
         output.AddSource(hint + ".Cpu.g.cs", CpuEmitter.Emit(plan));
+        if (plan.Partition is not null)
+            output.AddSource(hint + ".Partition.g.cs", PartitionEmitter.Emit(plan));
     }
 }

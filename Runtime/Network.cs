@@ -97,6 +97,19 @@ public abstract class Network : IDisposable
     /// <summary>Allocates the gradients of a backward pass beside <paramref name="forward"/>, one of this network's forward passes.</summary>
     public abstract BackwardPass CreateBackwardPass(ForwardPass forward);
 
+    /// <summary>
+    /// How the network splits over one device per column (see <see cref="PartitionInfo"/>), or null
+    /// when it declares a single column.
+    /// </summary>
+    public virtual PartitionInfo? Partitioning => null;
+
+    /// <summary>
+    /// Allocates device <paramref name="column"/>'s share of a network with several columns, for
+    /// batches of <paramref name="batchSize"/>; <see cref="PartitionedTrainer"/> runs one per device.
+    /// </summary>
+    public virtual ColumnPass CreateColumnPass(Device device, int column, int batchSize, ColumnExchange exchange) =>
+        throw new NotSupportedException($"{Info.Name} declares Columns = {Info.Columns}: there is nothing to split over devices.");
+
     /// <summary>Replaces every parameter, as when loading a checkpoint; <paramref name="values"/> is laid out as <see cref="Parameters"/>.</summary>
     public void WriteParameters(float[] values)
     {

@@ -86,6 +86,10 @@ internal static class DiagnosticDescriptors
         "NG0019", "Layers declared in more than one file",
         "Layer '{0}' of '{1}' is declared in another file than '{2}'; declaration order is layer order, so declare every layer in one file");
 
+    public static readonly DiagnosticDescriptor GroupsSplitColumns = Error(
+        "NG0020", "Groups straddle the columns",
+        "{0} Groups = {1} cannot be split over Columns = {2}: {3}; use Groups = 1{4}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
@@ -95,5 +99,6 @@ internal static class DiagnosticDescriptors
         NotPartial, InvalidMember, FractionalOutput, WindowTooLarge, GroupsMismatch, ColumnsMismatch,
         SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
+        GroupsSplitColumns,
     ];
 }

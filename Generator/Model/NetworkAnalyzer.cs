@@ -74,6 +74,11 @@ internal static class NetworkAnalyzer
                     shape = null;
                     continue;
                 }
+                if (op is ConvSpec conv && !GroupsSplitOverColumns(who, conv, columns, firstLayer: i == 0, diagnostics))
+                {
+                    shape = null;
+                    continue;
+                }
                 var output = Infer(op, who, current, columns, diagnostics, ref weights, ref multiplyAdds);
                 if (output is { } o && o.Size > int.MaxValue)
                 {
@@ -168,6 +173,22 @@ internal static class NetworkAnalyzer
             return true;
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GroupsMismatch, conv.Location,
             who, conv.Groups, count, countName, Format.Decimal((double)count / conv.Groups), inputChannels, conv.Filters));
+        return false;
+    }
+
+    /// <summary>
+    /// NG0020: each column (device) must hold whole groups, so it never needs another column's
+    /// channels for a grouped convolution; the first layer reads the whole image on every column.
+    /// </summary>
+    private static bool GroupsSplitOverColumns(string who, ConvSpec conv, int columns, bool firstLayer, List<DiagnosticInfo> diagnostics)
+    {
+        if (columns == 1 || conv.Groups == 1 || (!firstLayer && conv.Groups % columns == 0))
+            return true;
+        string why = firstLayer
+            ? "the first layer reads the whole image on every column, so its groups would be computed twice"
+            : $"{conv.Groups} groups do not split evenly into {columns} columns ({conv.Groups} / {columns} = {Format.Decimal((double)conv.Groups / columns)})";
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GroupsSplitColumns, conv.Location,
+            who, conv.Groups, columns, why, firstLayer ? "" : $" or a multiple of {columns}"));
         return false;
     }
 

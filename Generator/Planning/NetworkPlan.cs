@@ -44,10 +44,14 @@ internal sealed record KernelPlan(
     public bool HasDropout => System.Linq.Enumerable.Any(Epilogue, o => o.Op is DropoutSpec);
 }
 
-/// <summary>Everything Emit needs: the model, its activations, its parameter table, its forward kernels in order and its backward pass.</summary>
+/// <summary>
+/// Everything Emit needs: the model, its activations, its parameter table, its forward kernels in
+/// order, its backward pass, and, for a network with several columns, its split over as many devices.
+/// </summary>
 internal sealed record NetworkPlan(
     NetworkModel Model,
     EquatableArray<ActivationPlan> Activations,
     EquatableArray<ParameterPlan> Parameters,
     EquatableArray<KernelPlan> Kernels,
-    BackwardPlan Backward);
+    BackwardPlan Backward,
+    PartitionPlan? Partition);

@@ -48,7 +48,9 @@ internal static class Planner
                 activations.Add(activation);
             }
         }
-        return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray(), BackwardPlanner.Plan(kernels));
+        var backward = BackwardPlanner.Plan(kernels);
+        return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray(), backward,
+            PartitionPlanner.Plan(model, activations, kernels, backward));
     }
 
     private static ActivationPlan Activation(UniqueNames names, string name, string identifier, Shape shape, string description)
@@ -63,7 +65,7 @@ internal static class Planner
     /// <summary>Hands out identifiers that collide neither with each other nor with what the generated class already declares.</summary>
     private sealed class UniqueNames
     {
-        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "CpuGeometry", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize"];
+        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "CpuGeometry", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize", "Partition", "Partitioning", "ColumnPass", "ColumnGeometry"];
 
         public string Claim(string identifier)
         {

@@ -45,6 +45,32 @@ public static unsafe class CpuEpilogue
         });
     }
 
+    /// <summary>
+    /// Dropout on one device's slice of an activation: value u of image n here is value
+    /// <c>n * imageStride + unitOffset + u</c> of the whole activation, and its mask is drawn for
+    /// that index, so a split network drops exactly what the whole network drops.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dropout(ArrayView<float> values, int images, int units, long imageStride, long unitOffset, DropoutKey key, int operation, float rate)
+    {
+        if (key.Training == 0)
+            return;
+        float* v = Host.Pointer(values);
+        float scale = 1f / (1f - rate);
+        ForBlocks((long)images * units, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
+        {
+            for (long i = start; i < end; i++)
+            {
+                long n = i / units, unit = n * imageStride + unitOffset + (i - n * units);
+                v[i] = key.Keeps(operation, unit, rate) ? v[i] * scale : 0f;
+            }
+        });
+    }
+
+    /// <summary>The dropout mask of one device's slice applied to its gradient (see the slice's <see cref="Dropout(ArrayView{float}, int, int, long, long, DropoutKey, int, float)"/>).</summary>
+    public static void MaskDropout(ArrayView<float> gradient, int images, int units, long imageStride, long unitOffset, DropoutKey key, int operation, float rate) =>
+        Dropout(gradient, images, units, imageStride, unitOffset, key, operation, rate);
+
     /// <summary>ReLU's derivative: zero the gradient wherever the stored output is not positive.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaskRelu(ArrayView<float> gradient, ArrayView<float> output, long count)

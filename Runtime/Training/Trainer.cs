@@ -79,14 +79,27 @@ public class Trainer : IDisposable
     }
 
     /// <summary>Copies every parameter's gradient to the host, laid out as <see cref="Network.Parameters"/>.</summary>
-    public float[] ReadGradients() => gradients.GetAsArray1D();
+    public virtual float[] ReadGradients() => gradients.GetAsArray1D();
+
+    /// <summary>The momentum of every parameter, laid out as <see cref="Network.Parameters"/>.</summary>
+    public virtual float[] ReadVelocity() => Optimiser.ReadVelocity();
+
+    /// <summary>Replaces the momentum of every parameter; <paramref name="values"/> is laid out as <see cref="Network.Parameters"/>.</summary>
+    public virtual void WriteVelocity(float[] values) => Optimiser.WriteVelocity(values);
+
+    /// <summary>The logits of the last pass over a batch of <paramref name="batchSize"/> images, (N, classes).</summary>
+    public virtual float[] ReadLogits(int batchSize)
+    {
+        var (forward, backward) = PassesFor(batchSize);
+        return forward.Read(backward.LogitsName);
+    }
 
     /// <summary>
     /// Writes the parameters, the momentum and the run's state (<paramref name="epoch"/>, the step,
     /// <paramref name="learningRate"/>, the seed) to <paramref name="path"/>, atomically.
     /// </summary>
     public void Save(string path, int epoch, float learningRate, IReadOnlyDictionary<string, string>? metadata = null) =>
-        Checkpoint.Save(path, Network.Info, Network.ReadParameters(), Optimiser.ReadVelocity(), new TrainingState(epoch, Step, learningRate, Seed), metadata);
+        Checkpoint.Save(path, Network.Info, Network.ReadParameters(), ReadVelocity(), new TrainingState(epoch, Step, learningRate, Seed), metadata);
 
     /// <summary>
     /// Restores the parameters, the momentum (zero when the file has none), the step and the seed
@@ -96,13 +109,17 @@ public class Trainer : IDisposable
     {
         var checkpoint = Checkpoint.Load(path, Network.Info);
         Network.WriteParameters(checkpoint.Parameters);
-        Optimiser.WriteVelocity(checkpoint.Momentum ?? new float[Network.Info.ParameterCount]);
+        WriteVelocity(checkpoint.Momentum ?? new float[Network.Info.ParameterCount]);
         Step = checkpoint.State.Step;
         Seed = checkpoint.State.Seed;
         return checkpoint;
     }
 
-    private StepResult Run(float[] images, int[] labels, DropoutKey key, bool backward, float? learningRate)
+    /// <summary>
+    /// One pass over a batch: forward and loss with the masks of <paramref name="key"/>; with
+    /// <paramref name="backward"/> the gradients too; with a <paramref name="learningRate"/> the update.
+    /// </summary>
+    protected virtual StepResult Run(float[] images, int[] labels, DropoutKey key, bool backward, float? learningRate)
     {
         ArgumentNullException.ThrowIfNull(labels);
         var (forward, pass) = PassesFor(labels.Length);
@@ -124,6 +141,15 @@ public class Trainer : IDisposable
     /// <summary>Frees the gradients, the momentum and every pass.</summary>
     public void Dispose()
     {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees what the trainer allocated.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+            return;
         foreach (var (forward, backward) in passes.Values)
         {
             backward.Dispose();
@@ -132,6 +158,5 @@ public class Trainer : IDisposable
         passes.Clear();
         gradients.Dispose();
         Optimiser.Dispose();
-        GC.SuppressFinalize(this);
     }
 }

@@ -1,0 +1,50 @@
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Planning;
+
+/// <summary>How one layer splits over the devices: each computes an equal, contiguous run of its outputs.</summary>
+/// <param name="Layer">Lower-case layer name: conv3.</param>
+/// <param name="ReadsOtherDevice">Whether the layer's input must be gathered from every device before it runs.</param>
+/// <param name="OutputsPerDevice">Filters or units each device computes; device d computes [d * n, (d + 1) * n) and holds those rows of the weight and bias.</param>
+internal sealed record LayerSplitPlan(string Layer, bool ReadsOtherDevice, int OutputsPerDevice, long ParametersPerDevice, long MultiplyAddsPerDevice);
+
+/// <summary>One copy between devices, per image.</summary>
+/// <param name="Layer">The layer whose input it feeds (forward) or whose input gradient it returns (backward); "loss" for the logits.</param>
+/// <param name="Tensor">The slice moved, as <c>conv2.maxpool[128:256]</c> (channels or units).</param>
+/// <param name="Pass">"forward" or "backward".</param>
+internal sealed record TransferPlan(string Layer, string Tensor, string Pass, int From, int To, long FloatsPerImage);
+
+/// <summary>
+/// One activation buffer of a column (one device's share): either the device's own slice of an
+/// activation of the whole network, or a whole-width copy assembled from every device's slice.
+/// </summary>
+/// <param name="Name">As in the whole network (conv2.maxpool), or with ".all" for an assembled copy.</param>
+/// <param name="Slice">For an assembled copy: the column activation whose slices it gathers; else -1.</param>
+/// <param name="Source">The activation of the whole network this is a slice or copy of.</param>
+internal sealed record ColumnActivationPlan(string Name, string Field, Shape Shape, int Slice, int Source);
+
+/// <summary>One fused group as a column runs it.</summary>
+/// <param name="Kernel">The whole network's kernel (its index in <see cref="NetworkPlan.Kernels"/>).</param>
+/// <param name="Input">The column activation it reads: its own slice, the replicated image, or an assembled copy.</param>
+/// <param name="Output">The column activation it writes: the device's slice of the kernel's output.</param>
+/// <param name="InputShape">What it reads per image.</param>
+/// <param name="OutputShape">What it writes per image.</param>
+/// <param name="Groups">Convolution groups within the column.</param>
+internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, Shape InputShape, Shape OutputShape, int Groups);
+
+/// <summary>
+/// The model-parallel split of a network with <c>Columns</c> > 1 (AlexNet's two GPUs, section 3.2 of
+/// the paper): every layer's outputs split evenly over the devices; a layer whose input the
+/// device does not hold whole (a convolution with one group, a dense layer) gathers it from every
+/// device first, and its input gradient goes back the same way; the loss gathers the logits.
+/// </summary>
+/// <param name="Logits">The column activation holding the whole logits, assembled for the loss.</param>
+/// <param name="ActivationFloatsPerImage">Per device: its own slices plus the assembled copies.</param>
+internal sealed record PartitionPlan(
+    int Devices,
+    EquatableArray<LayerSplitPlan> Layers,
+    EquatableArray<TransferPlan> Transfers,
+    EquatableArray<ColumnActivationPlan> Activations,
+    EquatableArray<ColumnKernelPlan> Kernels,
+    int Logits,
+    long ActivationFloatsPerImage);

@@ -1,0 +1,114 @@
+using System;
+using System.Threading;
+using ILGPU;
+
+namespace NetGen;
+
+/// <summary>
+/// Where the devices of a split network meet: each column runs on its own thread, and at every
+/// point where the plan crosses devices they wait for one another here, publish the buffer
+/// involved, copy, and wait again before any of them goes on to reuse it. Counts the bytes it
+/// moves between different devices, so a test can hold the executor to the plan.
+/// </summary>
+public sealed unsafe class ColumnExchange
+{
+    private readonly ArrayView<float>[] published;
+    private Barrier barrier;
+    private CancellationTokenSource abort = new();
+    private long forwardBytes, backwardBytes;
+
+    /// <summary>An exchange for <paramref name="devices"/> columns.</summary>
+    public ColumnExchange(int devices)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(devices, 2);
+        Devices = devices;
+        published = new ArrayView<float>[devices];
+        barrier = new Barrier(devices);
+    }
+
+    /// <summary>How many columns meet here.</summary>
+    public int Devices { get; }
+
+    /// <summary>Bytes copied between different devices in forward passes since the last <see cref="ResetCounts"/>.</summary>
+    public long ForwardBytes => Interlocked.Read(ref forwardBytes);
+
+    /// <summary>Bytes copied between different devices in backward passes since the last <see cref="ResetCounts"/>.</summary>
+    public long BackwardBytes => Interlocked.Read(ref backwardBytes);
+
+    /// <summary>Sets both byte counts to zero.</summary>
+    public void ResetCounts()
+    {
+        Interlocked.Exchange(ref forwardBytes, 0);
+        Interlocked.Exchange(ref backwardBytes, 0);
+    }
+
+    /// <summary>Makes every column that waits here, now or later, stop with <see cref="OperationCanceledException"/>: one column failed.</summary>
+    public void Abort() => abort.Cancel();
+
+    /// <summary>Ready for a new step after an abort.</summary>
+    public void Reset()
+    {
+        if (!abort.IsCancellationRequested)
+            return;
+        barrier.Dispose();
+        barrier = new Barrier(Devices);
+        abort.Dispose();
+        abort = new CancellationTokenSource();
+    }
+
+    /// <summary>
+    /// Forward: copies column <paramref name="column"/>'s slice <paramref name="own"/> into its place
+    /// in every column's whole-width buffer <paramref name="all"/>, and returns when every column's
+    /// slice is in place in this column's.
+    /// </summary>
+    public void Gather(int column, ArrayView<float> own, ArrayView<float> all, long floatsPerImage, int batch)
+    {
+        Publish(column, all);
+        float* source = Cpu.Host.Pointer(own);
+        for (int target = 0; target < Devices; target++)
+        {
+            float* destination = Cpu.Host.Pointer(published[target]) + column * floatsPerImage;
+            for (int n = 0; n < batch; n++)
+                Buffer.MemoryCopy(source + n * floatsPerImage, destination + n * floatsPerImage * Devices,
+                    floatsPerImage * sizeof(float), floatsPerImage * sizeof(float));
+            if (target != column)
+                Interlocked.Add(ref forwardBytes, batch * floatsPerImage * sizeof(float));
+        }
+        Wait();
+    }
+
+    /// <summary>
+    /// Backward: every column has computed, in <paramref name="all"/>, its part of the gradient of a
+    /// whole-width input; this column's slice of the gradient is the sum of every column's part
+    /// of it, added in column order so that every device gets the same sum.
+    /// </summary>
+    public void Reduce(int column, ArrayView<float> all, ArrayView<float> own, long floatsPerImage, int batch)
+    {
+        Publish(column, all);
+        float* sum = Cpu.Host.Pointer(own);
+        for (int n = 0; n < batch; n++)
+        {
+            float* target = sum + n * floatsPerImage;
+            for (int source = 0; source < Devices; source++)
+            {
+                float* part = Cpu.Host.Pointer(published[source]) + (n * Devices + column) * floatsPerImage;
+                if (source == 0)
+                    new ReadOnlySpan<float>(part, (int)floatsPerImage).CopyTo(new Span<float>(target, (int)floatsPerImage));
+                else
+                    for (long i = 0; i < floatsPerImage; i++)
+                        target[i] += part[i];
+            }
+        }
+        Interlocked.Add(ref backwardBytes, (Devices - 1) * batch * floatsPerImage * sizeof(float));
+        Wait();
+    }
+
+    /// <summary>Publishes this column's buffer and waits until every column has published its own.</summary>
+    private void Publish(int column, ArrayView<float> buffer)
+    {
+        published[column] = buffer;
+        Wait();
+    }
+
+    private void Wait() => barrier.SignalAndWait(abort.Token);
+}

@@ -1,0 +1,236 @@
+using System;
+using System.Collections.Generic;
+using ILGPU;
+using ILGPU.Runtime;
+using NetGen.Cpu;
+
+namespace NetGen;
+
+/// <summary>
+/// One device's share of a split network for batches of a fixed size: its slice of every
+/// parameter tensor (and their gradients and momentum), its slices of the activations, and the
+/// whole-width copies it gathers from the other devices. The generated <c>N.ColumnPass</c> fills in
+/// the passes, one call per fused group with the column's sizes as literals; this class holds the
+/// buffers and the meeting points. It runs on the CPU backend.
+/// </summary>
+/// <remarks>
+/// A column's parameter buffer holds, for each tensor of the network in order, the device's rows
+/// (tensors split along their first dimension, the output channels or units), so tensor t starts
+/// at <c>Offset / Devices</c> there.
+/// </remarks>
+public abstract class ColumnPass : IDisposable
+{
+    private readonly BatchBuffers activations;
+    private readonly BatchBuffers gradients;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> parameters, parameterGradients, velocity;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> labels, ranks;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> losses, probabilities;
+    private readonly ColumnExchange exchange;
+
+    /// <summary>Allocates column <paramref name="column"/>'s parameters and batch buffers on <paramref name="device"/>.</summary>
+    protected ColumnPass(Device device, NetworkInfo network, PartitionInfo partition, int column, int batchSize, ColumnExchange exchange)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(column);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, partition.Devices);
+        if (device.Backend != Backend.Cpu)
+            throw new ArgumentException($"A column of {network.Name} runs on the CPU backend; {device} is not it (open it with Device.Open(\"cpu\")).", nameof(device));
+        this.exchange = exchange ?? throw new ArgumentNullException(nameof(exchange));
+        Device = device;
+        Network = network;
+        Plan = partition;
+        Column = column;
+        BatchSize = batchSize;
+        var accelerator = device.Accelerator;
+        long count = network.ParameterCount / partition.Devices;
+        parameters = accelerator.Allocate1D<float>(count);
+        parameterGradients = accelerator.Allocate1D<float>(count);
+        velocity = accelerator.Allocate1D<float>(count);
+        velocity.MemSetToZero();
+        activations = new BatchBuffers(accelerator, $"{network.Name} column {column}", batchSize, "activation");
+        gradients = new BatchBuffers(accelerator, $"{network.Name} column {column}", batchSize, "gradient");
+        labels = accelerator.Allocate1D<int>(batchSize);
+        ranks = accelerator.Allocate1D<int>(batchSize);
+        losses = accelerator.Allocate1D<float>(batchSize);
+        probabilities = accelerator.Allocate1D<float>((long)batchSize * network.Output.Size);
+    }
+
+    /// <summary>The device this column runs on.</summary>
+    public Device Device { get; }
+
+    /// <summary>The whole network's description.</summary>
+    public NetworkInfo Network { get; }
+
+    /// <summary>The plan this column is one part of.</summary>
+    public PartitionInfo Plan { get; }
+
+    /// <summary>Which device of the plan this is: it computes the <c>Column</c>-th run of every layer's outputs.</summary>
+    public int Column { get; }
+
+    /// <summary>Images per batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The whole logits, gathered from every device for the loss.</summary>
+    public abstract string LogitsName { get; }
+
+    /// <summary>The names of this column's activations: its slices, and the gathered copies (".all").</summary>
+    public IEnumerable<string> Activations => activations.Names;
+
+    /// <summary>The column's slice of every parameter tensor, tensor after tensor.</summary>
+    protected ArrayView<float> Parameters => parameters.View;
+
+    /// <summary>The batch's labels.</summary>
+    protected ArrayView<int> Labels => labels.View;
+
+    /// <summary>Each image's loss.</summary>
+    protected ArrayView<float> Losses => losses.View;
+
+    /// <summary>Each image's rank of its true class.</summary>
+    protected ArrayView<int> Ranks => ranks.View;
+
+    /// <summary>The softmax of the whole logits (every device computes the same).</summary>
+    protected ArrayView<float> Probabilities => probabilities.View;
+
+    /// <summary>Copies the batch of images (the same on every device).</summary>
+    public void SetInput(float[] images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var input = activations[0];
+        if (images.Length != (long)BatchSize * input.Shape.Size)
+            throw new ArgumentException($"{Network.Name} takes {BatchSize} images of {input.Shape} = {(long)BatchSize * input.Shape.Size} floats; got {images.Length}.", nameof(images));
+        input.View.CopyFromCPU(images);
+    }
+
+    /// <summary>Copies the batch's labels.</summary>
+    public void SetLabels(int[] classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Length != BatchSize)
+            throw new ArgumentException($"The batch has {BatchSize} images but {classes.Length} labels.", nameof(classes));
+        int count = Network.Output.Size;
+        for (int i = 0; i < classes.Length; i++)
+            if ((uint)classes[i] >= (uint)count)
+                throw new ArgumentOutOfRangeException(nameof(classes), $"Label {i} is {classes[i]}; {Network.Name} has classes 0 to {count - 1}.");
+        labels.View.CopyFromCPU(classes);
+    }
+
+    /// <summary>The forward pass and the loss, meeting the other columns where the plan gathers.</summary>
+    public void Forward(DropoutKey dropout)
+    {
+        RunForward(dropout);
+        RunLoss();
+    }
+
+    /// <summary>The backward pass into freshly zeroed parameter gradients.</summary>
+    public void Backward(DropoutKey dropout)
+    {
+        parameterGradients.MemSetToZero();
+        RunBackward(parameterGradients.View, dropout);
+    }
+
+    /// <summary>The paper's momentum update of this column's parameters, tensor by tensor with each one's multipliers.</summary>
+    public void Update(float learningRate, float momentum, float weightDecay)
+    {
+        foreach (var p in Network.Parameters)
+        {
+            long offset = p.Offset / Plan.Devices, count = p.Count / Plan.Devices;
+            CpuOptimiser.Update(parameters.View.SubView(offset, count), parameterGradients.View.SubView(offset, count),
+                velocity.View.SubView(offset, count), learningRate * p.LrMult, weightDecay * p.DecayMult, momentum);
+        }
+    }
+
+    /// <summary>Takes this column's rows of every tensor from <paramref name="whole"/>, laid out as the whole network's parameters.</summary>
+    public void WriteParameters(float[] whole) => Scatter(whole, parameters);
+
+    /// <summary>Takes this column's rows of the momentum from <paramref name="whole"/>.</summary>
+    public void WriteVelocity(float[] whole) => Scatter(whole, velocity);
+
+    /// <summary>Puts this column's rows of every tensor into their place in <paramref name="whole"/>.</summary>
+    public void ReadParameters(float[] whole) => GatherInto(parameters, whole);
+
+    /// <summary>Puts this column's rows of the momentum into <paramref name="whole"/>.</summary>
+    public void ReadVelocity(float[] whole) => GatherInto(velocity, whole);
+
+    /// <summary>Puts this column's rows of the last parameter gradients into <paramref name="whole"/>.</summary>
+    public void ReadParameterGradients(float[] whole) => GatherInto(parameterGradients, whole);
+
+    /// <summary>An activation of this column by name, as a batch.</summary>
+    public float[] Read(string name) => activations.Read(name);
+
+    /// <summary>Each image's loss from the last pass.</summary>
+    public float[] ReadLosses() => losses.GetAsArray1D();
+
+    /// <summary>Each image's rank of its true class from the last pass.</summary>
+    public int[] ReadRanks() => ranks.GetAsArray1D();
+
+    /// <summary>The forward groups up to the logits.</summary>
+    protected abstract void RunForward(DropoutKey dropout);
+
+    /// <summary>Softmax and cross-entropy on the gathered logits, and this column's slice of their gradient.</summary>
+    protected abstract void RunLoss();
+
+    /// <summary>Every group's gradients, from the logits down, meeting the other columns where the forward pass gathered.</summary>
+    protected abstract void RunBackward(ArrayView<float> parameterGradients, DropoutKey dropout);
+
+    /// <summary>Allocates an activation for the batch.</summary>
+    protected ArrayView<float> Allocate(string name, Shape shape) => activations.Allocate(name, shape);
+
+    /// <summary>Allocates the gradient of an activation for the batch.</summary>
+    protected ArrayView<float> AllocateGradient(string name, Shape shape) => gradients.Allocate(name, shape);
+
+    /// <summary>Assembles <paramref name="all"/> from every column's <paramref name="own"/> slice.</summary>
+    protected void Gather(ArrayView<float> own, ArrayView<float> all, long floatsPerImage) =>
+        exchange.Gather(Column, own, all, floatsPerImage, BatchSize);
+
+    /// <summary>Sums every column's part of this column's slice of a whole-width gradient.</summary>
+    protected void Reduce(ArrayView<float> all, ArrayView<float> own, long floatsPerImage) =>
+        exchange.Reduce(Column, all, own, floatsPerImage, BatchSize);
+
+    /// <summary>Copies this column's slice of a whole-width gradient that every column computed alike (the loss's).</summary>
+    protected unsafe void TakeSlice(ArrayView<float> all, ArrayView<float> own, long floatsPerImage)
+    {
+        float* source = Host.Pointer(all) + Column * floatsPerImage, target = Host.Pointer(own);
+        long bytes = floatsPerImage * sizeof(float);
+        for (int n = 0; n < BatchSize; n++)
+            Buffer.MemoryCopy(source + n * floatsPerImage * Plan.Devices, target + n * floatsPerImage, bytes, bytes);
+    }
+
+    private void Scatter(float[] whole, MemoryBuffer1D<float, Stride1D.Dense> column) => Copy(whole, column, toColumn: true);
+
+    private void GatherInto(MemoryBuffer1D<float, Stride1D.Dense> column, float[] whole) => Copy(whole, column, toColumn: false);
+
+    /// <summary>Copies, tensor by tensor, this column's rows between the whole layout and the column's buffer.</summary>
+    private unsafe void Copy(float[] whole, MemoryBuffer1D<float, Stride1D.Dense> column, bool toColumn)
+    {
+        ArgumentNullException.ThrowIfNull(whole);
+        if (whole.Length != Network.ParameterCount)
+            throw new ArgumentException($"{Network.Name} has {Network.ParameterCount} parameters, not {whole.Length}.", nameof(whole));
+        float* start = Host.Pointer(column.View);
+        foreach (var p in Network.Parameters)
+        {
+            int count = checked((int)(p.Count / Plan.Devices));
+            var rows = whole.AsSpan(checked((int)(p.Offset + Column * count)), count);
+            var slice = new Span<float>(start + p.Offset / Plan.Devices, count);
+            if (toColumn)
+                rows.CopyTo(slice);
+            else
+                slice.CopyTo(rows);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        activations.Dispose();
+        gradients.Dispose();
+        parameters.Dispose();
+        parameterGradients.Dispose();
+        velocity.Dispose();
+        labels.Dispose();
+        ranks.Dispose();
+        losses.Dispose();
+        probabilities.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

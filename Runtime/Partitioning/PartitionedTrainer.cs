@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace NetGen;
+
+/// <summary>
+/// The executor of a network's partition plan: trains a network with several columns on as many
+/// devices (CPU-backend devices of their own), each running its share (<see cref="ColumnPass"/>)
+/// on its own thread and meeting the others at the plan's transfers. The network it was given
+/// keeps the whole parameters: each step splits them over the devices and gathers the updated ones
+/// back, so evaluation, checkpoints and everything else that reads the network see one network,
+/// and a checkpoint written on one device resumes on two and back. The momentum lives on the devices.
+/// </summary>
+public sealed class PartitionedTrainer : Trainer
+{
+    private readonly Device[] devices;
+    private ColumnPass[] columns = [];
+    private float[] velocity;
+
+    /// <summary>Opens <paramref name="devices"/> CPU devices, one per column of <paramref name="network"/>.</summary>
+    public PartitionedTrainer(Network network, int devices, ulong seed = 0, float momentum = 0.9f, float weightDecay = 0.0005f)
+        : base(network, seed, momentum, weightDecay)
+    {
+        Plan = network.Partitioning ?? throw new ArgumentException(
+            $"{network.Info.Name} declares one column, so there is nothing to split; declare [Network(Columns = 2)] to run it on two devices.", nameof(network));
+        if (devices != Plan.Devices)
+            throw new ArgumentException($"{network.Info.Name} splits over {Plan.Devices} devices, one per column, not {devices}.", nameof(devices));
+        velocity = new float[network.Info.ParameterCount];
+        Exchange = new ColumnExchange(devices);
+        this.devices = new Device[devices];
+        try
+        {
+            for (int d = 0; d < devices; d++)
+                this.devices[d] = Device.Open("cpu");
+        }
+        catch
+        {
+            foreach (var opened in this.devices)
+                opened?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The plan the trainer runs.</summary>
+    public PartitionInfo Plan { get; }
+
+    /// <summary>The devices, column 0 first.</summary>
+    public IReadOnlyList<Device> Devices => devices;
+
+    /// <summary>Where the columns meet; it counts the bytes they move.</summary>
+    public ColumnExchange Exchange { get; }
+
+    /// <inheritdoc />
+    public override float[] ReadGradients() => FromColumns(static (column, whole) => column.ReadParameterGradients(whole));
+
+    /// <inheritdoc />
+    public override float[] ReadVelocity() =>
+        columns.Length == 0 ? (float[])velocity.Clone() : FromColumns(static (column, whole) => column.ReadVelocity(whole));
+
+    /// <inheritdoc />
+    public override void WriteVelocity(float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != Network.Info.ParameterCount)
+            throw new ArgumentException($"{Network.Info.Name} has {Network.Info.ParameterCount} parameters, so its momentum holds as many values, not {values.Length}.", nameof(values));
+        velocity = (float[])values.Clone();
+        foreach (var column in columns)
+            column.WriteVelocity(values);
+    }
+
+    /// <inheritdoc />
+    public override float[] ReadLogits(int batchSize)
+    {
+        if (columns.Length == 0 || columns[0].BatchSize != batchSize)
+            throw new InvalidOperationException($"No pass over a batch of {batchSize} has run on the devices.");
+        return columns[0].Read(columns[0].LogitsName);
+    }
+
+    /// <inheritdoc />
+    protected override StepResult Run(float[] images, int[] labels, DropoutKey key, bool backward, float? learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var active = ColumnsFor(labels.Length);
+        var whole = Network.ReadParameters();
+        float momentum = Optimiser.Momentum, decay = Optimiser.WeightDecay;
+        Exchange.Reset();
+        // One thread per device: each blocks at the plan's meeting points until the others arrive,
+        // so they must not share a thread-pool thread.
+        var work = active.Select(column => Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                column.WriteParameters(whole);
+                column.SetInput(images);
+                column.SetLabels(labels);
+                column.Forward(key);
+                if (!backward)
+                    return;
+                column.Backward(key);
+                if (learningRate is { } rate)
+                    column.Update(rate, momentum, decay);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Exchange.Abort(); // the others would wait for this column for ever
+                throw;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        try
+        {
+            Task.WaitAll(work);
+        }
+        catch (AggregateException e)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.InnerExceptions[0]).Throw();
+        }
+        if (learningRate is not null)
+        {
+            foreach (var column in active)
+                column.ReadParameters(whole);
+            Network.WriteParameters(whole);
+        }
+        return StepResult.From(active[0].ReadLosses(), active[0].ReadRanks());
+    }
+
+    /// <summary>The columns for batches of <paramref name="batchSize"/>; a new size moves the momentum to new ones.</summary>
+    private ColumnPass[] ColumnsFor(int batchSize)
+    {
+        if (columns.Length > 0 && columns[0].BatchSize == batchSize)
+            return columns;
+        velocity = ReadVelocity();
+        DisposeColumns();
+        var created = new List<ColumnPass>();
+        try
+        {
+            for (int d = 0; d < devices.Length; d++)
+                created.Add(Network.CreateColumnPass(devices[d], d, batchSize, Exchange));
+        }
+        catch
+        {
+            created.ForEach(c => c.Dispose());
+            throw;
+        }
+        columns = created.ToArray();
+        foreach (var column in columns)
+            column.WriteVelocity(velocity);
+        return columns;
+    }
+
+    private float[] FromColumns(Action<ColumnPass, float[]> read)
+    {
+        if (columns.Length == 0)
+            throw new InvalidOperationException("Nothing has run on the devices yet.");
+        var whole = new float[Network.Info.ParameterCount];
+        foreach (var column in columns)
+            read(column, whole);
+        return whole;
+    }
+
+    private void DisposeColumns()
+    {
+        foreach (var column in columns)
+            column.Dispose();
+        columns = [];
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DisposeColumns();
+            foreach (var device in devices)
+                device.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

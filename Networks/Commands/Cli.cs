@@ -18,6 +18,7 @@ internal static class Cli
             return args[0] switch
             {
                 "shapes" => ShapesCommand.Run(options),
+                "plan" => PlanCommand.Run(options),
                 "forward" => ForwardCommand.Run(options),
                 "init" => InitCommand.Run(options),
                 "step" => StepCommand.Run(options),
@@ -49,19 +50,23 @@ internal static class Cli
 
         commands:
           shapes <network>                      every layer's operations, output shape, parameters and multiply-adds
+          plan <network> [--json] [--data-parallel] [--batch 128]
+                                                the split over one device per column: each layer's share,
+                                                every transfer and its bytes per image, each device's memory
+                                                and arithmetic; --data-parallel adds Krizhevsky's 2014 scheme
           forward <network> [--batch B] [--seed S] [--device D]
                                                 initialise the network, run a forward pass on a random batch,
                                                 and print the time and the top classes of the first image
           init <network> --seed S --out W.safetensors [--device D]
                                                 write the initial weights (PyTorch's names and layouts)
-          step <network> --weights W.safetensors --input X.safetensors --out O.safetensors [--no-dropout] [--activations] [--device D]
+          step <network> --weights W.safetensors --input X.safetensors --out O.safetensors [--no-dropout] [--activations] [--device D] [--devices 2]
                                                 one forward and backward pass, no update, on the batch in X
                                                 ('input' float32 NCHW, 'labels' int64 or int32); writes
                                                 'logits', 'loss' and every '<parameter>.grad' to O; with
                                                 --activations also 'activation.<name>' and its '.grad'
 
           train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--patience P] [--threshold T] [--seed S] [--device D]
-                [--out DIR] [--resume] [--save-every STEPS] [--ten-crop]
+                [--out DIR] [--resume] [--save-every STEPS] [--ten-crop] [--devices 2]
                                                 train with a progress bar; every epoch: training loss, validation
                                                 top-1/top-5 error, DIR/last.safetensors, DIR/best.safetensors,
                                                 DIR/metrics.csv, DIR/curves.png. Defaults: minialexnet on
@@ -81,6 +86,8 @@ internal static class Cli
                                                 time the forward pass and the training step (median of the
                                                 timed runs) in images/s and GFLOP/s; on the CPU backend also
                                                 every group's time and the 1536^3 matrix product's rate
+
+        --devices 2 splits a network with two columns over two CPU devices, as its partition plan says
 
         networks: alexnet, minialexnet (case-insensitive)
         devices:  auto (default: a GPU, else cpu), cpu (the CPU backend), cuda, opencl,

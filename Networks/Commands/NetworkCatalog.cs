@@ -19,6 +19,10 @@ internal static class NetworkCatalog
         (NetworkInfo)Find(name).GetProperty("Description", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
     /// <summary>The training defaults declared beside the network, or null for the paper's.</summary>
+    /// <summary>The generated partition plan of a network with several columns, or null.</summary>
+    public static PartitionInfo? Partition(string name) =>
+        (PartitionInfo?)Find(name).GetProperty("Partition", BindingFlags.Public | BindingFlags.Static)?.GetValue(null);
+
     public static TrainingDefaultsAttribute? Defaults(string name) => Find(name).GetCustomAttribute<TrainingDefaultsAttribute>();
 
     public static Network Create(string name, Device device, ulong seed) =>

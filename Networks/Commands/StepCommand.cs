@@ -22,7 +22,12 @@ internal static class StepCommand
         Console.WriteLine($"device: {device}");
 
         using var network = NetworkCatalog.Create(name, device, 0);
-        using var trainer = new Trainer(network);
+        int devices = options.Int("--devices", 1);
+        if (devices > 1 && options.Flag("--activations"))
+            throw new UsageException("--activations reads one device's buffers; with --devices each device holds only its slices");
+        using var trainer = devices > 1 ? new PartitionedTrainer(network, devices) : new Trainer(network);
+        if (trainer is PartitionedTrainer split)
+            Console.WriteLine($"split over {devices} devices: {string.Join(", ", split.Devices)}");
         var checkpoint = trainer.Load(weights);
         var batch = BatchFile.Read(input, network.Info);
         var clock = Stopwatch.StartNew();
@@ -35,7 +40,7 @@ internal static class StepCommand
         var gradients = trainer.ReadGradients();
         var tensors = new List<SafeTensor>
         {
-            SafeTensor.Float32("logits", forward.Read(backward.LogitsName), Dims(forward.ShapeOf(backward.LogitsName))),
+            SafeTensor.Float32("logits", trainer.ReadLogits(batch.Labels.Length), Dims(network.Info.Output)),
             SafeTensor.Float32("loss", [(float)result.Loss]),
         };
         foreach (var p in network.Info.Parameters)

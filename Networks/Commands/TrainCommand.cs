@@ -36,6 +36,7 @@ internal static class TrainCommand
             Seed = options.ULong("--seed", defaults.Seed),
             TenCrop = options.Flag("--ten-crop"),
             SaveEverySteps = options.Int("--save-every", 0),
+            Devices = options.Int("--devices", 1),
         };
         string dataPath = options.String("--data", DefaultData());
         string directory = options.String("--out", Path.Combine("runs", $"{info.Name.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}"));

@@ -11,6 +11,7 @@ namespace NetGen;
 /// <param name="Seed">Fixes initialisation, shuffling, augmentation and dropout.</param>
 /// <param name="TenCrop">Validate with the paper's ten crops instead of the centre crop (ten times the work).</param>
 /// <param name="SaveEverySteps">Also write <c>last.safetensors</c> every this many steps within an epoch (0: at the end of each epoch only).</param>
+/// <param name="Devices">Devices to split the network over, one per column (<see cref="PartitionedTrainer"/>); 1 runs it whole on one device.</param>
 public sealed record TrainingOptions(
     int Epochs = 90,
     int BatchSize = 128,
@@ -21,7 +22,8 @@ public sealed record TrainingOptions(
     double Threshold = 0,
     ulong Seed = 1,
     bool TenCrop = false,
-    int SaveEverySteps = 0)
+    int SaveEverySteps = 0,
+    int Devices = 1)
 {
     /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
@@ -33,6 +35,8 @@ public sealed record TrainingOptions(
     /// <summary>Checks every value is usable.</summary>
     public void Validate()
     {
+        if (Devices <= 0)
+            throw new System.ArgumentException($"Devices ({Devices}) must be 1, or the network's column count to split it over that many devices.");
         if (Epochs <= 0 || BatchSize <= 0 || Patience <= 0 || SaveEverySteps < 0 || !(Threshold >= 0 && Threshold < 1))
             throw new System.ArgumentException($"Epochs ({Epochs}), batch size ({BatchSize}) and patience ({Patience}) must be positive.");
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate) || !(Momentum >= 0 && Momentum < 1) || !(WeightDecay >= 0))

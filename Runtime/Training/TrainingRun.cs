@@ -91,7 +91,9 @@ public sealed class TrainingRun
     {
         System.IO.Directory.CreateDirectory(Directory);
         string lastPath = Path.Combine(Directory, LastFile), dataPath = Path.Combine(Directory, DataStatistics.FileName);
-        using var trainer = new Trainer(network, Options.Seed, Options.Momentum, Options.WeightDecay);
+        using var trainer = Options.Devices > 1
+            ? new PartitionedTrainer(network, Options.Devices, Options.Seed, Options.Momentum, Options.WeightDecay)
+            : new Trainer(network, Options.Seed, Options.Momentum, Options.WeightDecay);
         RunState state;
         DataStatistics statistics;
         float learningRate;
@@ -102,7 +104,7 @@ public sealed class TrainingRun
                 throw new FileNotFoundException($"{lastPath}: no checkpoint to resume from; start the run without --resume.", lastPath);
             var checkpoint = trainer.Load(lastPath);
             state = RunState.Read(lastPath, checkpoint.Metadata);
-            Options = state.Options with { Epochs = Options.Epochs };
+            Options = state.Options with { Epochs = Options.Epochs, Devices = Options.Devices };
             trainer.Optimiser.Momentum = Options.Momentum;
             trainer.Optimiser.WeightDecay = Options.WeightDecay;
             statistics = DataStatistics.Load(dataPath);

@@ -91,6 +91,24 @@ public class DiagnosticTests
             "Fc has 9 units, which do not split evenly over Columns = 2 (9 / 2 = 4.5); use a multiple of 2, such as 10"
         },
         {
+            "NG0020", """
+            [Network(Channels = 6, Height = 4, Width = 4, Columns = 2)]
+            public partial class Net
+            {
+                [Conv(6, Kernel = 1)] public partial Layer Conv1 { get; }
+                [Conv(6, Kernel = 1, Groups = 3)] public partial Layer Conv2 { get; }
+            }
+            """, "Conv(6, Kernel = 1, Groups = 3)",
+            "Conv2 Groups = 3 cannot be split over Columns = 2: 3 groups do not split evenly into 2 columns (3 / 2 = 1.5); use Groups = 1 or a multiple of 2"
+        },
+        {
+            "NG0020", """
+            [Network(Channels = 4, Height = 4, Width = 4, Columns = 2)]
+            public partial class Net { [Conv(4, Kernel = 1, Groups = 2)] public partial Layer Conv1 { get; } }
+            """, "Conv(4, Kernel = 1, Groups = 2)",
+            "Conv1 Groups = 2 cannot be split over Columns = 2: the first layer reads the whole image on every column, so its groups would be computed twice; use Groups = 1"
+        },
+        {
             "NG0007", """
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net

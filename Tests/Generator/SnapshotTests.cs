@@ -18,7 +18,7 @@ public class SnapshotTests
         Assert.Empty(GeneratorHarness.Diagnostics(result));
         Assert.Empty(GeneratorHarness.CompileErrors(output));
         var files = result.GeneratedSources.Select(s => s.HintName).ToArray();
-        Assert.Equal(new[] { "", ".Kernels", ".Forward", ".BackwardKernels", ".Backward", ".Trainer", ".Cpu" }.Select(f => $"NetGen.Networks.{network}{f}.g.cs"), files);
+        Assert.Equal(new[] { "", ".Kernels", ".Forward", ".BackwardKernels", ".Backward", ".Trainer", ".Cpu", ".Partition" }.Select(f => $"NetGen.Networks.{network}{f}.g.cs"), files);
         foreach (var source in result.GeneratedSources)
             Snapshot.Verify(Path.GetFileNameWithoutExtension(source.HintName), "cs", source.SourceText.ToString());
     }

@@ -1,0 +1,140 @@
+using System;
+using System.Linq;
+using NetGen.Networks;
+using NetGen.Tests.Infrastructure;
+
+namespace NetGen.Tests.Partitioning;
+
+/// <summary>
+/// The executor on two CPU devices against the same network on one: the same logits, loss and
+/// gradients, the same weights after training, and exactly the transfers the plan lists.
+/// </summary>
+[Collection(AcceleratorCollection.Name)]
+public class ExecutorTests(AcceleratorFixture fixture)
+{
+    /// <summary>The bound: two devices differ from one by at most this, normwise, in every tensor.</summary>
+    private const double Tolerance = 1e-5;
+
+    [Theory, InlineData(true), InlineData(false)]
+    public void MiniAlexNetStepOnTwoDevicesMatchesOneDevice(bool dropout)
+    {
+        using var network = new MiniAlexNet(fixture.CpuDevice, seed: 3);
+        var images = Numbers.Uniform(8 * 28 * 28, 11, scale: 2f);
+        int[] labels = [0, 1, 2, 3, 4, 5, 6, 9];
+        AssertSameStep(network, images, labels, dropout);
+    }
+
+    [Fact]
+    public void AlexNetStepOnTwoDevicesMatchesOneDevice()
+    {
+        using var network = new AlexNet(fixture.CpuDevice, seed: 1);
+        var images = Numbers.Uniform(2 * 3 * 227 * 227, 5, scale: 100f);
+        AssertSameStep(network, images, [17, 912], dropout: true);
+    }
+
+    [Fact]
+    public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne()
+    {
+        var images = Numbers.Uniform(16 * 28 * 28, 2);
+        int[] labels = Enumerable.Range(0, 16).Select(i => i % 10).ToArray();
+        float[] rates = [0.01f, 0.01f, 0.005f, 0.002f, 0.01f];
+        using var one = new MiniAlexNet(fixture.CpuDevice, seed: 4);
+        using var two = new MiniAlexNet(fixture.CpuDevice, seed: 4);
+        using var trainOne = new MiniAlexNet.Trainer(one, seed: 8);
+        using var trainTwo = new PartitionedTrainer(two, devices: 2, seed: 8);
+        foreach (float rate in rates)
+        {
+            var a = trainOne.Train(images, labels, rate);
+            var b = trainTwo.Train(images, labels, rate);
+            Assert.True(Math.Abs(a.Loss - b.Loss) <= Tolerance * Math.Abs(a.Loss), $"loss at rate {rate}: {a.Loss:R} on one device, {b.Loss:R} on two");
+        }
+        AssertNear(one.ReadParameters(), two.ReadParameters(), "weights after 5 steps");
+        AssertNear(trainOne.ReadVelocity(), trainTwo.ReadVelocity(), "momentum after 5 steps");
+        using var untrained = new MiniAlexNet(fixture.CpuDevice, seed: 4);
+        Assert.NotEqual(untrained.ReadParameters(), two.ReadParameters()); // it did train
+    }
+
+    [Fact]
+    public void TheDevicesMoveExactlyTheBytesThePlanLists()
+    {
+        using var network = new MiniAlexNet(fixture.CpuDevice, seed: 3);
+        using var trainer = new PartitionedTrainer(network, devices: 2);
+        const int Batch = 4;
+        trainer.ComputeGradients(Numbers.Uniform(Batch * 28 * 28, 1), [1, 2, 3, 4]);
+        var plan = MiniAlexNet.Partition;
+        Assert.Equal(Batch * plan.Transfers.Where(t => t.Pass == "forward").Sum(t => t.BytesPerImage), trainer.Exchange.ForwardBytes);
+        Assert.Equal(Batch * plan.Transfers.Where(t => t.Pass == "backward").Sum(t => t.BytesPerImage), trainer.Exchange.BackwardBytes);
+        Assert.True(trainer.Exchange.BackwardBytes > 0);
+    }
+
+    [Fact]
+    public void ACheckpointMovesBetweenOneAndTwoDevices()
+    {
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"netgen-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var images = Numbers.Uniform(8 * 28 * 28, 9);
+            int[] labels = [1, 1, 2, 3, 5, 8, 3, 1];
+            using var network = new MiniAlexNet(fixture.CpuDevice, seed: 6);
+            using var two = new PartitionedTrainer(network, devices: 2, seed: 2);
+            two.Train(images, labels, 0.05f);
+            two.Save(path, epoch: 1, learningRate: 0.05f);
+            two.Train(images, labels, 0.05f);
+
+            using var other = new MiniAlexNet(fixture.CpuDevice, seed: 0);
+            using var one = new MiniAlexNet.Trainer(other);
+            one.Load(path);
+            one.Train(images, labels, 0.05f);
+            // Same weights, momentum and dropout step: the second step agrees, up to the order of the input-gradient sums.
+            AssertNear(network.ReadParameters(), other.ReadParameters(), "weights");
+            AssertNear(two.ReadVelocity(), one.ReadVelocity(), "momentum");
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ANetworkWithOneColumnOrTheWrongDeviceCountIsRefused()
+    {
+        using var mini = new MiniAlexNet(fixture.CpuDevice);
+        var e = Assert.Throws<ArgumentException>(() => new PartitionedTrainer(mini, devices: 3));
+        Assert.Contains("splits over 2 devices, one per column, not 3", e.Message);
+        using var probe = new Kernels.SgdProbe(fixture.CpuDevice);
+        e = Assert.Throws<ArgumentException>(() => new PartitionedTrainer(probe, devices: 2));
+        Assert.Contains("declares one column", e.Message);
+    }
+
+    /// <summary>One device's step against two devices' on the same weights, images, labels and masks.</summary>
+    private static void AssertSameStep(Network network, float[] images, int[] labels, bool dropout)
+    {
+        using var one = new Trainer(network, seed: 7);
+        using var two = new PartitionedTrainer(network, devices: 2, seed: 7);
+        var a = one.ComputeGradients(images, labels, dropout);
+        var b = two.ComputeGradients(images, labels, dropout);
+        Assert.Equal(a.Top1, b.Top1);
+        Assert.Equal(a.Top5, b.Top5);
+        Assert.True(Math.Abs(a.Loss - b.Loss) <= Tolerance * Math.Abs(a.Loss), $"loss: {a.Loss:R} on one device, {b.Loss:R} on two");
+        AssertNear(one.ReadLogits(labels.Length), two.ReadLogits(labels.Length), "logits");
+        var ga = one.ReadGradients();
+        var gb = two.ReadGradients();
+        foreach (var p in network.Info.Parameters)
+            AssertNear(ga.AsSpan((int)p.Offset, (int)p.Count).ToArray(), gb.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Name + ".grad");
+    }
+
+    /// <summary>Normwise relative difference within <see cref="Tolerance"/>, and not a tensor of zeros.</summary>
+    private static void AssertNear(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double difference = 0, norm = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            difference += Math.Pow((double)expected[i] - actual[i], 2);
+            norm += (double)expected[i] * expected[i];
+        }
+        Assert.True(norm > 0, $"{what} is all zeros");
+        double relative = Math.Sqrt(difference / norm);
+        Assert.True(relative <= Tolerance, $"{what}: relative difference {relative:E2} between one and two devices");
+    }
+}

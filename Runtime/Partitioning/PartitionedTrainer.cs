@@ -1,9 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.ExceptionServices;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace NetGen;
 
@@ -18,6 +15,7 @@ namespace NetGen;
 public sealed class PartitionedTrainer : Trainer
 {
     private readonly Device[] devices;
+    private readonly DeviceThreads threads;
     private ColumnPass[] columns = [];
     private float[] velocity;
 
@@ -43,6 +41,7 @@ public sealed class PartitionedTrainer : Trainer
                 opened?.Dispose();
             throw;
         }
+        threads = new DeviceThreads(devices, network.Info.Name);
     }
 
     /// <summary>The plan the trainer runs.</summary>
@@ -88,10 +87,9 @@ public sealed class PartitionedTrainer : Trainer
         var whole = Network.ReadParameters();
         float momentum = Optimiser.Momentum, decay = Optimiser.WeightDecay;
         Exchange.Reset();
-        // One thread per device: each blocks at the plan's meeting points until the others arrive,
-        // so they must not share a thread-pool thread.
-        var work = active.Select(column => Task.Factory.StartNew(() =>
+        threads.Run(d =>
         {
+            var column = active[d];
             try
             {
                 column.WriteParameters(whole);
@@ -109,15 +107,7 @@ public sealed class PartitionedTrainer : Trainer
                 Exchange.Abort(); // the others would wait for this column for ever
                 throw;
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
-        try
-        {
-            Task.WaitAll(work);
-        }
-        catch (AggregateException e)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.InnerExceptions[0]).Throw();
-        }
+        });
         if (learningRate is not null)
         {
             foreach (var column in active)
@@ -173,6 +163,7 @@ public sealed class PartitionedTrainer : Trainer
     {
         if (disposing)
         {
+            threads.Dispose();
             DisposeColumns();
             foreach (var device in devices)
                 device.Dispose();

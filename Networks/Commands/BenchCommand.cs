@@ -28,9 +28,11 @@ internal static class BenchCommand
         var log = json ? Console.Error : Console.Out;
         using var device = Device.Open(options.String("--device", "auto"));
         using var network = NetworkCatalog.Create(name, device, 1);
-        using var trainer = new Trainer(network, seed: 2);
+        int devices = options.Int("--devices", 1);
+        using var trainer = devices > 1 ? new PartitionedTrainer(network, devices, seed: 2) : new Trainer(network, seed: 2);
         var info = network.Info;
-        log.WriteLine($"{info.Name} on {device}, batch {batch}: {warmup} warm-up and {iterations} timed runs each");
+        log.WriteLine($"{info.Name} on {device}, batch {batch}: {warmup} warm-up and {iterations} timed runs each" +
+            (devices > 1 ? $"; the training step split over {devices} CPU devices by the partition plan" : ""));
 
         var images = new float[batch * info.Input.Size];
         for (int i = 0; i < images.Length; i++)
@@ -38,7 +40,7 @@ internal static class BenchCommand
         var labels = Enumerable.Range(0, batch).Select(n => (int)(CounterHash.Uniform(3, 1, (ulong)n) * info.Output.Size)).ToArray();
         var (forward, _) = trainer.PassesFor(batch);
 
-        bool profile = network.Backend == Backend.Cpu;
+        bool profile = network.Backend == Backend.Cpu && devices == 1;
         double forwardSeconds = Median(warmup, iterations, () => forward.Run(images), profile, log, "forward");
         var forwardGroups = Snapshot(iterations);
         // A small learning rate: the weights move, but stay where the forward timing found them.
@@ -51,6 +53,7 @@ internal static class BenchCommand
             ["network"] = info.Name.ToLowerInvariant(),
             ["device"] = device.Kind,
             ["batch"] = batch,
+            ["devices"] = devices,
             ["threads"] = Environment.ProcessorCount,
             ["forward_images_per_second"] = Round(batch / forwardSeconds),
             ["train_images_per_second"] = Round(batch / trainSeconds),

@@ -82,7 +82,7 @@ internal static class Cli
           similar <network> --weights W --data PATH IMAGE [--k 8] [--out similar.png]
                                                 the k training images nearest to IMAGE in the last hidden layer
 
-          bench <network> [--batch 16] [--device D] [--warmup 3] [--iterations 5] [--json]
+          bench <network> [--batch 16] [--device D] [--warmup 3] [--iterations 5] [--json] [--devices 2]
                                                 time the forward pass and the training step (median of the
                                                 timed runs) in images/s and GFLOP/s; on the CPU backend also
                                                 every group's time and the 1536^3 matrix product's rate

@@ -141,19 +141,28 @@ public abstract class ColumnPass : IDisposable
     }
 
     /// <summary>Takes this column's rows of every tensor from <paramref name="whole"/>, laid out as the whole network's parameters.</summary>
-    public void WriteParameters(float[] whole) => Scatter(whole, parameters);
+    public void WriteParameters(float[] whole) => Copy(whole, parameters, toColumn: true);
+
+    /// <summary>
+    /// Takes this column's rows of every tensor straight from a whole network's parameter buffer in
+    /// host memory (a network on a CPU accelerator), without a copy of the whole on the way.
+    /// </summary>
+    public void WriteParameters(ArrayView<float> whole) => Copy(whole, parameters, toColumn: true);
 
     /// <summary>Takes this column's rows of the momentum from <paramref name="whole"/>.</summary>
-    public void WriteVelocity(float[] whole) => Scatter(whole, velocity);
+    public void WriteVelocity(float[] whole) => Copy(whole, velocity, toColumn: true);
 
     /// <summary>Puts this column's rows of every tensor into their place in <paramref name="whole"/>.</summary>
-    public void ReadParameters(float[] whole) => GatherInto(parameters, whole);
+    public void ReadParameters(float[] whole) => Copy(whole, parameters, toColumn: false);
+
+    /// <summary>Puts this column's rows of every tensor into their place in a whole network's parameter buffer in host memory.</summary>
+    public void ReadParameters(ArrayView<float> whole) => Copy(whole, parameters, toColumn: false);
 
     /// <summary>Puts this column's rows of the momentum into <paramref name="whole"/>.</summary>
-    public void ReadVelocity(float[] whole) => GatherInto(velocity, whole);
+    public void ReadVelocity(float[] whole) => Copy(whole, velocity, toColumn: false);
 
     /// <summary>Puts this column's rows of the last parameter gradients into <paramref name="whole"/>.</summary>
-    public void ReadParameterGradients(float[] whole) => GatherInto(parameterGradients, whole);
+    public void ReadParameterGradients(float[] whole) => Copy(whole, parameterGradients, toColumn: false);
 
     /// <summary>An activation of this column by name, as a batch.</summary>
     public float[] Read(string name) => activations.Read(name);
@@ -196,21 +205,30 @@ public abstract class ColumnPass : IDisposable
             Buffer.MemoryCopy(source + n * floatsPerImage * Plan.Devices, target + n * floatsPerImage, bytes, bytes);
     }
 
-    private void Scatter(float[] whole, MemoryBuffer1D<float, Stride1D.Dense> column) => Copy(whole, column, toColumn: true);
-
-    private void GatherInto(MemoryBuffer1D<float, Stride1D.Dense> column, float[] whole) => Copy(whole, column, toColumn: false);
-
-    /// <summary>Copies, tensor by tensor, this column's rows between the whole layout and the column's buffer.</summary>
     private unsafe void Copy(float[] whole, MemoryBuffer1D<float, Stride1D.Dense> column, bool toColumn)
     {
         ArgumentNullException.ThrowIfNull(whole);
-        if (whole.Length != Network.ParameterCount)
-            throw new ArgumentException($"{Network.Name} has {Network.ParameterCount} parameters, not {whole.Length}.", nameof(whole));
+        fixed (float* start = whole)
+            Copy(start, whole.LongLength, column, toColumn);
+    }
+
+    private unsafe void Copy(ArrayView<float> whole, MemoryBuffer1D<float, Stride1D.Dense> column, bool toColumn)
+    {
+        if (whole.GetAcceleratorType() != AcceleratorType.CPU)
+            throw new ArgumentException("The whole network's parameters must be in host memory (on a CPU accelerator) to be copied straight to a column.", nameof(whole));
+        Copy(Host.Pointer(whole), whole.Length, column, toColumn);
+    }
+
+    /// <summary>Copies, tensor by tensor, this column's rows between the whole layout and the column's buffer.</summary>
+    private unsafe void Copy(float* whole, long length, MemoryBuffer1D<float, Stride1D.Dense> column, bool toColumn)
+    {
+        if (length != Network.ParameterCount)
+            throw new ArgumentException($"{Network.Name} has {Network.ParameterCount} parameters, not {length}.", nameof(length));
         float* start = Host.Pointer(column.View);
         foreach (var p in Network.Parameters)
         {
             int count = checked((int)(p.Count / Plan.Devices));
-            var rows = whole.AsSpan(checked((int)(p.Offset + Column * count)), count);
+            var rows = new Span<float>(whole + p.Offset + Column * count, count);
             var slice = new Span<float>(start + p.Offset / Plan.Devices, count);
             if (toColumn)
                 rows.CopyTo(slice);

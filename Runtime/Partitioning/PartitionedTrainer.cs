@@ -84,7 +84,9 @@ public sealed class PartitionedTrainer : Trainer
     {
         ArgumentNullException.ThrowIfNull(labels);
         var active = ColumnsFor(labels.Length);
-        var whole = Network.ReadParameters();
+        // A network in host memory is copied from and to in place; one on a GPU through the host.
+        bool inHost = Network.Accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU;
+        var whole = inHost ? null : Network.ReadParameters();
         float momentum = Optimiser.Momentum, decay = Optimiser.WeightDecay;
         Exchange.Reset();
         threads.Run(d =>
@@ -92,7 +94,10 @@ public sealed class PartitionedTrainer : Trainer
             var column = active[d];
             try
             {
-                column.WriteParameters(whole);
+                if (whole is null)
+                    column.WriteParameters(Network.Parameters.View);
+                else
+                    column.WriteParameters(whole);
                 column.SetInput(images);
                 column.SetLabels(labels);
                 column.Forward(key);
@@ -111,8 +116,14 @@ public sealed class PartitionedTrainer : Trainer
         if (learningRate is not null)
         {
             foreach (var column in active)
-                column.ReadParameters(whole);
-            Network.WriteParameters(whole);
+            {
+                if (whole is null)
+                    column.ReadParameters(Network.Parameters.View);
+                else
+                    column.ReadParameters(whole);
+            }
+            if (whole is not null)
+                Network.WriteParameters(whole);
         }
         return StepResult.From(active[0].ReadLosses(), active[0].ReadRanks());
     }

@@ -84,18 +84,27 @@ internal static class CpuEmitter
         {
             foreach (var kernel in plan.Kernels)
             {
-                Shape input = kernel.Main.Input, output = kernel.Main.Output;
-                (string Type, string Arguments)? value = kernel.Main.Op switch
-                {
-                    ConvSpec c => ("ConvGeometry", $"Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {c.Filters}, Kernel: {c.Kernel}, Stride: {c.Stride}, Pad: {c.Pad}, Groups: {c.Groups}, OutHeight: {output.Height}, OutWidth: {output.Width}"),
-                    PoolSpec p => ("PoolGeometry", $"IsMax: {(p.IsMax ? "true" : "false")}, Height: {input.Height}, Width: {input.Width}, Window: {p.Window}, Stride: {p.Stride}, Pad: {p.Pad}, OutHeight: {output.Height}, OutWidth: {output.Width}"),
-                    LrnSpec l => ("LrnGeometry", $"Channels: {input.Channels}, Pixels: {input.Height * input.Width}, Size: {l.Size}, Alpha: {Format.FloatLiteral(l.EffectiveAlpha)}, Beta: {Format.FloatLiteral(l.Beta)}, K: {Format.FloatLiteral(l.K)}, ColumnChannels: {input.Channels / plan.Model.Columns}"),
-                    _ => null,
-                };
-                if (value is { } v)
-                    w.Line($"public static readonly {v.Type} {kernel.Method} = new({v.Arguments});");
+                Shape input = kernel.Main.Input;
+                if (Geometry(kernel, input, kernel.Main.Output, (kernel.Main.Op as ConvSpec)?.Groups ?? 1, input.Channels / plan.Model.Columns) is { } field)
+                    w.Line(field);
             }
         }
+    }
+
+    /// <summary>
+    /// The geometry field of a group the CPU backend's routines take by record (convolution,
+    /// pooling, LRN), from the shapes it reads and writes per image, or null for the others.
+    /// </summary>
+    internal static string? Geometry(KernelPlan kernel, Shape input, Shape output, int groups, int columnChannels)
+    {
+        string? arguments = kernel.Main.Op switch
+        {
+            ConvSpec c => $"ConvGeometry {kernel.Method} = new(Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {output.Channels}, Kernel: {c.Kernel}, Stride: {c.Stride}, Pad: {c.Pad}, Groups: {groups}, OutHeight: {output.Height}, OutWidth: {output.Width})",
+            PoolSpec p => $"PoolGeometry {kernel.Method} = new(IsMax: {(p.IsMax ? "true" : "false")}, Height: {input.Height}, Width: {input.Width}, Window: {p.Window}, Stride: {p.Stride}, Pad: {p.Pad}, OutHeight: {output.Height}, OutWidth: {output.Width})",
+            LrnSpec l => $"LrnGeometry {kernel.Method} = new(Channels: {input.Channels}, Pixels: {input.Height * input.Width}, Size: {l.Size}, Alpha: {Format.FloatLiteral(l.EffectiveAlpha)}, Beta: {Format.FloatLiteral(l.Beta)}, K: {Format.FloatLiteral(l.K)}, ColumnChannels: {columnChannels})",
+            _ => null,
+        };
+        return arguments is null ? null : $"public static readonly {arguments};";
     }
 
     private static void WriteForward(SourceWriter w, NetworkPlan plan, KernelPlan kernel)

@@ -72,19 +72,8 @@ internal static class PartitionEmitter
         using (w.Block("private static class ColumnGeometry"))
         {
             foreach (var ck in partition.Kernels)
-            {
-                var kernel = plan.Kernels[ck.Kernel];
-                Shape input = ck.InputShape, output = ck.OutputShape;
-                string? value = kernel.Main.Op switch
-                {
-                    ConvSpec c => $"ConvGeometry {kernel.Method} = new(Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {output.Channels}, Kernel: {c.Kernel}, Stride: {c.Stride}, Pad: {c.Pad}, Groups: {ck.Groups}, OutHeight: {output.Height}, OutWidth: {output.Width})",
-                    PoolSpec p => $"PoolGeometry {kernel.Method} = new(IsMax: {(p.IsMax ? "true" : "false")}, Height: {input.Height}, Width: {input.Width}, Window: {p.Window}, Stride: {p.Stride}, Pad: {p.Pad}, OutHeight: {output.Height}, OutWidth: {output.Width})",
-                    LrnSpec l => $"LrnGeometry {kernel.Method} = new(Channels: {input.Channels}, Pixels: {input.Height * input.Width}, Size: {l.Size}, Alpha: {Format.FloatLiteral(l.EffectiveAlpha)}, Beta: {Format.FloatLiteral(l.Beta)}, K: {Format.FloatLiteral(l.K)}, ColumnChannels: {input.Channels})",
-                    _ => null,
-                };
-                if (value is not null)
-                    w.Line($"public static readonly {value};");
-            }
+                if (CpuEmitter.Geometry(plan.Kernels[ck.Kernel], ck.InputShape, ck.OutputShape, ck.Groups, ck.InputShape.Channels) is { } field)
+                    w.Line(field);
         }
     }
 

@@ -105,13 +105,7 @@ public abstract class ColumnPass : IDisposable
     /// <summary>Copies the batch's labels.</summary>
     public void SetLabels(int[] classes)
     {
-        ArgumentNullException.ThrowIfNull(classes);
-        if (classes.Length != BatchSize)
-            throw new ArgumentException($"The batch has {BatchSize} images but {classes.Length} labels.", nameof(classes));
-        int count = Network.Output.Size;
-        for (int i = 0; i < classes.Length; i++)
-            if ((uint)classes[i] >= (uint)count)
-                throw new ArgumentOutOfRangeException(nameof(classes), $"Label {i} is {classes[i]}; {Network.Name} has classes 0 to {count - 1}.");
+        BackwardPass.CheckLabels(classes, BatchSize, Network.Output.Size, Network.Name);
         labels.View.CopyFromCPU(classes);
     }
 

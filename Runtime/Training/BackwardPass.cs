@@ -70,14 +70,19 @@ public abstract class BackwardPass : IDisposable
     /// <summary>Copies the batch's classes to the accelerator, refusing any outside the network's outputs.</summary>
     public void SetLabels(int[] classes)
     {
-        ArgumentNullException.ThrowIfNull(classes);
-        if (classes.Length != BatchSize)
-            throw new ArgumentException($"The batch has {BatchSize} images but {classes.Length} labels.", nameof(classes));
-        int count = Forward.ShapeOf(LogitsName).Size;
-        for (int i = 0; i < classes.Length; i++)
-            if ((uint)classes[i] >= (uint)count)
-                throw new ArgumentOutOfRangeException(nameof(classes), $"Label {i} is {classes[i]}; {Forward.Network.Info.Name} has classes 0 to {count - 1}.");
+        CheckLabels(classes, BatchSize, Forward.ShapeOf(LogitsName).Size, Forward.Network.Info.Name);
         labels.View.CopyFromCPU(classes);
+    }
+
+    /// <summary>Refuses labels that are not one class in [0, <paramref name="classes"/>) per image of the batch.</summary>
+    internal static void CheckLabels(int[] labels, int batchSize, int classes, string network)
+    {
+        ArgumentNullException.ThrowIfNull(labels, "classes");
+        if (labels.Length != batchSize)
+            throw new ArgumentException($"The batch has {batchSize} images but {labels.Length} labels.", "classes");
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentOutOfRangeException("classes", $"Label {i} is {labels[i]}; {network} has classes 0 to {classes - 1}.");
     }
 
     /// <summary>Enqueues the fused softmax and cross-entropy kernel: probabilities, losses, ranks and the logits' gradient.</summary>

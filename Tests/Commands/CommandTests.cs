@@ -19,7 +19,8 @@ public sealed class ConsoleCollection
 [Collection(ConsoleCollection.Name)]
 public class CommandTests
 {
-    private static (int Code, string Output) Netgen(params string[] args)
+    /// <summary>Runs the command line's entry point and returns its exit code and standard output.</summary>
+    internal static (int Code, string Output) Netgen(params string[] args)
     {
         var original = Console.Out;
         var output = new StringWriter();

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using NetGen.Networks.Commands;
 using NetGen.Tests.Commands;
 using NetGen.Tests.Infrastructure;
 
@@ -15,20 +14,7 @@ namespace NetGen.Tests.Partitioning;
 [Collection(ConsoleCollection.Name)]
 public class PlanCommandTests
 {
-    private static (int Code, string Output) Netgen(params string[] args)
-    {
-        var original = Console.Out;
-        var output = new StringWriter();
-        Console.SetOut(output);
-        try
-        {
-            return (Cli.Run(args), output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
-    }
+    private static (int Code, string Output) Netgen(params string[] args) => CommandTests.Netgen(args);
 
     [Fact]
     public void AlexNetsJsonPlanReproducesThePapersSplit()

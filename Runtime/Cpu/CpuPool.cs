@@ -10,7 +10,7 @@ namespace NetGen.Cpu;
 /// ILGPU kernels': padding never wins a max and ties go to the first element in row-major order;
 /// an average counts padding as zeros but not the part of a ceil-rounded window past the padding.
 /// </summary>
-public static unsafe class CpuPool
+public static unsafe partial class CpuPool
 {
     /// <summary>Forward over <paramref name="planes"/> (batch x channels) planes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -41,6 +41,11 @@ public static unsafe class CpuPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardPlane(in PoolGeometry g, float* src, float* dst)
     {
+        if (IsOverlappingMax(g))
+        {
+            OverlappingForwardPlane(g, src, dst);
+            return;
+        }
         int width = g.Width;
         // A max is separable: first the maximum down each column of the window's rows, vectorised
         // along the row, then across each window of that.
@@ -78,6 +83,11 @@ public static unsafe class CpuPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardPlane(in PoolGeometry g, float* src, float* d, float* grad)
     {
+        if (IsOverlappingMax(g))
+        {
+            OverlappingBackwardPlane(g, src, d, grad);
+            return;
+        }
         int width = g.Width;
         new Span<float>(grad, g.Height * width).Clear();
         for (int oy = 0; oy < g.OutHeight; oy++)
@@ -125,11 +135,22 @@ public static unsafe class CpuPool
                 value = Vector512.Max(value, Vector512.Load(src + iy * width + ix));
             value.Store(columns + ix);
         }
+        if (ix < width && width >= 16)
+        {
+            // The last 16 columns again, overlapping the ones done: a scalar tail with a
+            // data-dependent branch per element cost more than the whole vector loop.
+            ix = width - 16;
+            var value = Vector512.Create(float.NegativeInfinity);
+            for (int iy = top; iy < bottom; iy++)
+                value = Vector512.Max(value, Vector512.Load(src + iy * width + ix));
+            value.Store(columns + ix);
+            return;
+        }
         for (; ix < width; ix++)
         {
             float value = float.NegativeInfinity;
             for (int iy = top; iy < bottom; iy++)
-                value = src[iy * width + ix] > value ? src[iy * width + ix] : value;
+                value = MathF.Max(value, src[iy * width + ix]);
             columns[ix] = value;
         }
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ILGPU;
 
 namespace NetGen.Cpu;
@@ -165,6 +166,7 @@ public static unsafe class CpuConv
     private static void Lower(ConvGeometry g, float* x, int n0, int images, int group, float* lowered)
     {
         int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
+        bool same = IsSame(g);
         Host.For(g.Taps, columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (row) =>
         {
             int c = row / k2, ky = row / g.Kernel % g.Kernel, kx = row % g.Kernel;
@@ -172,6 +174,12 @@ public static unsafe class CpuConv
             for (int n = 0; n < images; n++)
             {
                 float* plane = x + ((long)(n0 + n) * g.Channels + group * g.GroupChannels + c) * g.Pixels;
+                if (same)
+                {
+                    LowerShifted(g, plane, ky - g.Pad, kx - g.Pad, dst);
+                    dst += g.OutPixels;
+                    continue;
+                }
                 for (int oy = 0; oy < g.OutHeight; oy++, dst += g.OutWidth)
                 {
                     int iy = oy * g.Stride + ky - g.Pad;
@@ -209,6 +217,7 @@ public static unsafe class CpuConv
     private static void Raise(ConvGeometry g, float* lowered, int n0, int images, int group, float* dx)
     {
         int columns = images * g.OutPixels, k2 = g.Kernel * g.Kernel;
+        bool same = IsSame(g);
         Host.For(g.GroupChannels, (long)k2 * columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
         {
             for (int n = 0; n < images; n++)
@@ -221,6 +230,12 @@ public static unsafe class CpuConv
                 for (int n = 0; n < images; n++)
                 {
                     float* plane = dx + ((long)(n0 + n) * g.Channels + group * g.GroupChannels + c) * g.Pixels;
+                    if (same)
+                    {
+                        RaiseShifted(g, src, ky - g.Pad, kx - g.Pad, plane);
+                        src += g.OutPixels;
+                        continue;
+                    }
                     for (int oy = 0; oy < g.OutHeight; oy++, src += g.OutWidth)
                     {
                         int iy = oy * g.Stride + ky - g.Pad;
@@ -233,6 +248,74 @@ public static unsafe class CpuConv
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Stride 1 with an output the input's size: every tap's lowered plane is the input plane
+    /// shifted, so it is one contiguous copy (or, raising, one contiguous sum) and a few zeroed
+    /// borders, instead of a loop per row; 7-wide rows spent more time in that loop than in copying.
+    /// </summary>
+    private static bool IsSame(in ConvGeometry g) =>
+        g.Stride == 1 && g.OutHeight == g.Height && g.OutWidth == g.Width && g.Pad < g.Width && g.Pad < g.Height;
+
+    /// <summary>
+    /// The rows of output pixels whose input row lies inside the plane, and the stretch of the
+    /// flattened plane that one shifted copy covers: it leaves out the first or last <c>|dx|</c>
+    /// elements, which would come from a neighbouring row (or from outside the plane).
+    /// </summary>
+    private static (int Top, int Bottom, int Start, int End) Shifted(in ConvGeometry g, int dy, int dx)
+    {
+        int top = Math.Max(0, -dy), bottom = Math.Min(g.Height, g.Height - dy);
+        return (top, bottom, top * g.Width + Math.Max(0, -dx), bottom * g.Width - Math.Max(0, dx));
+    }
+
+    /// <summary>One tap's lowered plane: <c>dst(y, x) = src(y + dy, x + dx)</c>, zero outside the input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LowerShifted(in ConvGeometry g, float* plane, int dy, int dx, float* dst)
+    {
+        int width = g.Width;
+        var (top, bottom, start, end) = Shifted(g, dy, dx);
+        new Span<float>(dst, top * width).Clear();
+        new Span<float>(dst + bottom * width, (g.Height - bottom) * width).Clear();
+        if (end > start)
+            new ReadOnlySpan<float>(plane + start + dy * width + dx, end - start).CopyTo(new Span<float>(dst + start, end - start));
+        // The columns the shift pulled in from the neighbouring row are padding.
+        int left = Math.Max(0, -dx), right = Math.Max(0, dx);
+        for (int y = top; y < bottom; y++)
+        {
+            float* row = dst + y * width;
+            for (int x = 0; x < left; x++)
+                row[x] = 0f;
+            for (int x = width - right; x < width; x++)
+                row[x] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// The reverse of <see cref="LowerShifted"/>: adds one tap's lowered gradient onto the input
+    /// plane. The padding columns are zeroed in the (scratch) source first, so the sum runs over
+    /// one contiguous stretch; each element still receives the taps in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RaiseShifted(in ConvGeometry g, float* src, int dy, int dx, float* plane)
+    {
+        int width = g.Width;
+        var (top, bottom, start, end) = Shifted(g, dy, dx);
+        int left = Math.Max(0, -dx), right = Math.Max(0, dx);
+        for (int y = top; y < bottom; y++)
+        {
+            float* row = src + y * width;
+            for (int x = 0; x < left; x++)
+                row[x] = 0f;
+            for (int x = width - right; x < width; x++)
+                row[x] = 0f;
+        }
+        float* target = plane + dy * width + dx;
+        int i = start;
+        for (; i <= end - 16; i += 16)
+            (Vector512.Load(target + i) + Vector512.Load(src + i)).Store(target + i);
+        for (; i < end; i++)
+            target[i] += src[i];
     }
 
     /// <summary>The output columns whose tap <paramref name="kx"/> falls inside the input row.</summary>

@@ -99,3 +99,17 @@ public sealed partial class SgdProbe
     [Dense(3, WeightStd = 0.5f), Softmax]
     public partial Layer Fc2 { get; }
 }
+
+/// <summary>
+/// Stride-1 convolutions whose output is the input's size, 3x3 with padding 1 and grouped 5x5 with
+/// padding 2: the CPU backend lowers and raises these as whole shifted planes.
+/// </summary>
+[Network(Channels = 2, Height = 6, Width = 5)]
+public sealed partial class SamePaddingProbe
+{
+    [Conv(4, Kernel = 3, Pad = 1, BiasInit = 0.1f), Relu]
+    public partial Layer Conv1 { get; }
+
+    [Conv(4, Kernel = 5, Pad = 2, Groups = 2)]
+    public partial Layer Conv2 { get; }
+}

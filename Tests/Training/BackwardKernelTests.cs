@@ -38,6 +38,16 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
     }
 
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void SamePaddedConvolutionsThroughRelu(string device)
+    {
+        using var net = new SamePaddingProbe(fixture[device]);
+        // 4 x 2 x 3 x 3 = 72 weights, then 4 x 2 x 5 x 5 = 200 from offset 72 + 4 biases.
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(2, 6, 5), 4, 3, 1, 1, 1, new(4, 6, 5), 0, 72), new Relu(),
+            new Conv(new(4, 6, 5), 4, 5, 1, 2, 2, new(4, 6, 5), 76, 76 + 200)));
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
     public void ConvolutionRoundedUpThenDown(string device)
     {
         using var net = new RoundingProbe(fixture[device]);

@@ -77,6 +77,7 @@ internal static class NetworkParser
     private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken token)
     {
         var layers = new List<LayerSpec>();
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
         string? firstFile = null;
         foreach (var member in type.GetMembers())
         {
@@ -88,6 +89,13 @@ internal static class NetworkParser
             if (attributes.Count == 0 && !isLayerProperty)
                 continue;
             var memberLocation = IdentifierLocation(member);
+            if (!names.Add(member.Name))
+            {
+                // A member declared twice is the compiler's error (CS0102); reading it once keeps
+                // the generated part from implementing it twice.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, memberLocation, member.Name, member.Name, member.Name.ToLowerInvariant()));
+                continue;
+            }
             var property = member as IPropertySymbol;
             string? wrongForm = DescribeWrongForm(member);
             if (wrongForm is not null || property is null)

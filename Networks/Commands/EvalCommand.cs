@@ -5,14 +5,15 @@ using NetGen.Data;
 
 namespace NetGen.Networks.Commands;
 
-/// <summary><c>netgen eval &lt;network&gt; --weights W --data PATH [--ten-crop] [--json]</c>: top-1 and top-5 over the whole validation (test) split.</summary>
+/// <summary><c>netgen eval &lt;network&gt; --weights W --data PATH [--ten-crop] [--json] [--strict]</c>: top-1 and top-5 over the whole validation (test) split.</summary>
 internal static class EvalCommand
 {
     public static int Run(Options options)
     {
         using var run = TrainedRun.Open(options);
         var info = run.Network.Info;
-        var dataset = DataSplits.OpenValidation(options.Required("--data"), info.Input.Channels);
+        var unreadable = TrainCommand.Unreadable(options);
+        var dataset = DataSplits.OpenValidation(options.Required("--data"), info.Input.Channels, unreadable);
         bool tenCrop = options.Flag("--ten-crop"), json = options.Flag("--json");
         using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));
         var bar = new ProgressBar();
@@ -32,12 +33,15 @@ internal static class EvalCommand
                 top5_error = result.Top5Error,
                 loss = result.Loss,
                 ten_crop = tenCrop,
+                skipped_images = unreadable.Files.Count,
             }));
             return 0;
         }
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine($"{info.Name} on {dataset.Source}: {result.Images:N0} images{(tenCrop ? ", ten crops averaged" : ", centre crop")}");
         Console.WriteLine(string.Create(c, $"top-1 accuracy {result.Top1Accuracy:P2} (error {result.Top1Error:P2}), top-5 accuracy {result.Top5Accuracy:P2} (error {result.Top5Error:P2}), loss {result.Loss:0.0000}"));
+        if (unreadable.Files.Count > 0)
+            Console.WriteLine($"skipped {unreadable.Files.Count:N0} unreadable image(s), named in the warnings above");
         return 0;
     }
 }

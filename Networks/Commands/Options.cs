@@ -8,7 +8,7 @@ namespace NetGen.Networks.Commands;
 internal sealed class Options
 {
     /// <summary>Options that take no value, so the word after one stays positional.</summary>
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--no-dropout", "--activations", "--json", "--resume", "--ten-crop", "--data-parallel" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--no-dropout", "--activations", "--json", "--resume", "--ten-crop", "--data-parallel", "--strict" };
 
     private readonly List<string> positional = [];
     private readonly Dictionary<string, string> named = new(StringComparer.Ordinal);

@@ -18,7 +18,7 @@ internal static class SimilarCommand
         int k = options.Int("--k", 8);
         using var run = TrainedRun.Open(options);
         var info = run.Network.Info;
-        var splits = DataSplits.Open(options.Required("--data"), info.Input.Channels);
+        var splits = DataSplits.Open(options.Required("--data"), info.Input.Channels, TrainCommand.Unreadable(options));
         var train = splits.Train;
         string layer = info.Layers[^2].Name;
         using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));

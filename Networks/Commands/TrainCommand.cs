@@ -8,7 +8,7 @@ using NetGen.Networks.Reports;
 namespace NetGen.Networks.Commands;
 
 /// <summary>
-/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--seed S] [--device D] [--out DIR] [--resume]</c>:
+/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
 /// trains on a dataset with a progress bar, validates every epoch, and keeps checkpoints, metrics and curves in DIR.
 /// With no data it trains MiniAlexNet on Fashion-MNIST: Debian's copy when installed, else the sample shipped here.
 /// </summary>
@@ -37,12 +37,14 @@ internal static class TrainCommand
             TenCrop = options.Flag("--ten-crop"),
             SaveEverySteps = options.Int("--save-every", 0),
             Devices = options.Int("--devices", 1),
+            ClipNorm = options.Float("--clip-norm", 0f),
         };
         string dataPath = options.String("--data", DefaultData());
         string directory = options.String("--out", Path.Combine("runs", $"{info.Name.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
         bool resume = options.Flag("--resume");
 
-        var splits = DataSplits.Open(dataPath, info.Input.Channels);
+        var unreadable = Unreadable(options);
+        var splits = DataSplits.Open(dataPath, info.Input.Channels, unreadable);
         using var device = Device.Open(options.String("--device", "auto"));
         using var network = NetworkCatalog.Create(name, device, trainingOptions.Seed);
         var run = new TrainingRun(network, splits, trainingOptions, Preprocessing.For(declared, info.Input), directory);
@@ -83,6 +85,8 @@ internal static class TrainCommand
             bar.Finish();
             if (outcome.Best is { } best)
                 Console.WriteLine($"best: epoch {best.Epoch}, validation top-1 accuracy {1 - best.ValidationTop1Error:P2}, top-5 {1 - best.ValidationTop5Error:P2} -> {Path.Combine(directory, TrainingRun.BestFile)}");
+            if (unreadable.Files.Count > 0)
+                Console.WriteLine($"skipped {unreadable.Files.Count:N0} unreadable image(s), named in the warnings above; --strict makes one an error");
             if (!outcome.Completed)
                 Console.WriteLine($"interrupted; continue with: netgen train {name} --data {dataPath} --out {directory} --resume");
             return outcome.Completed ? 0 : 130;
@@ -91,6 +95,14 @@ internal static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>The policy for unreadable images: skipped with a warning on standard error, or an error with <c>--strict</c>.</summary>
+    public static UnreadableImages Unreadable(Options options)
+    {
+        var unreadable = new UnreadableImages { Strict = options.Flag("--strict") };
+        unreadable.Skipped += (path, reason) => Console.Error.WriteLine($"\nnetgen: warning: {path}: {reason}; skipped");
+        return unreadable;
     }
 
     private static string DefaultData() => IdxDataset.IsIdxFolder(FashionMnist) ? FashionMnist : Sample;

@@ -18,7 +18,7 @@ public sealed record DataSplits(Dataset Train, Dataset Validation)
     /// </list>
     /// </summary>
     /// <exception cref="InvalidDataException">The splits' classes differ, or a split is unreadable.</exception>
-    public static DataSplits Open(string path, int channels)
+    public static DataSplits Open(string path, int channels, UnreadableImages? unreadable = null)
     {
         if (!Directory.Exists(path))
             throw new DirectoryNotFoundException($"{path}: no such folder (a dataset is a folder of IDX files or of class folders).");
@@ -32,14 +32,14 @@ public sealed record DataSplits(Dataset Train, Dataset Validation)
         string trainFolder = Path.Combine(path, "train");
         string? validationFolder = new[] { "val", "test" }.Select(s => Path.Combine(path, s)).FirstOrDefault(Directory.Exists);
         if (Directory.Exists(trainFolder) && validationFolder is not null)
-            return Checked(new DataSplits(new ImageFolderDataset(trainFolder, channels), new ImageFolderDataset(validationFolder, channels)));
+            return Checked(new DataSplits(new ImageFolderDataset(trainFolder, channels, unreadable), new ImageFolderDataset(validationFolder, channels, unreadable)));
         if (Directory.Exists(trainFolder))
-            return HoldOut(new ImageFolderDataset(trainFolder, channels));
-        return HoldOut(new ImageFolderDataset(path, channels));
+            return HoldOut(new ImageFolderDataset(trainFolder, channels, unreadable));
+        return HoldOut(new ImageFolderDataset(path, channels, unreadable));
     }
 
     /// <summary>Opens only the split one measures on (see <see cref="Open"/>).</summary>
-    public static Dataset OpenValidation(string path, int channels) => Open(path, channels).Validation;
+    public static Dataset OpenValidation(string path, int channels, UnreadableImages? unreadable = null) => Open(path, channels, unreadable).Validation;
 
     /// <summary>Holds out the tenth, twentieth, ... image of each class, or a class's first image when it has 2 to 9.</summary>
     private static DataSplits HoldOut(Dataset all)

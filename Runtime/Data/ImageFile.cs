@@ -15,6 +15,35 @@ public static class ImageFile
         Array.IndexOf(Extensions, Path.GetExtension(path).ToLowerInvariant()) >= 0;
 
     /// <summary>
+    /// What is wrong with <paramref name="path"/>'s header, or null when it names an image format
+    /// and size StbImageSharp reads. Only the first bytes are read: a file whose header is sound can
+    /// still fail to decode, which <see cref="Read"/> reports.
+    /// </summary>
+    public static string? HeaderProblem(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            if (stream.Length == 0)
+                return "the file is empty, not an image";
+            var info = ImageInfo.FromStream(stream);
+            return info is { Width: > 0, Height: > 0 } ? null : "not an image format StbImageSharp reads (or a damaged header)";
+        }
+        catch (IOException e)
+        {
+            return $"cannot be read: {e.Message}";
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return $"cannot be read: {e.Message}";
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"a damaged header: {e.Message}";
+        }
+    }
+
+    /// <summary>
     /// Decodes <paramref name="path"/> to <paramref name="channels"/> channels: 1 converts colour to
     /// grey, 3 expands grey to RGB; an alpha channel is dropped.
     /// </summary>

@@ -14,15 +14,22 @@ public sealed class ImageFolderDataset : Dataset
     private readonly string root;
     private readonly string[] classes;
     private readonly (string Path, int Label)[] items;
+    private readonly int[] classStarts;
+    private readonly UnreadableImages unreadable;
 
-    /// <summary>Lists the images under <paramref name="root"/>, to be decoded with <paramref name="channels"/> channels.</summary>
+    /// <summary>
+    /// Lists the images under <paramref name="root"/>, to be decoded with <paramref name="channels"/>
+    /// channels. Every file's header is checked here; one that is not an image goes to
+    /// <paramref name="unreadable"/> (skipped with a warning, or an error when it is strict).
+    /// </summary>
     /// <exception cref="DirectoryNotFoundException">There is no such folder.</exception>
-    /// <exception cref="InvalidDataException">It has no class folders, a class folder holds no image, or there is no image at all.</exception>
-    public ImageFolderDataset(string root, int channels)
+    /// <exception cref="InvalidDataException">It has no class folders, a class folder holds no usable image, or a strict policy met an unreadable one.</exception>
+    public ImageFolderDataset(string root, int channels, UnreadableImages? unreadable = null)
     {
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"{root}: no such folder.");
         this.root = root;
+        this.unreadable = unreadable ?? new UnreadableImages();
         Channels = channels;
         var folders = Directory.GetDirectories(root).OrderBy(d => d, StringComparer.Ordinal).ToArray();
         if (folders.Length == 0)
@@ -30,12 +37,26 @@ public sealed class ImageFolderDataset : Dataset
                 "or IDX files (train-images-idx3-ubyte.gz, ...).");
         classes = folders.Select(Path.GetFileName).ToArray()!;
         var list = new List<(string, int)>();
+        classStarts = new int[folders.Length + 1];
         for (int label = 0; label < folders.Length; label++)
         {
             var files = Directory.GetFiles(folders[label]).Where(ImageFile.HasImageExtension).OrderBy(f => f, StringComparer.Ordinal).ToArray();
             if (files.Length == 0)
                 throw new InvalidDataException($"{folders[label]}: class folder '{classes[label]}' holds no image ({string.Join(", ", ImageFile.Extensions)}).");
-            list.AddRange(files.Select(f => (f, label)));
+            // Headers are read in parallel, reported in file order.
+            var problems = new string?[files.Length];
+            System.Threading.Tasks.Parallel.For(0, files.Length, i => problems[i] = ImageFile.HeaderProblem(files[i]));
+            int before = list.Count;
+            for (int i = 0; i < files.Length; i++)
+            {
+                if (problems[i] is { } problem)
+                    this.unreadable.Report(files[i], problem);
+                else
+                    list.Add((files[i], label));
+            }
+            if (list.Count == before)
+                throw new InvalidDataException($"{folders[label]}: class folder '{classes[label]}' holds no usable image: all {files.Length} of its files are unreadable.");
+            classStarts[label + 1] = list.Count;
         }
         items = [.. list];
     }
@@ -56,7 +77,28 @@ public sealed class ImageFolderDataset : Dataset
     public override int Label(int index) => items[index].Label;
 
     /// <inheritdoc/>
-    public override RawImage Read(int index) => ImageFile.Read(items[index].Path, Channels);
+    /// <remarks>
+    /// A file whose header passed but whose data does not decode is reported to the policy and,
+    /// unless it is strict, replaced by the next image of its class (the same one every time, so a
+    /// resumed run sees what an uninterrupted one saw).
+    /// </remarks>
+    public override RawImage Read(int index)
+    {
+        int label = items[index].Label, start = classStarts[label], end = classStarts[label + 1];
+        for (int tried = 0; tried < end - start; tried++, index = index + 1 < end ? index + 1 : start)
+        {
+            string path = items[index].Path;
+            try
+            {
+                return ImageFile.Read(path, Channels);
+            }
+            catch (InvalidDataException e)
+            {
+                unreadable.Report(path, e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message);
+            }
+        }
+        throw new InvalidDataException($"{Path.Combine(root, classes[label])}: class folder '{classes[label]}' has no image left that decodes.");
+    }
 
     /// <inheritdoc/>
     public override string Describe(int index) => items[index].Path;

@@ -123,9 +123,18 @@ public abstract class ColumnPass : IDisposable
         RunBackward(parameterGradients.View, dropout);
     }
 
-    /// <summary>The paper's momentum update of this column's parameters, tensor by tensor with each one's multipliers.</summary>
-    public void Update(float learningRate, float momentum, float weightDecay)
+    /// <summary>
+    /// The paper's momentum update of this column's parameters, tensor by tensor with each one's
+    /// multipliers, after scaling the gradients by <paramref name="gradientScale"/> (gradient clipping).
+    /// </summary>
+    public unsafe void Update(float learningRate, float momentum, float weightDecay, float gradientScale = 1f)
     {
+        if (gradientScale != 1f)
+        {
+            float* g = Cpu.Host.Pointer(parameterGradients.View);
+            for (long i = 0; i < parameterGradients.Length; i++)
+                g[i] *= gradientScale;
+        }
         foreach (var p in Network.Parameters)
         {
             long offset = p.Offset / Plan.Devices, count = p.Count / Plan.Devices;

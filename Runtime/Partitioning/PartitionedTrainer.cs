@@ -101,11 +101,8 @@ public sealed class PartitionedTrainer : Trainer
                 column.SetInput(images);
                 column.SetLabels(labels);
                 column.Forward(key);
-                if (!backward)
-                    return;
-                column.Backward(key);
-                if (learningRate is { } rate)
-                    column.Update(rate, momentum, decay);
+                if (backward)
+                    column.Backward(key);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -113,8 +110,16 @@ public sealed class PartitionedTrainer : Trainer
                 throw;
             }
         });
-        if (learningRate is not null)
+        if (learningRate is { } rate)
         {
+            float scale = 1f;
+            if (CheckNumerics || ClipNorm > 0)
+            {
+                // The columns hold no whole activations: a bad loss is named by the layer its gradient shows.
+                var gradients = ReadGradients();
+                scale = Guard(active[0].ReadLosses(), null, _ => GradientGuard.SumsOfSquares(Network.Info, gradients), () => gradients);
+            }
+            threads.Run(d => active[d].Update(rate, momentum, decay, scale));
             foreach (var column in active)
             {
                 if (whole is null)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -16,6 +17,7 @@ public class Trainer : IDisposable
 {
     private readonly Dictionary<int, (ForwardPass Forward, BackwardPass Backward)> passes = [];
     private readonly MemoryBuffer1D<float, Stride1D.Dense> gradients;
+    private GradientGuard? guard;
 
     /// <summary>Trains <paramref name="network"/>; <paramref name="seed"/> draws the dropout masks.</summary>
     public Trainer(Network network, ulong seed = 0, float momentum = 0.9f, float weightDecay = 0.0005f)
@@ -41,6 +43,19 @@ public class Trainer : IDisposable
 
     /// <summary>The gradient of the last batch's mean loss for every parameter, laid out as <see cref="Network.Parameters"/>.</summary>
     public ArrayView<float> Gradients => gradients.View;
+
+    /// <summary>
+    /// Whether each training step's loss and gradients are checked for NaN and infinity before the
+    /// update (on by default): a fault throws <see cref="NumericalFaultException"/>, naming the layer,
+    /// and leaves the weights as they were before the step.
+    /// </summary>
+    public bool CheckNumerics { get; set; } = true;
+
+    /// <summary>When positive, gradients whose global L2 norm exceeds it are scaled down to it before the update.</summary>
+    public float ClipNorm { get; set; }
+
+    /// <summary>The global L2 norm of the last training step's gradients before clipping; NaN until a guarded step has run.</summary>
+    public double LastGradientNorm { get; private set; } = double.NaN;
 
     /// <summary>The dropout key of the next training step.</summary>
     public DropoutKey TrainingKey => new(Seed, Step, 1);
@@ -132,11 +147,51 @@ public class Trainer : IDisposable
             gradients.MemSetToZero();
             pass.EnqueueBackward(gradients.View, key);
             if (learningRate is { } rate)
+            {
+                if (CheckNumerics || ClipNorm > 0)
+                {
+                    Network.Accelerator.Synchronize();
+                    float scale = Guard(pass.ReadLosses(), () => FirstNonFinite(forward), guard => guard.SumsOfSquares(gradients.View), ReadGradients);
+                    if (scale != 1f)
+                        (guard ??= new GradientGuard(Network)).Scale(gradients.View, scale);
+                }
                 Optimiser.Enqueue(gradients.View, rate);
+            }
         }
         Network.Accelerator.Synchronize();
         return StepResult.From(pass.ReadLosses(), pass.ReadRanks());
     }
+
+    /// <summary>
+    /// Checks a step before its update: the loss (naming the first activation that is not finite,
+    /// when <paramref name="firstNonFinite"/> can see them), then each parameter tensor's gradient;
+    /// returns the factor that clips the gradients to <see cref="ClipNorm"/> (1 when they need none).
+    /// </summary>
+    /// <exception cref="NumericalFaultException">The loss or a gradient is NaN or infinite.</exception>
+    private protected float Guard(float[] losses, Func<string?>? firstNonFinite, Func<GradientGuard, double[]> sumsOfSquares, Func<float[]> readGradients)
+    {
+        ArgumentNullException.ThrowIfNull(losses);
+        float badLoss = CheckNumerics ? Array.Find(losses, l => !float.IsFinite(l)) : 0f;
+        string Fault(string where) => $"step {Step + 1:N0}: the loss is {badLoss}; {where}. The step was not applied.";
+        if (float.IsFinite(badLoss) is false && firstNonFinite is not null)
+        {
+            string? activation = firstNonFinite();
+            throw new NumericalFaultException(Step + 1, activation ?? "loss", Fault(activation is not null
+                ? $"the activation {activation} is the first that is not finite"
+                : "every activation is finite, so the cross-entropy itself overflowed (a probability of 0 for the true class)"));
+        }
+        var sums = sumsOfSquares(guard ??= new GradientGuard(Network));
+        if (CheckNumerics)
+            GradientGuard.Check(Network.Info, sums, Step + 1, readGradients);
+        if (!float.IsFinite(badLoss))
+            throw new NumericalFaultException(Step + 1, "loss", Fault("every gradient is finite"));
+        LastGradientNorm = Math.Sqrt(sums.Sum());
+        return ClipNorm > 0 && LastGradientNorm > ClipNorm ? (float)(ClipNorm / LastGradientNorm) : 1f;
+    }
+
+    /// <summary>The first activation of <paramref name="forward"/> holding a NaN or an infinity, or null.</summary>
+    private static string? FirstNonFinite(ForwardPass forward) =>
+        forward.Activations.FirstOrDefault(name => Array.Exists(forward.Read(name), v => !float.IsFinite(v)));
 
     /// <summary>Frees the gradients, the momentum and every pass.</summary>
     public void Dispose()
@@ -157,6 +212,7 @@ public class Trainer : IDisposable
         }
         passes.Clear();
         gradients.Dispose();
+        guard?.Dispose();
         Optimiser.Dispose();
     }
 }

@@ -12,6 +12,7 @@ namespace NetGen;
 /// <param name="TenCrop">Validate with the paper's ten crops instead of the centre crop (ten times the work).</param>
 /// <param name="SaveEverySteps">Also write <c>last.safetensors</c> every this many steps within an epoch (0: at the end of each epoch only).</param>
 /// <param name="Devices">Devices to split the network over, one per column (<see cref="PartitionedTrainer"/>); 1 runs it whole on one device.</param>
+/// <param name="ClipNorm">When positive, each step's gradients are scaled down to this global L2 norm when they exceed it (<see cref="Trainer.ClipNorm"/>).</param>
 public sealed record TrainingOptions(
     int Epochs = 90,
     int BatchSize = 128,
@@ -23,7 +24,8 @@ public sealed record TrainingOptions(
     ulong Seed = 1,
     bool TenCrop = false,
     int SaveEverySteps = 0,
-    int Devices = 1)
+    int Devices = 1,
+    float ClipNorm = 0)
 {
     /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
@@ -35,6 +37,8 @@ public sealed record TrainingOptions(
     /// <summary>Checks every value is usable.</summary>
     public void Validate()
     {
+        if (!(ClipNorm >= 0) || float.IsInfinity(ClipNorm))
+            throw new System.ArgumentException($"The gradient clipping norm ({ClipNorm}) must be 0 (off) or a positive number.");
         if (Devices <= 0)
             throw new System.ArgumentException($"Devices ({Devices}) must be 1, or the network's column count to split it over that many devices.");
         if (Epochs <= 0 || BatchSize <= 0 || Patience <= 0 || SaveEverySteps < 0 || !(Threshold >= 0 && Threshold < 1))

@@ -57,6 +57,7 @@ public sealed class TrainingRun
     private readonly Network network;
     private readonly DataSplits data;
     private readonly Preprocessing preprocessing;
+    private string savedAt = "as resumed";
 
     /// <summary>Prepares a run of <paramref name="network"/> on <paramref name="data"/> in <paramref name="directory"/>.</summary>
     public TrainingRun(Network network, DataSplits data, TrainingOptions options, Preprocessing preprocessing, string directory)
@@ -89,7 +90,12 @@ public sealed class TrainingRun
     /// </summary>
     public TrainingOutcome Run(bool resume = false, CancellationToken cancel = default)
     {
+        MemoryCheck.EnsureFits(network, Options.BatchSize);
         System.IO.Directory.CreateDirectory(Directory);
+        // What a run killed in the middle of a write left behind: the half-written temporary file
+        // beside the checkpoint it was to replace (AtomicFile), never the checkpoint itself.
+        foreach (var leftover in System.IO.Directory.EnumerateFiles(Directory, "*" + AtomicFile.TemporarySuffix + "*"))
+            File.Delete(leftover);
         string lastPath = Path.Combine(Directory, LastFile), dataPath = Path.Combine(Directory, DataStatistics.FileName);
         using var trainer = Options.Devices > 1
             ? new PartitionedTrainer(network, Options.Devices, Options.Seed, Options.Momentum, Options.WeightDecay)
@@ -104,7 +110,7 @@ public sealed class TrainingRun
                 throw new FileNotFoundException($"{lastPath}: no checkpoint to resume from; start the run without --resume.", lastPath);
             var checkpoint = trainer.Load(lastPath);
             state = RunState.Read(lastPath, checkpoint.Metadata);
-            Options = state.Options with { Epochs = Options.Epochs, Devices = Options.Devices };
+            Options = state.Options with { Epochs = Options.Epochs, Devices = Options.Devices, ClipNorm = Options.ClipNorm };
             trainer.Optimiser.Momentum = Options.Momentum;
             trainer.Optimiser.WeightDecay = Options.WeightDecay;
             statistics = DataStatistics.Load(dataPath);
@@ -125,6 +131,25 @@ public sealed class TrainingRun
             completed = 0;
         }
 
+        if (resume)
+            MemoryCheck.EnsureFits(network, Options.BatchSize); // the checkpoint's batch size
+        trainer.ClipNorm = Options.ClipNorm;
+        try
+        {
+            return Train(trainer, state, statistics, learningRate, completed, cancel);
+        }
+        catch (NumericalFaultException e)
+        {
+            string kept = File.Exists(lastPath)
+                ? $"{lastPath} is untouched and holds the last good state ({savedAt}); resume from it with --resume, adding --clip-norm to bound the gradients."
+                : "No checkpoint had been written yet; start again with --clip-norm or a lower --lr.";
+            throw new NumericalFaultException(e.Step, e.Layer, $"{e.Message} {kept}");
+        }
+    }
+
+    private TrainingOutcome Train(Trainer trainer, RunState state, DataStatistics statistics, float learningRate, int completed, CancellationToken cancel)
+    {
+        string lastPath = Path.Combine(Directory, LastFile);
         var augmenter = new Augmenter(statistics, network.Info.Input);
         int batchSize = Options.BatchSize, steps = data.Train.Count / batchSize;
         if (steps == 0)
@@ -186,12 +211,15 @@ public sealed class TrainingRun
     private void Report(string phase, int epoch, long done, long total, double loss) =>
         Progress?.Invoke(new TrainingProgress(phase, epoch, Options.Epochs, done, total, loss));
 
-    private static void Save(Trainer trainer, string path, int epoch, float learningRate, RunState state, DataStatistics statistics) =>
+    private void Save(Trainer trainer, string path, int epoch, float learningRate, RunState state, DataStatistics statistics)
+    {
         trainer.Save(path, epoch, learningRate, new Dictionary<string, string>
         {
             [StateKey] = JsonSerializer.Serialize(state),
             [ClassesKey] = JsonSerializer.Serialize(statistics.Classes),
         });
+        savedAt = state.BatchesDone > 0 ? $"step {trainer.Step:N0}, {state.BatchesDone:N0} batches into epoch {epoch + 1}" : $"the end of epoch {epoch}, step {trainer.Step:N0}";
+    }
 
     /// <summary>The sums of an epoch cut short, so a resumed epoch reports what an uninterrupted one would.</summary>
     private sealed record PartialEpoch(double LossSum, long Errors, long Images, double Seconds)

@@ -30,8 +30,11 @@ public class BatchQueueTests
         using var folder = new TemporaryFolder();
         ImageFolderTests.WritePng(folder.File("a", "1.png"), 4, 4, 0);
         ImageFolderTests.WritePng(folder.File("a", "2.png"), 4, 4, 0);
-        File.WriteAllBytes(folder.File("b", "3.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
-        var dataset = new ImageFolderDataset(folder.Path, 3);
+        // A sound header over pixels cut short: it opens, then fails to decode, and --strict makes that an error.
+        string cut = folder.File("b", "3.png");
+        ImageFolderTests.WritePng(cut, 4, 4, 0);
+        File.WriteAllBytes(cut, File.ReadAllBytes(cut)[..^20]);
+        var dataset = new ImageFolderDataset(folder.Path, 3, new UnreadableImages { Strict = true });
         var statistics = new DataStatistics(new Preprocessing(4, 0, false, 0, false), 3, new float[48], [0.01f, 0, 0, 0, 0.01f, 0, 0, 0, 0.01f], dataset.Classes, 3);
         using var queue = Batches.Evaluation(dataset, new Augmenter(statistics, new Shape(3, 4, 4)), batchSize: 1, [new Crop(0, 0, false)]);
         var error = Assert.Throws<InvalidDataException>(() => queue.ToList());

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using NetGen.Data;
 using NetGen.Tests.Infrastructure;
 using StbImageWriteSharp;
@@ -53,18 +54,79 @@ public class ImageFolderTests
         Assert.Equal((byte)((77 * 10 + 150 * 10 + 29 * 0) >> 8), grey[1, 1, 0]);
     }
 
+    /// <summary>A JPEG start-of-image marker followed by garbage: looks like a JPEG, has no frame header.</summary>
+    private static readonly byte[] BrokenJpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
     [Fact]
-    public void ACorruptJpegNamesTheFile()
+    public void ACorruptImageIsSkippedWithAWarningNamingIt()
+    {
+        using var folder = new TemporaryFolder();
+        WritePng(folder.File("a", "good.png"), 2, 2, 0);
+        string bad = folder.File("a", "broken.jpg"), empty = folder.File("b", "empty.png");
+        File.WriteAllBytes(bad, BrokenJpeg);
+        File.WriteAllBytes(empty, []);
+        WritePng(folder.File("b", "fine.png"), 2, 2, 1);
+        var unreadable = new UnreadableImages();
+        var warnings = new System.Collections.Generic.List<string>();
+        unreadable.Skipped += (path, reason) => warnings.Add($"{path}: {reason}");
+
+        var dataset = new ImageFolderDataset(folder.Path, channels: 3, unreadable);
+
+        Assert.Equal(2, dataset.Count);
+        Assert.EndsWith("good.png", dataset.Describe(0));
+        Assert.EndsWith("fine.png", dataset.Describe(1));
+        Assert.Equal([bad, empty], unreadable.Files.Select(f => f.Path));
+        Assert.Equal($"{bad}: not an image format StbImageSharp reads (or a damaged header)", warnings[0]);
+        Assert.Equal($"{empty}: the file is empty, not an image", warnings[1]);
+    }
+
+    [Fact]
+    public void StrictTurnsASkipIntoAnErrorNamingTheFile()
     {
         using var folder = new TemporaryFolder();
         WritePng(folder.File("a", "good.png"), 2, 2, 0);
         string bad = folder.File("a", "broken.jpg");
-        // A JPEG start-of-image marker followed by garbage: looks like a JPEG, does not decode.
-        File.WriteAllBytes(bad, [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-        var dataset = new ImageFolderDataset(folder.Path, channels: 3);
-        var error = Assert.Throws<InvalidDataException>(() => dataset.Read(0));
-        Assert.Contains(bad, error.Message);
-        Assert.Contains("not a readable image", error.Message);
+        File.WriteAllBytes(bad, BrokenJpeg);
+        var error = Assert.Throws<InvalidDataException>(() => DataSplits.Open(folder.Path, 3, new UnreadableImages { Strict = true }));
+        Assert.StartsWith($"{bad}: not an image format StbImageSharp reads", error.Message);
+        Assert.Contains("--strict", error.Message);
+    }
+
+    [Fact]
+    public void AnImageThatFailsToDecodeIsReplacedByTheNextOfItsClass()
+    {
+        using var folder = new TemporaryFolder();
+        WritePng(folder.File("a", "1.png"), 3, 2, 10);
+        string truncated = folder.File("a", "2.png");
+        WritePng(truncated, 3, 2, 20);
+        // Cut inside the image data: the header is sound, the pixels are not all there.
+        var bytes = File.ReadAllBytes(truncated);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length - 20)]);
+        WritePng(folder.File("a", "3.png"), 3, 2, 30);
+        WritePng(folder.File("b", "1.png"), 3, 2, 40);
+        var unreadable = new UnreadableImages();
+        var dataset = new ImageFolderDataset(folder.Path, channels: 3, unreadable);
+        Assert.Equal(4, dataset.Count);
+        Assert.Empty(unreadable.Files);
+
+        var image = dataset.Read(1);
+
+        Assert.Equal((byte)30, image[0, 0, 2]); // 3.png's tag, in its blue channel
+        Assert.Equal(truncated, Assert.Single(unreadable.Files).Path);
+        Assert.Equal((byte)30, dataset.Read(1)[0, 0, 2]); // the same stand-in every time, reported once
+        Assert.Single(unreadable.Files);
+        Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(folder.Path, 3, new UnreadableImages { Strict = true }).Read(1));
+    }
+
+    [Fact]
+    public void AClassWithNoReadableImageIsRefused()
+    {
+        using var folder = new TemporaryFolder();
+        WritePng(folder.File("a", "good.png"), 2, 2, 0);
+        File.WriteAllBytes(folder.File("b", "x.jpg"), BrokenJpeg);
+        File.WriteAllBytes(folder.File("b", "y.png"), []);
+        var error = Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(folder.Path, 3));
+        Assert.Contains("class folder 'b' holds no usable image: all 2 of its files are unreadable", error.Message);
     }
 
     [Fact]

@@ -32,8 +32,8 @@ public class ExecutorTests(AcceleratorFixture fixture)
         AssertSameStep(network, images, [17, 912], dropout: true);
     }
 
-    [Fact]
-    public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne()
+    [Theory, InlineData(0f), InlineData(0.5f)]
+    public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne(float clipNorm)
     {
         var images = Numbers.Uniform(16 * 28 * 28, 2);
         int[] labels = Enumerable.Range(0, 16).Select(i => i % 10).ToArray();
@@ -42,9 +42,12 @@ public class ExecutorTests(AcceleratorFixture fixture)
         using var two = new MiniAlexNet(fixture.CpuDevice, seed: 4);
         using var trainOne = new MiniAlexNet.Trainer(one, seed: 8);
         using var trainTwo = new PartitionedTrainer(two, devices: 2, seed: 8);
+        trainOne.ClipNorm = trainTwo.ClipNorm = clipNorm;
         foreach (float rate in rates)
         {
             var a = trainOne.Train(images, labels, rate);
+            if (clipNorm > 0)
+                Assert.True(trainOne.LastGradientNorm > clipNorm, $"the gradient's norm {trainOne.LastGradientNorm} should need clipping");
             var b = trainTwo.Train(images, labels, rate);
             Assert.True(Math.Abs(a.Loss - b.Loss) <= Tolerance * Math.Abs(a.Loss), $"loss at rate {rate}: {a.Loss:R} on one device, {b.Loss:R} on two");
         }
@@ -52,6 +55,24 @@ public class ExecutorTests(AcceleratorFixture fixture)
         AssertNear(trainOne.ReadVelocity(), trainTwo.ReadVelocity(), "momentum after 5 steps");
         using var untrained = new MiniAlexNet(fixture.CpuDevice, seed: 4);
         Assert.NotEqual(untrained.ReadParameters(), two.ReadParameters()); // it did train
+    }
+
+    [Fact]
+    public void ANumericalFaultOnTwoDevicesStopsTheStep()
+    {
+        using var network = new MiniAlexNet(fixture.CpuDevice, seed: 4);
+        network.Fc7.Weight.Write(Enumerable.Repeat(1e38f, (int)network.Fc7.Weight.Info.Count).ToArray());
+        var before = network.ReadParameters();
+        using var trainer = new PartitionedTrainer(network, devices: 2, seed: 8);
+        var images = Numbers.Uniform(4 * 28 * 28, 2);
+
+        var fault = Assert.Throws<NumericalFaultException>(() => trainer.Train(images, [1, 2, 3, 4], 0.01f));
+
+        // The columns keep no whole activations, so the fault is named by the gradients: fc8's and
+        // fc7's are NaN (from the overflowed fc7), and the one nearest the loss is fc8.
+        Assert.Equal("fc8", fault.Layer);
+        Assert.StartsWith("step 1: the gradient of fc8.", fault.Message);
+        Assert.Equal(before, network.ReadParameters());
     }
 
     [Fact]

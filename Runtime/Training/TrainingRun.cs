@@ -57,7 +57,7 @@ public sealed class TrainingRun
     private readonly Network network;
     private readonly DataSplits data;
     private readonly Preprocessing preprocessing;
-    private string savedAt = "as resumed";
+    private string savedAt = "the state this run resumed from";
 
     /// <summary>Prepares a run of <paramref name="network"/> on <paramref name="data"/> in <paramref name="directory"/>.</summary>
     public TrainingRun(Network network, DataSplits data, TrainingOptions options, Preprocessing preprocessing, string directory)

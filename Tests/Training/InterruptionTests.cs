@@ -77,7 +77,9 @@ public class InterruptionTests(AcceleratorFixture fixture)
     /// <summary><c>netgen train</c> in a child process, on the CPU backend, with this test's run settings.</summary>
     private static Process Netgen(string directory, params string[] extra)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // The host running these tests, when it is the dotnet muxer; else the one on PATH.
+        string host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "netgen.dll"), "train", "minialexnet", "--data", TrainCommand.Sample,
             "--out", directory, "--device", "cpu", "--epochs", "1", "--batch", $"{Batch}", "--lr", "0.02", "--seed", "1" }.Concat(extra))
             start.ArgumentList.Add(argument);

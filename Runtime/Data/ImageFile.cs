@@ -29,11 +29,7 @@ public static class ImageFile
             var info = ImageInfo.FromStream(stream);
             return info is { Width: > 0, Height: > 0 } ? null : "not an image format StbImageSharp reads (or a damaged header)";
         }
-        catch (IOException e)
-        {
-            return $"cannot be read: {e.Message}";
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return $"cannot be read: {e.Message}";
         }

@@ -118,10 +118,19 @@ internal sealed class GradientGuard : IDisposable
     /// <summary>The layer a parameter tensor belongs to: <c>conv2</c> for <c>conv2.weight</c>.</summary>
     public static string LayerOf(string parameter) => parameter.Contains('.') ? parameter[..parameter.LastIndexOf('.')] : parameter;
 
+    /// <summary>Chunks of a million summed on every core, then added in order, so the sum does not depend on the thread count.</summary>
     private static unsafe double HostSumOfSquares(ArrayView<float> view)
     {
-        float* data = (float*)view.LoadEffectiveAddressAsPtr();
-        return SumOfSquares(new ReadOnlySpan<float>(data, checked((int)view.Length)));
+        const int Chunk = 1 << 20;
+        nint data = (nint)view.LoadEffectiveAddressAsPtr();
+        long length = view.Length;
+        var sums = new double[(length + Chunk - 1) / Chunk];
+        System.Threading.Tasks.Parallel.For(0, sums.Length, c =>
+            sums[c] = SumOfSquares(new ReadOnlySpan<float>((float*)data + (long)c * Chunk, (int)Math.Min(Chunk, length - (long)c * Chunk))));
+        double total = 0;
+        foreach (double sum in sums)
+            total += sum;
+        return total;
     }
 
     /// <summary>Blocks of 4,096 summed in float vectors, the blocks in double: fast, and accurate enough for a norm.</summary>

@@ -39,11 +39,9 @@ public static class MemoryCheck
             if (line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out long kib))
                 return kib * 1024;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            // No /proc here: fall back to the runtime's view.
         }
         return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }

@@ -279,11 +279,17 @@ public static unsafe class CpuConv
         new Span<float>(dst + bottom * width, (g.Height - bottom) * width).Clear();
         if (end > start)
             new ReadOnlySpan<float>(plane + start + dy * width + dx, end - start).CopyTo(new Span<float>(dst + start, end - start));
-        // The columns the shift pulled in from the neighbouring row are padding.
-        int left = Math.Max(0, -dx), right = Math.Max(0, dx);
+        ZeroWrappedColumns(g, dst, top, bottom, dx);
+    }
+
+    /// <summary>Zeroes, in rows top..bottom-1 of a lowered plane, the columns a shift by <paramref name="dx"/> pulled in from the neighbouring row: they are padding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ZeroWrappedColumns(in ConvGeometry g, float* plane, int top, int bottom, int dx)
+    {
+        int width = g.Width, left = Math.Max(0, -dx), right = Math.Max(0, dx);
         for (int y = top; y < bottom; y++)
         {
-            float* row = dst + y * width;
+            float* row = plane + y * width;
             for (int x = 0; x < left; x++)
                 row[x] = 0f;
             for (int x = width - right; x < width; x++)
@@ -301,15 +307,7 @@ public static unsafe class CpuConv
     {
         int width = g.Width;
         var (top, bottom, start, end) = Shifted(g, dy, dx);
-        int left = Math.Max(0, -dx), right = Math.Max(0, dx);
-        for (int y = top; y < bottom; y++)
-        {
-            float* row = src + y * width;
-            for (int x = 0; x < left; x++)
-                row[x] = 0f;
-            for (int x = width - right; x < width; x++)
-                row[x] = 0f;
-        }
+        ZeroWrappedColumns(g, src, top, bottom, dx);
         float* target = plane + dy * width + dx;
         int i = start;
         for (; i <= end - 16; i += 16)

@@ -70,7 +70,7 @@ public class InterruptionTests(AcceleratorFixture fixture)
         var declared = NetworkCatalog.Defaults("minialexnet");
         // The command's settings: the network's declared defaults, one epoch, the batch and rate below.
         var options = TrainingOptions.From(declared) with { Epochs = 1, BatchSize = Batch, LearningRate = 0.02f, Seed = 1 };
-        var run = new TrainingRun(network, DataSplits.Open(TrainCommand.Sample, 1), options, Preprocessing.For(declared, network.Info.Input), directory);
+        var run = new TrainingRun(network, DataSplits.Open(TrainCommand.Sample, 1), options, TrainingRunTests.MiniPreprocessing, directory);
         return run.Run(resume).Completed ? 0 : 1;
     }
 

@@ -34,7 +34,7 @@ public class MemoryCheckTests(AcceleratorFixture fixture)
         const int batch = 200_000_000;
         var (optimiser, activations) = MemoryCheck.Needed(network.Info, batch);
         var run = new TrainingRun(network, DataSplits.Open(TrainCommand.Sample, 1), new TrainingOptions(BatchSize: batch),
-            Preprocessing.For(NetworkCatalog.Defaults("minialexnet"), network.Info.Input), directory);
+            TrainingRunTests.MiniPreprocessing, directory);
 
         var error = Assert.Throws<InsufficientMemoryException>(() => run.Run());
 

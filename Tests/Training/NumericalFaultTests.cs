@@ -1,9 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
-using NetGen.Data;
 using NetGen.Networks;
-using NetGen.Networks.Commands;
 using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Kernels;
 
@@ -91,14 +89,12 @@ public class NumericalFaultTests(AcceleratorFixture fixture)
     [Fact]
     public void ADivergingRunStopsAndKeepsItsLastGoodCheckpoint()
     {
-        var all = DataSplits.Open(TrainCommand.Sample, channels: 1);
-        var data = new DataSplits(new DatasetSubset(all.Train, Enumerable.Range(0, 256).ToArray(), "sample train"),
-            new DatasetSubset(all.Validation, Enumerable.Range(0, 64).ToArray(), "sample validation"));
+        var data = TrainingRunTests.Sample(train: 256, validation: 64);
         using var folder = new TemporaryFolder();
         using var network = new MiniAlexNet(fixture.CpuDevice, seed: 1);
         // A learning rate of 1e6 throws the weights far enough in a step or two for the sums to overflow.
         var options = new TrainingOptions(Epochs: 2, BatchSize: 16, LearningRate: 1e6f, Seed: 1, SaveEverySteps: 1);
-        var run = new TrainingRun(network, data, options, Preprocessing.For(NetworkCatalog.Defaults("minialexnet"), network.Info.Input), folder.Path);
+        var run = new TrainingRun(network, data, options, TrainingRunTests.MiniPreprocessing, folder.Path);
 
         var fault = Assert.Throws<NumericalFaultException>(() => run.Run());
 

@@ -13,10 +13,11 @@ namespace NetGen.Tests.Training;
 [Collection(AcceleratorCollection.Name)]
 public class TrainingRunTests(AcceleratorFixture fixture)
 {
-    private static readonly Preprocessing MiniPreprocessing = Preprocessing.For(NetworkCatalog.Defaults("minialexnet"), MiniAlexNet.Description.Input);
+    /// <summary>MiniAlexNet's declared preprocessing, as <c>netgen train</c> uses it.</summary>
+    internal static readonly Preprocessing MiniPreprocessing = Preprocessing.For(NetworkCatalog.Defaults("minialexnet"), MiniAlexNet.Description.Input);
 
     /// <summary>The first <paramref name="train"/> and <paramref name="validation"/> images of the sample.</summary>
-    private static DataSplits Sample(int train, int validation)
+    internal static DataSplits Sample(int train, int validation)
     {
         var all = DataSplits.Open(TrainCommand.Sample, channels: 1);
         return new DataSplits(new DatasetSubset(all.Train, Enumerable.Range(0, train).ToArray(), "sample train"),

@@ -127,14 +127,10 @@ public abstract class ColumnPass : IDisposable
     /// The paper's momentum update of this column's parameters, tensor by tensor with each one's
     /// multipliers, after scaling the gradients by <paramref name="gradientScale"/> (gradient clipping).
     /// </summary>
-    public unsafe void Update(float learningRate, float momentum, float weightDecay, float gradientScale = 1f)
+    public void Update(float learningRate, float momentum, float weightDecay, float gradientScale = 1f)
     {
         if (gradientScale != 1f)
-        {
-            float* g = Cpu.Host.Pointer(parameterGradients.View);
-            for (long i = 0; i < parameterGradients.Length; i++)
-                g[i] *= gradientScale;
-        }
+            GradientGuard.ScaleOnHost(parameterGradients.View, gradientScale);
         foreach (var p in Network.Parameters)
         {
             long offset = p.Offset / Plan.Devices, count = p.Count / Plan.Devices;

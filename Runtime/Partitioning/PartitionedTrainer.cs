@@ -117,7 +117,7 @@ public sealed class PartitionedTrainer : Trainer
             {
                 // The columns hold no whole activations: a bad loss is named by the layer its gradient shows.
                 var gradients = ReadGradients();
-                scale = Guard(active[0].ReadLosses(), null, _ => GradientGuard.SumsOfSquares(Network.Info, gradients), () => gradients);
+                scale = Guard(active[0].ReadLosses(), null, () => GradientGuard.SumsOfSquares(Network.Info, gradients), () => gradients);
             }
             threads.Run(d => active[d].Update(rate, momentum, decay, scale));
             foreach (var column in active)

@@ -72,16 +72,19 @@ internal sealed class GradientGuard : IDisposable
     {
         if (scale is null)
         {
-            unsafe
-            {
-                float* g = (float*)gradients.LoadEffectiveAddressAsPtr();
-                for (long i = 0; i < gradients.Length; i++)
-                    g[i] *= factor;
-            }
+            ScaleOnHost(gradients, factor);
             return;
         }
         scale((int)((gradients.Length + PerThread - 1) / PerThread), gradients, factor);
         network.Accelerator.Synchronize();
+    }
+
+    /// <summary>Multiplies every value of a view in host memory (a CPU accelerator's buffer) by <paramref name="factor"/>.</summary>
+    public static unsafe void ScaleOnHost(ArrayView<float> values, float factor)
+    {
+        float* v = (float*)values.LoadEffectiveAddressAsPtr();
+        for (long i = 0; i < values.Length; i++)
+            v[i] *= factor;
     }
 
     /// <summary>

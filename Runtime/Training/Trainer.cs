@@ -151,9 +151,10 @@ public class Trainer : IDisposable
                 if (CheckNumerics || ClipNorm > 0)
                 {
                     Network.Accelerator.Synchronize();
-                    float scale = Guard(pass.ReadLosses(), () => FirstNonFinite(forward), guard => guard.SumsOfSquares(gradients.View), ReadGradients);
+                    var check = guard ??= new GradientGuard(Network);
+                    float scale = Guard(pass.ReadLosses(), () => FirstNonFinite(forward), () => check.SumsOfSquares(gradients.View), ReadGradients);
                     if (scale != 1f)
-                        (guard ??= new GradientGuard(Network)).Scale(gradients.View, scale);
+                        check.Scale(gradients.View, scale);
                 }
                 Optimiser.Enqueue(gradients.View, rate);
             }
@@ -168,7 +169,7 @@ public class Trainer : IDisposable
     /// returns the factor that clips the gradients to <see cref="ClipNorm"/> (1 when they need none).
     /// </summary>
     /// <exception cref="NumericalFaultException">The loss or a gradient is NaN or infinite.</exception>
-    private protected float Guard(float[] losses, Func<string?>? firstNonFinite, Func<GradientGuard, double[]> sumsOfSquares, Func<float[]> readGradients)
+    private protected float Guard(float[] losses, Func<string?>? firstNonFinite, Func<double[]> sumsOfSquares, Func<float[]> readGradients)
     {
         ArgumentNullException.ThrowIfNull(losses);
         float badLoss = CheckNumerics ? Array.Find(losses, l => !float.IsFinite(l)) : 0f;
@@ -180,7 +181,7 @@ public class Trainer : IDisposable
                 ? $"the activation {activation} is the first that is not finite"
                 : "every activation is finite, so the cross-entropy itself overflowed (a probability of 0 for the true class)"));
         }
-        var sums = sumsOfSquares(guard ??= new GradientGuard(Network));
+        var sums = sumsOfSquares();
         if (CheckNumerics)
             GradientGuard.Check(Network.Info, sums, Step + 1, readGradients);
         if (!float.IsFinite(badLoss))

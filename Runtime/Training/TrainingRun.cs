@@ -90,7 +90,8 @@ public sealed class TrainingRun
     /// </summary>
     public TrainingOutcome Run(bool resume = false, CancellationToken cancel = default)
     {
-        MemoryCheck.EnsureFits(network, Options.BatchSize);
+        if (!resume)
+            MemoryCheck.EnsureFits(network, Options.BatchSize); // before the run writes anything
         System.IO.Directory.CreateDirectory(Directory);
         // What a run killed in the middle of a write left behind: the half-written temporary file
         // beside the checkpoint it was to replace (AtomicFile), never the checkpoint itself.
@@ -132,7 +133,7 @@ public sealed class TrainingRun
         }
 
         if (resume)
-            MemoryCheck.EnsureFits(network, Options.BatchSize); // the checkpoint's batch size
+            MemoryCheck.EnsureFits(network, Options.BatchSize); // with the checkpoint's batch size, once it is read
         trainer.ClipNorm = Options.ClipNorm;
         try
         {

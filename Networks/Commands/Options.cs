@@ -49,6 +49,23 @@ internal sealed class Options
         : ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong value) ? value
         : throw new UsageException($"{name} takes a whole number, not '{text}'");
 
+    /// <summary>A whole number of zero or more, such as a padding.</summary>
+    public int Count(string name, int fallback) =>
+        !named.TryGetValue(name, out var text) ? fallback
+        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 0 ? value
+        : throw new UsageException($"{name} takes a whole number of zero or more, not '{text}'");
+
+    /// <summary>A number of zero or more, such as a weight decay.</summary>
+    public float NonNegative(string name, float fallback) =>
+        !named.TryGetValue(name, out var text) ? fallback
+        : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && value >= 0 && float.IsFinite(value) ? value
+        : throw new UsageException($"{name} takes a number of zero or more, not '{text}'");
+
+    /// <summary><c>on</c> or <c>off</c>.</summary>
+    public bool Switch(string name, bool fallback) =>
+        !named.TryGetValue(name, out var text) ? fallback
+        : text switch { "on" => true, "off" => false, _ => throw new UsageException($"{name} takes on or off, not '{text}'") };
+
     public float Float(string name, float fallback) =>
         !named.TryGetValue(name, out var text) ? fallback
         : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && value > 0 && float.IsFinite(value) ? value

@@ -8,7 +8,7 @@ using NetGen.Networks.Reports;
 namespace NetGen.Networks.Commands;
 
 /// <summary>
-/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
+/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--momentum M] [--weight-decay W] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
 /// trains on a dataset with a progress bar, validates every epoch, and keeps checkpoints, metrics and curves in DIR.
 /// With no data it trains MiniAlexNet on Fashion-MNIST: Debian's copy when installed, else the sample shipped here.
 /// </summary>
@@ -31,6 +31,8 @@ internal static class TrainCommand
             Epochs = options.Int("--epochs", defaults.Epochs),
             BatchSize = options.Int("--batch", defaults.BatchSize),
             LearningRate = options.Float("--lr", defaults.LearningRate),
+            Momentum = options.NonNegative("--momentum", defaults.Momentum),
+            WeightDecay = options.NonNegative("--weight-decay", defaults.WeightDecay),
             Patience = options.Int("--patience", defaults.Patience),
             Threshold = options.Float("--threshold", (float)defaults.Threshold),
             Seed = options.ULong("--seed", defaults.Seed),
@@ -38,6 +40,12 @@ internal static class TrainCommand
             SaveEverySteps = options.Int("--save-every", 0),
             Devices = options.Int("--devices", 1),
             ClipNorm = options.Float("--clip-norm", 0f),
+        };
+        var declaredPreprocessing = Preprocessing.For(declared, info.Input);
+        var preprocessing = declaredPreprocessing with
+        {
+            Pad = options.Count("--pad", declaredPreprocessing.Pad),
+            Flip = options.Switch("--flip", declaredPreprocessing.Flip),
         };
         string dataPath = options.String("--data", DefaultData());
         string directory = options.String("--out", Path.Combine("runs", $"{info.Name.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
@@ -47,12 +55,13 @@ internal static class TrainCommand
         var splits = DataSplits.Open(dataPath, info.Input.Channels, unreadable);
         using var device = Device.Open(options.String("--device", "auto"));
         using var network = NetworkCatalog.Create(name, device, trainingOptions.Seed);
-        var run = new TrainingRun(network, splits, trainingOptions, Preprocessing.For(declared, info.Input), directory);
+        var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory);
         Console.WriteLine($"{info.Name} ({info.ParameterCount:N0} parameters) on {device}");
         Console.WriteLine($"data: {splits.Train.Source}: {splits.Train.Count:N0} training images, {splits.Validation.Count:N0} validation images ({splits.Validation.Source}), {splits.Train.Classes.Count} classes");
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"momentum {trainingOptions.Momentum.ToString(CultureInfo.InvariantCulture)}, weight decay {trainingOptions.WeightDecay.ToString(CultureInfo.InvariantCulture)}, " +
-            $"divided by 10 after {trainingOptions.Patience} epoch(s) without a better validation error; {trainingOptions.Epochs} epochs");
+            $"divided by 10 after {trainingOptions.Patience} epoch(s) without a better validation error; {trainingOptions.Epochs} epochs" +
+            (resume ? "" : $"; crops padded by {preprocessing.Pad}, flips {(preprocessing.Flip ? "on" : "off")}"));
 
         var bar = new ProgressBar();
         run.Progress += p => bar.Update(

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading.Tasks;
 
 namespace NetGen.Cpu;
@@ -203,39 +204,69 @@ internal static unsafe class Gemm
         c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
     }
 
+    /// <summary>
+    /// Stores a finished tile. Its columns are split into runs that are contiguous in C (one run
+    /// for a plain matrix; two or three when a convolution's 7 x 7 or 14 x 14 output planes end
+    /// inside the tile), and each run is stored with whole or masked vectors.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store(float* tile, Strided c, int i0, int j0, int rows, int columns, bool load, float* rowBias, bool relu)
     {
-        long first = c.Column(j0);
-        bool contiguous = columns == Nr && (c.Columns is null ? c.ColumnStride == 1 : c.Columns[j0 + Nr - 1] - first == Nr - 1);
+        if (!Avx512F.IsSupported || (c.Columns is null && c.ColumnStride != 1))
+        {
+            StoreScalar(tile, c, i0, j0, rows, columns, load, rowBias, relu);
+            return;
+        }
+        for (int start = 0; start < columns;)
+        {
+            long first = c.Column(j0 + start);
+            int end = start + 1;
+            while (end < columns && c.Column(j0 + end) == first + (end - start))
+                end++;
+            StoreRun(tile, c, i0, rows, start, end, first - start, load, rowBias, relu);
+            start = end;
+        }
+    }
+
+    private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    /// <summary>Tile columns <paramref name="start"/>..<paramref name="end"/>-1, which land at C offsets <paramref name="offset"/> + column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreRun(float* tile, Strided c, int i0, int rows, int start, int end, long offset, bool load, float* rowBias, bool relu)
+    {
+        for (int half = 0; half < Nr; half += 16)
+        {
+            int from = Math.Max(start, half) - half, to = Math.Min(end, half + 16) - half;
+            if (from >= to)
+                continue;
+            bool whole = from == 0 && to == 16;
+            var mask = (Vector512.GreaterThanOrEqual(Lanes, Vector512.Create(from)) & Vector512.LessThan(Lanes, Vector512.Create(to))).AsSingle();
+            for (int r = 0; r < rows; r++)
+            {
+                float* dst = c.Data + (i0 + r) * c.RowStride + offset + half;
+                var v = Vector512.Load(tile + r * Nr + half);
+                if (load)
+                    v += whole ? Vector512.Load(dst) : Avx512F.MaskLoad(dst, mask, Vector512<float>.Zero);
+                if (rowBias is not null)
+                    v += Vector512.Create(rowBias[i0 + r]);
+                if (relu)
+                    v = Vector512.Max(v, Vector512<float>.Zero);
+                if (whole)
+                    v.Store(dst);
+                else
+                    Avx512F.MaskStore(dst, mask, v);
+            }
+        }
+    }
+
+    /// <summary>The store without AVX-512 (or for a C with strided columns): one element at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreScalar(float* tile, Strided c, int i0, int j0, int rows, int columns, bool load, float* rowBias, bool relu)
+    {
         for (int r = 0; r < rows; r++, tile += Nr)
         {
             float* row = c.Data + (i0 + r) * c.RowStride;
             float bias = rowBias is null ? 0f : rowBias[i0 + r];
-            if (contiguous)
-            {
-                float* dst = row + first;
-                var v0 = Vector512.Load(tile);
-                var v1 = Vector512.Load(tile + 16);
-                if (load)
-                {
-                    v0 += Vector512.Load(dst);
-                    v1 += Vector512.Load(dst + 16);
-                }
-                if (rowBias is not null)
-                {
-                    v0 += Vector512.Create(bias);
-                    v1 += Vector512.Create(bias);
-                }
-                if (relu)
-                {
-                    v0 = Vector512.Max(v0, Vector512<float>.Zero);
-                    v1 = Vector512.Max(v1, Vector512<float>.Zero);
-                }
-                v0.Store(dst);
-                v1.Store(dst + 16);
-                continue;
-            }
             for (int j = 0; j < columns; j++)
             {
                 float* dst = row + c.Column(j0 + j);

@@ -85,6 +85,24 @@ public class CommandTests
     }
 
     [Fact]
+    public void TrainTakesTheOptimiserAndAugmentationFromTheCommandLine()
+    {
+        using var folder = new TemporaryFolder();
+        string run = Path.Combine(folder.Path, "run");
+        var (code, output) = Netgen("train", "minialexnet", "--data", TrainCommand.Sample, "--epochs", "1", "--batch", "64", "--device", "cpu",
+            "--momentum", "0.8", "--weight-decay", "0", "--pad", "2", "--flip", "on", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("momentum 0.8, weight decay 0,", output);
+        Assert.Contains("crops padded by 2, flips on", output);
+        // MiniAlexNet declares no padding and no flips: the run keeps what the command line chose.
+        var kept = NetGen.Data.DataStatistics.Load(Path.Combine(run, NetGen.Data.DataStatistics.FileName)).Preprocessing;
+        Assert.Equal((2, true), (kept.Pad, kept.Flip));
+
+        Assert.Equal(2, Netgen("train", "minialexnet", "--flip", "maybe", "--out", Path.Combine(folder.Path, "other")).Code);
+        Assert.Equal(2, Netgen("train", "minialexnet", "--weight-decay", "-1", "--out", Path.Combine(folder.Path, "other")).Code);
+    }
+
+    [Fact]
     public void EvalWithoutTheRunsStatisticsSaysWhatIsMissing()
     {
         using var folder = new TemporaryFolder();

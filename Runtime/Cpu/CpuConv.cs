@@ -24,6 +24,21 @@ public static unsafe class CpuConv
     {
         var geometry = g;
         float* x = Host.Pointer(input), w = Host.Pointer(weight), b = Host.Pointer(bias), y = Host.Pointer(output);
+        if (ShiftedPlanes.Fits(geometry))
+        {
+            long* mapped = ColumnMap(1, batch, geometry.OutPixels, (long)geometry.Filters * geometry.OutPixels);
+            for (int group = 0; group < geometry.Groups; group++)
+            {
+                int f0 = group * geometry.GroupFilters;
+                var planes = new ShiftedPlanes(x + (long)group * geometry.GroupChannels * geometry.Pixels, (long)geometry.Channels * geometry.Pixels,
+                    geometry.Height, geometry.Width, geometry.Kernel, batch, slot: 4);
+                Gemm.Multiply(geometry.GroupFilters, batch * geometry.OutPixels, geometry.Taps,
+                    new Strided(w + (long)f0 * geometry.Taps, geometry.Taps, 1), planes,
+                    new Strided(y + (long)f0 * geometry.OutPixels, geometry.OutPixels, 0, mapped),
+                    rowBias: b + f0, relu: relu);
+            }
+            return;
+        }
         int chunk = ChunkImages(geometry, batch);
         for (int n0 = 0; n0 < batch; n0 += chunk)
         {
@@ -58,6 +73,11 @@ public static unsafe class CpuConv
         float* dw = Host.Pointer(weightGradient), db = Host.Pointer(biasGradient);
         float* dx = inputGradient.Length == 0 ? null : Host.Pointer(inputGradient);
         BiasGradient(dy, db, geometry.Filters, geometry.OutPixels, batch);
+        // The shifted form packs filters x taps rows for every input channel it makes; the lowered
+        // form writes and folds back channels x taps rows. The first costs less when a layer has no
+        // more filters than input channels (measured: 1.3x faster for MiniAlexNet's conv5, 1.2x
+        // slower for its conv2, which doubles the channels).
+        bool shiftedGradient = dx is not null && ShiftedPlanes.Fits(geometry) && geometry.GroupFilters <= geometry.GroupChannels;
         int chunk = ChunkImages(geometry, batch);
         int taps = geometry.Taps, filters = geometry.GroupFilters;
         // The weight gradient is summed transposed (taps x filters), where the product's store is
@@ -80,7 +100,7 @@ public static unsafe class CpuConv
                     new Strided(transposed, filters, 1),
                     new Strided(transposedGradient + (long)group * taps * filters, filters, 1),
                     accumulate: n0 > 0);
-                if (dx is null)
+                if (dx is null || shiftedGradient)
                     continue;
                 // dLowered (taps x columns) = W^T (taps x filters) . dY (filters x columns), then folded back.
                 Gemm.Multiply(taps, columns, filters,
@@ -90,6 +110,8 @@ public static unsafe class CpuConv
                 Raise(geometry, lowered, n0, images, group, dx);
             }
         }
+        if (shiftedGradient)
+            InputGradientShifted(geometry, w, dy, dx, batch);
         Host.For(geometry.Filters, taps, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (f) =>
         {
             float* source = transposedGradient + (long)(f / filters) * taps * filters + f % filters;
@@ -97,6 +119,33 @@ public static unsafe class CpuConv
             for (int r = 0; r < taps; r++)
                 target[r] += source[(long)r * filters];
         });
+    }
+
+    /// <summary>
+    /// The input's gradient of a convolution that keeps its input's size: the same kind of
+    /// convolution, of the output's gradient by the weights turned half a turn with inputs and
+    /// outputs swapped, <c>dX[c] = sum over f and taps of shift(dY[f]) W'[c, f, tap]</c>, where
+    /// <c>W'[c, f, t] = W[f, c, K*K - 1 - t]</c>. It is written straight into NCHW, with no lowered
+    /// gradient to fold back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputGradientShifted(in ConvGeometry g, float* w, float* dy, float* dx, int batch)
+    {
+        int k2 = g.Kernel * g.Kernel, channels = g.GroupChannels, filters = g.GroupFilters, inner = filters * k2;
+        float* turned = (float*)Host.Scratch(5, (long)channels * inner * sizeof(float));
+        long* mapped = ColumnMap(6, batch, g.Pixels, (long)g.Channels * g.Pixels);
+        for (int group = 0; group < g.Groups; group++)
+        {
+            float* groupWeights = w + (long)group * filters * g.Taps;
+            for (int c = 0; c < channels; c++)
+                for (int f = 0; f < filters; f++)
+                    for (int t = 0; t < k2; t++)
+                        turned[(long)c * inner + f * k2 + t] = groupWeights[(long)f * g.Taps + c * k2 + k2 - 1 - t];
+            var planes = new ShiftedPlanes(dy + (long)group * filters * g.OutPixels, (long)g.Filters * g.OutPixels,
+                g.Height, g.Width, g.Kernel, batch, slot: 4);
+            Gemm.Multiply(channels, batch * g.Pixels, inner, new Strided(turned, inner, 1), planes,
+                new Strided(dx + (long)group * channels * g.Pixels, g.Pixels, 0, mapped));
+        }
     }
 
     private static int ChunkImages(in ConvGeometry g, int batch) =>

@@ -12,7 +12,7 @@ namespace NetGen.Cpu;
 /// without copying. <see cref="Columns"/> optionally replaces <c>j * ColumnStride</c> by a table,
 /// which lets a convolution's output columns (image, pixel) land straight in NCHW.
 /// </summary>
-internal readonly unsafe struct Strided(float* data, long rowStride, long columnStride, long* columns = null)
+internal readonly unsafe struct Strided(float* data, long rowStride, long columnStride, long* columns = null) : IPanelSource
 {
     public readonly float* Data = data;
     public readonly long RowStride = rowStride;
@@ -20,6 +20,43 @@ internal readonly unsafe struct Strided(float* data, long rowStride, long column
     public readonly long* Columns = columns;
 
     public long Column(int j) => Columns is null ? j * ColumnStride : Columns[j];
+
+    /// <summary>Copies rows k0..k0+kc, columns j0..j0+nc into panels of 32 columns, row after row, zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int j0, int nc, float* pack)
+    {
+        for (int p = 0; p * Gemm.Nr < nc; p++)
+        {
+            int width = Math.Min(Gemm.Nr, nc - p * Gemm.Nr), jp = j0 + p * Gemm.Nr;
+            float* dst = pack + (long)p * Gemm.Nr * kc;
+            bool contiguous = Columns is null && ColumnStride == 1 && width == Gemm.Nr;
+            for (int kk = 0; kk < kc; kk++, dst += Gemm.Nr)
+            {
+                float* row = Data + (k0 + kk) * RowStride;
+                if (contiguous)
+                {
+                    Vector512.Load(row + jp).Store(dst);
+                    Vector512.Load(row + jp + 16).Store(dst + 16);
+                    continue;
+                }
+                int j = 0;
+                for (; j < width; j++)
+                    dst[j] = row[Column(jp + j)];
+                for (; j < Gemm.Nr; j++)
+                    dst[j] = 0f;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The right operand of a product, as the product reads it: packed block by block, each block's
+/// columns in panels of <see cref="Gemm.Nr"/>, row after row, zero past the last column.
+/// </summary>
+internal unsafe interface IPanelSource
+{
+    /// <summary>Packs rows k0..k0+kc-1, columns j0..j0+nc-1 into <paramref name="pack"/>.</summary>
+    void Pack(int k0, int kc, int j0, int nc, float* pack);
 }
 
 /// <summary>
@@ -58,7 +95,13 @@ internal static unsafe class Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(int m, int n, int k, Strided a, Strided b, Strided c,
-        bool accumulate = false, float* rowBias = null, bool relu = false)
+        bool accumulate = false, float* rowBias = null, bool relu = false) =>
+        Multiply<Strided>(m, n, k, a, b, c, accumulate, rowBias, relu);
+
+    /// <summary>The same with a right operand that packs itself, such as <see cref="ShiftedPlanes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply<TB>(int m, int n, int k, Strided a, TB b, Strided c,
+        bool accumulate = false, float* rowBias = null, bool relu = false) where TB : struct, IPanelSource
     {
         if (m <= 0 || n <= 0)
             return;
@@ -70,7 +113,7 @@ internal static unsafe class Gemm
         int mChunks = Math.Clamp((wanted + nBlocks - 1) / nBlocks, 1, mPanels);
         int panelsPerChunk = (mPanels + mChunks - 1) / mChunks;
         mChunks = (mPanels + panelsPerChunk - 1) / panelsPerChunk;
-        var job = new Job(m, n, k, a, b, c, accumulate, rowBias, relu, panelsPerChunk, nBlocks);
+        var job = new Job<TB>(m, n, k, a, b, c, accumulate, rowBias, relu, panelsPerChunk, nBlocks);
         if (mChunks * nBlocks == 1 || (long)m * n * k < 1 << 18)
         {
             for (int t = 0; t < mChunks * nBlocks; t++)
@@ -82,8 +125,8 @@ internal static unsafe class Gemm
         }
     }
 
-    private sealed class Job(int m, int n, int k, Strided a, Strided b, Strided c,
-        bool accumulate, float* rowBias, bool relu, int panelsPerChunk, int nBlocks)
+    private sealed class Job<TB>(int m, int n, int k, Strided a, TB b, Strided c,
+        bool accumulate, float* rowBias, bool relu, int panelsPerChunk, int nBlocks) where TB : struct, IPanelSource
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int task)
@@ -95,7 +138,7 @@ internal static unsafe class Gemm
             for (int k0 = 0; k0 < k; k0 += Kc)
             {
                 int kc = Math.Min(Kc, k - k0);
-                PackB(b, k0, kc, j0, nc, pack);
+                b.Pack(k0, kc, j0, nc, pack);
                 bool load = accumulate || k0 > 0, last = k0 + kc == k;
                 for (int i0 = firstRow; i0 < endRow; i0 += Mr)
                 {
@@ -117,33 +160,6 @@ internal static unsafe class Gemm
         if (packed is null)
             packed = (float*)NativeMemory.AlignedAlloc((nuint)(Kc * Nc * sizeof(float)), 64);
         return packed;
-    }
-
-    /// <summary>Copies B's rows k0..k0+kc, columns j0..j0+nc into panels of 32 columns, row after row, zero-padded.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB(Strided b, int k0, int kc, int j0, int nc, float* pack)
-    {
-        for (int p = 0; p * Nr < nc; p++)
-        {
-            int width = Math.Min(Nr, nc - p * Nr), jp = j0 + p * Nr;
-            float* dst = pack + (long)p * Nr * kc;
-            bool contiguous = b.Columns is null && b.ColumnStride == 1 && width == Nr;
-            for (int kk = 0; kk < kc; kk++, dst += Nr)
-            {
-                float* row = b.Data + (k0 + kk) * b.RowStride;
-                if (contiguous)
-                {
-                    Vector512.Load(row + jp).Store(dst);
-                    Vector512.Load(row + jp + 16).Store(dst + 16);
-                    continue;
-                }
-                int j = 0;
-                for (; j < width; j++)
-                    dst[j] = row[b.Column(jp + j)];
-                for (; j < Nr; j++)
-                    dst[j] = 0f;
-            }
-        }
     }
 
     /// <summary>

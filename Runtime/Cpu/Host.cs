@@ -28,7 +28,7 @@ internal static unsafe class Host
     /// </summary>
     public static void* Scratch(int slot, long bytes)
     {
-        scratch ??= new Scratch[4];
+        scratch ??= new Scratch[8];
         ref var s = ref scratch[slot];
         if (s.Bytes < bytes)
         {

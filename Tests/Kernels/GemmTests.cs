@@ -9,6 +9,7 @@ namespace NetGen.Tests.Kernels;
 /// (256), so the second block adds onto what the first stored; the mapped output sends column
 /// (image, pixel) to image * stride + pixel, as a convolution's NCHW store does, with planes of
 /// 7, 49 and 196 pixels so that tiles end inside a plane, span several planes, or fit in one.
+/// The implicit lowering that feeds same-size convolutions to the product is checked against im2col.
 /// </summary>
 public unsafe class GemmTests
 {
@@ -57,6 +58,46 @@ public unsafe class GemmTests
         for (int i = 0; i < length; i++)
             Assert.True(Math.Abs(c[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])),
                 $"element {i}: {c[i]} against {expected[i]}{(c[i] == before[i] ? " (untouched)" : "")}");
+    }
+
+    /// <summary>
+    /// A same-size convolution's lowered matrix, packed straight from the planes, against im2col
+    /// written here: planes larger than a half panel, smaller (several images in 16 columns), of
+    /// one pixel, and a kernel larger than the plane; blocks that start part-way in rows and columns.
+    /// </summary>
+    [Theory]
+    [InlineData(7, 7, 3, 0, 0)]
+    [InlineData(14, 14, 3, 9, 64)]
+    [InlineData(2, 3, 5, 7, 5)]
+    [InlineData(1, 1, 3, 0, 3)]
+    [InlineData(5, 4, 1, 1, 32)]
+    public void ShiftedPlanesPackTheLoweredMatrix(int height, int width, int kernel, int k0, int j0)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            return; // the convolutions lower explicitly there
+        const int channels = 3, images = 5, skip = 1; // the planes start at channel 1 of 4, as a second group's would
+        int pixels = height * width, pad = (kernel - 1) / 2, k2 = kernel * kernel, rows = channels * k2, columns = images * pixels;
+        var random = new Random(height * 100 + kernel);
+        var x = Fill(random, images * (channels + skip) * pixels);
+        int kc = rows - k0, nc = columns - j0, panels = (nc + Gemm.Nr - 1) / Gemm.Nr;
+        var packed = new float[panels * Gemm.Nr * kc];
+        fixed (float* px = x, pp = packed)
+            new ShiftedPlanes(px + skip * pixels, (channels + skip) * pixels, height, width, kernel, images, slot: 4).Pack(k0, kc, j0, nc, pp);
+
+        for (int row = k0; row < rows; row++)
+            for (int j = j0; j < j0 + panels * Gemm.Nr; j++)
+            {
+                int c = row / k2, dy = row % k2 / kernel - pad, dx = row % kernel - pad;
+                float expected = 0f;
+                if (j < columns)
+                {
+                    int n = j / pixels, y = j % pixels / width + dy, xx = j % pixels % width + dx;
+                    if (y >= 0 && y < height && xx >= 0 && xx < width)
+                        expected = x[(n * (channels + skip) + skip + c) * pixels + y * width + xx];
+                }
+                int panel = (j - j0) / Gemm.Nr, lane = (j - j0) % Gemm.Nr;
+                Assert.True(expected == packed[(panel * kc + row - k0) * Gemm.Nr + lane], $"row {row}, column {j}");
+            }
     }
 
     private static float[] Fill(Random random, int count)

@@ -1,0 +1,116 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Cpu;
+
+/// <summary>
+/// The lowered (im2col) matrix of a stride-1 convolution whose output is its input's size, never
+/// written out: row (c, ky, kx), column (image, pixel) is channel c of that image shifted by
+/// (ky - pad, kx - pad), zero where the shift leaves the plane. The product packs its panels
+/// straight from the NCHW planes with masked loads, so a layer no longer writes and rereads a
+/// taps x pixels matrix ten times the size of its input. Forward passes lower the input this way;
+/// the input's gradient is the same kind of convolution of the output's gradient.
+/// </summary>
+internal readonly unsafe struct ShiftedPlanes : IPanelSource
+{
+    private readonly float* first;
+    private readonly long imageStride;
+    private readonly int width, pixels, kernel, pad, columns;
+
+    /// <summary>For tap t and pixel p, bit i says whether pixel p + i reads inside the plane (bits past the plane are 0).</summary>
+    private readonly ushort* valid;
+
+    /// <param name="first">Channel 0 of the first image (the group's first channel).</param>
+    /// <param name="imageStride">Floats from one image to the next.</param>
+    /// <param name="height">The planes' height.</param>
+    /// <param name="width">The planes' width.</param>
+    /// <param name="kernel">The square kernel's side.</param>
+    /// <param name="images">Images: the matrix has images x height x width columns.</param>
+    /// <param name="slot">The <see cref="Host.Scratch"/> slot for the validity table.</param>
+    public ShiftedPlanes(float* first, long imageStride, int height, int width, int kernel, int images, int slot)
+    {
+        this.first = first;
+        this.imageStride = imageStride;
+        this.width = width;
+        pixels = height * width;
+        this.kernel = kernel;
+        pad = (kernel - 1) / 2;
+        columns = images * pixels;
+        int taps = kernel * kernel;
+        valid = (ushort*)Host.Scratch(slot, (long)taps * pixels * sizeof(ushort));
+        for (int tap = 0; tap < taps; tap++)
+        {
+            int dy = tap / kernel - pad, dx = tap % kernel - pad;
+            uint bits = 0;
+            for (int p = pixels - 1; p >= 0; p--)
+            {
+                int y = p / width + dy, x = p % width + dx;
+                bits = (bits << 1 | (y >= 0 && y < height && x >= 0 && x < width ? 1u : 0u)) & 0xFFFF;
+                valid[(long)tap * pixels + p] = (ushort)bits;
+            }
+        }
+    }
+
+    /// <summary>Whether a convolution can be lowered this way: stride 1, odd kernel, output the input's size, and AVX-512 for the masked loads.</summary>
+    public static bool Fits(in ConvGeometry g) =>
+        g.Stride == 1 && g.Kernel % 2 == 1 && g.Pad * 2 == g.Kernel - 1 && g.OutHeight == g.Height && g.OutWidth == g.Width && Avx512F.IsSupported;
+
+    private static readonly Vector512<int> LaneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+
+    /// <summary>
+    /// Rows k0..k0+kc-1, columns j0..j0+nc-1, in panels of <see cref="Gemm.Nr"/> columns. Each
+    /// 16-column half of a panel is one masked load per image it spans (two for a 7 x 7 plane at
+    /// most); which images and pixels those are does not depend on the row, only the mask and the
+    /// shift do.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int k0, int kc, int j0, int nc, float* pack)
+    {
+        int taps = kernel * kernel;
+        // Up to 16 spans per half: (lane, image, pixel, lanes), for planes as small as one pixel.
+        var spans = stackalloc int[2 * 16 * 4];
+        var spanCount = stackalloc int[2];
+        for (int panel = 0; panel * Gemm.Nr < nc; panel++)
+        {
+            int jp = j0 + panel * Gemm.Nr;
+            for (int half = 0; half < 2; half++)
+            {
+                int count = 0, lane = 0;
+                while (lane < 16)
+                {
+                    int j = jp + half * 16 + lane;
+                    if (j >= Math.Min(columns, j0 + nc))
+                        break;
+                    int image = j / pixels, pixel = j % pixels, lanes = Math.Min(16 - lane, pixels - pixel);
+                    int* s = spans + (half * 16 + count++) * 4;
+                    s[0] = lane; s[1] = image; s[2] = pixel; s[3] = lanes;
+                    lane += lanes;
+                }
+                spanCount[half] = count;
+            }
+            float* dst = pack + (long)panel * Gemm.Nr * kc;
+            for (int kk = 0; kk < kc; kk++, dst += Gemm.Nr)
+            {
+                int row = k0 + kk, channel = row / taps, tap = row % taps;
+                long shift = (long)channel * pixels + (tap / kernel - pad) * width + (tap % kernel - pad);
+                ushort* tapValid = valid + (long)tap * pixels;
+                for (int half = 0; half < 2; half++)
+                {
+                    var v = Vector512<float>.Zero;
+                    for (int i = 0; i < spanCount[half]; i++)
+                    {
+                        int* s = spans + (half * 16 + i) * 4;
+                        int lane = s[0], pixel = s[2];
+                        int bits = tapValid[pixel] << lane; // bits past the plane are 0, past the half ignored
+                        var mask = Vector512.Equals(Vector512.Create(bits) & LaneBits, LaneBits).AsSingle();
+                        // Lane i reads pixel + i - lane of its image; lanes outside the mask are not read.
+                        v |= Avx512F.MaskLoad(first + s[1] * imageStride + shift + pixel - lane, mask, Vector512<float>.Zero);
+                    }
+                    v.Store(dst + half * 16);
+                }
+            }
+        }
+    }
+}

@@ -93,7 +93,7 @@ public static unsafe class CpuConv
             {
                 Lower(geometry, x, n0, images, group, lowered);
                 int f0 = group * filters;
-                GatherDelta(geometry, dy, n0, images, f0, gathered, transposed);
+                GatherDelta(geometry, dy, n0, images, f0, dx is null || shiftedGradient ? null : gathered, transposed);
                 // dW^T (taps x filters) += lowered (taps x columns) . dY^T (columns x filters)
                 Gemm.Multiply(taps, filters, columns,
                     new Strided(lowered, columns, 1),
@@ -171,8 +171,12 @@ public static unsafe class CpuConv
             for (int n = 0; n < batch; n++)
             {
                 float* plane = dy + ((long)n * filters + f) * pixels;
-                float s = 0f;
-                for (int p = 0; p < pixels; p++)
+                var lanes = Vector512<float>.Zero;
+                int p = 0;
+                for (; p <= pixels - 16; p += 16)
+                    lanes += Vector512.Load(plane + p);
+                float s = Vector512.Sum(lanes);
+                for (; p < pixels; p++)
                     s += plane[p];
                 sum += s;
             }
@@ -181,30 +185,26 @@ public static unsafe class CpuConv
     }
 
     /// <summary>
-    /// Copies the group's delta planes into a filters x (images * pixels) matrix, and its transpose
-    /// into <paramref name="transposed"/>: each product then reads its operand row by row.
+    /// The group's delta planes as a filters x (images * pixels) matrix in <paramref name="gathered"/>
+    /// (when it is not null: the lowered gradient's product reads it), and transposed, (images *
+    /// pixels) x filters, in <paramref name="transposed"/>, which the weight gradient's product reads
+    /// row by row. The transpose goes in 16 x 16 blocks held in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GatherDelta(ConvGeometry g, float* dy, int n0, int images, int f0, float* gathered, float* transposed)
     {
         int pixels = g.OutPixels, columns = images * pixels, filters = g.GroupFilters;
-        Host.For(filters, columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (f) =>
-        {
-            for (int n = 0; n < images; n++)
-                new ReadOnlySpan<float>(dy + ((long)(n0 + n) * g.Filters + f0 + f) * pixels, pixels)
-                    .CopyTo(new Span<float>(gathered + (long)f * columns + n * pixels, pixels));
-        });
-        const int Block = 64;
-        Host.For((columns + Block - 1) / Block, (long)Block * filters, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) =>
-        {
-            int end = Math.Min(columns, (b + 1) * Block);
-            for (int f = 0; f < filters; f++)
+        float* first = dy + ((long)n0 * g.Filters + f0) * pixels;
+        long imageStride = (long)g.Filters * pixels;
+        if (gathered is not null)
+            Host.For(filters, columns, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (f) =>
             {
-                float* row = gathered + (long)f * columns;
-                for (int j = b * Block; j < end; j++)
-                    transposed[(long)j * filters + f] = row[j];
-            }
-        });
+                for (int n = 0; n < images; n++)
+                    new ReadOnlySpan<float>(first + n * imageStride + (long)f * pixels, pixels)
+                        .CopyTo(new Span<float>(gathered + (long)f * columns + n * pixels, pixels));
+            });
+        Host.For((columns + 15) / 16, 16L * filters, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (block) =>
+            Transpose.Columns(first, imageStride, pixels, filters, columns, block * 16, transposed));
     }
 
     /// <summary>

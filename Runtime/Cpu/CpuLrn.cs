@@ -41,66 +41,74 @@ public static unsafe class CpuLrn
     }
 
     /// <summary>
-    /// Backward: <c>dA_c = dB_c s_c^-beta - 2 alpha beta a_c * sum over i with c in window(i) of dB_i a_i s_i^(-beta-1)</c>.
-    /// Each channel's term is computed once into a work area, then summed over the windows.
+    /// Backward: <c>dA_c = dB_c s_c^-beta - 2 alpha beta a_c * sum over i in window(c) of dB_i a_i s_i^(-beta-1)</c>
+    /// (c lies in i's window exactly when i lies in c's). Each image runs through its channels in
+    /// order, keeping the last few channels' terms and powers in a ring the size of the window, so
+    /// the pass reads the input and the gradient once and writes the result once, with no work
+    /// area the size of the activation.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in LrnGeometry g, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> inputGradient, int batch)
     {
         var geometry = g;
         float* x = Host.Pointer(input), dy = Host.Pointer(delta), dx = Host.Pointer(inputGradient);
-        int pixels = geometry.Pixels;
-        long count = (long)batch * geometry.Channels * pixels;
-        float* power = (float*)Host.Scratch(2, count * sizeof(float));
-        float* term = (float*)Host.Scratch(3, count * sizeof(float));
-        Host.For(batch * geometry.Channels, pixels * geometry.Size, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
-        {
-            int c = task % geometry.Channels;
-            float* image = x + (long)(task - c) * pixels;
-            var (first, last) = Window(geometry, c);
-            long plane = (long)task * pixels;
-            int p = 0;
-            for (; p <= pixels - 16; p += 16)
-            {
-                var squares = Squares(image + p, pixels, first, last);
-                var scale = Scale(geometry, squares);
-                var pw = Power(geometry, scale);
-                pw.Store(power + plane + p);
-                (Vector512.Load(dy + plane + p) * Vector512.Load(x + plane + p) * pw / scale).Store(term + plane + p);
-            }
-            for (; p < pixels; p++)
-            {
-                float squares = PixelSquares(image + p, pixels, first, last);
-                float scale = geometry.K + geometry.Alpha * squares;
-                float pw = PowerOf(geometry, scale);
-                power[plane + p] = pw;
-                term[plane + p] = dy[plane + p] * x[plane + p] * pw / scale;
-            }
-        });
+        int pixels = geometry.Pixels, channels = geometry.Channels, ring = geometry.Size / 2 * 2 + 1;
         float coefficient = 2f * geometry.Alpha * geometry.Beta;
-        Host.For(batch * geometry.Channels, pixels * geometry.Size, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
+        Host.For(batch, (long)channels * pixels * geometry.Size, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
         {
-            int c = task % geometry.Channels;
-            long imagePlane = (long)(task - c) * pixels, plane = (long)task * pixels;
-            var (first, last) = Window(geometry, c);
-            int p = 0;
-            for (; p <= pixels - 16; p += 16)
+            long offset = (long)n * channels * pixels;
+            float* image = x + offset, gradient = dy + offset, result = dx + offset;
+            // Per ring slot: the channel's term dB a s^(-beta-1), then its power s^-beta.
+            float* terms = (float*)Host.Scratch(7, 2L * ring * pixels * sizeof(float));
+            int next = 0;
+            for (int c = 0; c < channels; c++)
             {
-                var sum = Vector512<float>.Zero;
-                for (int i = first; i <= last; i++)
-                    sum += Vector512.Load(term + imagePlane + (long)i * pixels + p);
-                var value = Vector512.Load(dy + plane + p) * Vector512.Load(power + plane + p)
-                    - Vector512.Create(coefficient) * Vector512.Load(x + plane + p) * sum;
-                value.Store(dx + plane + p);
-            }
-            for (; p < pixels; p++)
-            {
-                float sum = 0f;
-                for (int i = first; i <= last; i++)
-                    sum += term[imagePlane + (long)i * pixels + p];
-                dx[plane + p] = dy[plane + p] * power[plane + p] - coefficient * x[plane + p] * sum;
+                var (first, last) = Window(geometry, c);
+                for (; next <= last; next++)
+                    Term(geometry, image, gradient, next, terms + (long)(next % ring) * 2 * pixels);
+                float* power = terms + ((long)(c % ring) * 2 + 1) * pixels;
+                float* xc = image + (long)c * pixels, dyc = gradient + (long)c * pixels, dxc = result + (long)c * pixels;
+                int p = 0;
+                for (; p <= pixels - 16; p += 16)
+                {
+                    var sum = Vector512<float>.Zero;
+                    for (int i = first; i <= last; i++)
+                        sum += Vector512.Load(terms + (long)(i % ring) * 2 * pixels + p);
+                    (Vector512.Load(dyc + p) * Vector512.Load(power + p) - Vector512.Create(coefficient) * Vector512.Load(xc + p) * sum).Store(dxc + p);
+                }
+                for (; p < pixels; p++)
+                {
+                    float sum = 0f;
+                    for (int i = first; i <= last; i++)
+                        sum += terms[(long)(i % ring) * 2 * pixels + p];
+                    dxc[p] = dyc[p] * power[p] - coefficient * xc[p] * sum;
+                }
             }
         });
+    }
+
+    /// <summary>Channel <paramref name="c"/>'s term <c>dB a s^(-beta-1)</c> and power <c>s^-beta</c>, into <paramref name="slot"/> and the plane after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Term(in LrnGeometry g, float* image, float* gradient, int c, float* slot)
+    {
+        int pixels = g.Pixels;
+        var (first, last) = Window(g, c);
+        float* xc = image + (long)c * pixels, dyc = gradient + (long)c * pixels, power = slot + pixels;
+        int p = 0;
+        for (; p <= pixels - 16; p += 16)
+        {
+            var scale = Scale(g, Squares(image + p, pixels, first, last));
+            var pw = Power(g, scale);
+            pw.Store(power + p);
+            (Vector512.Load(dyc + p) * Vector512.Load(xc + p) * pw / scale).Store(slot + p);
+        }
+        for (; p < pixels; p++)
+        {
+            float scale = g.K + g.Alpha * PixelSquares(image + p, pixels, first, last);
+            float pw = PowerOf(g, scale);
+            power[p] = pw;
+            slot[p] = dyc[p] * xc[p] * pw / scale;
+        }
     }
 
     /// <summary>The channels of <paramref name="c"/>'s window, clipped to its column.</summary>

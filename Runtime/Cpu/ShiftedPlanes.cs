@@ -59,11 +59,15 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource
 
     private static readonly Vector512<int> LaneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
 
+    /// <summary>Kernels up to 7 x 7 keep every tap's masks for a panel on the stack.</summary>
+    private const int MaxTableTaps = 49;
+
     /// <summary>
     /// Rows k0..k0+kc-1, columns j0..j0+nc-1, in panels of <see cref="Gemm.Nr"/> columns. Each
     /// 16-column half of a panel is one masked load per image it spans (two for a 7 x 7 plane at
-    /// most); which images and pixels those are does not depend on the row, only the mask and the
-    /// shift do.
+    /// most). Which images and pixels those are depends only on the panel, and the mask and the
+    /// shift only on the tap, so a panel first tabulates every tap's masks and offsets, and each
+    /// row is then two or four masked loads.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int k0, int kc, int j0, int nc, float* pack)
@@ -72,6 +76,9 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource
         // Up to 16 spans per half: (lane, image, pixel, lanes), for planes as small as one pixel.
         var spans = stackalloc int[2 * 16 * 4];
         var spanCount = stackalloc int[2];
+        // Per tap, half and span (two at most): the load's mask and its offset from the channel's plane.
+        var masks = stackalloc Vector512<float>[MaxTableTaps * 4];
+        var offsets = stackalloc long[MaxTableTaps * 4];
         for (int panel = 0; panel * Gemm.Nr < nc; panel++)
         {
             int jp = j0 + panel * Gemm.Nr;
@@ -91,25 +98,74 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource
                 spanCount[half] = count;
             }
             float* dst = pack + (long)panel * Gemm.Nr * kc;
+            if (taps > MaxTableTaps || spanCount[0] > 2 || spanCount[1] > 2)
+            {
+                PackRows(k0, kc, spans, spanCount, dst);
+                continue;
+            }
+            for (int tap = 0; tap < taps; tap++)
+                for (int half = 0; half < 2; half++)
+                    for (int i = 0; i < 2; i++)
+                    {
+                        int at = tap * 4 + half * 2 + i;
+                        masks[at] = Vector512<float>.Zero;
+                        offsets[at] = 0;
+                        if (i < spanCount[half])
+                            (masks[at], offsets[at]) = Span(spans + (half * 16 + i) * 4, tap);
+                    }
+            int channel = k0 / taps, t = k0 % taps;
             for (int kk = 0; kk < kc; kk++, dst += Gemm.Nr)
             {
-                int row = k0 + kk, channel = row / taps, tap = row % taps;
-                long shift = (long)channel * pixels + (tap / kernel - pad) * width + (tap % kernel - pad);
-                ushort* tapValid = valid + (long)tap * pixels;
-                for (int half = 0; half < 2; half++)
+                float* plane = first + (long)channel * pixels;
+                int at = t * 4;
+                var low = Avx512F.MaskLoad(plane + offsets[at], masks[at], Vector512<float>.Zero)
+                    | Avx512F.MaskLoad(plane + offsets[at + 1], masks[at + 1], Vector512<float>.Zero);
+                var high = Avx512F.MaskLoad(plane + offsets[at + 2], masks[at + 2], Vector512<float>.Zero)
+                    | Avx512F.MaskLoad(plane + offsets[at + 3], masks[at + 3], Vector512<float>.Zero);
+                low.Store(dst);
+                high.Store(dst + 16);
+                if (++t == taps)
                 {
-                    var v = Vector512<float>.Zero;
-                    for (int i = 0; i < spanCount[half]; i++)
-                    {
-                        int* s = spans + (half * 16 + i) * 4;
-                        int lane = s[0], pixel = s[2];
-                        int bits = tapValid[pixel] << lane; // bits past the plane are 0, past the half ignored
-                        var mask = Vector512.Equals(Vector512.Create(bits) & LaneBits, LaneBits).AsSingle();
-                        // Lane i reads pixel + i - lane of its image; lanes outside the mask are not read.
-                        v |= Avx512F.MaskLoad(first + s[1] * imageStride + shift + pixel - lane, mask, Vector512<float>.Zero);
-                    }
-                    v.Store(dst + half * 16);
+                    t = 0;
+                    channel++;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The mask and offset of one span for one tap: lane i reads pixel + i - lane of its image,
+    /// shifted by the tap, and lanes outside the mask (outside the span, or reading outside the
+    /// plane) are not read at all.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (Vector512<float> Mask, long Offset) Span(int* span, int tap)
+    {
+        int lane = span[0], pixel = span[2];
+        int bits = valid[(long)tap * pixels + pixel] << lane; // bits past the plane are 0, past the half ignored
+        var mask = Vector512.Equals(Vector512.Create(bits) & LaneBits, LaneBits).AsSingle();
+        long shift = (tap / kernel - pad) * width + (tap % kernel - pad);
+        return (mask, span[1] * imageStride + shift + pixel - lane);
+    }
+
+    /// <summary>One panel's rows for planes so small that a half spans more than two images: each span's mask is made as the row needs it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackRows(int k0, int kc, int* spans, int* spanCount, float* dst)
+    {
+        int taps = kernel * kernel;
+        for (int kk = 0; kk < kc; kk++, dst += Gemm.Nr)
+        {
+            int row = k0 + kk, tap = row % taps;
+            float* plane = first + (long)(row / taps) * pixels;
+            for (int half = 0; half < 2; half++)
+            {
+                var v = Vector512<float>.Zero;
+                for (int i = 0; i < spanCount[half]; i++)
+                {
+                    var (mask, offset) = Span(spans + (half * 16 + i) * 4, tap);
+                    v |= Avx512F.MaskLoad(plane + offset, mask, Vector512<float>.Zero);
+                }
+                v.Store(dst + half * 16);
             }
         }
     }

@@ -75,8 +75,10 @@ public static unsafe class CpuConv
         // A same-size layer's input gradient is a convolution of its own (InputGradientShifted),
         // which writes no lowered gradient to fold back: at batch 128 it took MiniAlexNet's conv2
         // to conv5 backward passes from 38 to 33 ms in all, against lowering it for conv2 and conv3.
-        bool shiftedGradient = dx is not null && ShiftedPlanes.Fits(geometry);
-        int chunk = ChunkImages(geometry, batch);
+        // Its weight gradient reads the lowered input through ShiftedPlanes as well, six rows at a
+        // time, so the whole batch is one chunk.
+        bool same = ShiftedPlanes.Fits(geometry), shiftedGradient = dx is not null && same;
+        int chunk = same ? batch : ChunkImages(geometry, batch);
         int taps = geometry.Taps, filters = geometry.GroupFilters;
         // The weight gradient is summed transposed (taps x filters), where the product's store is
         // contiguous, and added into the (filters x taps) gradient at the end. A row of ones below
@@ -87,21 +89,28 @@ public static unsafe class CpuConv
         for (int n0 = 0; n0 < batch; n0 += chunk)
         {
             int images = Math.Min(chunk, batch - n0), columns = images * geometry.OutPixels;
-            float* lowered = (float*)Host.Scratch(0, (long)rows * columns * sizeof(float));
-            new Span<float>(lowered + (long)taps * columns, columns).Fill(1f);
-            float* gathered = (float*)Host.Scratch(1, (long)filters * columns * sizeof(float));
+            float* lowered = same ? null : (float*)Host.Scratch(0, (long)rows * columns * sizeof(float));
+            if (!same)
+                new Span<float>(lowered + (long)taps * columns, columns).Fill(1f);
+            float* gathered = dx is null || shiftedGradient ? null : (float*)Host.Scratch(1, (long)filters * columns * sizeof(float));
             float* transposed = (float*)Host.Scratch(2, (long)filters * columns * sizeof(float));
             for (int group = 0; group < geometry.Groups; group++)
             {
-                Lower(geometry, x, n0, images, group, lowered);
                 int f0 = group * filters;
-                GatherDelta(geometry, dy, n0, images, f0, dx is null || shiftedGradient ? null : gathered, transposed);
+                GatherDelta(geometry, dy, n0, images, f0, gathered, transposed);
                 // (dW^T; db) (taps + 1 x filters) += (lowered; ones) (taps + 1 x columns) . dY^T (columns x filters)
-                Gemm.Multiply(rows, filters, columns,
-                    new Strided(lowered, columns, 1),
-                    new Strided(transposed, filters, 1),
-                    new Strided(transposedGradient + (long)group * rows * filters, filters, 1),
-                    accumulate: n0 > 0);
+                var gradient = new Strided(transposedGradient + (long)group * rows * filters, filters, 1);
+                if (same)
+                {
+                    var planes = new ShiftedPlanes(x + ((long)n0 * geometry.Channels + group * geometry.GroupChannels) * geometry.Pixels,
+                        (long)geometry.Channels * geometry.Pixels, geometry.Height, geometry.Width, geometry.Kernel, images, slot: 4, onesRow: taps);
+                    Gemm.Multiply(rows, filters, columns, planes, new Strided(transposed, filters, 1), gradient, accumulate: n0 > 0);
+                }
+                else
+                {
+                    Lower(geometry, x, n0, images, group, lowered);
+                    Gemm.Multiply(rows, filters, columns, new Strided(lowered, columns, 1), new Strided(transposed, filters, 1), gradient, accumulate: n0 > 0);
+                }
                 if (dx is null || shiftedGradient)
                     continue;
                 // dLowered (taps x columns) = W^T (taps x filters) . dY (filters x columns), then folded back.

@@ -12,7 +12,7 @@ namespace NetGen.Cpu;
 /// without copying. <see cref="Columns"/> optionally replaces <c>j * ColumnStride</c> by a table,
 /// which lets a convolution's output columns (image, pixel) land straight in NCHW.
 /// </summary>
-internal readonly unsafe struct Strided(float* data, long rowStride, long columnStride, long* columns = null) : IPanelSource
+internal readonly unsafe struct Strided(float* data, long rowStride, long columnStride, long* columns = null) : IPanelSource, IRowSource
 {
     public readonly float* Data = data;
     public readonly long RowStride = rowStride;
@@ -20,6 +20,14 @@ internal readonly unsafe struct Strided(float* data, long rowStride, long column
     public readonly long* Columns = columns;
 
     public long Column(int j) => Columns is null ? j * ColumnStride : Columns[j];
+
+    /// <summary>Rows are read in place, through the strides.</summary>
+    public float* Rows(int i0, int rows, int k0, int kc, float* buffer, out long rowStride, out long columnStride)
+    {
+        rowStride = RowStride;
+        columnStride = ColumnStride;
+        return Data + i0 * RowStride + k0 * ColumnStride;
+    }
 
     /// <summary>Copies rows k0..k0+kc, columns j0..j0+nc into panels of 32 columns, row after row, zero-padded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -59,6 +67,17 @@ internal unsafe interface IPanelSource
     void Pack(int k0, int kc, int j0, int nc, float* pack);
 }
 
+/// <summary>The left operand of a product, as the micro-kernel reads it: up to six rows over a block of columns.</summary>
+internal unsafe interface IRowSource
+{
+    /// <summary>
+    /// Rows i0..i0+rows-1, columns k0..k0+kc-1 (kc at most 256): where row i0 starts and the
+    /// strides to the next row and column, either in place or written into <paramref name="buffer"/>
+    /// (room for 6 x 256 floats).
+    /// </summary>
+    float* Rows(int i0, int rows, int k0, int kc, float* buffer, out long rowStride, out long columnStride);
+}
+
 /// <summary>
 /// Single-precision matrix product <c>C = A B</c> (or <c>C += A B</c>), blocked for the caches and
 /// register-tiled for AVX-512: B is packed in panels of 32 columns per block of 256 rows, and a 6 x 32
@@ -82,7 +101,7 @@ internal static unsafe class Gemm
     public const int Nr = 32;
 
     /// <summary>Rows of B per packed block: a 6 x 256 panel of A stays in L1.</summary>
-    private const int Kc = 256;
+    public const int Kc = 256;
 
     /// <summary>Columns of B per packed block: 256 x 384 floats (384 KiB) stays in L2.</summary>
     private const int Nc = 384;
@@ -96,12 +115,12 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(int m, int n, int k, Strided a, Strided b, Strided c,
         bool accumulate = false, float* rowBias = null, bool relu = false) =>
-        Multiply<Strided>(m, n, k, a, b, c, accumulate, rowBias, relu);
+        Multiply<Strided, Strided>(m, n, k, a, b, c, accumulate, rowBias, relu);
 
-    /// <summary>The same with a right operand that packs itself, such as <see cref="ShiftedPlanes"/>.</summary>
+    /// <summary>The same with operands that produce their own rows and panels, such as <see cref="ShiftedPlanes"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Multiply<TB>(int m, int n, int k, Strided a, TB b, Strided c,
-        bool accumulate = false, float* rowBias = null, bool relu = false) where TB : struct, IPanelSource
+    public static void Multiply<TA, TB>(int m, int n, int k, TA a, TB b, Strided c,
+        bool accumulate = false, float* rowBias = null, bool relu = false) where TA : struct, IRowSource where TB : struct, IPanelSource
     {
         if (m <= 0 || n <= 0)
             return;
@@ -113,7 +132,7 @@ internal static unsafe class Gemm
         int mChunks = Math.Clamp((wanted + nBlocks - 1) / nBlocks, 1, mPanels);
         int panelsPerChunk = (mPanels + mChunks - 1) / mChunks;
         mChunks = (mPanels + panelsPerChunk - 1) / panelsPerChunk;
-        var job = new Job<TB>(m, n, k, a, b, c, accumulate, rowBias, relu, panelsPerChunk, nBlocks);
+        var job = new Job<TA, TB>(m, n, k, a, b, c, accumulate, rowBias, relu, panelsPerChunk, nBlocks);
         if (mChunks * nBlocks == 1 || (long)m * n * k < 1 << 18)
         {
             for (int t = 0; t < mChunks * nBlocks; t++)
@@ -125,8 +144,8 @@ internal static unsafe class Gemm
         }
     }
 
-    private sealed class Job<TB>(int m, int n, int k, Strided a, TB b, Strided c,
-        bool accumulate, float* rowBias, bool relu, int panelsPerChunk, int nBlocks) where TB : struct, IPanelSource
+    private sealed class Job<TA, TB>(int m, int n, int k, TA a, TB b, Strided c,
+        bool accumulate, float* rowBias, bool relu, int panelsPerChunk, int nBlocks) where TA : struct, IRowSource where TB : struct, IPanelSource
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int task)
@@ -135,6 +154,7 @@ internal static unsafe class Gemm
             int j0 = nBlock * Nc, nc = Math.Min(Nc, n - j0);
             int firstRow = mChunk * panelsPerChunk * Mr, endRow = Math.Min(m, firstRow + panelsPerChunk * Mr);
             float* pack = PackBuffer();
+            float* rowBuffer = stackalloc float[Mr * Kc];
             for (int k0 = 0; k0 < k; k0 += Kc)
             {
                 int kc = Math.Min(Kc, k - k0);
@@ -143,11 +163,11 @@ internal static unsafe class Gemm
                 for (int i0 = firstRow; i0 < endRow; i0 += Mr)
                 {
                     int rows = Math.Min(Mr, endRow - i0);
-                    float* aPanel = a.Data + i0 * a.RowStride + k0 * a.ColumnStride;
+                    float* aPanel = a.Rows(i0, rows, k0, kc, rowBuffer, out long ars, out long acs);
                     for (int p = 0; p * Nr < nc; p++)
                     {
                         int jt = j0 + p * Nr;
-                        Tile(kc, aPanel, a.RowStride, a.ColumnStride, rows, pack + (long)p * Nr * kc,
+                        Tile(kc, aPanel, ars, acs, rows, pack + (long)p * Nr * kc,
                             c, i0, jt, Math.Min(Nr, n - jt), load, last ? rowBias : null, last && relu);
                     }
                 }

@@ -13,11 +13,11 @@ namespace NetGen.Cpu;
 /// taps x pixels matrix ten times the size of its input. Forward passes lower the input this way;
 /// the input's gradient is the same kind of convolution of the output's gradient.
 /// </summary>
-internal readonly unsafe struct ShiftedPlanes : IPanelSource
+internal readonly unsafe struct ShiftedPlanes : IPanelSource, IRowSource
 {
     private readonly float* first;
     private readonly long imageStride;
-    private readonly int width, pixels, kernel, pad, columns;
+    private readonly int width, pixels, kernel, pad, columns, onesRow;
 
     /// <summary>For tap t and pixel p, bit i says whether pixel p + i reads inside the plane (bits past the plane are 0).</summary>
     private readonly ushort* valid;
@@ -29,8 +29,10 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource
     /// <param name="kernel">The square kernel's side.</param>
     /// <param name="images">Images: the matrix has images x height x width columns.</param>
     /// <param name="slot">The <see cref="Host.Scratch"/> slot for the validity table.</param>
-    public ShiftedPlanes(float* first, long imageStride, int height, int width, int kernel, int images, int slot)
+    /// <param name="onesRow">A row after the planes' rows that is all ones (the weight gradient's product makes the bias gradient with it), or -1.</param>
+    public ShiftedPlanes(float* first, long imageStride, int height, int width, int kernel, int images, int slot, int onesRow = -1)
     {
+        this.onesRow = onesRow;
         this.first = first;
         this.imageStride = imageStride;
         this.width = width;
@@ -146,6 +148,46 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource
         var mask = Vector512.Equals(Vector512.Create(bits) & LaneBits, LaneBits).AsSingle();
         long shift = (tap / kernel - pad) * width + (tap % kernel - pad);
         return (mask, span[1] * imageStride + shift + pixel - lane);
+    }
+
+    /// <summary>
+    /// As the left operand (the weight gradient's, rows (c, ky, kx) against columns (image, pixel)):
+    /// each row's stretch of columns is written into the buffer 16 columns at a time, one masked
+    /// load per image the 16 span, so the lowered input is never written out whole.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float* Rows(int i0, int rows, int k0, int kc, float* buffer, out long rowStride, out long columnStride)
+    {
+        int taps = kernel * kernel, stride = (kc + 15) & ~15;
+        var span = stackalloc int[4];
+        for (int r = 0; r < rows; r++)
+        {
+            int row = i0 + r;
+            float* dst = buffer + (long)r * stride;
+            if (row == onesRow)
+            {
+                new Span<float>(dst, kc).Fill(1f);
+                continue;
+            }
+            int tap = row % taps;
+            float* plane = first + (long)(row / taps) * pixels;
+            for (int k = k0; k < k0 + kc; k += 16)
+            {
+                var v = Vector512<float>.Zero;
+                for (int lane = 0; lane < 16 && k + lane < columns;)
+                {
+                    int j = k + lane, pixel = j % pixels, lanes = Math.Min(16 - lane, pixels - pixel);
+                    span[0] = lane; span[1] = j / pixels; span[2] = pixel; span[3] = lanes;
+                    var (mask, offset) = Span(span, tap);
+                    v |= Avx512F.MaskLoad(plane + offset, mask, Vector512<float>.Zero);
+                    lane += lanes;
+                }
+                v.Store(dst + (k - k0));
+            }
+        }
+        rowStride = stride;
+        columnStride = 1;
+        return buffer;
     }
 
     /// <summary>One panel's rows for planes so small that a half spans more than two images: each span's mask is made as the row needs it.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using NetGen.Cpu;
 
 namespace NetGen.Tests.Kernels;
@@ -64,6 +65,7 @@ public unsafe class GemmTests
     /// A same-size convolution's lowered matrix, packed straight from the planes, against im2col
     /// written here: planes larger than a half panel, smaller (several images in 16 columns), of
     /// one pixel, and a kernel larger than the plane; blocks that start part-way in rows and columns.
+    /// The same matrix read as a left operand, six rows at a time with a row of ones below, too.
     /// </summary>
     [Theory]
     [InlineData(7, 7, 3, 0, 0)]
@@ -81,8 +83,24 @@ public unsafe class GemmTests
         var x = Fill(random, images * (channels + skip) * pixels);
         int kc = rows - k0, nc = columns - j0, panels = (nc + Gemm.Nr - 1) / Gemm.Nr;
         var packed = new float[panels * Gemm.Nr * kc];
+        // As the left operand, six rows at a time from row k0 and column j0, with a row of ones after the planes' rows.
+        var rowBlocks = new List<(int Row, int Column, float Value)>();
         fixed (float* px = x, pp = packed)
-            new ShiftedPlanes(px + skip * pixels, (channels + skip) * pixels, height, width, kernel, images, slot: 4).Pack(k0, kc, j0, nc, pp);
+        {
+            var planes = new ShiftedPlanes(px + skip * pixels, (channels + skip) * pixels, height, width, kernel, images, slot: 4, onesRow: rows);
+            planes.Pack(k0, kc, j0, nc, pp);
+            float* buffer = stackalloc float[Gemm.Mr * Gemm.Kc];
+            for (int i0 = k0; i0 <= rows; i0 += Gemm.Mr)
+                for (int c0 = j0; c0 < columns; c0 += Gemm.Kc)
+                {
+                    int count = Math.Min(Gemm.Mr, rows + 1 - i0), length = Math.Min(Gemm.Kc, columns - c0);
+                    float* at = planes.Rows(i0, count, c0, length, buffer, out long rowStride, out long columnStride);
+                    for (int r = 0; r < count; r++)
+                        for (int j = 0; j < length; j++)
+                            rowBlocks.Add((i0 + r, c0 + j, at[r * rowStride + j * columnStride]));
+                }
+        }
+        Assert.Equal((rows + 1 - k0) * (columns - j0), rowBlocks.Count);
 
         for (int row = k0; row < rows; row++)
             for (int j = j0; j < j0 + panels * Gemm.Nr; j++)
@@ -98,6 +116,17 @@ public unsafe class GemmTests
                 int panel = (j - j0) / Gemm.Nr, lane = (j - j0) % Gemm.Nr;
                 Assert.True(expected == packed[(panel * kc + row - k0) * Gemm.Nr + lane], $"row {row}, column {j}");
             }
+        foreach (var (row, j, value) in rowBlocks)
+        {
+            float expected = 1f;
+            if (row < rows)
+            {
+                int c = row / k2, dy = row % k2 / kernel - pad, dx = row % kernel - pad;
+                int n = j / pixels, y = j % pixels / width + dy, xx = j % pixels % width + dx;
+                expected = y >= 0 && y < height && xx >= 0 && xx < width ? x[(n * (channels + skip) + skip + c) * pixels + y * width + xx] : 0f;
+            }
+            Assert.True(expected == value, $"rows: row {row}, column {j}");
+        }
     }
 
     private static float[] Fill(Random random, int count)

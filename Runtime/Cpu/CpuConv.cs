@@ -178,7 +178,7 @@ public static unsafe class CpuConv
     /// The group's delta planes as a filters x (images * pixels) matrix in <paramref name="gathered"/>
     /// (when it is not null: the lowered gradient's product reads it), and transposed, (images *
     /// pixels) x filters, in <paramref name="transposed"/>, which the weight gradient's product reads
-    /// row by row. The transpose goes in 16 x 16 blocks held in registers.
+    /// row by row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GatherDelta(ConvGeometry g, float* dy, int n0, int images, int f0, float* gathered, float* transposed)

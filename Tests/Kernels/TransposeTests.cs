@@ -5,9 +5,9 @@ namespace NetGen.Tests.Kernels;
 
 /// <summary>
 /// The transpose of activation planes into a (image, pixel) x channel matrix, which the weight
-/// gradient's product reads, against the definition: channel counts with and without a remainder
-/// past the 16 x 16 blocks, planes smaller and larger than a block (so blocks cross images), the
-/// planes of every other channel (as a second group's), and a last block that is cut short.
+/// gradient's product reads, against the definition: planes smaller and larger than a block of 16
+/// columns (so blocks cross images), the planes of every other channel (as a second group's), and
+/// a last block that is cut short.
 /// </summary>
 public unsafe class TransposeTests
 {

@@ -10,8 +10,9 @@ namespace NetGen.Cpu;
 /// written out: row (c, ky, kx), column (image, pixel) is channel c of that image shifted by
 /// (ky - pad, kx - pad), zero where the shift leaves the plane. The product packs its panels
 /// straight from the NCHW planes with masked loads, so a layer no longer writes and rereads a
-/// taps x pixels matrix ten times the size of its input. Forward passes lower the input this way;
-/// the input's gradient is the same kind of convolution of the output's gradient.
+/// taps x pixels matrix ten times the size of its input. Forward passes lower the input this way,
+/// the input's gradient is the same kind of convolution of the output's gradient, and the weight
+/// gradient's product reads the lowered input six rows at a time (<see cref="Rows"/>).
 /// </summary>
 internal readonly unsafe struct ShiftedPlanes : IPanelSource, IRowSource
 {

@@ -19,28 +19,28 @@ namespace NetGen.Networks;
 /// the He-scaled weights.
 /// </remarks>
 [Network(Channels = 1, Height = 28, Width = 28, Columns = 2)]
-[TrainingDefaults(Epochs = 20, LearningRate = 0.05f, Patience = 3, Threshold = 0.002, Flip = false, Normalise = true)]
+[TrainingDefaults(Epochs = 20, LearningRate = 0.05f, Patience = 3, Threshold = 0.002, Flip = false, Normalise = true, LabelSmoothing = 0.2f)]
 public sealed partial class MiniAlexNet
 {
     [Conv(32, Kernel = 3, Pad = 1, WeightStd = 0.47f), Relu, Lrn(5), MaxPool(3, Stride = 2, Round = Rounding.Ceil)]
     public partial Layer Conv1 { get; }
 
-    [Conv(64, Kernel = 3, Pad = 1, Groups = 2, WeightStd = 0.118f, BiasInit = 0.1f), Relu, Lrn(5), MaxPool(3, Stride = 2, Round = Rounding.Ceil)]
+    [Conv(64, Kernel = 3, Pad = 1, WeightStd = 0.083f, BiasInit = 0.1f), Relu, Lrn(5), MaxPool(3, Stride = 2, Round = Rounding.Ceil)]
     public partial Layer Conv2 { get; }
 
     [Conv(96, Kernel = 3, Pad = 1, WeightStd = 0.059f), Relu]
     public partial Layer Conv3 { get; }
 
-    [Conv(96, Kernel = 3, Pad = 1, Groups = 2, WeightStd = 0.068f, BiasInit = 0.1f), Relu]
+    [Conv(96, Kernel = 3, Pad = 1, WeightStd = 0.048f, BiasInit = 0.1f), Relu]
     public partial Layer Conv4 { get; }
 
-    [Conv(64, Kernel = 3, Pad = 1, Groups = 2, WeightStd = 0.068f, BiasInit = 0.1f), Relu, MaxPool(3, Stride = 2)]
+    [Conv(64, Kernel = 3, Pad = 1, WeightStd = 0.048f, BiasInit = 0.1f), Relu, MaxPool(3, Stride = 2)]
     public partial Layer Conv5 { get; }
 
-    [Dense(512, WeightStd = 0.059f, BiasInit = 0.1f), Relu, Dropout(0.5f)]
+    [Dense(512, WeightStd = 0.059f, BiasInit = 0.1f), Relu, Dropout(0.3f)]
     public partial Layer Fc6 { get; }
 
-    [Dense(512, WeightStd = 0.0625f, BiasInit = 0.1f), Relu, Dropout(0.5f)]
+    [Dense(512, WeightStd = 0.0625f, BiasInit = 0.1f), Relu, Dropout(0.3f)]
     public partial Layer Fc7 { get; }
 
     [Dense(10, WeightStd = 0.01f), Softmax]

@@ -90,6 +90,7 @@ internal static class BackwardEmitter
         "losses" => "Losses",
         "ranks" => "Ranks",
         "logitsGradient" => Gradient(plan, plan.Backward.Logits),
+        "smoothing" => "LabelSmoothing",
         "batch" => "BatchSize",
         "input" => "forward." + plan.Activations[forward.Input].Field,
         "weight" => $"network.{forward.Layer.Member}.Weight.View",

@@ -54,7 +54,7 @@ internal static class CpuEmitter
                 using (w.Block("private void RunLossOnCpu()"))
                 {
                     w.Line("CpuProfiler.Start();");
-                    w.Line($"CpuLoss.SoftmaxCrossEntropy({logitsActivation.Shape.Size}, forward.{logitsActivation.Field}, Labels, Probabilities, Losses, Ranks, {BackwardEmitter.Gradient(plan, plan.Backward.Logits)}, BatchSize);");
+                    w.Line($"CpuLoss.SoftmaxCrossEntropy({logitsActivation.Shape.Size}, forward.{logitsActivation.Field}, Labels, Probabilities, Losses, Ranks, {BackwardEmitter.Gradient(plan, plan.Backward.Logits)}, LabelSmoothing, BatchSize);");
                     w.Line("CpuProfiler.Mark(\"backward\", \"loss\");");
                 }
                 w.Line();

@@ -117,7 +117,7 @@ internal static class PartitionEmitter
             using (w.Block("protected override void RunLoss()"))
             {
                 var logits = activations[partition.Logits];
-                w.Line($"CpuLoss.SoftmaxCrossEntropy({logits.Shape.Size}, {logits.Field}, Labels, Probabilities, Losses, Ranks, {Gradient(logits)}, BatchSize);");
+                w.Line($"CpuLoss.SoftmaxCrossEntropy({logits.Shape.Size}, {logits.Field}, Labels, Probabilities, Losses, Ranks, {Gradient(logits)}, LabelSmoothing, BatchSize);");
                 w.Line($"TakeSlice({Gradient(logits)}, {Gradient(activations[logits.Slice])}, {activations[logits.Slice].Shape.Size});");
             }
             w.Line();

@@ -8,7 +8,7 @@ using NetGen.Networks.Reports;
 namespace NetGen.Networks.Commands;
 
 /// <summary>
-/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--momentum M] [--weight-decay W] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
+/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--momentum M] [--weight-decay W] [--label-smoothing E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
 /// trains on a dataset with a progress bar, validates every epoch, and keeps checkpoints, metrics and curves in DIR.
 /// With no data it trains MiniAlexNet on Fashion-MNIST: Debian's copy when installed, else the sample shipped here.
 /// </summary>
@@ -40,6 +40,7 @@ internal static class TrainCommand
             SaveEverySteps = options.Int("--save-every", 0),
             Devices = options.Int("--devices", 1),
             ClipNorm = options.Float("--clip-norm", 0f),
+            LabelSmoothing = options.NonNegative("--label-smoothing", defaults.LabelSmoothing),
         };
         var declaredPreprocessing = Preprocessing.For(declared, info.Input);
         var preprocessing = declaredPreprocessing with
@@ -60,6 +61,7 @@ internal static class TrainCommand
         Console.WriteLine($"data: {splits.Train.Source}: {splits.Train.Count:N0} training images, {splits.Validation.Count:N0} validation images ({splits.Validation.Source}), {splits.Train.Classes.Count} classes");
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"momentum {trainingOptions.Momentum.ToString(CultureInfo.InvariantCulture)}, weight decay {trainingOptions.WeightDecay.ToString(CultureInfo.InvariantCulture)}, " +
+            $"label smoothing {trainingOptions.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}, " +
             $"divided by 10 after {trainingOptions.Patience} epoch(s) without a better validation error; {trainingOptions.Epochs} epochs" +
             (resume ? "" : $"; crops padded by {preprocessing.Pad}, flips {(preprocessing.Flip ? "on" : "off")}"));
 

@@ -31,6 +31,9 @@ public sealed class TrainingDefaultsAttribute : Attribute
     /// <summary>How much lower (an absolute fraction: 0.002 is 0.2 points) a validation error must be to count as an improvement: 0.</summary>
     public double Threshold { get; set; }
 
+    /// <summary>The share of each training target spread evenly over the classes (label smoothing): none in the paper.</summary>
+    public float LabelSmoothing { get; set; }
+
     /// <summary>The side images are rescaled and centre-cropped to before cropping to the input: 256 for AlexNet; 0 means the input's own size.</summary>
     public int ImageSize { get; set; }
 

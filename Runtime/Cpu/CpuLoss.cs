@@ -29,25 +29,30 @@ public static unsafe class CpuLoss
     }
 
     /// <summary>
-    /// The fused loss: probabilities, each image's cross-entropy <c>max + log(sum exp) - logit[label]</c>,
-    /// the label's rank (classes scoring above it, ties to the lower class), and the logits' gradient
-    /// of the batch's mean loss, <c>(p - y) / batch</c>.
+    /// The fused loss: probabilities, each image's cross-entropy against the target q,
+    /// <c>max + log(sum exp) - sum q * logit</c>, the label's rank (classes scoring above it, ties to
+    /// the lower class), and the logits' gradient of the batch's mean loss, <c>(p - q) / batch</c>.
+    /// The target is the label's one-hot vector, or with label <paramref name="smoothing"/> e,
+    /// <c>1 - e</c> on the label plus <c>e / classes</c> on every class (Szegedy et al., 2016).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SoftmaxCrossEntropy(int classes, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> probabilities,
-        ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, int batch)
+        ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, float smoothing, int batch)
     {
         float* z = Host.Pointer(logits), p = Host.Pointer(probabilities), loss = Host.Pointer(losses), dz = Host.Pointer(logitsGradient);
         int* label = Host.Pointer(labels), rank = Host.Pointer(ranks);
         Host.For(batch, classes * 8L, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
         {
             float* row = z + (long)n * classes;
-            float max = Max(row, classes), sum = 0f;
+            float max = Max(row, classes), sum = 0f, logitSum = 0f;
             for (int i = 0; i < classes; i++)
+            {
                 sum += MathF.Exp(row[i] - max);
+                logitSum += row[i];
+            }
             int y = label[n];
-            float target = row[y];
-            loss[n] = max + MathF.Log(sum) - target;
+            float target = row[y], spread = smoothing / classes;
+            loss[n] = max + MathF.Log(sum) - ((1f - smoothing) * target + spread * logitSum);
             int above = 0;
             for (int i = 0; i < classes; i++)
                 above += row[i] > target || (row[i] == target && i < y) ? 1 : 0;
@@ -57,7 +62,7 @@ public static unsafe class CpuLoss
             {
                 float probability = MathF.Exp(row[i] - max) / sum;
                 p[(long)n * classes + i] = probability;
-                dz[(long)n * classes + i] = (i == y ? probability - 1f : probability) * mean;
+                dz[(long)n * classes + i] = (probability - (i == y ? 1f - smoothing + spread : spread)) * mean;
             }
         });
     }

@@ -102,6 +102,13 @@ public abstract class ColumnPass : IDisposable
         input.View.CopyFromCPU(images);
     }
 
+    /// <summary>Label smoothing for the loss, as <see cref="BackwardPass.LabelSmoothing"/>.</summary>
+    public float LabelSmoothing
+    {
+        get;
+        set => field = BackwardPass.CheckSmoothing(value);
+    }
+
     /// <summary>Copies the batch's labels.</summary>
     public void SetLabels(int[] classes)
     {

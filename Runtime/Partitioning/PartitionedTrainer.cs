@@ -100,6 +100,7 @@ public sealed class PartitionedTrainer : Trainer
                     column.WriteParameters(whole);
                 column.SetInput(images);
                 column.SetLabels(labels);
+                column.LabelSmoothing = backward ? LabelSmoothing : 0f;
                 column.Forward(key);
                 if (backward)
                     column.Backward(key);

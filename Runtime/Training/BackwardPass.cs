@@ -67,6 +67,22 @@ public abstract class BackwardPass : IDisposable
     /// <summary>How many classes score above each image's label, written by the loss kernel.</summary>
     protected ArrayView<int> Ranks => ranks.View;
 
+    /// <summary>
+    /// The share of each image's target spread evenly over the classes (label smoothing): the loss
+    /// kernel aims at <c>1 - e + e / classes</c> for the label and <c>e / classes</c> elsewhere. 0, a
+    /// one-hot target, unless training asks for it.
+    /// </summary>
+    public float LabelSmoothing
+    {
+        get;
+        set => field = CheckSmoothing(value);
+    }
+
+    /// <summary>Returns <paramref name="smoothing"/> when it is in [0, 1); throws otherwise.</summary>
+    internal static float CheckSmoothing(float smoothing) => smoothing is >= 0f and < 1f
+        ? smoothing
+        : throw new ArgumentOutOfRangeException(nameof(smoothing), $"Label smoothing {smoothing} must be at least 0 and below 1.");
+
     /// <summary>Copies the batch's classes to the accelerator, refusing any outside the network's outputs.</summary>
     public void SetLabels(int[] classes)
     {

@@ -51,6 +51,16 @@ public class Trainer : IDisposable
     /// </summary>
     public bool CheckNumerics { get; set; } = true;
 
+    /// <summary>
+    /// Label smoothing for the steps that compute gradients (<see cref="BackwardPass.LabelSmoothing"/>);
+    /// evaluation always scores against the one-hot label. 0 by default, as in the paper.
+    /// </summary>
+    public float LabelSmoothing
+    {
+        get;
+        set => field = BackwardPass.CheckSmoothing(value);
+    }
+
     /// <summary>When positive, gradients whose global L2 norm exceeds it are scaled down to it before the update.</summary>
     public float ClipNorm { get; set; }
 
@@ -140,6 +150,7 @@ public class Trainer : IDisposable
         var (forward, pass) = PassesFor(labels.Length);
         forward.SetInput(images);
         pass.SetLabels(labels);
+        pass.LabelSmoothing = backward ? LabelSmoothing : 0f;
         forward.EnqueueLogits(key);
         pass.EnqueueLoss(key);
         if (backward)

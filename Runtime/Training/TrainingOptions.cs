@@ -13,6 +13,7 @@ namespace NetGen;
 /// <param name="SaveEverySteps">Also write <c>last.safetensors</c> every this many steps within an epoch (0: at the end of each epoch only).</param>
 /// <param name="Devices">Devices to split the network over, one per column (<see cref="PartitionedTrainer"/>); 1 runs it whole on one device.</param>
 /// <param name="ClipNorm">When positive, each step's gradients are scaled down to this global L2 norm when they exceed it (<see cref="Trainer.ClipNorm"/>).</param>
+/// <param name="LabelSmoothing">The share of each training target spread over every class (<see cref="Trainer.LabelSmoothing"/>); 0 in the paper.</param>
 public sealed record TrainingOptions(
     int Epochs = 90,
     int BatchSize = 128,
@@ -25,13 +26,17 @@ public sealed record TrainingOptions(
     bool TenCrop = false,
     int SaveEverySteps = 0,
     int Devices = 1,
-    float ClipNorm = 0)
+    float ClipNorm = 0,
+    float LabelSmoothing = 0)
 {
     /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
     {
         defaults ??= new TrainingDefaultsAttribute();
-        return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold);
+        return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold)
+        {
+            LabelSmoothing = defaults.LabelSmoothing,
+        };
     }
 
     /// <summary>Checks every value is usable.</summary>
@@ -39,6 +44,8 @@ public sealed record TrainingOptions(
     {
         if (!(ClipNorm >= 0) || float.IsInfinity(ClipNorm))
             throw new System.ArgumentException($"The gradient clipping norm ({ClipNorm}) must be 0 (off) or a positive number.");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
+            throw new System.ArgumentException($"Label smoothing ({LabelSmoothing}) must be at least 0 and below 1.");
         if (Devices <= 0)
             throw new System.ArgumentException($"Devices ({Devices}) must be 1, or the network's column count to split it over that many devices.");
         if (Epochs <= 0 || BatchSize <= 0 || Patience <= 0 || SaveEverySteps < 0 || !(Threshold >= 0 && Threshold < 1))

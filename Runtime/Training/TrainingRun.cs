@@ -135,6 +135,7 @@ public sealed class TrainingRun
         if (resume)
             MemoryCheck.EnsureFits(network, Options.BatchSize); // with the checkpoint's batch size, once it is read
         trainer.ClipNorm = Options.ClipNorm;
+        trainer.LabelSmoothing = Options.LabelSmoothing;
         try
         {
             return Train(trainer, state, statistics, learningRate, completed, cancel);

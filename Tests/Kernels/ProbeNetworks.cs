@@ -113,3 +113,11 @@ public sealed partial class SamePaddingProbe
     [Conv(4, Kernel = 5, Pad = 2, Groups = 2)]
     public partial Layer Conv2 { get; }
 }
+
+/// <summary>One input and two classes: logits small enough to work out a loss by hand.</summary>
+[Network(Channels = 1, Height = 1, Width = 1)]
+public sealed partial class TwoClassProbe
+{
+    [Dense(2)]
+    public partial Layer Fc { get; }
+}

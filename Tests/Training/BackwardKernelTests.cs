@@ -1,3 +1,4 @@
+using System;
 using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Kernels;
 using static NetGen.Tests.Training.ReferenceNet;
@@ -13,12 +14,12 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
 {
     private const int Batch = 3;
 
-    private static StepResult Check(Network net, System.Func<DropoutKey, ReferenceNet> reference, bool dropout = false, float scale = 1f)
+    private static StepResult Check(Network net, System.Func<DropoutKey, ReferenceNet> reference, bool dropout = false, float scale = 1f, float smoothing = 0)
     {
         GradientCheck.Randomise(net, seed: 21);
         var images = Numbers.Uniform(Batch * net.Info.Input.Size, 4, scale);
         var labels = GradientCheck.Labels(Batch, net.Info.Output.Size, 8);
-        return GradientCheck.Run(net, reference, images, labels, dropout);
+        return GradientCheck.Run(net, reference, images, labels, dropout, smoothing: smoothing);
     }
 
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
@@ -98,6 +99,36 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
         Assert.Equal(Batch, result.Images);
         // In training the same masks must be drawn forward and backward.
         Check(net, Reference, dropout: true);
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void LabelSmoothingAgainstTheReferenceAndFiniteDifferences(string device)
+    {
+        using var net = new DenseProbe(fixture[device]);
+        Check(net, key => new ReferenceNet(net.Info,
+            new Dense(60, 16, 0, 960), new Relu(), new Dropout(2, 0.25f, key),
+            new Dense(16, 6, 976, 1072)) { Smoothing = 0.2 }, dropout: true, smoothing: 0.2f);
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void LabelSmoothingTrainsButEvaluationScoresTheOneHotLabel(string device)
+    {
+        // Logits of 0 and ln 3 (fc2 reads one input of 1 through weights 0 and ln 3), so p = (1/4, 3/4).
+        // With label 0 and smoothing 0.2 the target is (0.9, 0.1): the loss is
+        // -(0.9 ln 1/4 + 0.1 ln 3/4) = 1.2764334 and the logits' gradient p - q = (-0.65, 0.65);
+        // evaluation's loss is plain -ln 1/4 = 1.3862944.
+        using var net = new TwoClassProbe(fixture[device]);
+        net.Fc.Weight.Write([0f, MathF.Log(3f)]);
+        net.Fc.Bias.Write([0f, 0f]);
+        using var trainer = new Trainer(net) { LabelSmoothing = 0.2f };
+        var trained = trainer.ComputeGradients([1f], [0], dropout: false);
+        Assert.Equal(1.2764334, trained.Loss, 5);
+        var gradients = trainer.ReadGradients();
+        Assert.Equal(-0.65f, gradients[0], 5); // d loss / d weight 0 = (p0 - q0) * input 1
+        Assert.Equal(0.65f, gradients[1], 5);
+        Assert.Equal(-0.65f, gradients[2], 5); // the biases
+        Assert.Equal(0.65f, gradients[3], 5);
+        Assert.Equal(1.3862944, trainer.Evaluate([1f], [0]).Loss, 5);
     }
 
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]

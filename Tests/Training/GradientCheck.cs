@@ -40,11 +40,12 @@ internal static class GradientCheck
     /// <summary>Runs the check; returns the trainer's result for further assertions.</summary>
     /// <param name="reference">Builds the reference for the dropout key the trainer will use.</param>
     public static StepResult Run(Network network, Func<DropoutKey, ReferenceNet> reference, float[] images, int[] labels,
-        bool dropout = false, int samples = 6, double tensorTolerance = 1e-4)
+        bool dropout = false, int samples = 6, double tensorTolerance = 1e-4, float smoothing = 0)
     {
-        using var trainer = new Trainer(network, seed: 5);
+        using var trainer = new Trainer(network, seed: 5) { LabelSmoothing = smoothing };
         var key = dropout ? trainer.TrainingKey : DropoutKey.Evaluation;
         var net = reference(key);
+        Assert.Equal(smoothing, net.Smoothing, 6);
         var result = trainer.ComputeGradients(images, labels, dropout);
         var generated = trainer.ReadGradients();
         var p = ReferenceNet.ToDouble(network.ReadParameters());

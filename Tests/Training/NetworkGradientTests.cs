@@ -18,15 +18,15 @@ public class NetworkGradientTests(AcceleratorFixture fixture)
             new Conv(new(1, 28, 28), 32, 3, 1, 1, 1, new(32, 28, 28), P("conv1.weight"), P("conv1.bias")), new Relu(),
             new Lrn(new(32, 28, 28), 5, 1e-4f, 0.75f, 2f, 2),
             new Pool(true, new(32, 28, 28), 3, 2, 0, new(32, 14, 14)), // ceil((28 - 3) / 2) + 1 = 14
-            new Conv(new(32, 14, 14), 64, 3, 1, 1, 2, new(64, 14, 14), P("conv2.weight"), P("conv2.bias")), new Relu(),
+            new Conv(new(32, 14, 14), 64, 3, 1, 1, 1, new(64, 14, 14), P("conv2.weight"), P("conv2.bias")), new Relu(),
             new Lrn(new(64, 14, 14), 5, 1e-4f, 0.75f, 2f, 2),
             new Pool(true, new(64, 14, 14), 3, 2, 0, new(64, 7, 7)), // ceil((14 - 3) / 2) + 1 = 7
             new Conv(new(64, 7, 7), 96, 3, 1, 1, 1, new(96, 7, 7), P("conv3.weight"), P("conv3.bias")), new Relu(),
-            new Conv(new(96, 7, 7), 96, 3, 1, 1, 2, new(96, 7, 7), P("conv4.weight"), P("conv4.bias")), new Relu(),
-            new Conv(new(96, 7, 7), 64, 3, 1, 1, 2, new(64, 7, 7), P("conv5.weight"), P("conv5.bias")), new Relu(),
+            new Conv(new(96, 7, 7), 96, 3, 1, 1, 1, new(96, 7, 7), P("conv4.weight"), P("conv4.bias")), new Relu(),
+            new Conv(new(96, 7, 7), 64, 3, 1, 1, 1, new(64, 7, 7), P("conv5.weight"), P("conv5.bias")), new Relu(),
             new Pool(true, new(64, 7, 7), 3, 2, 0, new(64, 3, 3)), // (7 - 3) / 2 + 1 = 3
-            new Dense(576, 512, P("fc6.weight"), P("fc6.bias")), new Relu(), new Dropout(5 * 32 + 2, 0.5f, key),
-            new Dense(512, 512, P("fc7.weight"), P("fc7.bias")), new Relu(), new Dropout(6 * 32 + 2, 0.5f, key),
+            new Dense(576, 512, P("fc6.weight"), P("fc6.bias")), new Relu(), new Dropout(5 * 32 + 2, 0.3f, key),
+            new Dense(512, 512, P("fc7.weight"), P("fc7.bias")), new Relu(), new Dropout(6 * 32 + 2, 0.3f, key),
             new Dense(512, 10, P("fc8.weight"), P("fc8.bias")));
     }
 

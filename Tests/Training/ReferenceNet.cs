@@ -23,10 +23,16 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
 
     public IReadOnlyList<Op> Ops => ops;
 
+    /// <summary>Label smoothing e: each image's target is 1 - e + e / classes on its label and e / classes elsewhere.</summary>
+    public double Smoothing { get; init; }
+
+    /// <summary>The target probability of class <paramref name="i"/> for an image of class <paramref name="label"/>.</summary>
+    private double Target(int i, int label, int classes) => (i == label ? 1 - Smoothing : 0) + Smoothing / classes;
+
     /// <summary>The offset of the parameter tensor <paramref name="name"/> in the flat layout.</summary>
     public int Offset(string name) => (int)info.Parameters.Single(t => t.Name == name).Offset;
 
-    /// <summary>Mean cross-entropy of the batch, and every activation (the first is the input, the last the logits).</summary>
+    /// <summary>Mean cross-entropy (against the smoothed targets) of the batch, and every activation (the first is the input, the last the logits).</summary>
     public double Loss(double[] images, int[] labels, double[] p, out List<double[]> activations)
     {
         int batch = labels.Length;
@@ -44,7 +50,9 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                 max = Math.Max(max, v);
             foreach (var v in row)
                 sum += Math.Exp(v - max);
-            loss += max + Math.Log(sum) - row[labels[n]];
+            // -sum q log p, with log p = logit - max - log sum: written out term by term.
+            for (int i = 0; i < classes; i++)
+                loss -= Target(i, labels[n], classes) * (row[i] - max - Math.Log(sum));
         }
         return loss / batch;
     }
@@ -67,7 +75,7 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
             for (int i = 0; i < classes; i++)
                 sum += Math.Exp(logits[n * classes + i] - max);
             for (int i = 0; i < classes; i++)
-                dy[n * classes + i] = (Math.Exp(logits[n * classes + i] - max) / sum - (i == labels[n] ? 1 : 0)) / batch;
+                dy[n * classes + i] = (Math.Exp(logits[n * classes + i] - max) / sum - Target(i, labels[n], classes)) / batch;
         }
         var g = new double[p.Length];
         var gradients = new List<double[]> { dy };

@@ -15,7 +15,7 @@ partial class AlexNet
 
     private sealed class BackwardLaunchers
     {
-        public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> SoftmaxCrossEntropy;
+        public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, float, int> SoftmaxCrossEntropy;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, int> Fc8BiasGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> Fc8WeightGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey> Fc8InputGradient;
@@ -47,7 +47,7 @@ partial class AlexNet
 
         public BackwardLaunchers(Accelerator accelerator)
         {
-            SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(BackwardKernels.SoftmaxCrossEntropy);
+            SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, float, int>(BackwardKernels.SoftmaxCrossEntropy);
             Fc8BiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Fc8BiasGradient);
             Fc8WeightGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Fc8WeightGradient);
             Fc8InputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey>(BackwardKernels.Fc8InputGradient);
@@ -127,7 +127,7 @@ partial class AlexNet
                 RunLossOnCpu();
                 return;
             }
-            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, BatchSize);
+            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
         }
 
         /// <inheritdoc />

@@ -23,19 +23,23 @@ partial class AlexNet
         /// <param name="losses">(N) written: each image's cross-entropy</param>
         /// <param name="ranks">(N) written: how many classes score above the label (0 is a top-1 hit)</param>
         /// <param name="logitsGradient">(N, 1000) written: the gradient before fc8's epilogue</param>
+        /// <param name="smoothing">label smoothing: the target's share spread over every class (0: one-hot)</param>
         /// <param name="batch">N</param>
-        public static void SoftmaxCrossEntropy(Index1D index, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> probabilities, ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, int batch)
+        public static void SoftmaxCrossEntropy(Index1D index, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> probabilities, ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, float smoothing, int batch)
         {
             int row = index * 1000;
             float max = logits[row];
             for (int i = 1; i < 1000; i++)
                 max = logits[row + i] > max ? logits[row + i] : max;
-            float sum = 0f;
+            float sum = 0f, logitSum = 0f;
             for (int i = 0; i < 1000; i++)
+            {
                 sum += XMath.Exp(logits[row + i] - max);
+                logitSum += logits[row + i];
+            }
             int label = labels[index];
-            float target = logits[row + label];
-            losses[index] = max + XMath.Log(sum) - target;
+            float target = logits[row + label], spread = smoothing / 1000;
+            losses[index] = max + XMath.Log(sum) - ((1f - smoothing) * target + spread * logitSum);
             // The label's rank: classes scoring above it, ties going to the lower class as a stable sort orders them.
             int rank = 0;
             for (int i = 0; i < 1000; i++)
@@ -46,7 +50,7 @@ partial class AlexNet
             {
                 float p = XMath.Exp(logits[row + i] - max) / sum;
                 probabilities[row + i] = p;
-                float gradient = (i == label ? p - 1f : p) * mean;
+                float gradient = (p - (i == label ? 1f - smoothing + spread : spread)) * mean;
                 logitsGradient[row + i] = gradient;
             }
         }

@@ -86,7 +86,7 @@ partial class AlexNet
         private void RunLossOnCpu()
         {
             CpuProfiler.Start();
-            CpuLoss.SoftmaxCrossEntropy(1000, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, BatchSize);
+            CpuLoss.SoftmaxCrossEntropy(1000, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
             CpuProfiler.Mark("backward", "loss");
         }
 

@@ -199,7 +199,7 @@ partial class AlexNet
         /// <inheritdoc />
         protected override void RunLoss()
         {
-            CpuLoss.SoftmaxCrossEntropy(1000, fc8All, Labels, Probabilities, Losses, Ranks, fc8AllGradient, BatchSize);
+            CpuLoss.SoftmaxCrossEntropy(1000, fc8All, Labels, Probabilities, Losses, Ranks, fc8AllGradient, LabelSmoothing, BatchSize);
             TakeSlice(fc8AllGradient, fc8Gradient, 500);
         }
 

@@ -15,7 +15,7 @@ partial class MiniAlexNet
 
     private sealed class BackwardLaunchers
     {
-        public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> SoftmaxCrossEntropy;
+        public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, float, int> SoftmaxCrossEntropy;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, int> Fc8BiasGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> Fc8WeightGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey> Fc8InputGradient;
@@ -47,7 +47,7 @@ partial class MiniAlexNet
 
         public BackwardLaunchers(Accelerator accelerator)
         {
-            SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(BackwardKernels.SoftmaxCrossEntropy);
+            SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, float, int>(BackwardKernels.SoftmaxCrossEntropy);
             Fc8BiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Fc8BiasGradient);
             Fc8WeightGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Fc8WeightGradient);
             Fc8InputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey>(BackwardKernels.Fc8InputGradient);
@@ -127,7 +127,7 @@ partial class MiniAlexNet
                 RunLossOnCpu();
                 return;
             }
-            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, BatchSize);
+            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
         }
 
         /// <inheritdoc />
@@ -139,29 +139,29 @@ partial class MiniAlexNet
                 return;
             }
             var kernels = network.BackwardKernelLaunchers;
-            kernels.Fc8BiasGradient(10, fc8Gradient, parameterGradients.SubView(697472, 10), BatchSize);
-            kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, parameterGradients.SubView(692352, 5120), BatchSize);
+            kernels.Fc8BiasGradient(10, fc8Gradient, parameterGradients.SubView(775808, 10), BatchSize);
+            kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, parameterGradients.SubView(770688, 5120), BatchSize);
             kernels.Fc8InputGradient(BatchSize * 512, forward.fc7, network.Fc8.Weight.View, fc8Gradient, fc7Gradient, dropout);
-            kernels.Fc7BiasGradient(512, fc7Gradient, parameterGradients.SubView(691840, 512), BatchSize);
-            kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, parameterGradients.SubView(429696, 262144), BatchSize);
+            kernels.Fc7BiasGradient(512, fc7Gradient, parameterGradients.SubView(770176, 512), BatchSize);
+            kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, parameterGradients.SubView(508032, 262144), BatchSize);
             kernels.Fc7InputGradient(BatchSize * 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, fc6Gradient, dropout);
-            kernels.Fc6BiasGradient(512, fc6Gradient, parameterGradients.SubView(429184, 512), BatchSize);
-            kernels.Fc6WeightGradient(4608, forward.conv5MaxPool, fc6Gradient, parameterGradients.SubView(134272, 294912), BatchSize);
+            kernels.Fc6BiasGradient(512, fc6Gradient, parameterGradients.SubView(507520, 512), BatchSize);
+            kernels.Fc6WeightGradient(4608, forward.conv5MaxPool, fc6Gradient, parameterGradients.SubView(212608, 294912), BatchSize);
             kernels.Fc6InputGradient(BatchSize * 576, forward.conv5MaxPool, network.Fc6.Weight.View, fc6Gradient, conv5MaxPoolGradient);
             kernels.Conv5MaxPoolInputGradient(BatchSize * 3136, forward.conv5, conv5MaxPoolGradient, conv5Gradient);
-            kernels.Conv5BiasGradient(64, conv5Gradient, parameterGradients.SubView(134208, 64), BatchSize);
-            kernels.Conv5WeightGradient(27648, forward.conv4, conv5Gradient, parameterGradients.SubView(106560, 27648), BatchSize);
+            kernels.Conv5BiasGradient(64, conv5Gradient, parameterGradients.SubView(212544, 64), BatchSize);
+            kernels.Conv5WeightGradient(55296, forward.conv4, conv5Gradient, parameterGradients.SubView(157248, 55296), BatchSize);
             kernels.Conv5InputGradient(BatchSize * 4704, forward.conv4, network.Conv5.Weight.View, conv5Gradient, conv4Gradient);
-            kernels.Conv4BiasGradient(96, conv4Gradient, parameterGradients.SubView(106464, 96), BatchSize);
-            kernels.Conv4WeightGradient(41472, forward.conv3, conv4Gradient, parameterGradients.SubView(64992, 41472), BatchSize);
+            kernels.Conv4BiasGradient(96, conv4Gradient, parameterGradients.SubView(157152, 96), BatchSize);
+            kernels.Conv4WeightGradient(82944, forward.conv3, conv4Gradient, parameterGradients.SubView(74208, 82944), BatchSize);
             kernels.Conv4InputGradient(BatchSize * 4704, forward.conv3, network.Conv4.Weight.View, conv4Gradient, conv3Gradient);
-            kernels.Conv3BiasGradient(96, conv3Gradient, parameterGradients.SubView(64896, 96), BatchSize);
-            kernels.Conv3WeightGradient(55296, forward.conv2MaxPool, conv3Gradient, parameterGradients.SubView(9600, 55296), BatchSize);
+            kernels.Conv3BiasGradient(96, conv3Gradient, parameterGradients.SubView(74112, 96), BatchSize);
+            kernels.Conv3WeightGradient(55296, forward.conv2MaxPool, conv3Gradient, parameterGradients.SubView(18816, 55296), BatchSize);
             kernels.Conv3InputGradient(BatchSize * 3136, forward.conv2MaxPool, network.Conv3.Weight.View, conv3Gradient, conv2MaxPoolGradient);
             kernels.Conv2MaxPoolInputGradient(BatchSize * 12544, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient);
             kernels.Conv2LrnInputGradient(BatchSize * 12544, forward.conv2, conv2LrnGradient, conv2Gradient);
-            kernels.Conv2BiasGradient(64, conv2Gradient, parameterGradients.SubView(9536, 64), BatchSize);
-            kernels.Conv2WeightGradient(9216, forward.conv1MaxPool, conv2Gradient, parameterGradients.SubView(320, 9216), BatchSize);
+            kernels.Conv2BiasGradient(64, conv2Gradient, parameterGradients.SubView(18752, 64), BatchSize);
+            kernels.Conv2WeightGradient(18432, forward.conv1MaxPool, conv2Gradient, parameterGradients.SubView(320, 18432), BatchSize);
             kernels.Conv2InputGradient(BatchSize * 6272, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, conv1MaxPoolGradient);
             kernels.Conv1MaxPoolInputGradient(BatchSize * 25088, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient);
             kernels.Conv1LrnInputGradient(BatchSize * 25088, forward.conv1, conv1LrnGradient, conv1Gradient);

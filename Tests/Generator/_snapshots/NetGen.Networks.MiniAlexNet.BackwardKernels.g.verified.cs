@@ -23,19 +23,23 @@ partial class MiniAlexNet
         /// <param name="losses">(N) written: each image's cross-entropy</param>
         /// <param name="ranks">(N) written: how many classes score above the label (0 is a top-1 hit)</param>
         /// <param name="logitsGradient">(N, 10) written: the gradient before fc8's epilogue</param>
+        /// <param name="smoothing">label smoothing: the target's share spread over every class (0: one-hot)</param>
         /// <param name="batch">N</param>
-        public static void SoftmaxCrossEntropy(Index1D index, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> probabilities, ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, int batch)
+        public static void SoftmaxCrossEntropy(Index1D index, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> probabilities, ArrayView<float> losses, ArrayView<int> ranks, ArrayView<float> logitsGradient, float smoothing, int batch)
         {
             int row = index * 10;
             float max = logits[row];
             for (int i = 1; i < 10; i++)
                 max = logits[row + i] > max ? logits[row + i] : max;
-            float sum = 0f;
+            float sum = 0f, logitSum = 0f;
             for (int i = 0; i < 10; i++)
+            {
                 sum += XMath.Exp(logits[row + i] - max);
+                logitSum += logits[row + i];
+            }
             int label = labels[index];
-            float target = logits[row + label];
-            losses[index] = max + XMath.Log(sum) - target;
+            float target = logits[row + label], spread = smoothing / 10;
+            losses[index] = max + XMath.Log(sum) - ((1f - smoothing) * target + spread * logitSum);
             // The label's rank: classes scoring above it, ties going to the lower class as a stable sort orders them.
             int rank = 0;
             for (int i = 0; i < 10; i++)
@@ -46,7 +50,7 @@ partial class MiniAlexNet
             {
                 float p = XMath.Exp(logits[row + i] - max) / sum;
                 probabilities[row + i] = p;
-                float gradient = (i == label ? p - 1f : p) * mean;
+                float gradient = (p - (i == label ? 1f - smoothing + spread : spread)) * mean;
                 logitsGradient[row + i] = gradient;
             }
         }
@@ -100,7 +104,7 @@ partial class MiniAlexNet
                 gradient += delta[deltaRow + unit] * weight[unit * 512 + i];
             if (input[index] <= 0f) gradient = 0f; // fc7's ReLU let nothing through here
             if (dropout.Training != 0) // fc7's dropout: the forward mask, drawn again
-                gradient = dropout.Keeps(194, index, 0.5f) ? gradient * 2f : 0f;
+                gradient = dropout.Keeps(194, index, 0.3f) ? gradient * 1.4285715f : 0f;
             inputGradient[index] = gradient;
         }
 
@@ -137,7 +141,7 @@ partial class MiniAlexNet
             }
         }
 
-        /// <summary>The gradient of fc7's input, fc6, through dense 512 + bias + relu + dropout 0.5, masked by fc6's epilogue.</summary>
+        /// <summary>The gradient of fc7's input, fc6, through dense 512 + bias + relu + dropout 0.3, masked by fc6's epilogue.</summary>
         /// <param name="index">One thread per input value: n * C + i.</param>
         /// <param name="input">(N, 512) fc6</param>
         /// <param name="weight">(512, 512)</param>
@@ -153,7 +157,7 @@ partial class MiniAlexNet
                 gradient += delta[deltaRow + unit] * weight[unit * 512 + i];
             if (input[index] <= 0f) gradient = 0f; // fc6's ReLU let nothing through here
             if (dropout.Training != 0) // fc6's dropout: the forward mask, drawn again
-                gradient = dropout.Keeps(162, index, 0.5f) ? gradient * 2f : 0f;
+                gradient = dropout.Keeps(162, index, 0.3f) ? gradient * 1.4285715f : 0f;
             inputGradient[index] = gradient;
         }
 
@@ -190,7 +194,7 @@ partial class MiniAlexNet
             }
         }
 
-        /// <summary>The gradient of fc6's input, conv5.maxpool, through dense 512 + bias + relu + dropout 0.5.</summary>
+        /// <summary>The gradient of fc6's input, conv5.maxpool, through dense 512 + bias + relu + dropout 0.3.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 64, 3, 3) conv5.maxpool</param>
         /// <param name="weight">(512, 576)</param>
@@ -277,20 +281,19 @@ partial class MiniAlexNet
         /// <param name="index">One thread per weight, in the weight's layout.</param>
         /// <param name="input">(N, 96, 7, 7) conv4</param>
         /// <param name="delta">(N, 64, 7, 7) the gradient before conv5's epilogue</param>
-        /// <param name="weightGradient">(64, 48, 3, 3) added to</param>
+        /// <param name="weightGradient">(64, 96, 3, 3) added to</param>
         /// <param name="batch">N</param>
         public static void Conv5WeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
             int kx = index % 3;
             int ky = index / 3 % 3;
-            int c = index / 9 % 48;
-            int f = index / 432;
-            int inputChannel = f / 32 * 48 + c; // c within f's group
+            int c = index / 9 % 96;
+            int f = index / 864;
             float sum = 0f;
             for (int n = 0; n < batch; n++)
             {
                 int deltaPlane = (n * 64 + f) * 7;
-                int inputPlane = (n * 96 + inputChannel) * 7;
+                int inputPlane = (n * 96 + c) * 7;
                 for (int oy = 0; oy < 7; oy++)
                 {
                     int iy = oy - 1 + ky;
@@ -308,10 +311,10 @@ partial class MiniAlexNet
             weightGradient[index] += sum;
         }
 
-        /// <summary>The gradient of conv5's input, conv4, through conv 64, 3x3, pad 1, groups 2 + bias + relu, masked by conv4's epilogue.</summary>
+        /// <summary>The gradient of conv5's input, conv4, through conv 64, 3x3, pad 1 + bias + relu, masked by conv4's epilogue.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 96, 7, 7) conv4</param>
-        /// <param name="weight">(64, 48, 3, 3)</param>
+        /// <param name="weight">(64, 96, 3, 3)</param>
         /// <param name="delta">(N, 64, 7, 7) the gradient before conv5's epilogue</param>
         /// <param name="inputGradient">(N, 96, 7, 7) written: the gradient before conv4's epilogue</param>
         public static void Conv5InputGradient(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta, ArrayView<float> inputGradient)
@@ -320,13 +323,11 @@ partial class MiniAlexNet
             int iy = index / 7 % 7;
             int c = index / 49 % 96;
             int n = index / 4704;
-            int firstFilter = c / 48 * 32; // the filters of c's group
-            int weightChannel = c % 48;
             float gradient = 0f;
-            for (int f = firstFilter; f < firstFilter + 32; f++)
+            for (int f = 0; f < 64; f++)
             {
                 int deltaPlane = (n * 64 + f) * 7;
-                int weightPlane = (f * 48 + weightChannel) * 3;
+                int weightPlane = (f * 96 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int oy = iy + 1 - ky;
@@ -366,20 +367,19 @@ partial class MiniAlexNet
         /// <param name="index">One thread per weight, in the weight's layout.</param>
         /// <param name="input">(N, 96, 7, 7) conv3</param>
         /// <param name="delta">(N, 96, 7, 7) the gradient before conv4's epilogue</param>
-        /// <param name="weightGradient">(96, 48, 3, 3) added to</param>
+        /// <param name="weightGradient">(96, 96, 3, 3) added to</param>
         /// <param name="batch">N</param>
         public static void Conv4WeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
             int kx = index % 3;
             int ky = index / 3 % 3;
-            int c = index / 9 % 48;
-            int f = index / 432;
-            int inputChannel = f / 48 * 48 + c; // c within f's group
+            int c = index / 9 % 96;
+            int f = index / 864;
             float sum = 0f;
             for (int n = 0; n < batch; n++)
             {
                 int deltaPlane = (n * 96 + f) * 7;
-                int inputPlane = (n * 96 + inputChannel) * 7;
+                int inputPlane = (n * 96 + c) * 7;
                 for (int oy = 0; oy < 7; oy++)
                 {
                     int iy = oy - 1 + ky;
@@ -397,10 +397,10 @@ partial class MiniAlexNet
             weightGradient[index] += sum;
         }
 
-        /// <summary>The gradient of conv4's input, conv3, through conv 96, 3x3, pad 1, groups 2 + bias + relu, masked by conv3's epilogue.</summary>
+        /// <summary>The gradient of conv4's input, conv3, through conv 96, 3x3, pad 1 + bias + relu, masked by conv3's epilogue.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 96, 7, 7) conv3</param>
-        /// <param name="weight">(96, 48, 3, 3)</param>
+        /// <param name="weight">(96, 96, 3, 3)</param>
         /// <param name="delta">(N, 96, 7, 7) the gradient before conv4's epilogue</param>
         /// <param name="inputGradient">(N, 96, 7, 7) written: the gradient before conv3's epilogue</param>
         public static void Conv4InputGradient(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta, ArrayView<float> inputGradient)
@@ -409,13 +409,11 @@ partial class MiniAlexNet
             int iy = index / 7 % 7;
             int c = index / 49 % 96;
             int n = index / 4704;
-            int firstFilter = c / 48 * 48; // the filters of c's group
-            int weightChannel = c % 48;
             float gradient = 0f;
-            for (int f = firstFilter; f < firstFilter + 48; f++)
+            for (int f = 0; f < 96; f++)
             {
                 int deltaPlane = (n * 96 + f) * 7;
-                int weightPlane = (f * 48 + weightChannel) * 3;
+                int weightPlane = (f * 96 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int oy = iy + 1 - ky;
@@ -622,20 +620,19 @@ partial class MiniAlexNet
         /// <param name="index">One thread per weight, in the weight's layout.</param>
         /// <param name="input">(N, 32, 14, 14) conv1.maxpool</param>
         /// <param name="delta">(N, 64, 14, 14) the gradient before conv2's epilogue</param>
-        /// <param name="weightGradient">(64, 16, 3, 3) added to</param>
+        /// <param name="weightGradient">(64, 32, 3, 3) added to</param>
         /// <param name="batch">N</param>
         public static void Conv2WeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
             int kx = index % 3;
             int ky = index / 3 % 3;
-            int c = index / 9 % 16;
-            int f = index / 144;
-            int inputChannel = f / 32 * 16 + c; // c within f's group
+            int c = index / 9 % 32;
+            int f = index / 288;
             float sum = 0f;
             for (int n = 0; n < batch; n++)
             {
                 int deltaPlane = (n * 64 + f) * 14;
-                int inputPlane = (n * 32 + inputChannel) * 14;
+                int inputPlane = (n * 32 + c) * 14;
                 for (int oy = 0; oy < 14; oy++)
                 {
                     int iy = oy - 1 + ky;
@@ -653,10 +650,10 @@ partial class MiniAlexNet
             weightGradient[index] += sum;
         }
 
-        /// <summary>The gradient of conv2's input, conv1.maxpool, through conv 64, 3x3, pad 1, groups 2 + bias + relu.</summary>
+        /// <summary>The gradient of conv2's input, conv1.maxpool, through conv 64, 3x3, pad 1 + bias + relu.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 32, 14, 14) conv1.maxpool</param>
-        /// <param name="weight">(64, 16, 3, 3)</param>
+        /// <param name="weight">(64, 32, 3, 3)</param>
         /// <param name="delta">(N, 64, 14, 14) the gradient before conv2's epilogue</param>
         /// <param name="inputGradient">(N, 32, 14, 14) written: the gradient before conv1.maxpool's epilogue</param>
         public static void Conv2InputGradient(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta, ArrayView<float> inputGradient)
@@ -665,13 +662,11 @@ partial class MiniAlexNet
             int iy = index / 14 % 14;
             int c = index / 196 % 32;
             int n = index / 6272;
-            int firstFilter = c / 16 * 32; // the filters of c's group
-            int weightChannel = c % 16;
             float gradient = 0f;
-            for (int f = firstFilter; f < firstFilter + 32; f++)
+            for (int f = 0; f < 64; f++)
             {
                 int deltaPlane = (n * 64 + f) * 14;
-                int weightPlane = (f * 16 + weightChannel) * 3;
+                int weightPlane = (f * 32 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int oy = iy + 1 - ky;

@@ -14,12 +14,12 @@ partial class MiniAlexNet
         public static readonly ConvGeometry Conv1 = new(Channels: 1, Height: 28, Width: 28, Filters: 32, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 28, OutWidth: 28);
         public static readonly LrnGeometry Conv1Lrn = new(Channels: 32, Pixels: 784, Size: 5, Alpha: 0.0001f, Beta: 0.75f, K: 2f, ColumnChannels: 16);
         public static readonly PoolGeometry Conv1MaxPool = new(IsMax: true, Height: 28, Width: 28, Window: 3, Stride: 2, Pad: 0, OutHeight: 14, OutWidth: 14);
-        public static readonly ConvGeometry Conv2 = new(Channels: 32, Height: 14, Width: 14, Filters: 64, Kernel: 3, Stride: 1, Pad: 1, Groups: 2, OutHeight: 14, OutWidth: 14);
+        public static readonly ConvGeometry Conv2 = new(Channels: 32, Height: 14, Width: 14, Filters: 64, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 14, OutWidth: 14);
         public static readonly LrnGeometry Conv2Lrn = new(Channels: 64, Pixels: 196, Size: 5, Alpha: 0.0001f, Beta: 0.75f, K: 2f, ColumnChannels: 32);
         public static readonly PoolGeometry Conv2MaxPool = new(IsMax: true, Height: 14, Width: 14, Window: 3, Stride: 2, Pad: 0, OutHeight: 7, OutWidth: 7);
         public static readonly ConvGeometry Conv3 = new(Channels: 64, Height: 7, Width: 7, Filters: 96, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
-        public static readonly ConvGeometry Conv4 = new(Channels: 96, Height: 7, Width: 7, Filters: 96, Kernel: 3, Stride: 1, Pad: 1, Groups: 2, OutHeight: 7, OutWidth: 7);
-        public static readonly ConvGeometry Conv5 = new(Channels: 96, Height: 7, Width: 7, Filters: 64, Kernel: 3, Stride: 1, Pad: 1, Groups: 2, OutHeight: 7, OutWidth: 7);
+        public static readonly ConvGeometry Conv4 = new(Channels: 96, Height: 7, Width: 7, Filters: 96, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
+        public static readonly ConvGeometry Conv5 = new(Channels: 96, Height: 7, Width: 7, Filters: 64, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
         public static readonly PoolGeometry Conv5MaxPool = new(IsMax: true, Height: 7, Width: 7, Window: 3, Stride: 2, Pad: 0, OutHeight: 3, OutWidth: 3);
     }
 
@@ -38,7 +38,7 @@ partial class MiniAlexNet
             // max pool 3, stride 2, ceil
             CpuPool.Forward(CpuGeometry.Conv1MaxPool, conv1Lrn, conv1MaxPool, BatchSize * 32);
             CpuProfiler.Mark("forward", "conv1.maxpool");
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
+            // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Forward(CpuGeometry.Conv2, conv1MaxPool, network.Conv2.Weight.View, network.Conv2.Bias.View, conv2, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv2");
             // lrn 5, alpha 0.0001, beta 0.75, k 2
@@ -50,22 +50,22 @@ partial class MiniAlexNet
             // conv 96, 3x3, pad 1 + bias + relu
             CpuConv.Forward(CpuGeometry.Conv3, conv2MaxPool, network.Conv3.Weight.View, network.Conv3.Bias.View, conv3, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv3");
-            // conv 96, 3x3, pad 1, groups 2 + bias + relu
+            // conv 96, 3x3, pad 1 + bias + relu
             CpuConv.Forward(CpuGeometry.Conv4, conv3, network.Conv4.Weight.View, network.Conv4.Bias.View, conv4, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv4");
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
+            // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Forward(CpuGeometry.Conv5, conv4, network.Conv5.Weight.View, network.Conv5.Bias.View, conv5, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv5");
             // max pool 3, stride 2
             CpuPool.Forward(CpuGeometry.Conv5MaxPool, conv5, conv5MaxPool, BatchSize * 64);
             CpuProfiler.Mark("forward", "conv5.maxpool");
-            // dense 512 + bias + relu + dropout 0.5
+            // dense 512 + bias + relu + dropout 0.3
             CpuDense.Forward(576, 512, conv5MaxPool, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc6, BatchSize * 512L, dropout, 162, 0.5f);
+            CpuEpilogue.Dropout(fc6, BatchSize * 512L, dropout, 162, 0.3f);
             CpuProfiler.Mark("forward", "fc6");
-            // dense 512 + bias + relu + dropout 0.5
+            // dense 512 + bias + relu + dropout 0.3
             CpuDense.Forward(512, 512, fc6, network.Fc7.Weight.View, network.Fc7.Bias.View, fc7, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc7, BatchSize * 512L, dropout, 194, 0.5f);
+            CpuEpilogue.Dropout(fc7, BatchSize * 512L, dropout, 194, 0.3f);
             CpuProfiler.Mark("forward", "fc7");
             // dense 10 + bias
             CpuDense.Forward(512, 10, fc7, network.Fc8.Weight.View, network.Fc8.Bias.View, fc8, BatchSize, relu: false);
@@ -86,7 +86,7 @@ partial class MiniAlexNet
         private void RunLossOnCpu()
         {
             CpuProfiler.Start();
-            CpuLoss.SoftmaxCrossEntropy(10, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, BatchSize);
+            CpuLoss.SoftmaxCrossEntropy(10, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
             CpuProfiler.Mark("backward", "loss");
         }
 
@@ -95,32 +95,32 @@ partial class MiniAlexNet
         {
             CpuProfiler.Start();
             // dense 10 + bias
-            CpuDense.Backward(512, 10, forward.fc7, network.Fc8.Weight.View, fc8Gradient, parameterGradients.SubView(692352, 5120), parameterGradients.SubView(697472, 10), fc7Gradient, BatchSize);
+            CpuDense.Backward(512, 10, forward.fc7, network.Fc8.Weight.View, fc8Gradient, parameterGradients.SubView(770688, 5120), parameterGradients.SubView(775808, 10), fc7Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 512L);
-            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 512L, dropout, 194, 0.5f);
+            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 512L, dropout, 194, 0.3f);
             CpuProfiler.Mark("backward", "fc8");
-            // dense 512 + bias + relu + dropout 0.5
-            CpuDense.Backward(512, 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, parameterGradients.SubView(429696, 262144), parameterGradients.SubView(691840, 512), fc6Gradient, BatchSize);
+            // dense 512 + bias + relu + dropout 0.3
+            CpuDense.Backward(512, 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, parameterGradients.SubView(508032, 262144), parameterGradients.SubView(770176, 512), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 512L);
-            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 512L, dropout, 162, 0.5f);
+            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 512L, dropout, 162, 0.3f);
             CpuProfiler.Mark("backward", "fc7");
-            // dense 512 + bias + relu + dropout 0.5
-            CpuDense.Backward(576, 512, forward.conv5MaxPool, network.Fc6.Weight.View, fc6Gradient, parameterGradients.SubView(134272, 294912), parameterGradients.SubView(429184, 512), conv5MaxPoolGradient, BatchSize);
+            // dense 512 + bias + relu + dropout 0.3
+            CpuDense.Backward(576, 512, forward.conv5MaxPool, network.Fc6.Weight.View, fc6Gradient, parameterGradients.SubView(212608, 294912), parameterGradients.SubView(507520, 512), conv5MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "fc6");
             // max pool 3, stride 2
             CpuPool.Backward(CpuGeometry.Conv5MaxPool, forward.conv5, conv5MaxPoolGradient, conv5Gradient, BatchSize * 64);
             CpuEpilogue.MaskRelu(conv5Gradient, forward.conv5, BatchSize * 3136L);
             CpuProfiler.Mark("backward", "conv5.maxpool");
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Conv5.Weight.View, conv5Gradient, parameterGradients.SubView(106560, 27648), parameterGradients.SubView(134208, 64), conv4Gradient, BatchSize);
+            // conv 64, 3x3, pad 1 + bias + relu
+            CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Conv5.Weight.View, conv5Gradient, parameterGradients.SubView(157248, 55296), parameterGradients.SubView(212544, 64), conv4Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv4Gradient, forward.conv4, BatchSize * 4704L);
             CpuProfiler.Mark("backward", "conv5");
-            // conv 96, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Conv4.Weight.View, conv4Gradient, parameterGradients.SubView(64992, 41472), parameterGradients.SubView(106464, 96), conv3Gradient, BatchSize);
+            // conv 96, 3x3, pad 1 + bias + relu
+            CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Conv4.Weight.View, conv4Gradient, parameterGradients.SubView(74208, 82944), parameterGradients.SubView(157152, 96), conv3Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv3Gradient, forward.conv3, BatchSize * 4704L);
             CpuProfiler.Mark("backward", "conv4");
             // conv 96, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Conv3.Weight.View, conv3Gradient, parameterGradients.SubView(9600, 55296), parameterGradients.SubView(64896, 96), conv2MaxPoolGradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Conv3.Weight.View, conv3Gradient, parameterGradients.SubView(18816, 55296), parameterGradients.SubView(74112, 96), conv2MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv3");
             // max pool 3, stride 2, ceil
             CpuPool.Backward(CpuGeometry.Conv2MaxPool, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 64);
@@ -129,8 +129,8 @@ partial class MiniAlexNet
             CpuLrn.Backward(CpuGeometry.Conv2Lrn, forward.conv2, conv2LrnGradient, conv2Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv2Gradient, forward.conv2, BatchSize * 12544L);
             CpuProfiler.Mark("backward", "conv2.lrn");
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, parameterGradients.SubView(320, 9216), parameterGradients.SubView(9536, 64), conv1MaxPoolGradient, BatchSize);
+            // conv 64, 3x3, pad 1 + bias + relu
+            CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, parameterGradients.SubView(320, 18432), parameterGradients.SubView(18752, 64), conv1MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv2");
             // max pool 3, stride 2, ceil
             CpuPool.Backward(CpuGeometry.Conv1MaxPool, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 32);

@@ -102,10 +102,10 @@ partial class MiniAlexNet
             output[index] = value;
         }
 
-        /// <summary>Fused group conv2: conv 64, 3x3, pad 1, groups 2 + bias + relu.</summary>
+        /// <summary>Fused group conv2: conv 64, 3x3, pad 1 + bias + relu.</summary>
         /// <param name="index">One thread per output value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 32, 14, 14)</param>
-        /// <param name="weight">(64, 16, 3, 3)</param>
+        /// <param name="weight">(64, 32, 3, 3)</param>
         /// <param name="bias">(64)</param>
         /// <param name="output">(N, 64, 14, 14)</param>
         public static void Conv2(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> output)
@@ -114,13 +114,12 @@ partial class MiniAlexNet
             int oy = index / 14 % 14;
             int oc = index / 196 % 64;
             int n = index / 12544;
-            int firstChannel = oc / 32 * 16; // first input channel of oc's group
             float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
-            for (int c = 0; c < 16; c++)
+            for (int c = 0; c < 32; c++)
             {
                 float partial = 0f; // this channel's window
-                int inputPlane = (n * 32 + firstChannel + c) * 14;
-                int weightPlane = (oc * 16 + c) * 3;
+                int inputPlane = (n * 32 + c) * 14;
+                int weightPlane = (oc * 32 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int iy = oy - 1 + ky;
@@ -232,10 +231,10 @@ partial class MiniAlexNet
             output[index] = value;
         }
 
-        /// <summary>Fused group conv4: conv 96, 3x3, pad 1, groups 2 + bias + relu.</summary>
+        /// <summary>Fused group conv4: conv 96, 3x3, pad 1 + bias + relu.</summary>
         /// <param name="index">One thread per output value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 96, 7, 7)</param>
-        /// <param name="weight">(96, 48, 3, 3)</param>
+        /// <param name="weight">(96, 96, 3, 3)</param>
         /// <param name="bias">(96)</param>
         /// <param name="output">(N, 96, 7, 7)</param>
         public static void Conv4(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> output)
@@ -244,13 +243,12 @@ partial class MiniAlexNet
             int oy = index / 7 % 7;
             int oc = index / 49 % 96;
             int n = index / 4704;
-            int firstChannel = oc / 48 * 48; // first input channel of oc's group
             float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
-            for (int c = 0; c < 48; c++)
+            for (int c = 0; c < 96; c++)
             {
                 float partial = 0f; // this channel's window
-                int inputPlane = (n * 96 + firstChannel + c) * 7;
-                int weightPlane = (oc * 48 + c) * 3;
+                int inputPlane = (n * 96 + c) * 7;
+                int weightPlane = (oc * 96 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int iy = oy - 1 + ky;
@@ -274,10 +272,10 @@ partial class MiniAlexNet
             output[index] = value;
         }
 
-        /// <summary>Fused group conv5: conv 64, 3x3, pad 1, groups 2 + bias + relu.</summary>
+        /// <summary>Fused group conv5: conv 64, 3x3, pad 1 + bias + relu.</summary>
         /// <param name="index">One thread per output value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 96, 7, 7)</param>
-        /// <param name="weight">(64, 48, 3, 3)</param>
+        /// <param name="weight">(64, 96, 3, 3)</param>
         /// <param name="bias">(64)</param>
         /// <param name="output">(N, 64, 7, 7)</param>
         public static void Conv5(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> output)
@@ -286,13 +284,12 @@ partial class MiniAlexNet
             int oy = index / 7 % 7;
             int oc = index / 49 % 64;
             int n = index / 3136;
-            int firstChannel = oc / 32 * 48; // first input channel of oc's group
             float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
-            for (int c = 0; c < 48; c++)
+            for (int c = 0; c < 96; c++)
             {
                 float partial = 0f; // this channel's window
-                int inputPlane = (n * 96 + firstChannel + c) * 7;
-                int weightPlane = (oc * 48 + c) * 3;
+                int inputPlane = (n * 96 + c) * 7;
+                int weightPlane = (oc * 96 + c) * 3;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int iy = oy - 1 + ky;
@@ -339,7 +336,7 @@ partial class MiniAlexNet
             output[index] = value;
         }
 
-        /// <summary>Fused group fc6: dense 512 + bias + relu + dropout 0.5.</summary>
+        /// <summary>Fused group fc6: dense 512 + bias + relu + dropout 0.3.</summary>
         /// <param name="index">One thread per output value: n * 512 + unit.</param>
         /// <param name="input">(N, 64, 3, 3)</param>
         /// <param name="weight">(512, 576)</param>
@@ -357,13 +354,13 @@ partial class MiniAlexNet
                 value += input[inputRow + i] * weight[weightRow + i];
             value += bias[unit]; // after the products, which a large bias would otherwise round away
             value = value > 0f ? value : 0f; // ReLU
-            // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
+            // Dropout(0.3), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
-                value = dropout.Keeps(162, index, 0.5f) ? value * 2f : 0f;
+                value = dropout.Keeps(162, index, 0.3f) ? value * 1.4285715f : 0f;
             output[index] = value;
         }
 
-        /// <summary>Fused group fc7: dense 512 + bias + relu + dropout 0.5.</summary>
+        /// <summary>Fused group fc7: dense 512 + bias + relu + dropout 0.3.</summary>
         /// <param name="index">One thread per output value: n * 512 + unit.</param>
         /// <param name="input">(N, 512)</param>
         /// <param name="weight">(512, 512)</param>
@@ -381,9 +378,9 @@ partial class MiniAlexNet
                 value += input[inputRow + i] * weight[weightRow + i];
             value += bias[unit]; // after the products, which a large bias would otherwise round away
             value = value > 0f ? value : 0f; // ReLU
-            // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
+            // Dropout(0.3), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
-                value = dropout.Keeps(194, index, 0.5f) ? value * 2f : 0f;
+                value = dropout.Keeps(194, index, 0.3f) ? value * 1.4285715f : 0f;
             output[index] = value;
         }
 

@@ -10,25 +10,31 @@ partial class MiniAlexNet
 {
     /// <summary>
     /// The split of MiniAlexNet over 2 devices, one per column: every layer's outputs in
-    /// 2 equal runs; conv3, fc6, fc7, fc8 and the loss gather their input from every device.
+    /// 2 equal runs; conv2, conv3, conv4, conv5, fc6, fc7, fc8 and the loss gather their input from every device.
     /// </summary>
     public static global::NetGen.PartitionInfo Partition { get; } = new(
         Devices: 2,
         Layers:
         [
             new("conv1", ReadsOtherDevice: false, OutputsPerDevice: 16, ParametersPerDevice: 160, MultiplyAddsPerDevice: 112896),
-            new("conv2", ReadsOtherDevice: false, OutputsPerDevice: 32, ParametersPerDevice: 4640, MultiplyAddsPerDevice: 903168),
+            new("conv2", ReadsOtherDevice: true, OutputsPerDevice: 32, ParametersPerDevice: 9248, MultiplyAddsPerDevice: 1806336),
             new("conv3", ReadsOtherDevice: true, OutputsPerDevice: 48, ParametersPerDevice: 27696, MultiplyAddsPerDevice: 1354752),
-            new("conv4", ReadsOtherDevice: false, OutputsPerDevice: 48, ParametersPerDevice: 20784, MultiplyAddsPerDevice: 1016064),
-            new("conv5", ReadsOtherDevice: false, OutputsPerDevice: 32, ParametersPerDevice: 13856, MultiplyAddsPerDevice: 677376),
+            new("conv4", ReadsOtherDevice: true, OutputsPerDevice: 48, ParametersPerDevice: 41520, MultiplyAddsPerDevice: 2032128),
+            new("conv5", ReadsOtherDevice: true, OutputsPerDevice: 32, ParametersPerDevice: 27680, MultiplyAddsPerDevice: 1354752),
             new("fc6", ReadsOtherDevice: true, OutputsPerDevice: 256, ParametersPerDevice: 147712, MultiplyAddsPerDevice: 147456),
             new("fc7", ReadsOtherDevice: true, OutputsPerDevice: 256, ParametersPerDevice: 131328, MultiplyAddsPerDevice: 131072),
             new("fc8", ReadsOtherDevice: true, OutputsPerDevice: 5, ParametersPerDevice: 2565, MultiplyAddsPerDevice: 2560),
         ],
         Transfers:
         [
+            new("conv2", "conv1.maxpool[0:16]", "forward", From: 0, To: 1, FloatsPerImage: 3136),
+            new("conv2", "conv1.maxpool[16:32]", "forward", From: 1, To: 0, FloatsPerImage: 3136),
             new("conv3", "conv2.maxpool[0:32]", "forward", From: 0, To: 1, FloatsPerImage: 1568),
             new("conv3", "conv2.maxpool[32:64]", "forward", From: 1, To: 0, FloatsPerImage: 1568),
+            new("conv4", "conv3[0:48]", "forward", From: 0, To: 1, FloatsPerImage: 2352),
+            new("conv4", "conv3[48:96]", "forward", From: 1, To: 0, FloatsPerImage: 2352),
+            new("conv5", "conv4[0:48]", "forward", From: 0, To: 1, FloatsPerImage: 2352),
+            new("conv5", "conv4[48:96]", "forward", From: 1, To: 0, FloatsPerImage: 2352),
             new("fc6", "conv5.maxpool[0:32]", "forward", From: 0, To: 1, FloatsPerImage: 288),
             new("fc6", "conv5.maxpool[32:64]", "forward", From: 1, To: 0, FloatsPerImage: 288),
             new("fc7", "fc6[0:256]", "forward", From: 0, To: 1, FloatsPerImage: 256),
@@ -37,8 +43,14 @@ partial class MiniAlexNet
             new("fc8", "fc7[256:512]", "forward", From: 1, To: 0, FloatsPerImage: 256),
             new("loss", "fc8[0:5]", "forward", From: 0, To: 1, FloatsPerImage: 5),
             new("loss", "fc8[5:10]", "forward", From: 1, To: 0, FloatsPerImage: 5),
+            new("conv2", "conv1.maxpool.grad[0:16]", "backward", From: 1, To: 0, FloatsPerImage: 3136),
+            new("conv2", "conv1.maxpool.grad[16:32]", "backward", From: 0, To: 1, FloatsPerImage: 3136),
             new("conv3", "conv2.maxpool.grad[0:32]", "backward", From: 1, To: 0, FloatsPerImage: 1568),
             new("conv3", "conv2.maxpool.grad[32:64]", "backward", From: 0, To: 1, FloatsPerImage: 1568),
+            new("conv4", "conv3.grad[0:48]", "backward", From: 1, To: 0, FloatsPerImage: 2352),
+            new("conv4", "conv3.grad[48:96]", "backward", From: 0, To: 1, FloatsPerImage: 2352),
+            new("conv5", "conv4.grad[0:48]", "backward", From: 1, To: 0, FloatsPerImage: 2352),
+            new("conv5", "conv4.grad[48:96]", "backward", From: 0, To: 1, FloatsPerImage: 2352),
             new("fc6", "conv5.maxpool.grad[0:32]", "backward", From: 1, To: 0, FloatsPerImage: 288),
             new("fc6", "conv5.maxpool.grad[32:64]", "backward", From: 0, To: 1, FloatsPerImage: 288),
             new("fc7", "fc6.grad[0:256]", "backward", From: 1, To: 0, FloatsPerImage: 256),
@@ -46,7 +58,7 @@ partial class MiniAlexNet
             new("fc8", "fc7.grad[0:256]", "backward", From: 1, To: 0, FloatsPerImage: 256),
             new("fc8", "fc7.grad[256:512]", "backward", From: 0, To: 1, FloatsPerImage: 256),
         ],
-        ActivationFloatsPerImage: 54943);
+        ActivationFloatsPerImage: 70623);
 
     /// <inheritdoc />
     public override global::NetGen.PartitionInfo? Partitioning => Partition;
@@ -61,12 +73,12 @@ partial class MiniAlexNet
         public static readonly ConvGeometry Conv1 = new(Channels: 1, Height: 28, Width: 28, Filters: 16, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 28, OutWidth: 28);
         public static readonly LrnGeometry Conv1Lrn = new(Channels: 16, Pixels: 784, Size: 5, Alpha: 0.0001f, Beta: 0.75f, K: 2f, ColumnChannels: 16);
         public static readonly PoolGeometry Conv1MaxPool = new(IsMax: true, Height: 28, Width: 28, Window: 3, Stride: 2, Pad: 0, OutHeight: 14, OutWidth: 14);
-        public static readonly ConvGeometry Conv2 = new(Channels: 16, Height: 14, Width: 14, Filters: 32, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 14, OutWidth: 14);
+        public static readonly ConvGeometry Conv2 = new(Channels: 32, Height: 14, Width: 14, Filters: 32, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 14, OutWidth: 14);
         public static readonly LrnGeometry Conv2Lrn = new(Channels: 32, Pixels: 196, Size: 5, Alpha: 0.0001f, Beta: 0.75f, K: 2f, ColumnChannels: 32);
         public static readonly PoolGeometry Conv2MaxPool = new(IsMax: true, Height: 14, Width: 14, Window: 3, Stride: 2, Pad: 0, OutHeight: 7, OutWidth: 7);
         public static readonly ConvGeometry Conv3 = new(Channels: 64, Height: 7, Width: 7, Filters: 48, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
-        public static readonly ConvGeometry Conv4 = new(Channels: 48, Height: 7, Width: 7, Filters: 48, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
-        public static readonly ConvGeometry Conv5 = new(Channels: 48, Height: 7, Width: 7, Filters: 32, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
+        public static readonly ConvGeometry Conv4 = new(Channels: 96, Height: 7, Width: 7, Filters: 48, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
+        public static readonly ConvGeometry Conv5 = new(Channels: 96, Height: 7, Width: 7, Filters: 32, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
         public static readonly PoolGeometry Conv5MaxPool = new(IsMax: true, Height: 7, Width: 7, Window: 3, Stride: 2, Pad: 0, OutHeight: 3, OutWidth: 3);
     }
 
@@ -77,12 +89,15 @@ partial class MiniAlexNet
         private readonly ArrayView<float> conv1; // (N, 16, 28, 28): this device's slice of conv1
         private readonly ArrayView<float> conv1Lrn; // (N, 16, 28, 28): this device's slice of conv1.lrn
         private readonly ArrayView<float> conv1MaxPool; // (N, 16, 14, 14): this device's slice of conv1.maxpool
+        private readonly ArrayView<float> conv1MaxPoolAll; // (N, 32, 14, 14): conv1.maxpool whole, gathered from every device
         private readonly ArrayView<float> conv2; // (N, 32, 14, 14): this device's slice of conv2
         private readonly ArrayView<float> conv2Lrn; // (N, 32, 14, 14): this device's slice of conv2.lrn
         private readonly ArrayView<float> conv2MaxPool; // (N, 32, 7, 7): this device's slice of conv2.maxpool
         private readonly ArrayView<float> conv2MaxPoolAll; // (N, 64, 7, 7): conv2.maxpool whole, gathered from every device
         private readonly ArrayView<float> conv3; // (N, 48, 7, 7): this device's slice of conv3
+        private readonly ArrayView<float> conv3All; // (N, 96, 7, 7): conv3 whole, gathered from every device
         private readonly ArrayView<float> conv4; // (N, 48, 7, 7): this device's slice of conv4
+        private readonly ArrayView<float> conv4All; // (N, 96, 7, 7): conv4 whole, gathered from every device
         private readonly ArrayView<float> conv5; // (N, 32, 7, 7): this device's slice of conv5
         private readonly ArrayView<float> conv5MaxPool; // (N, 32, 3, 3): this device's slice of conv5.maxpool
         private readonly ArrayView<float> conv5MaxPoolAll; // (N, 64, 3, 3): conv5.maxpool whole, gathered from every device
@@ -95,12 +110,15 @@ partial class MiniAlexNet
         private readonly ArrayView<float> conv1Gradient;
         private readonly ArrayView<float> conv1LrnGradient;
         private readonly ArrayView<float> conv1MaxPoolGradient;
+        private readonly ArrayView<float> conv1MaxPoolAllGradient;
         private readonly ArrayView<float> conv2Gradient;
         private readonly ArrayView<float> conv2LrnGradient;
         private readonly ArrayView<float> conv2MaxPoolGradient;
         private readonly ArrayView<float> conv2MaxPoolAllGradient;
         private readonly ArrayView<float> conv3Gradient;
+        private readonly ArrayView<float> conv3AllGradient;
         private readonly ArrayView<float> conv4Gradient;
+        private readonly ArrayView<float> conv4AllGradient;
         private readonly ArrayView<float> conv5Gradient;
         private readonly ArrayView<float> conv5MaxPoolGradient;
         private readonly ArrayView<float> conv5MaxPoolAllGradient;
@@ -119,12 +137,15 @@ partial class MiniAlexNet
             conv1 = Allocate("conv1", new(16, 28, 28));
             conv1Lrn = Allocate("conv1.lrn", new(16, 28, 28));
             conv1MaxPool = Allocate("conv1.maxpool", new(16, 14, 14));
+            conv1MaxPoolAll = Allocate("conv1.maxpool.all", new(32, 14, 14));
             conv2 = Allocate("conv2", new(32, 14, 14));
             conv2Lrn = Allocate("conv2.lrn", new(32, 14, 14));
             conv2MaxPool = Allocate("conv2.maxpool", new(32, 7, 7));
             conv2MaxPoolAll = Allocate("conv2.maxpool.all", new(64, 7, 7));
             conv3 = Allocate("conv3", new(48, 7, 7));
+            conv3All = Allocate("conv3.all", new(96, 7, 7));
             conv4 = Allocate("conv4", new(48, 7, 7));
+            conv4All = Allocate("conv4.all", new(96, 7, 7));
             conv5 = Allocate("conv5", new(32, 7, 7));
             conv5MaxPool = Allocate("conv5.maxpool", new(32, 3, 3));
             conv5MaxPoolAll = Allocate("conv5.maxpool.all", new(64, 3, 3));
@@ -137,12 +158,15 @@ partial class MiniAlexNet
             conv1Gradient = AllocateGradient("conv1", new(16, 28, 28));
             conv1LrnGradient = AllocateGradient("conv1.lrn", new(16, 28, 28));
             conv1MaxPoolGradient = AllocateGradient("conv1.maxpool", new(16, 14, 14));
+            conv1MaxPoolAllGradient = AllocateGradient("conv1.maxpool.all", new(32, 14, 14));
             conv2Gradient = AllocateGradient("conv2", new(32, 14, 14));
             conv2LrnGradient = AllocateGradient("conv2.lrn", new(32, 14, 14));
             conv2MaxPoolGradient = AllocateGradient("conv2.maxpool", new(32, 7, 7));
             conv2MaxPoolAllGradient = AllocateGradient("conv2.maxpool.all", new(64, 7, 7));
             conv3Gradient = AllocateGradient("conv3", new(48, 7, 7));
+            conv3AllGradient = AllocateGradient("conv3.all", new(96, 7, 7));
             conv4Gradient = AllocateGradient("conv4", new(48, 7, 7));
+            conv4AllGradient = AllocateGradient("conv4.all", new(96, 7, 7));
             conv5Gradient = AllocateGradient("conv5", new(32, 7, 7));
             conv5MaxPoolGradient = AllocateGradient("conv5.maxpool", new(32, 3, 3));
             conv5MaxPoolAllGradient = AllocateGradient("conv5.maxpool.all", new(64, 3, 3));
@@ -166,32 +190,35 @@ partial class MiniAlexNet
             CpuLrn.Forward(ColumnGeometry.Conv1Lrn, conv1, conv1Lrn, BatchSize);
             // max pool 3, stride 2, ceil
             CpuPool.Forward(ColumnGeometry.Conv1MaxPool, conv1Lrn, conv1MaxPool, BatchSize * 16);
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Forward(ColumnGeometry.Conv2, conv1MaxPool, Parameters.SubView(160, 4608), Parameters.SubView(4768, 32), conv2, BatchSize, relu: true);
+            // conv 64, 3x3, pad 1 + bias + relu
+            Gather(conv1MaxPool, conv1MaxPoolAll, 3136);
+            CpuConv.Forward(ColumnGeometry.Conv2, conv1MaxPoolAll, Parameters.SubView(160, 9216), Parameters.SubView(9376, 32), conv2, BatchSize, relu: true);
             // lrn 5, alpha 0.0001, beta 0.75, k 2
             CpuLrn.Forward(ColumnGeometry.Conv2Lrn, conv2, conv2Lrn, BatchSize);
             // max pool 3, stride 2, ceil
             CpuPool.Forward(ColumnGeometry.Conv2MaxPool, conv2Lrn, conv2MaxPool, BatchSize * 32);
             // conv 96, 3x3, pad 1 + bias + relu
             Gather(conv2MaxPool, conv2MaxPoolAll, 1568);
-            CpuConv.Forward(ColumnGeometry.Conv3, conv2MaxPoolAll, Parameters.SubView(4800, 27648), Parameters.SubView(32448, 48), conv3, BatchSize, relu: true);
-            // conv 96, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Forward(ColumnGeometry.Conv4, conv3, Parameters.SubView(32496, 20736), Parameters.SubView(53232, 48), conv4, BatchSize, relu: true);
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Forward(ColumnGeometry.Conv5, conv4, Parameters.SubView(53280, 13824), Parameters.SubView(67104, 32), conv5, BatchSize, relu: true);
+            CpuConv.Forward(ColumnGeometry.Conv3, conv2MaxPoolAll, Parameters.SubView(9408, 27648), Parameters.SubView(37056, 48), conv3, BatchSize, relu: true);
+            // conv 96, 3x3, pad 1 + bias + relu
+            Gather(conv3, conv3All, 2352);
+            CpuConv.Forward(ColumnGeometry.Conv4, conv3All, Parameters.SubView(37104, 41472), Parameters.SubView(78576, 48), conv4, BatchSize, relu: true);
+            // conv 64, 3x3, pad 1 + bias + relu
+            Gather(conv4, conv4All, 2352);
+            CpuConv.Forward(ColumnGeometry.Conv5, conv4All, Parameters.SubView(78624, 27648), Parameters.SubView(106272, 32), conv5, BatchSize, relu: true);
             // max pool 3, stride 2
             CpuPool.Forward(ColumnGeometry.Conv5MaxPool, conv5, conv5MaxPool, BatchSize * 32);
-            // dense 512 + bias + relu + dropout 0.5
+            // dense 512 + bias + relu + dropout 0.3
             Gather(conv5MaxPool, conv5MaxPoolAll, 288);
-            CpuDense.Forward(576, 256, conv5MaxPoolAll, Parameters.SubView(67136, 147456), Parameters.SubView(214592, 256), fc6, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc6, BatchSize, 256, 512, Column * 256L, dropout, 162, 0.5f);
-            // dense 512 + bias + relu + dropout 0.5
+            CpuDense.Forward(576, 256, conv5MaxPoolAll, Parameters.SubView(106304, 147456), Parameters.SubView(253760, 256), fc6, BatchSize, relu: true);
+            CpuEpilogue.Dropout(fc6, BatchSize, 256, 512, Column * 256L, dropout, 162, 0.3f);
+            // dense 512 + bias + relu + dropout 0.3
             Gather(fc6, fc6All, 256);
-            CpuDense.Forward(512, 256, fc6All, Parameters.SubView(214848, 131072), Parameters.SubView(345920, 256), fc7, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc7, BatchSize, 256, 512, Column * 256L, dropout, 194, 0.5f);
+            CpuDense.Forward(512, 256, fc6All, Parameters.SubView(254016, 131072), Parameters.SubView(385088, 256), fc7, BatchSize, relu: true);
+            CpuEpilogue.Dropout(fc7, BatchSize, 256, 512, Column * 256L, dropout, 194, 0.3f);
             // dense 10 + bias
             Gather(fc7, fc7All, 256);
-            CpuDense.Forward(512, 5, fc7All, Parameters.SubView(346176, 2560), Parameters.SubView(348736, 5), fc8, BatchSize, relu: false);
+            CpuDense.Forward(512, 5, fc7All, Parameters.SubView(385344, 2560), Parameters.SubView(387904, 5), fc8, BatchSize, relu: false);
             // the logits, whole on every device for the loss
             Gather(fc8, fc8All, 5);
         }
@@ -199,7 +226,7 @@ partial class MiniAlexNet
         /// <inheritdoc />
         protected override void RunLoss()
         {
-            CpuLoss.SoftmaxCrossEntropy(10, fc8All, Labels, Probabilities, Losses, Ranks, fc8AllGradient, BatchSize);
+            CpuLoss.SoftmaxCrossEntropy(10, fc8All, Labels, Probabilities, Losses, Ranks, fc8AllGradient, LabelSmoothing, BatchSize);
             TakeSlice(fc8AllGradient, fc8Gradient, 5);
         }
 
@@ -207,37 +234,40 @@ partial class MiniAlexNet
         protected override void RunBackward(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
         {
             // dense 10 + bias
-            CpuDense.Backward(512, 5, fc7All, Parameters.SubView(346176, 2560), fc8Gradient, parameterGradients.SubView(346176, 2560), parameterGradients.SubView(348736, 5), fc7AllGradient, BatchSize);
+            CpuDense.Backward(512, 5, fc7All, Parameters.SubView(385344, 2560), fc8Gradient, parameterGradients.SubView(385344, 2560), parameterGradients.SubView(387904, 5), fc7AllGradient, BatchSize);
             Reduce(fc7AllGradient, fc7Gradient, 256);
             CpuEpilogue.MaskRelu(fc7Gradient, fc7, BatchSize * 256L);
-            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize, 256, 512, Column * 256L, dropout, 194, 0.5f);
-            // dense 512 + bias + relu + dropout 0.5
-            CpuDense.Backward(512, 256, fc6All, Parameters.SubView(214848, 131072), fc7Gradient, parameterGradients.SubView(214848, 131072), parameterGradients.SubView(345920, 256), fc6AllGradient, BatchSize);
+            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize, 256, 512, Column * 256L, dropout, 194, 0.3f);
+            // dense 512 + bias + relu + dropout 0.3
+            CpuDense.Backward(512, 256, fc6All, Parameters.SubView(254016, 131072), fc7Gradient, parameterGradients.SubView(254016, 131072), parameterGradients.SubView(385088, 256), fc6AllGradient, BatchSize);
             Reduce(fc6AllGradient, fc6Gradient, 256);
             CpuEpilogue.MaskRelu(fc6Gradient, fc6, BatchSize * 256L);
-            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize, 256, 512, Column * 256L, dropout, 162, 0.5f);
-            // dense 512 + bias + relu + dropout 0.5
-            CpuDense.Backward(576, 256, conv5MaxPoolAll, Parameters.SubView(67136, 147456), fc6Gradient, parameterGradients.SubView(67136, 147456), parameterGradients.SubView(214592, 256), conv5MaxPoolAllGradient, BatchSize);
+            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize, 256, 512, Column * 256L, dropout, 162, 0.3f);
+            // dense 512 + bias + relu + dropout 0.3
+            CpuDense.Backward(576, 256, conv5MaxPoolAll, Parameters.SubView(106304, 147456), fc6Gradient, parameterGradients.SubView(106304, 147456), parameterGradients.SubView(253760, 256), conv5MaxPoolAllGradient, BatchSize);
             Reduce(conv5MaxPoolAllGradient, conv5MaxPoolGradient, 288);
             // max pool 3, stride 2
             CpuPool.Backward(ColumnGeometry.Conv5MaxPool, conv5, conv5MaxPoolGradient, conv5Gradient, BatchSize * 32);
             CpuEpilogue.MaskRelu(conv5Gradient, conv5, BatchSize * 1568L);
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(ColumnGeometry.Conv5, conv4, Parameters.SubView(53280, 13824), conv5Gradient, parameterGradients.SubView(53280, 13824), parameterGradients.SubView(67104, 32), conv4Gradient, BatchSize);
+            // conv 64, 3x3, pad 1 + bias + relu
+            CpuConv.Backward(ColumnGeometry.Conv5, conv4All, Parameters.SubView(78624, 27648), conv5Gradient, parameterGradients.SubView(78624, 27648), parameterGradients.SubView(106272, 32), conv4AllGradient, BatchSize);
+            Reduce(conv4AllGradient, conv4Gradient, 2352);
             CpuEpilogue.MaskRelu(conv4Gradient, conv4, BatchSize * 2352L);
-            // conv 96, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(ColumnGeometry.Conv4, conv3, Parameters.SubView(32496, 20736), conv4Gradient, parameterGradients.SubView(32496, 20736), parameterGradients.SubView(53232, 48), conv3Gradient, BatchSize);
+            // conv 96, 3x3, pad 1 + bias + relu
+            CpuConv.Backward(ColumnGeometry.Conv4, conv3All, Parameters.SubView(37104, 41472), conv4Gradient, parameterGradients.SubView(37104, 41472), parameterGradients.SubView(78576, 48), conv3AllGradient, BatchSize);
+            Reduce(conv3AllGradient, conv3Gradient, 2352);
             CpuEpilogue.MaskRelu(conv3Gradient, conv3, BatchSize * 2352L);
             // conv 96, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(ColumnGeometry.Conv3, conv2MaxPoolAll, Parameters.SubView(4800, 27648), conv3Gradient, parameterGradients.SubView(4800, 27648), parameterGradients.SubView(32448, 48), conv2MaxPoolAllGradient, BatchSize);
+            CpuConv.Backward(ColumnGeometry.Conv3, conv2MaxPoolAll, Parameters.SubView(9408, 27648), conv3Gradient, parameterGradients.SubView(9408, 27648), parameterGradients.SubView(37056, 48), conv2MaxPoolAllGradient, BatchSize);
             Reduce(conv2MaxPoolAllGradient, conv2MaxPoolGradient, 1568);
             // max pool 3, stride 2, ceil
             CpuPool.Backward(ColumnGeometry.Conv2MaxPool, conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 32);
             // lrn 5, alpha 0.0001, beta 0.75, k 2
             CpuLrn.Backward(ColumnGeometry.Conv2Lrn, conv2, conv2LrnGradient, conv2Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv2Gradient, conv2, BatchSize * 6272L);
-            // conv 64, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(ColumnGeometry.Conv2, conv1MaxPool, Parameters.SubView(160, 4608), conv2Gradient, parameterGradients.SubView(160, 4608), parameterGradients.SubView(4768, 32), conv1MaxPoolGradient, BatchSize);
+            // conv 64, 3x3, pad 1 + bias + relu
+            CpuConv.Backward(ColumnGeometry.Conv2, conv1MaxPoolAll, Parameters.SubView(160, 9216), conv2Gradient, parameterGradients.SubView(160, 9216), parameterGradients.SubView(9376, 32), conv1MaxPoolAllGradient, BatchSize);
+            Reduce(conv1MaxPoolAllGradient, conv1MaxPoolGradient, 3136);
             // max pool 3, stride 2, ceil
             CpuPool.Backward(ColumnGeometry.Conv1MaxPool, conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 16);
             // lrn 5, alpha 0.0001, beta 0.75, k 2

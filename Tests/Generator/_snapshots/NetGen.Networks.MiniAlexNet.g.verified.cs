@@ -7,11 +7,11 @@ namespace NetGen.Networks;
 
 partial class MiniAlexNet : global::NetGen.Network
 {
-    /// <summary>Learnable parameters: 697,482.</summary>
-    public const long ParameterCount = 697482;
+    /// <summary>Learnable parameters: 775,818.</summary>
+    public const long ParameterCount = 775818;
 
-    /// <summary>Forward multiply-adds per image: 8,690,688.</summary>
-    public const long MultiplyAdds = 8690688;
+    /// <summary>Forward multiply-adds per image: 13,883,904.</summary>
+    public const long MultiplyAdds = 13883904;
 
     /// <summary>The shape of every activation for one image, as constants.</summary>
     public static class Shapes
@@ -28,7 +28,7 @@ partial class MiniAlexNet : global::NetGen.Network
         /// <summary>conv1.maxpool: max pool 3, stride 2, ceil.</summary>
         public static global::NetGen.Shape Conv1MaxPool => new(Conv1MaxPoolChannels, Conv1MaxPoolHeight, Conv1MaxPoolWidth);
         public const int Conv1MaxPoolChannels = 32, Conv1MaxPoolHeight = 14, Conv1MaxPoolWidth = 14;
-        /// <summary>conv2: conv 64, 3x3, pad 1, groups 2 + bias + relu.</summary>
+        /// <summary>conv2: conv 64, 3x3, pad 1 + bias + relu.</summary>
         public static global::NetGen.Shape Conv2 => new(Conv2Channels, Conv2Height, Conv2Width);
         public const int Conv2Channels = 64, Conv2Height = 14, Conv2Width = 14;
         /// <summary>conv2.lrn: lrn 5, alpha 0.0001, beta 0.75, k 2.</summary>
@@ -40,19 +40,19 @@ partial class MiniAlexNet : global::NetGen.Network
         /// <summary>conv3: conv 96, 3x3, pad 1 + bias + relu.</summary>
         public static global::NetGen.Shape Conv3 => new(Conv3Channels, Conv3Height, Conv3Width);
         public const int Conv3Channels = 96, Conv3Height = 7, Conv3Width = 7;
-        /// <summary>conv4: conv 96, 3x3, pad 1, groups 2 + bias + relu.</summary>
+        /// <summary>conv4: conv 96, 3x3, pad 1 + bias + relu.</summary>
         public static global::NetGen.Shape Conv4 => new(Conv4Channels, Conv4Height, Conv4Width);
         public const int Conv4Channels = 96, Conv4Height = 7, Conv4Width = 7;
-        /// <summary>conv5: conv 64, 3x3, pad 1, groups 2 + bias + relu.</summary>
+        /// <summary>conv5: conv 64, 3x3, pad 1 + bias + relu.</summary>
         public static global::NetGen.Shape Conv5 => new(Conv5Channels, Conv5Height, Conv5Width);
         public const int Conv5Channels = 64, Conv5Height = 7, Conv5Width = 7;
         /// <summary>conv5.maxpool: max pool 3, stride 2.</summary>
         public static global::NetGen.Shape Conv5MaxPool => new(Conv5MaxPoolChannels, Conv5MaxPoolHeight, Conv5MaxPoolWidth);
         public const int Conv5MaxPoolChannels = 64, Conv5MaxPoolHeight = 3, Conv5MaxPoolWidth = 3;
-        /// <summary>fc6: dense 512 + bias + relu + dropout 0.5.</summary>
+        /// <summary>fc6: dense 512 + bias + relu + dropout 0.3.</summary>
         public static global::NetGen.Shape Fc6 => new(Fc6Channels, Fc6Height, Fc6Width);
         public const int Fc6Channels = 512, Fc6Height = 1, Fc6Width = 1;
-        /// <summary>fc7: dense 512 + bias + relu + dropout 0.5.</summary>
+        /// <summary>fc7: dense 512 + bias + relu + dropout 0.3.</summary>
         public static global::NetGen.Shape Fc7 => new(Fc7Channels, Fc7Height, Fc7Width);
         public const int Fc7Channels = 512, Fc7Height = 1, Fc7Width = 1;
         /// <summary>fc8: dense 10 + bias.</summary>
@@ -79,11 +79,11 @@ partial class MiniAlexNet : global::NetGen.Network
                 ], ParameterCount: 320, MultiplyAdds: 225792),
             new("conv2", "Conv2", new(32, 14, 14),
                 [
-                    new("conv", "conv 64, 3x3, pad 1, groups 2", new(64, 14, 14)),
+                    new("conv", "conv 64, 3x3, pad 1", new(64, 14, 14)),
                     new("relu", "relu", new(64, 14, 14)),
                     new("lrn", "lrn 5, alpha 0.0001, beta 0.75, k 2", new(64, 14, 14)),
                     new("maxpool", "max pool 3, stride 2, ceil", new(64, 7, 7)),
-                ], ParameterCount: 9280, MultiplyAdds: 1806336),
+                ], ParameterCount: 18496, MultiplyAdds: 3612672),
             new("conv3", "Conv3", new(64, 7, 7),
                 [
                     new("conv", "conv 96, 3x3, pad 1", new(96, 7, 7)),
@@ -91,26 +91,26 @@ partial class MiniAlexNet : global::NetGen.Network
                 ], ParameterCount: 55392, MultiplyAdds: 2709504),
             new("conv4", "Conv4", new(96, 7, 7),
                 [
-                    new("conv", "conv 96, 3x3, pad 1, groups 2", new(96, 7, 7)),
+                    new("conv", "conv 96, 3x3, pad 1", new(96, 7, 7)),
                     new("relu", "relu", new(96, 7, 7)),
-                ], ParameterCount: 41568, MultiplyAdds: 2032128),
+                ], ParameterCount: 83040, MultiplyAdds: 4064256),
             new("conv5", "Conv5", new(96, 7, 7),
                 [
-                    new("conv", "conv 64, 3x3, pad 1, groups 2", new(64, 7, 7)),
+                    new("conv", "conv 64, 3x3, pad 1", new(64, 7, 7)),
                     new("relu", "relu", new(64, 7, 7)),
                     new("maxpool", "max pool 3, stride 2", new(64, 3, 3)),
-                ], ParameterCount: 27712, MultiplyAdds: 1354752),
+                ], ParameterCount: 55360, MultiplyAdds: 2709504),
             new("fc6", "Fc6", new(64, 3, 3),
                 [
                     new("dense", "dense 512", new(512, 1, 1)),
                     new("relu", "relu", new(512, 1, 1)),
-                    new("dropout", "dropout 0.5", new(512, 1, 1)),
+                    new("dropout", "dropout 0.3", new(512, 1, 1)),
                 ], ParameterCount: 295424, MultiplyAdds: 294912),
             new("fc7", "Fc7", new(512, 1, 1),
                 [
                     new("dense", "dense 512", new(512, 1, 1)),
                     new("relu", "relu", new(512, 1, 1)),
-                    new("dropout", "dropout 0.5", new(512, 1, 1)),
+                    new("dropout", "dropout 0.3", new(512, 1, 1)),
                 ], ParameterCount: 262656, MultiplyAdds: 262144),
             new("fc8", "Fc8", new(512, 1, 1),
                 [
@@ -122,25 +122,25 @@ partial class MiniAlexNet : global::NetGen.Network
         [
             new("conv1.weight", [32, 1, 3, 3], Offset: 0, Count: 288, InitMean: 0f, InitStd: 0.47f, LrMult: 1f, DecayMult: 1f),
             new("conv1.bias", [32], Offset: 288, Count: 32, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("conv2.weight", [64, 16, 3, 3], Offset: 320, Count: 9216, InitMean: 0f, InitStd: 0.118f, LrMult: 1f, DecayMult: 1f),
-            new("conv2.bias", [64], Offset: 9536, Count: 64, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("conv3.weight", [96, 64, 3, 3], Offset: 9600, Count: 55296, InitMean: 0f, InitStd: 0.059f, LrMult: 1f, DecayMult: 1f),
-            new("conv3.bias", [96], Offset: 64896, Count: 96, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("conv4.weight", [96, 48, 3, 3], Offset: 64992, Count: 41472, InitMean: 0f, InitStd: 0.068f, LrMult: 1f, DecayMult: 1f),
-            new("conv4.bias", [96], Offset: 106464, Count: 96, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("conv5.weight", [64, 48, 3, 3], Offset: 106560, Count: 27648, InitMean: 0f, InitStd: 0.068f, LrMult: 1f, DecayMult: 1f),
-            new("conv5.bias", [64], Offset: 134208, Count: 64, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("fc6.weight", [512, 576], Offset: 134272, Count: 294912, InitMean: 0f, InitStd: 0.059f, LrMult: 1f, DecayMult: 1f),
-            new("fc6.bias", [512], Offset: 429184, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("fc7.weight", [512, 512], Offset: 429696, Count: 262144, InitMean: 0f, InitStd: 0.0625f, LrMult: 1f, DecayMult: 1f),
-            new("fc7.bias", [512], Offset: 691840, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("fc8.weight", [10, 512], Offset: 692352, Count: 5120, InitMean: 0f, InitStd: 0.01f, LrMult: 1f, DecayMult: 1f),
-            new("fc8.bias", [10], Offset: 697472, Count: 10, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("conv2.weight", [64, 32, 3, 3], Offset: 320, Count: 18432, InitMean: 0f, InitStd: 0.083f, LrMult: 1f, DecayMult: 1f),
+            new("conv2.bias", [64], Offset: 18752, Count: 64, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("conv3.weight", [96, 64, 3, 3], Offset: 18816, Count: 55296, InitMean: 0f, InitStd: 0.059f, LrMult: 1f, DecayMult: 1f),
+            new("conv3.bias", [96], Offset: 74112, Count: 96, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("conv4.weight", [96, 96, 3, 3], Offset: 74208, Count: 82944, InitMean: 0f, InitStd: 0.048f, LrMult: 1f, DecayMult: 1f),
+            new("conv4.bias", [96], Offset: 157152, Count: 96, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("conv5.weight", [64, 96, 3, 3], Offset: 157248, Count: 55296, InitMean: 0f, InitStd: 0.048f, LrMult: 1f, DecayMult: 1f),
+            new("conv5.bias", [64], Offset: 212544, Count: 64, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("fc6.weight", [512, 576], Offset: 212608, Count: 294912, InitMean: 0f, InitStd: 0.059f, LrMult: 1f, DecayMult: 1f),
+            new("fc6.bias", [512], Offset: 507520, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("fc7.weight", [512, 512], Offset: 508032, Count: 262144, InitMean: 0f, InitStd: 0.0625f, LrMult: 1f, DecayMult: 1f),
+            new("fc7.bias", [512], Offset: 770176, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("fc8.weight", [10, 512], Offset: 770688, Count: 5120, InitMean: 0f, InitStd: 0.01f, LrMult: 1f, DecayMult: 1f),
+            new("fc8.bias", [10], Offset: 775808, Count: 10, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
         ],
-        ParameterCount: 697482,
-        MultiplyAdds: 8690688);
+        ParameterCount: 775818,
+        MultiplyAdds: 13883904);
 
-    /// <summary>Allocates the 697,482 parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
+    /// <summary>Allocates the 775,818 parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
     public MiniAlexNet(Accelerator accelerator, ulong seed = 0)
         : base(accelerator, Description, seed)
     {
@@ -155,22 +155,22 @@ partial class MiniAlexNet : global::NetGen.Network
     /// <summary>conv1: conv 32, 3x3, pad 1, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2, ceil; 1 x 28 x 28 -> 32 x 14 x 14.</summary>
     public partial global::NetGen.Layer Conv1 { get => Layers[0]; }
 
-    /// <summary>conv2: conv 64, 3x3, pad 1, groups 2, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2, ceil; 32 x 14 x 14 -> 64 x 7 x 7.</summary>
+    /// <summary>conv2: conv 64, 3x3, pad 1, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2, ceil; 32 x 14 x 14 -> 64 x 7 x 7.</summary>
     public partial global::NetGen.Layer Conv2 { get => Layers[1]; }
 
     /// <summary>conv3: conv 96, 3x3, pad 1, relu; 64 x 7 x 7 -> 96 x 7 x 7.</summary>
     public partial global::NetGen.Layer Conv3 { get => Layers[2]; }
 
-    /// <summary>conv4: conv 96, 3x3, pad 1, groups 2, relu; 96 x 7 x 7 -> 96 x 7 x 7.</summary>
+    /// <summary>conv4: conv 96, 3x3, pad 1, relu; 96 x 7 x 7 -> 96 x 7 x 7.</summary>
     public partial global::NetGen.Layer Conv4 { get => Layers[3]; }
 
-    /// <summary>conv5: conv 64, 3x3, pad 1, groups 2, relu, max pool 3, stride 2; 96 x 7 x 7 -> 64 x 3 x 3.</summary>
+    /// <summary>conv5: conv 64, 3x3, pad 1, relu, max pool 3, stride 2; 96 x 7 x 7 -> 64 x 3 x 3.</summary>
     public partial global::NetGen.Layer Conv5 { get => Layers[4]; }
 
-    /// <summary>fc6: dense 512, relu, dropout 0.5; 64 x 3 x 3 -> 512.</summary>
+    /// <summary>fc6: dense 512, relu, dropout 0.3; 64 x 3 x 3 -> 512.</summary>
     public partial global::NetGen.Layer Fc6 { get => Layers[5]; }
 
-    /// <summary>fc7: dense 512, relu, dropout 0.5; 512 -> 512.</summary>
+    /// <summary>fc7: dense 512, relu, dropout 0.3; 512 -> 512.</summary>
     public partial global::NetGen.Layer Fc7 { get => Layers[6]; }
 
     /// <summary>fc8: dense 10, softmax; 512 -> 10.</summary>

@@ -56,6 +56,7 @@ internal static class BackwardKernelEmitter
                 list.Add((Floats, "losses", "(N) written: each image's cross-entropy"));
                 list.Add(("ArrayView<int>", "ranks", "(N) written: how many classes score above the label (0 is a top-1 hit)"));
                 list.Add((Floats, "logitsGradient", $"{dims} written: the {before}"));
+                list.Add(("float", "smoothing", "label smoothing: the target's share spread over every class (0: one-hot)"));
                 list.Add(("int", "batch", "N"));
                 break;
             case GradientKind.Bias:

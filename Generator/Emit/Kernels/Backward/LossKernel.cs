@@ -5,9 +5,10 @@ namespace NetGen.Generator.Emit.Kernels.Backward;
 
 /// <summary>
 /// Softmax and cross-entropy in one kernel, one thread per image: the probabilities, the image's
-/// loss -log p[label] (as max + log sum exp - logit, which never takes the log of an underflowed
-/// probability), the label's rank for top-1 and top-5, and the gradient of the batch's mean loss
-/// with respect to the logits, (p - y) / N.
+/// loss -sum q log p against the target q (as max + log sum exp - sum q * logit, which never takes
+/// the log of an underflowed probability), the label's rank for top-1 and top-5, and the gradient
+/// of the batch's mean loss with respect to the logits, (p - q) / N. The target is one-hot, or with
+/// label smoothing e, 1 - e on the label plus e / classes on every class.
 /// </summary>
 internal static class LossKernel
 {
@@ -19,12 +20,15 @@ internal static class LossKernel
         w.Line("float max = logits[row];");
         w.Line($"for (int i = 1; i < {classes}; i++)");
         w.Line("    max = logits[row + i] > max ? logits[row + i] : max;");
-        w.Line("float sum = 0f;");
-        w.Line($"for (int i = 0; i < {classes}; i++)");
-        w.Line("    sum += XMath.Exp(logits[row + i] - max);");
+        w.Line("float sum = 0f, logitSum = 0f;");
+        using (w.Block($"for (int i = 0; i < {classes}; i++)"))
+        {
+            w.Line("sum += XMath.Exp(logits[row + i] - max);");
+            w.Line("logitSum += logits[row + i];");
+        }
         w.Line("int label = labels[index];");
-        w.Line("float target = logits[row + label];");
-        w.Line("losses[index] = max + XMath.Log(sum) - target;");
+        w.Line($"float target = logits[row + label], spread = smoothing / {classes};");
+        w.Line("losses[index] = max + XMath.Log(sum) - ((1f - smoothing) * target + spread * logitSum);");
         w.Line("// The label's rank: classes scoring above it, ties going to the lower class as a stable sort orders them.");
         w.Line("int rank = 0;");
         w.Line($"for (int i = 0; i < {classes}; i++)");
@@ -35,7 +39,7 @@ internal static class LossKernel
         {
             w.Line("float p = XMath.Exp(logits[row + i] - max) / sum;");
             w.Line("probabilities[row + i] = p;");
-            w.Line("float gradient = (i == label ? p - 1f : p) * mean;");
+            w.Line("float gradient = (p - (i == label ? 1f - smoothing + spread : spread)) * mean;");
             Mask.Write(w, producer, name, "logits", "row + i");
             w.Line("logitsGradient[row + i] = gradient;");
         }

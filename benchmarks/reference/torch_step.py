@@ -161,10 +161,10 @@ def minialexnet():
     lrn = Lrn(5, 1e-4, 0.75, 2.0)  # Lrn(5): the attribute's defaults are the paper's
     return Net("minialexnet", 1, 28, 10, 2, [
         Conv("conv1", 1, 32, 3, pad=1, std=0.47, lrn=lrn, pool=(3, 2, True)),          # 28 -> 14
-        Conv("conv2", 32, 64, 3, pad=1, groups=2, std=0.118, bias=0.1, lrn=lrn, pool=(3, 2, True)),  # -> 7
+        Conv("conv2", 32, 64, 3, pad=1, std=0.083, bias=0.1, lrn=lrn, pool=(3, 2, True)),  # -> 7
         Conv("conv3", 64, 96, 3, pad=1, std=0.059),
-        Conv("conv4", 96, 96, 3, pad=1, groups=2, std=0.068, bias=0.1),
-        Conv("conv5", 96, 64, 3, pad=1, groups=2, std=0.068, bias=0.1, pool=(3, 2, False)),  # 7 -> 3
+        Conv("conv4", 96, 96, 3, pad=1, std=0.048, bias=0.1),
+        Conv("conv5", 96, 64, 3, pad=1, std=0.048, bias=0.1, pool=(3, 2, False)),  # 7 -> 3
     ], [
         Dense("fc6", 64 * 3 * 3, 512, std=0.059, bias=0.1),
         Dense("fc7", 512, 512, std=0.0625, bias=0.1),

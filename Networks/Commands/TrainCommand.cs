@@ -76,7 +76,7 @@ internal static class TrainCommand
             Console.WriteLine($"epoch {e.Epoch}: lr {e.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, train loss {e.TrainLoss:0.0000}, " +
                 $"train error {e.TrainError:P2}, val loss {e.ValidationLoss:0.0000}, val top-1 error {e.ValidationTop1Error:P2}, " +
                 $"top-5 error {e.ValidationTop5Error:P2} ({e.Seconds:0} s, {e.ImagesPerSecond:N0} images/s)");
-            Curves.Write(Path.Combine(directory, "curves.png"), info.Name, history);
+            Curves.Write(Path.Combine(directory, "curves.png"), info.Name, history, run.Options.LabelSmoothing);
         };
 
         // Ctrl+C finishes the step under way and saves where the run stands; a second Ctrl+C kills it.

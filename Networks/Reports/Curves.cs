@@ -7,7 +7,8 @@ namespace NetGen.Networks.Reports;
 /// <summary>A run's curves as a PNG: the losses on the left, the errors on the right, against the epoch.</summary>
 internal static class Curves
 {
-    public static void Write(string path, string network, IReadOnlyList<EpochRecord> history)
+    /// <param name="labelSmoothing">The run's; named in the legend, since it lifts the training loss well above the validation loss.</param>
+    public static void Write(string path, string network, IReadOnlyList<EpochRecord> history, float labelSmoothing = 0)
     {
         double[] epochs = history.Select(r => (double)r.Epoch).ToArray();
         var figure = new Multiplot();
@@ -15,7 +16,8 @@ internal static class Curves
         figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
 
         var loss = figure.GetPlot(0);
-        Line(loss, epochs, history.Select(r => r.TrainLoss), "training (dropout, augmentation)");
+        string smoothing = labelSmoothing > 0 ? $", label smoothing {labelSmoothing.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
+        Line(loss, epochs, history.Select(r => r.TrainLoss), $"training (dropout, augmentation{smoothing})");
         Line(loss, epochs, history.Select(r => r.ValidationLoss), "validation");
         loss.Title($"{network}: cross-entropy");
         loss.XLabel("epoch");

@@ -32,8 +32,8 @@ public class ExecutorTests(AcceleratorFixture fixture)
         AssertSameStep(network, images, [17, 912], dropout: true);
     }
 
-    [Theory, InlineData(0f), InlineData(0.5f)]
-    public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne(float clipNorm)
+    [Theory, InlineData(0f, 0f), InlineData(0.5f, 0f), InlineData(0f, 0.2f)]
+    public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne(float clipNorm, float labelSmoothing)
     {
         var images = Numbers.Uniform(16 * 28 * 28, 2);
         int[] labels = Enumerable.Range(0, 16).Select(i => i % 10).ToArray();
@@ -43,6 +43,7 @@ public class ExecutorTests(AcceleratorFixture fixture)
         using var trainOne = new MiniAlexNet.Trainer(one, seed: 8);
         using var trainTwo = new PartitionedTrainer(two, devices: 2, seed: 8);
         trainOne.ClipNorm = trainTwo.ClipNorm = clipNorm;
+        trainOne.LabelSmoothing = trainTwo.LabelSmoothing = labelSmoothing;
         foreach (float rate in rates)
         {
             var a = trainOne.Train(images, labels, rate);

@@ -44,8 +44,7 @@ public sealed record TrainingOptions(
     {
         if (!(ClipNorm >= 0) || float.IsInfinity(ClipNorm))
             throw new System.ArgumentException($"The gradient clipping norm ({ClipNorm}) must be 0 (off) or a positive number.");
-        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
-            throw new System.ArgumentException($"Label smoothing ({LabelSmoothing}) must be at least 0 and below 1.");
+        BackwardPass.CheckSmoothing(LabelSmoothing);
         if (Devices <= 0)
             throw new System.ArgumentException($"Devices ({Devices}) must be 1, or the network's column count to split it over that many devices.");
         if (Epochs <= 0 || BatchSize <= 0 || Patience <= 0 || SaveEverySteps < 0 || !(Threshold >= 0 && Threshold < 1))

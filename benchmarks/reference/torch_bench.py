@@ -77,7 +77,7 @@ class BenchNet(nn.Module):
 
     def __init__(self, spec, seed=1):
         super().__init__()
-        self.spec = spec
+        self.spec, self.dropout = spec, DROPOUT[spec.name]
         self.convs = nn.ModuleList(
             nn.Conv2d(c.cin, c.cout, c.kernel, stride=c.stride, padding=c.pad, groups=c.groups)
             for c in spec.convs)
@@ -103,7 +103,7 @@ class BenchNet(nn.Module):
         for d, dense in zip(self.spec.denses, self.denses):
             x = dense(x)
             if d.relu:
-                x = F.dropout(F.relu(x), DROPOUT[self.spec.name], self.training)
+                x = F.dropout(F.relu(x), self.dropout, self.training)
         return x
 
     def reference_params(self):

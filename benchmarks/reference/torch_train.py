@@ -46,7 +46,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_step  # noqa: E402  (MiniAlexNet's spec and the paper's LRN)
+import torch_bench  # noqa: E402  (the spec as an nn.Module: its forward pass)
+import torch_step  # noqa: E402  (MiniAlexNet's spec)
 
 GROUPED = {"conv2", "conv4", "conv5"}
 
@@ -76,9 +77,11 @@ def load(folder, limit):
     return prepare(train_x), torch.from_numpy(train_y), prepare(test_x), torch.from_numpy(test_y)
 
 
-class Net(nn.Module):
+class Net(torch_bench.BenchNet):
+    """torch_bench's module (its forward pass) with the recipe's grouping, width and dropout."""
+
     def __init__(self, spec, groups, width, dropout, seed):
-        super().__init__()
+        nn.Module.__init__(self)
         self.spec, self.dropout = spec, dropout
         scaled = lambda n: max(1, round(n * width))  # noqa: E731
         self.convs, self.denses, cin = nn.ModuleList(), nn.ModuleList(), spec.channels
@@ -99,21 +102,6 @@ class Net(nn.Module):
                 std = layer.std if layer.name == "fc8" else (2.0 / fan_in) ** 0.5
                 module.weight.copy_(torch.randn(module.weight.shape, generator=generator) * std)
                 module.bias.fill_(layer.bias)
-
-    def forward(self, x):
-        for c, conv in zip(self.spec.convs, self.convs):
-            x = F.relu(conv(x))
-            if c.lrn is not None:
-                x = torch_step.lrn_torch(x, c.lrn, self.spec.columns)
-            if c.pool is not None:
-                window, stride, ceil = c.pool
-                x = F.max_pool2d(x, window, stride=stride, ceil_mode=ceil)
-        x = x.reshape(x.shape[0], -1)
-        for d, dense in zip(self.spec.denses, self.denses):
-            x = dense(x)
-            if d.relu:
-                x = F.dropout(F.relu(x), self.dropout, self.training)
-        return x
 
 
 def test_error(model, x, y, batch=1000):

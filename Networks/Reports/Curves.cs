@@ -8,7 +8,7 @@ namespace NetGen.Networks.Reports;
 internal static class Curves
 {
     /// <param name="labelSmoothing">The run's; named in the legend, since it lifts the training loss well above the validation loss.</param>
-    public static void Write(string path, string network, IReadOnlyList<EpochRecord> history, float labelSmoothing = 0)
+    public static void Write(string path, string network, IReadOnlyList<EpochRecord> history, float labelSmoothing)
     {
         double[] epochs = history.Select(r => (double)r.Epoch).ToArray();
         var figure = new Multiplot();

@@ -33,10 +33,8 @@ public sealed record TrainingOptions(
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
     {
         defaults ??= new TrainingDefaultsAttribute();
-        return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold)
-        {
-            LabelSmoothing = defaults.LabelSmoothing,
-        };
+        return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold,
+            LabelSmoothing: defaults.LabelSmoothing);
     }
 
     /// <summary>Checks every value is usable.</summary>

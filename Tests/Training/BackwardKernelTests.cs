@@ -113,7 +113,7 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
     public void LabelSmoothingTrainsButEvaluationScoresTheOneHotLabel(string device)
     {
-        // Logits of 0 and ln 3 (fc2 reads one input of 1 through weights 0 and ln 3), so p = (1/4, 3/4).
+        // Logits of 0 and ln 3 (fc reads one input of 1 through weights 0 and ln 3), so p = (1/4, 3/4).
         // With label 0 and smoothing 0.2 the target is (0.9, 0.1): the loss is
         // -(0.9 ln 1/4 + 0.1 ln 3/4) = 1.2764334 and the logits' gradient p - q = (-0.65, 0.65);
         // evaluation's loss is plain -ln 1/4 = 1.3862944.

@@ -71,9 +71,9 @@ internal unsafe interface IPanelSource
 internal unsafe interface IRowSource
 {
     /// <summary>
-    /// Rows i0..i0+rows-1, columns k0..k0+kc-1 (kc at most 256): where row i0 starts and the
+    /// Rows i0..i0+rows-1, columns k0..k0+kc-1 (kc at most <see cref="Gemm.Kc"/>): where row i0 starts and the
     /// strides to the next row and column, either in place or written into <paramref name="buffer"/>
-    /// (room for 6 x 256 floats).
+    /// (room for 6 x <see cref="Gemm.Kc"/> floats).
     /// </summary>
     float* Rows(int i0, int rows, int k0, int kc, float* buffer, out long rowStride, out long columnStride);
 }
@@ -101,10 +101,15 @@ internal static unsafe class Gemm
     /// <summary>Columns per micro-tile and per packed panel: two Vector512.</summary>
     public const int Nr = 32;
 
-    /// <summary>Rows of B per packed block: a 6 x 256 panel of A stays in L1.</summary>
-    public const int Kc = 256;
+    /// <summary>
+    /// The most rows of B per packed block: a 6 x 512 panel of A stays in L1. A product's inner
+    /// dimension is cut into equal blocks (<see cref="Depth"/>), because every block ends in a
+    /// load and store of the C tile: 288 as 256 + 32 spent almost as long storing the second
+    /// block's tiles as computing them.
+    /// </summary>
+    public const int Kc = 512;
 
-    /// <summary>Columns of B per packed block: 256 x 384 floats (384 KiB) stays in L2.</summary>
+    /// <summary>Columns of B per packed block: 512 x 384 floats (768 KiB) stays in a 1 MiB L2.</summary>
     private const int Nc = 384;
 
     [ThreadStatic] private static float* packed;
@@ -130,11 +135,19 @@ internal static unsafe class Gemm
         // Enough tasks to keep every core busy; rows are split only when columns are scarce,
         // because each row chunk packs its own copy of the column block.
         int wanted = 3 * Environment.ProcessorCount;
+        bool parallel = (long)m * n * k >= 1 << 18;
+        int depth = Depth(k);
+        int kTasks = parallel && nBlocks == 1 ? Math.Min(wanted, k / (2 * Kc)) : 1;
+        if (kTasks > 1)
+        {
+            SplitInner(m, n, k, depth, a, b, c, accumulate, rowBias, relu, kTasks);
+            return;
+        }
         int mChunks = Math.Clamp((wanted + nBlocks - 1) / nBlocks, 1, mPanels);
         int panelsPerChunk = (mPanels + mChunks - 1) / mChunks;
         mChunks = (mPanels + panelsPerChunk - 1) / panelsPerChunk;
-        var job = new Job<TA, TB>(m, n, k, a, b, c, accumulate, rowBias, relu, panelsPerChunk, nBlocks);
-        if (mChunks * nBlocks == 1 || (long)m * n * k < 1 << 18)
+        var job = new Job<TA, TB>(m, n, depth, a, b, c, accumulate, rowBias, relu, panelsPerChunk, nBlocks, 0, k);
+        if (mChunks * nBlocks == 1 || !parallel)
         {
             for (int t = 0; t < mChunks * nBlocks; t++)
                 job.Run(t);
@@ -145,8 +158,50 @@ internal static unsafe class Gemm
         }
     }
 
-    private sealed class Job<TA, TB>(int m, int n, int k, TA a, TB b, Strided c,
-        bool accumulate, float* rowBias, bool relu, int panelsPerChunk, int nBlocks) where TA : struct, IRowSource where TB : struct, IPanelSource
+    /// <summary>
+    /// A product with few rows and columns and a long inner dimension, such as a convolution's
+    /// weight gradient (filters x taps, summed over every pixel of the batch), splits the sum
+    /// instead of the rows: each task packs its own share of B once, where row chunks would each
+    /// pack all of it, and the partial products are added at the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitInner<TA, TB>(int m, int n, int k, int depth, TA a, TB b, Strided c,
+        bool accumulate, float* rowBias, bool relu, int tasks) where TA : struct, IRowSource where TB : struct, IPanelSource
+    {
+        int share = (k / tasks + depth - 1) / depth * depth;
+        tasks = (k + share - 1) / share;
+        long size = (long)m * n;
+        float* partials = (float*)Host.Scratch(Host.GemmSlot, tasks * size * sizeof(float));
+        int mPanels = (m + Mr - 1) / Mr;
+        Parallel.For(0, tasks, t =>
+        {
+            int begin = t * share;
+            new Job<TA, TB>(m, n, depth, a, b, new Strided(partials + t * size, n, 1), false, null, false, mPanels, 1, begin, Math.Min(k, begin + share)).Run(0);
+        });
+        Host.For(m, (long)n * tasks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i) =>
+        {
+            float* target = c.Data + i * c.RowStride;
+            float bias = rowBias is null ? 0f : rowBias[i];
+            for (int j = 0; j < n; j++)
+            {
+                float sum = accumulate ? target[c.Column(j)] : 0f;
+                for (int t = 0; t < tasks; t++)
+                    sum += partials[t * size + (long)i * n + j];
+                sum += bias;
+                target[c.Column(j)] = relu && !(sum > 0f) ? 0f : sum;
+            }
+        });
+    }
+
+    /// <summary>Rows of B per block for an inner dimension of <paramref name="k"/>: equal blocks of at most <see cref="Kc"/>.</summary>
+    private static int Depth(int k)
+    {
+        int blocks = (k + Kc - 1) / Kc;
+        return (k + blocks - 1) / blocks;
+    }
+
+    private sealed class Job<TA, TB>(int m, int n, int depth, TA a, TB b, Strided c,
+        bool accumulate, float* rowBias, bool relu, int panelsPerChunk, int nBlocks, int kBegin, int kEnd) where TA : struct, IRowSource where TB : struct, IPanelSource
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int task)
@@ -156,11 +211,11 @@ internal static unsafe class Gemm
             int firstRow = mChunk * panelsPerChunk * Mr, endRow = Math.Min(m, firstRow + panelsPerChunk * Mr);
             float* pack = PackBuffer();
             float* rowBuffer = stackalloc float[Mr * Kc];
-            for (int k0 = 0; k0 < k; k0 += Kc)
+            for (int k0 = kBegin; k0 < kEnd; k0 += depth)
             {
-                int kc = Math.Min(Kc, k - k0);
+                int kc = Math.Min(depth, kEnd - k0);
                 b.Pack(k0, kc, j0, nc, pack);
-                bool load = accumulate || k0 > 0, last = k0 + kc == k;
+                bool load = accumulate || k0 > kBegin, last = k0 + kc == kEnd;
                 for (int i0 = firstRow; i0 < endRow; i0 += Mr)
                 {
                     int rows = Math.Min(Mr, endRow - i0);

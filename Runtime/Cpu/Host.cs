@@ -15,6 +15,9 @@ internal static unsafe class Host
 {
     [ThreadStatic] private static Scratch[]? scratch;
 
+    /// <summary>The slot of <see cref="Gemm"/>'s partial products.</summary>
+    public const int GemmSlot = 8;
+
     /// <summary>The host address of <paramref name="view"/>'s first element.</summary>
     public static float* Pointer(ArrayView<float> view) => (float*)view.LoadEffectiveAddressAsPtr();
 
@@ -28,7 +31,7 @@ internal static unsafe class Host
     /// </summary>
     public static void* Scratch(int slot, long bytes)
     {
-        scratch ??= new Scratch[8];
+        scratch ??= new Scratch[GemmSlot + 1];
         ref var s = ref scratch[slot];
         if (s.Bytes < bytes)
         {

@@ -159,8 +159,25 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource, IRowSource
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float* Rows(int i0, int rows, int k0, int kc, float* buffer, out long rowStride, out long columnStride)
     {
-        int taps = kernel * kernel, stride = (kc + 15) & ~15;
-        var span = stackalloc int[4];
+        int taps = kernel * kernel, stride = (kc + 15) & ~15, chunks = stride / 16;
+        // Which images and pixels each 16 columns span depends on the columns alone: worked out
+        // once for the six rows. Per span: (lane, image, pixel, lanes); per chunk: its first span.
+        var spans = stackalloc int[Gemm.Kc * 4];
+        var firstSpan = stackalloc int[chunks + 1];
+        int count = 0;
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            firstSpan[chunk] = count;
+            int k = k0 + chunk * 16;
+            for (int lane = 0; lane < 16 && k + lane < Math.Min(columns, k0 + kc);)
+            {
+                int j = k + lane, pixel = j % pixels, lanes = Math.Min(16 - lane, pixels - pixel);
+                int* s = spans + count++ * 4;
+                s[0] = lane; s[1] = j / pixels; s[2] = pixel; s[3] = lanes;
+                lane += lanes;
+            }
+        }
+        firstSpan[chunks] = count;
         for (int r = 0; r < rows; r++)
         {
             int row = i0 + r;
@@ -172,18 +189,15 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource, IRowSource
             }
             int tap = row % taps;
             float* plane = first + (long)(row / taps) * pixels;
-            for (int k = k0; k < k0 + kc; k += 16)
+            for (int chunk = 0; chunk < chunks; chunk++)
             {
                 var v = Vector512<float>.Zero;
-                for (int lane = 0; lane < 16 && k + lane < columns;)
+                for (int i = firstSpan[chunk]; i < firstSpan[chunk + 1]; i++)
                 {
-                    int j = k + lane, pixel = j % pixels, lanes = Math.Min(16 - lane, pixels - pixel);
-                    span[0] = lane; span[1] = j / pixels; span[2] = pixel; span[3] = lanes;
-                    var (mask, offset) = Span(span, tap);
+                    var (mask, offset) = Span(spans + i * 4, tap);
                     v |= Avx512F.MaskLoad(plane + offset, mask, Vector512<float>.Zero);
-                    lane += lanes;
                 }
-                v.Store(dst + (k - k0));
+                v.Store(dst + chunk * 16);
             }
         }
         rowStride = stride;

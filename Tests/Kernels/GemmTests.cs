@@ -10,7 +10,8 @@ namespace NetGen.Tests.Kernels;
 /// (256), so the second block adds onto what the first stored; the mapped output sends column
 /// (image, pixel) to image * stride + pixel, as a convolution's NCHW store does, with planes of
 /// 7, 49 and 196 pixels so that tiles end inside a plane, span several planes, or fit in one.
-/// The implicit lowering that feeds same-size convolutions to the product is checked against im2col.
+/// An inner dimension of thousands (a weight gradient's) is split into shares whose partial
+/// products are added at the end. The implicit lowering that feeds same-size convolutions to the product is checked against im2col.
 /// </summary>
 public unsafe class GemmTests
 {
@@ -20,6 +21,8 @@ public unsafe class GemmTests
     [InlineData(17, 98, 300, 7, true, true)]      // planes of 7 (several per tile), bias and ReLU
     [InlineData(32, 196, 432, 49, false, true)]   // MiniAlexNet's conv5 group: planes of 49
     [InlineData(11, 392, 260, 196, true, false)]  // planes of 196, accumulating
+    [InlineData(13, 70, 5000, 0, true, false)]    // a long inner dimension, summed in parallel shares
+    [InlineData(20, 98, 3000, 49, false, true)]   // the same into planes of 49, accumulating
     public void ProductMatchesTheLoop(int m, int n, int k, int pixels, bool bias, bool accumulate)
     {
         var random = new Random(m * 1000 + n);

@@ -205,6 +205,27 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource, IRowSource
         return buffer;
     }
 
+    /// <summary>
+    /// Every row of one image's lowered matrix at pixels <paramref name="pixel"/>..+15 (one
+    /// vector per channel and tap, zero where the shift leaves the plane or the pixel is past its
+    /// end), for the direct convolutions of <see cref="CpuConv"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Load(float* image, int pixel, Vector512<float>* rows)
+    {
+        int taps = kernel * kernel, channels = (int)(imageStride / pixels);
+        for (int c = 0, row = 0; c < channels; c++)
+        {
+            float* plane = image + (long)c * pixels;
+            for (int tap = 0; tap < taps; tap++, row++)
+            {
+                var mask = Vector512.Equals(Vector512.Create((int)valid[(long)tap * pixels + pixel]) & LaneBits, LaneBits).AsSingle();
+                long shift = (tap / kernel - pad) * width + (tap % kernel - pad);
+                rows[row] = Avx512F.MaskLoad(plane + shift + pixel, mask, Vector512<float>.Zero);
+            }
+        }
+    }
+
     /// <summary>One panel's rows for planes so small that a half spans more than two images: each span's mask is made as the row needs it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackRows(int k0, int kc, int* spans, int* spanCount, float* dst)

@@ -101,8 +101,9 @@ public sealed partial class SgdProbe
 }
 
 /// <summary>
-/// Stride-1 convolutions whose output is the input's size, 3x3 with padding 1 and grouped 5x5 with
-/// padding 2: the CPU backend lowers and raises these as whole shifted planes.
+/// Stride-1 convolutions whose output is the input's size, 3x3 with padding 1, grouped 5x5 with
+/// padding 2 and 1x1: the CPU backend lowers and raises these as whole shifted planes, and takes
+/// the short filters of the first and last (18 and 4 taps) directly, the last with an input gradient.
 /// </summary>
 [Network(Channels = 2, Height = 6, Width = 5)]
 public sealed partial class SamePaddingProbe
@@ -112,6 +113,9 @@ public sealed partial class SamePaddingProbe
 
     [Conv(4, Kernel = 5, Pad = 2, Groups = 2)]
     public partial Layer Conv2 { get; }
+
+    [Conv(3, Kernel = 1)]
+    public partial Layer Conv3 { get; }
 }
 
 /// <summary>One input and two classes: logits small enough to work out a loss by hand.</summary>

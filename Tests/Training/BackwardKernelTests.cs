@@ -42,10 +42,11 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
     public void SamePaddedConvolutionsThroughRelu(string device)
     {
         using var net = new SamePaddingProbe(fixture[device]);
-        // 4 x 2 x 3 x 3 = 72 weights, then 4 x 2 x 5 x 5 = 200 from offset 72 + 4 biases.
+        // 4 x 2 x 3 x 3 = 72 weights, then 4 x 2 x 5 x 5 = 200 from offset 72 + 4 biases, then 3 x 4 from 280.
         Check(net, _ => new ReferenceNet(net.Info,
             new Conv(new(2, 6, 5), 4, 3, 1, 1, 1, new(4, 6, 5), 0, 72), new Relu(),
-            new Conv(new(4, 6, 5), 4, 5, 1, 2, 2, new(4, 6, 5), 76, 76 + 200)));
+            new Conv(new(4, 6, 5), 4, 5, 1, 2, 2, new(4, 6, 5), 76, 76 + 200),
+            new Conv(new(4, 6, 5), 3, 1, 1, 0, 1, new(3, 6, 5), 280, 280 + 12)));
     }
 
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]

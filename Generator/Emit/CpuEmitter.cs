@@ -147,6 +147,10 @@ internal static class CpuEmitter
         bool hasInputGradient = plan.Backward.Gradients.Contains(kernel.Input);
         string inputGradient = hasInputGradient ? BackwardEmitter.Gradient(plan, kernel.Input) : "default";
         string layer = $"network.{kernel.Layer.Member}";
+        // A ReLU just before a normalisation masks the gradient by the normalisation's own input,
+        // which its backward pass reads anyway: folded in, it saves a pass over the activation.
+        var masks = hasInputGradient && k > 0 ? Mask.Operations(plan.Kernels[k - 1]).ToList() : [];
+        bool foldRelu = kernel.Main.Op is LrnSpec && masks.Count == 1 && masks[0].Op is ReluSpec;
         w.Line($"// {kernel.Group}");
         switch (kernel.Main.Op)
         {
@@ -159,13 +163,13 @@ internal static class CpuEmitter
                 w.Line($"{routine}.Backward({sizes}, {input}, {layer}.Weight.View, {delta}, {BackwardEmitter.ParameterSlice(weight)}, {BackwardEmitter.ParameterSlice(bias)}, {inputGradient}, BatchSize);");
                 break;
             case LrnSpec:
-                w.Line($"CpuLrn.Backward(CpuGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize);");
+                w.Line($"CpuLrn.Backward(CpuGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize{(foldRelu ? ", maskRelu: true" : "")});");
                 break;
             case PoolSpec:
                 w.Line($"CpuPool.Backward(CpuGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize * {kernel.Main.Input.Channels});");
                 break;
         }
-        if (hasInputGradient && k > 0)
+        if (hasInputGradient && k > 0 && !foldRelu)
             WriteMask(w, plan, plan.Kernels[k - 1], inputGradient, input);
         w.Line($"CpuProfiler.Mark(\"backward\", \"{plan.Activations[kernel.Output].Name}\");");
     }

@@ -47,8 +47,9 @@ public static unsafe class CpuLrn
     /// the pass reads the input and the gradient once and writes the result once, with no work
     /// area the size of the activation.
     /// </summary>
+    /// <remarks>With <paramref name="maskRelu"/> the result is also zero wherever the input is not positive: the derivative of a ReLU before the normalisation, folded in.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(in LrnGeometry g, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> inputGradient, int batch)
+    public static void Backward(in LrnGeometry g, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> inputGradient, int batch, bool maskRelu = false)
     {
         var geometry = g;
         float* x = Host.Pointer(input), dy = Host.Pointer(delta), dx = Host.Pointer(inputGradient);
@@ -74,14 +75,18 @@ public static unsafe class CpuLrn
                     var sum = Vector512<float>.Zero;
                     for (int i = first; i <= last; i++)
                         sum += Vector512.Load(terms + (long)(i % ring) * 2 * pixels + p);
-                    (Vector512.Load(dyc + p) * Vector512.Load(power + p) - Vector512.Create(coefficient) * Vector512.Load(xc + p) * sum).Store(dxc + p);
+                    var a = Vector512.Load(xc + p);
+                    var value = Vector512.Load(dyc + p) * Vector512.Load(power + p) - Vector512.Create(coefficient) * a * sum;
+                    if (maskRelu)
+                        value &= Vector512.GreaterThan(a, Vector512<float>.Zero);
+                    value.Store(dxc + p);
                 }
                 for (; p < pixels; p++)
                 {
                     float sum = 0f;
                     for (int i = first; i <= last; i++)
                         sum += terms[(long)(i % ring) * 2 * pixels + p];
-                    dxc[p] = dyc[p] * power[p] - coefficient * xc[p] * sum;
+                    dxc[p] = maskRelu && !(xc[p] > 0f) ? 0f : dyc[p] * power[p] - coefficient * xc[p] * sum;
                 }
             }
         });

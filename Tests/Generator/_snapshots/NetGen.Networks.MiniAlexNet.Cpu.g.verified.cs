@@ -126,8 +126,7 @@ partial class MiniAlexNet
             CpuPool.Backward(CpuGeometry.Conv2MaxPool, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 64);
             CpuProfiler.Mark("backward", "conv2.maxpool");
             // lrn 5, alpha 0.0001, beta 0.75, k 2
-            CpuLrn.Backward(CpuGeometry.Conv2Lrn, forward.conv2, conv2LrnGradient, conv2Gradient, BatchSize);
-            CpuEpilogue.MaskRelu(conv2Gradient, forward.conv2, BatchSize * 12544L);
+            CpuLrn.Backward(CpuGeometry.Conv2Lrn, forward.conv2, conv2LrnGradient, conv2Gradient, BatchSize, maskRelu: true);
             CpuProfiler.Mark("backward", "conv2.lrn");
             // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, parameterGradients.SubView(320, 18432), parameterGradients.SubView(18752, 64), conv1MaxPoolGradient, BatchSize);
@@ -136,8 +135,7 @@ partial class MiniAlexNet
             CpuPool.Backward(CpuGeometry.Conv1MaxPool, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 32);
             CpuProfiler.Mark("backward", "conv1.maxpool");
             // lrn 5, alpha 0.0001, beta 0.75, k 2
-            CpuLrn.Backward(CpuGeometry.Conv1Lrn, forward.conv1, conv1LrnGradient, conv1Gradient, BatchSize);
-            CpuEpilogue.MaskRelu(conv1Gradient, forward.conv1, BatchSize * 25088L);
+            CpuLrn.Backward(CpuGeometry.Conv1Lrn, forward.conv1, conv1LrnGradient, conv1Gradient, BatchSize, maskRelu: true);
             CpuProfiler.Mark("backward", "conv1.lrn");
             // conv 32, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv1, forward.input, network.Conv1.Weight.View, conv1Gradient, parameterGradients.SubView(0, 288), parameterGradients.SubView(288, 32), default, BatchSize);

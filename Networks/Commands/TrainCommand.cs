@@ -41,6 +41,7 @@ internal static class TrainCommand
             Devices = options.Int("--devices", 1),
             ClipNorm = options.Float("--clip-norm", 0f),
             LabelSmoothing = options.NonNegative("--label-smoothing", defaults.LabelSmoothing),
+            Warmup = options.Count("--warmup", defaults.Warmup),
         };
         var declaredPreprocessing = Preprocessing.For(declared, info.Input);
         var preprocessing = declaredPreprocessing with
@@ -62,7 +63,8 @@ internal static class TrainCommand
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"momentum {trainingOptions.Momentum.ToString(CultureInfo.InvariantCulture)}, weight decay {trainingOptions.WeightDecay.ToString(CultureInfo.InvariantCulture)}, " +
             $"label smoothing {trainingOptions.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}, " +
-            $"divided by 10 after {trainingOptions.Patience} epoch(s) without a better validation error; {trainingOptions.Epochs} epochs" +
+            $"divided by 10 after {trainingOptions.Patience} epoch(s) without a better validation error" +
+            (trainingOptions.Warmup > 0 ? $", not before the end of epoch {trainingOptions.Warmup}" : "") + $"; {trainingOptions.Epochs} epochs" +
             (resume ? "" : $"; crops padded by {preprocessing.Pad}, flips {(preprocessing.Flip ? "on" : "off")}"));
 
         var bar = new ProgressBar();

@@ -31,6 +31,9 @@ public sealed class TrainingDefaultsAttribute : Attribute
     /// <summary>How much lower (an absolute fraction: 0.002 is 0.2 points) a validation error must be to count as an improvement: 0.</summary>
     public double Threshold { get; set; }
 
+    /// <summary>Epochs that always keep the starting learning rate, whatever the validation error does: none in the paper.</summary>
+    public int Warmup { get; set; }
+
     /// <summary>The share of each training target spread evenly over the classes (label smoothing): none in the paper.</summary>
     public float LabelSmoothing { get; set; }
 

@@ -14,6 +14,7 @@ namespace NetGen;
 /// <param name="Devices">Devices to split the network over, one per column (<see cref="PartitionedTrainer"/>); 1 runs it whole on one device.</param>
 /// <param name="ClipNorm">When positive, each step's gradients are scaled down to this global L2 norm when they exceed it (<see cref="Trainer.ClipNorm"/>).</param>
 /// <param name="LabelSmoothing">The share of each training target spread over every class (<see cref="Trainer.LabelSmoothing"/>); 0 in the paper.</param>
+/// <param name="Warmup">Epochs that always keep the starting learning rate (<see cref="PlateauSchedule.Warmup"/>); 0 in the paper.</param>
 public sealed record TrainingOptions(
     int Epochs = 90,
     int BatchSize = 128,
@@ -27,14 +28,15 @@ public sealed record TrainingOptions(
     int SaveEverySteps = 0,
     int Devices = 1,
     float ClipNorm = 0,
-    float LabelSmoothing = 0)
+    float LabelSmoothing = 0,
+    int Warmup = 0)
 {
     /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
     {
         defaults ??= new TrainingDefaultsAttribute();
         return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold,
-            LabelSmoothing: defaults.LabelSmoothing);
+            LabelSmoothing: defaults.LabelSmoothing, Warmup: defaults.Warmup);
     }
 
     /// <summary>Checks every value is usable.</summary>
@@ -47,6 +49,8 @@ public sealed record TrainingOptions(
             throw new System.ArgumentException($"Devices ({Devices}) must be 1, or the network's column count to split it over that many devices.");
         if (Epochs <= 0 || BatchSize <= 0 || Patience <= 0 || SaveEverySteps < 0 || !(Threshold >= 0 && Threshold < 1))
             throw new System.ArgumentException($"Epochs ({Epochs}), batch size ({BatchSize}) and patience ({Patience}) must be positive.");
+        if (Warmup < 0)
+            throw new System.ArgumentException($"The warm-up ({Warmup} epochs) must be zero or more.");
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate) || !(Momentum >= 0 && Momentum < 1) || !(WeightDecay >= 0))
             throw new System.ArgumentException($"Learning rate {LearningRate} must be positive, momentum {Momentum} in [0, 1) and weight decay {WeightDecay} zero or more.");
     }

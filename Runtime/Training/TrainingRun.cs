@@ -127,7 +127,7 @@ public sealed class TrainingRun
             trainer.Seed = Options.Seed;
             statistics = DataStatistics.Compute(data.Train, preprocessing, done => Report("statistics", 1, done, data.Train.Count, 0));
             statistics.Save(dataPath);
-            state = new RunState(Options, new PlateauSchedule(Options.Patience, Options.Threshold), [], 0, PartialEpoch.None);
+            state = new RunState(Options, new PlateauSchedule(Options.Patience, Options.Threshold, Warmup: Options.Warmup), [], 0, PartialEpoch.None);
             learningRate = Options.LearningRate;
             completed = 0;
         }

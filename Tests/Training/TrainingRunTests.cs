@@ -125,6 +125,23 @@ public class TrainingRunTests(AcceleratorFixture fixture)
         Assert.Equal(0.20, schedule.BestError);
     }
 
+    [Fact]
+    public void NoDropBeforeTheWarmupEnds()
+    {
+        var schedule = new PlateauSchedule(Patience: 2, Warmup: 4);
+        var drops = new System.Collections.Generic.List<bool>();
+        // Epoch 1 sets the best; 2 and 3 miss it (a drop without the warm-up), 4 misses it too and
+        // ends the warm-up: the drop comes there. 5 and 6 miss again: a second drop after two more.
+        foreach (double error in new[] { 0.30, 0.31, 0.32, 0.33, 0.34, 0.35 })
+        {
+            bool drop;
+            (schedule, drop) = schedule.Observe(error);
+            drops.Add(drop);
+        }
+        Assert.Equal([false, false, false, true, false, true], drops);
+        Assert.Equal((2, 6), (schedule.Drops, schedule.Epochs));
+    }
+
     /// <summary>A metrics line without its last two fields (seconds and images/s), which depend on the machine.</summary>
     private static string WithoutTimes(string line) => string.Join(',', line.Split(',')[..^2]);
 }

@@ -20,6 +20,7 @@ public static unsafe partial class CpuPool
     private static readonly Vector512<int> NextLane = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
     private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
     /// <summary>Whether <paramref name="g"/> takes the vectorised path.</summary>
     private static bool IsOverlappingMax(in PoolGeometry g) =>
@@ -56,36 +57,30 @@ public static unsafe partial class CpuPool
     /// <summary>
     /// The gradient goes to each window's first maximum in row-major order, as in the scalar path,
     /// and every input element receives its windows' shares in the same order (output rows, then
-    /// columns), so the sums are bit for bit the scalar path's.
+    /// columns), so the sums are bit for bit the scalar path's. Rows are read and the shares added
+    /// in place, with masked loads and stores at the row's end: copying rows into padded buffers
+    /// and the sums back out took most of the time on 14 x 14 and 7 x 7 planes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OverlappingBackwardPlane(in PoolGeometry g, float* src, float* d, float* grad)
     {
-        int width = g.Width, padded = PaddedWidth(g), chunks = (g.OutWidth + 15) / 16;
-        float* rows = stackalloc float[3 * padded];
-        float* delta = stackalloc float[16 * chunks];
-        float* sums = stackalloc float[g.Height * padded];
-        new Span<float>(sums, g.Height * padded).Clear();
-        new Span<float>(delta, 16 * chunks).Clear();
-        for (int k = 0; k < 3; k++)
-            new Span<float>(rows + k * padded + width, padded - width).Fill(float.NegativeInfinity);
+        int width = g.Width;
+        new Span<float>(grad, g.Height * width).Clear();
         Span<WindowRow> windowRows = stackalloc WindowRow[3];
         for (int oy = 0; oy < g.OutHeight; oy++, d += g.OutWidth)
         {
             int count = Math.Min(3, g.Height - 2 * oy);
-            for (int k = 0; k < count; k++)
-                new Span<float>(src + (2 * oy + k) * width, width).CopyTo(new Span<float>(rows + k * padded, width));
-            new Span<float>(d, g.OutWidth).CopyTo(new Span<float>(delta, g.OutWidth));
             for (int ox = 0; ox < g.OutWidth; ox += 16)
             {
+                int column = 2 * ox;
                 var max = Vector512.Create(float.NegativeInfinity);
                 for (int k = 0; k < count; k++)
                 {
                     ref var w = ref windowRows[k];
-                    Split(rows + k * padded + 2 * ox, out w.Even, out w.Odd, out w.Next);
+                    SplitRow(src + (2 * oy + k) * width, column, width, out w.Even, out w.Odd, out w.Next);
                     max = Vector512.Max(max, Vector512.Max(Vector512.Max(w.Even, w.Odd), w.Next));
                 }
-                var share = Vector512.Load(delta + ox);
+                var share = Avx512F.MaskLoad(d + ox, Below(g.OutWidth - ox), Vector512<float>.Zero);
                 var taken = Vector512<float>.Zero;
                 for (int k = 0; k < count; k++)
                 {
@@ -97,18 +92,54 @@ public static unsafe partial class CpuPool
                 for (int k = 0; k < count; k++)
                 {
                     ref var w = ref windowRows[k];
-                    float* sum = sums + (2 * oy + k) * padded + 2 * ox;
+                    float* row = grad + (2 * oy + k) * width;
                     // Column 2x gets window x-1's third column before window x's first: add the
                     // third columns (shifted by two) first.
-                    Add(sum + 2, Avx512F.PermuteVar16x32x2(w.Next, InterleaveLow, Vector512<float>.Zero));
-                    Add(sum + 18, Avx512F.PermuteVar16x32x2(w.Next, InterleaveHigh, Vector512<float>.Zero));
-                    Add(sum, Avx512F.PermuteVar16x32x2(w.Even, InterleaveLow, w.Odd));
-                    Add(sum + 16, Avx512F.PermuteVar16x32x2(w.Even, InterleaveHigh, w.Odd));
+                    Add(row, column + 2, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveLow, Vector512<float>.Zero));
+                    Add(row, column + 18, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveHigh, Vector512<float>.Zero));
+                    Add(row, column, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveLow, w.Odd));
+                    Add(row, column + 16, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveHigh, w.Odd));
                 }
             }
         }
-        for (int y = 0; y < g.Height; y++)
-            new Span<float>(sums + y * padded, width).CopyTo(new Span<float>(grad + y * width, width));
+    }
+
+    /// <summary>
+    /// <see cref="Split"/> straight from a row of <paramref name="width"/> columns, from column
+    /// <paramref name="column"/>: columns past the row's end read as -infinity.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitRow(float* row, int column, int width, out Vector512<float> even, out Vector512<float> odd, out Vector512<float> next)
+    {
+        var none = Vector512.Create(float.NegativeInfinity);
+        int left = width - column;
+        Vector512<float> a = Avx512F.MaskLoad(row + column, Below(left), none);
+        Vector512<float> b = Avx512F.MaskLoad(row + column + 16, Below(left - 16), none);
+        Vector512<float> c = Avx512F.MaskLoad(row + column + 32, Below(left - 32), none);
+        even = Avx512F.PermuteVar16x32x2(a, Evens, b);
+        odd = Avx512F.PermuteVar16x32x2(a, Odds, b);
+        next = Avx512F.PermuteVar16x32x2(even, NextLane, c);
+    }
+
+    /// <summary>The lanes below <paramref name="count"/> (none when it is 0 or less, all 16 from 16 on).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Below(int count) =>
+        Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle();
+
+    /// <summary>Adds <paramref name="value"/> into the row from <paramref name="column"/>, the lanes past <paramref name="width"/> left out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(float* row, int column, int width, Vector512<float> value)
+    {
+        int left = width - column;
+        if (left >= 16)
+        {
+            (Vector512.Load(row + column) + value).Store(row + column);
+        }
+        else if (left > 0)
+        {
+            var mask = Below(left);
+            Avx512F.MaskStore(row + column, mask, Avx512F.MaskLoad(row + column, mask, Vector512<float>.Zero) + value);
+        }
     }
 
     /// <summary>Input columns 2x, 2x+1 and 2x+2 of 16 outputs x, from 48 padded columns at <paramref name="row"/>.</summary>
@@ -129,9 +160,6 @@ public static unsafe partial class CpuPool
         taken |= chosen;
         return chosen & share;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add(float* at, Vector512<float> value) => (Vector512.Load(at) + value).Store(at);
 
     private struct WindowRow
     {

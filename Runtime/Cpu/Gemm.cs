@@ -80,12 +80,12 @@ internal unsafe interface IRowSource
 
 /// <summary>
 /// Single-precision matrix product <c>C = A B</c> (or <c>C += A B</c>), blocked for the caches and
-/// register-tiled for AVX-512: B is packed in panels of 32 columns per block of 256 rows, and a 6 x 32
+/// register-tiled for AVX-512: B is packed in panels of 32 columns per block of up to 512 rows, and a 6 x 32
 /// micro-kernel keeps 12 Vector512 accumulators in registers, so each loaded value feeds 6 or 12
 /// fused multiply-adds. A is read in place through its strides (its 6 rows are 6 sequential streams),
 /// so a dense layer's 150 MB weight matrix is never copied; an operand that exists only implicitly
 /// (<see cref="ShiftedPlanes"/>) writes its 6 rows into a small buffer instead. Blocks of columns (and, when there are
-/// few, of rows) run in parallel. The epilogue adds a per-row bias and applies ReLU as the tile is
+/// few, of rows, or shares of a long inner dimension) run in parallel. The epilogue adds a per-row bias and applies ReLU as the tile is
 /// stored, which is where a convolution's bias and activation are fused.
 /// </summary>
 /// <remarks>

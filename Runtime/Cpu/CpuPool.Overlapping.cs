@@ -38,7 +38,7 @@ public static unsafe partial class CpuPool
         new Span<float>(row + width, padded - width).Fill(float.NegativeInfinity);
         for (int oy = 0; oy < g.OutHeight; oy++, dst += g.OutWidth)
         {
-            ColumnMaxima(src, width, 2 * oy, Math.Min(2 * oy + 3, g.Height), row);
+            ColumnMaxima(src, width, 2 * oy, Math.Min(2 * oy + 3, g.Height), row, padded: true);
             for (int ox = 0; ox < g.OutWidth; ox += 16)
             {
                 Split(row + 2 * ox, out var even, out var odd, out var next);

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ILGPU;
 
 namespace NetGen.Cpu;
@@ -125,34 +126,55 @@ public static unsafe partial class CpuPool
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnMaxima(float* src, int width, int top, int bottom, float* columns)
+    private static void ColumnMaxima(float* src, int width, int top, int bottom, float* columns, bool padded = false)
     {
         int ix = 0;
         for (; ix <= width - 16; ix += 16)
-        {
-            var value = Vector512.Create(float.NegativeInfinity);
-            for (int iy = top; iy < bottom; iy++)
-                value = Vector512.Max(value, Vector512.Load(src + iy * width + ix));
-            value.Store(columns + ix);
-        }
-        if (ix < width && width >= 16)
-        {
-            // The last 16 columns again, overlapping the ones done: a scalar tail with a
-            // data-dependent branch per element cost more than the whole vector loop.
-            ix = width - 16;
-            var value = Vector512.Create(float.NegativeInfinity);
-            for (int iy = top; iy < bottom; iy++)
-                value = Vector512.Max(value, Vector512.Load(src + iy * width + ix));
-            value.Store(columns + ix);
+            Maxima(src + ix, width, top, bottom).Store(columns + ix);
+        if (ix == width)
             return;
-        }
-        for (; ix < width; ix++)
+        // A scalar tail, with a data-dependent branch per element, cost more than the whole vector
+        // loop. A row of 16 or more does its last 16 columns again, overlapping the ones done; a
+        // narrower one (MiniAlexNet's 14 x 14 and 7 x 7 planes) loads its columns masked, and
+        // stores them whole when the buffer is padded: a masked store cannot forward to the loads
+        // that read the buffer right after.
+        if (width >= 16)
         {
-            float value = float.NegativeInfinity;
-            for (int iy = top; iy < bottom; iy++)
-                value = MathF.Max(value, src[iy * width + ix]);
-            columns[ix] = value;
+            ix = width - 16;
+            Maxima(src + ix, width, top, bottom).Store(columns + ix);
         }
+        else if (Avx512F.IsSupported)
+        {
+            var mask = Vector512.LessThan(Lanes, Vector512.Create(width)).AsSingle();
+            var none = Vector512.Create(float.NegativeInfinity);
+            var value = none;
+            for (int iy = top; iy < bottom; iy++)
+                value = Vector512.Max(value, Avx512F.MaskLoad(src + iy * width, mask, none));
+            if (padded)
+                value.Store(columns);
+            else
+                Avx512F.MaskStore(columns, mask, value);
+        }
+        else
+        {
+            for (; ix < width; ix++)
+            {
+                float value = float.NegativeInfinity;
+                for (int iy = top; iy < bottom; iy++)
+                    value = MathF.Max(value, src[iy * width + ix]);
+                columns[ix] = value;
+            }
+        }
+    }
+
+    /// <summary>The maxima down 16 columns from <paramref name="column"/> over rows top..bottom-1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Maxima(float* column, int width, int top, int bottom)
+    {
+        var value = Vector512.Create(float.NegativeInfinity);
+        for (int iy = top; iy < bottom; iy++)
+            value = Vector512.Max(value, Vector512.Load(column + iy * width));
+        return value;
     }
 
     /// <summary>An average window's divisor: padding counts, the part of a ceil-rounded window past the padding does not.</summary>

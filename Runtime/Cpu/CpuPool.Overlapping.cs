@@ -105,20 +105,17 @@ public static unsafe partial class CpuPool
     }
 
     /// <summary>
-    /// <see cref="Split"/> straight from a row of <paramref name="width"/> columns, from column
-    /// <paramref name="column"/>: columns past the row's end read as -infinity.
+    /// Input columns 2x, 2x+1 and 2x+2 of 16 outputs x, as Split gives them, straight from a row of
+    /// <paramref name="width"/> columns from column <paramref name="column"/>: columns past the
+    /// row's end read as -infinity.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SplitRow(float* row, int column, int width, out Vector512<float> even, out Vector512<float> odd, out Vector512<float> next)
     {
         var none = Vector512.Create(float.NegativeInfinity);
         int left = width - column;
-        Vector512<float> a = Avx512F.MaskLoad(row + column, Below(left), none);
-        Vector512<float> b = Avx512F.MaskLoad(row + column + 16, Below(left - 16), none);
-        Vector512<float> c = Avx512F.MaskLoad(row + column + 32, Below(left - 32), none);
-        even = Avx512F.PermuteVar16x32x2(a, Evens, b);
-        odd = Avx512F.PermuteVar16x32x2(a, Odds, b);
-        next = Avx512F.PermuteVar16x32x2(even, NextLane, c);
+        Split(Avx512F.MaskLoad(row + column, Below(left), none), Avx512F.MaskLoad(row + column + 16, Below(left - 16), none),
+            Avx512F.MaskLoad(row + column + 32, Below(left - 32), none), out even, out odd, out next);
     }
 
     /// <summary>The lanes below <paramref name="count"/> (none when it is 0 or less, all 16 from 16 on).</summary>
@@ -144,9 +141,13 @@ public static unsafe partial class CpuPool
 
     /// <summary>Input columns 2x, 2x+1 and 2x+2 of 16 outputs x, from 48 padded columns at <paramref name="row"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Split(float* row, out Vector512<float> even, out Vector512<float> odd, out Vector512<float> next)
+    private static void Split(float* row, out Vector512<float> even, out Vector512<float> odd, out Vector512<float> next) =>
+        Split(Vector512.Load(row), Vector512.Load(row + 16), Vector512.Load(row + 32), out even, out odd, out next);
+
+    /// <summary>The same from the 48 columns as three vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Split(Vector512<float> a, Vector512<float> b, Vector512<float> c, out Vector512<float> even, out Vector512<float> odd, out Vector512<float> next)
     {
-        Vector512<float> a = Vector512.Load(row), b = Vector512.Load(row + 16), c = Vector512.Load(row + 32);
         even = Avx512F.PermuteVar16x32x2(a, Evens, b);
         odd = Avx512F.PermuteVar16x32x2(a, Odds, b);
         next = Avx512F.PermuteVar16x32x2(even, NextLane, c);

@@ -33,7 +33,7 @@ public static unsafe partial class CpuConv
             for (int p = 0; p < pixels; p += 16)
             {
                 planes.Load(image, p, shifted);
-                var store = Tail(pixels - p);
+                var store = Host.FirstLanes(pixels - p);
                 for (int f = 0; f < g.Filters; f++)
                 {
                     float* filter = w + (long)f * taps;
@@ -73,7 +73,7 @@ public static unsafe partial class CpuConv
                 for (int p = 0; p < pixels; p += 16)
                 {
                     planes.Load(image, p, shifted);
-                    var load = Tail(pixels - p);
+                    var load = Host.FirstLanes(pixels - p);
                     for (int f = 0; f < g.Filters; f++)
                     {
                         var d = Avx512F.MaskLoad(gradient + (long)f * pixels + p, load, Vector512<float>.Zero);
@@ -97,8 +97,4 @@ public static unsafe partial class CpuConv
                     db[f] += Vector512.Sum(total);
             }
     }
-
-    /// <summary>The lanes of a chunk of sixteen pixels that lie inside a plane with <paramref name="left"/> pixels from the chunk's start.</summary>
-    private static Vector512<float> Tail(int left) =>
-        Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(left)).AsSingle();
 }

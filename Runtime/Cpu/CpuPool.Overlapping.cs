@@ -20,7 +20,6 @@ public static unsafe partial class CpuPool
     private static readonly Vector512<int> NextLane = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
     private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
     /// <summary>Whether <paramref name="g"/> takes the vectorised path.</summary>
     private static bool IsOverlappingMax(in PoolGeometry g) =>
@@ -80,7 +79,7 @@ public static unsafe partial class CpuPool
                     SplitRow(src + (2 * oy + k) * width, column, width, out w.Even, out w.Odd, out w.Next);
                     max = Vector512.Max(max, Vector512.Max(Vector512.Max(w.Even, w.Odd), w.Next));
                 }
-                var share = Avx512F.MaskLoad(d + ox, Below(g.OutWidth - ox), Vector512<float>.Zero);
+                var share = Avx512F.MaskLoad(d + ox, Host.FirstLanes(g.OutWidth - ox), Vector512<float>.Zero);
                 var taken = Vector512<float>.Zero;
                 for (int k = 0; k < count; k++)
                 {
@@ -114,14 +113,9 @@ public static unsafe partial class CpuPool
     {
         var none = Vector512.Create(float.NegativeInfinity);
         int left = width - column;
-        Split(Avx512F.MaskLoad(row + column, Below(left), none), Avx512F.MaskLoad(row + column + 16, Below(left - 16), none),
-            Avx512F.MaskLoad(row + column + 32, Below(left - 32), none), out even, out odd, out next);
+        Split(Avx512F.MaskLoad(row + column, Host.FirstLanes(left), none), Avx512F.MaskLoad(row + column + 16, Host.FirstLanes(left - 16), none),
+            Avx512F.MaskLoad(row + column + 32, Host.FirstLanes(left - 32), none), out even, out odd, out next);
     }
-
-    /// <summary>The lanes below <paramref name="count"/> (none when it is 0 or less, all 16 from 16 on).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Below(int count) =>
-        Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle();
 
     /// <summary>Adds <paramref name="value"/> into the row from <paramref name="column"/>, the lanes past <paramref name="width"/> left out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -134,7 +128,7 @@ public static unsafe partial class CpuPool
         }
         else if (left > 0)
         {
-            var mask = Below(left);
+            var mask = Host.FirstLanes(left);
             Avx512F.MaskStore(row + column, mask, Avx512F.MaskLoad(row + column, mask, Vector512<float>.Zero) + value);
         }
     }

@@ -145,7 +145,7 @@ public static unsafe partial class CpuPool
         }
         else if (Avx512F.IsSupported)
         {
-            var mask = Below(width);
+            var mask = Host.FirstLanes(width);
             var none = Vector512.Create(float.NegativeInfinity);
             var value = none;
             for (int iy = top; iy < bottom; iy++)

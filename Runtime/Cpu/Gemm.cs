@@ -320,8 +320,6 @@ internal static unsafe class Gemm
         }
     }
 
-    private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-
     /// <summary>Tile columns <paramref name="start"/>..<paramref name="end"/>-1, which land at C offsets <paramref name="offset"/> + column.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreRun(float* tile, Strided c, int i0, int rows, int start, int end, long offset, bool load, float* rowBias, bool relu)
@@ -332,7 +330,7 @@ internal static unsafe class Gemm
             if (from >= to)
                 continue;
             bool whole = from == 0 && to == 16;
-            var mask = (Vector512.GreaterThanOrEqual(Lanes, Vector512.Create(from)) & Vector512.LessThan(Lanes, Vector512.Create(to))).AsSingle();
+            var mask = Vector512.AndNot(Host.FirstLanes(to), Host.FirstLanes(from));
             for (int r = 0; r < rows; r++)
             {
                 float* dst = c.Data + (i0 + r) * c.RowStride + offset + half;

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
 using ILGPU;
 using ILGPU.Runtime;
@@ -41,6 +42,12 @@ internal static unsafe class Host
         }
         return s.Data;
     }
+
+    /// <summary>Each lane's index, 0 to 15: masks of lanes are comparisons with it.</summary>
+    public static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    /// <summary>The lanes below <paramref name="count"/> (none when it is 0 or less, all 16 from 16 on), as a mask.</summary>
+    public static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle();
 
     /// <summary>Runs <paramref name="body"/> for 0..count-1 over the cores, or inline when the work is small.</summary>
     public static void For(int count, long workPerItem, Action<int> body)

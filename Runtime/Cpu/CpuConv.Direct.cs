@@ -32,7 +32,7 @@ public static unsafe partial class CpuConv
             float* image = x + (long)n * g.Channels * pixels, output = y + (long)n * g.Filters * pixels;
             for (int p = 0; p < pixels; p += 16)
             {
-                planes.Load(image, p, shifted);
+                planes.Load(image, g.Channels, p, shifted);
                 var store = Host.FirstLanes(pixels - p);
                 for (int f = 0; f < g.Filters; f++)
                 {
@@ -72,7 +72,7 @@ public static unsafe partial class CpuConv
                 float* image = x + (long)n * g.Channels * pixels, gradient = dy + (long)n * g.Filters * pixels;
                 for (int p = 0; p < pixels; p += 16)
                 {
-                    planes.Load(image, p, shifted);
+                    planes.Load(image, g.Channels, p, shifted);
                     var load = Host.FirstLanes(pixels - p);
                     for (int f = 0; f < g.Filters; f++)
                     {

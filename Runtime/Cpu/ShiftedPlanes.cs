@@ -206,14 +206,14 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource, IRowSource
     }
 
     /// <summary>
-    /// Every row of one image's lowered matrix at pixels <paramref name="pixel"/>..+15 (one
+    /// The rows of <paramref name="channels"/> planes of one image's lowered matrix at pixels <paramref name="pixel"/>..+15 (one
     /// vector per channel and tap, zero where the shift leaves the plane or the pixel is past its
     /// end), for the direct convolutions of <see cref="CpuConv"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Load(float* image, int pixel, Vector512<float>* rows)
+    public void Load(float* image, int channels, int pixel, Vector512<float>* rows)
     {
-        int taps = kernel * kernel, channels = (int)(imageStride / pixels);
+        int taps = kernel * kernel;
         for (int c = 0, row = 0; c < channels; c++)
         {
             float* plane = image + (long)c * pixels;

@@ -16,7 +16,7 @@ public sealed class CheckpointTests : IDisposable
     private static readonly NetworkInfo Mini = MiniAlexNet.Description;
 
     // MiniAlexNet's state dict as PyTorch would list it, worked out by hand from the declaration:
-    // every convolution sees all its input channels, fc6 sees pool5's 64 x 3 x 3.
+    // every convolution sees all its input channels, fc6 sees conv5's 64 x 7 x 7 (no pool after conv5).
     private static readonly (string Name, long[] Shape)[] MiniStateDict =
     [
         ("conv1.weight", [32, 1, 3, 3]), ("conv1.bias", [32]),
@@ -24,10 +24,13 @@ public sealed class CheckpointTests : IDisposable
         ("conv3.weight", [96, 64, 3, 3]), ("conv3.bias", [96]),
         ("conv4.weight", [96, 96, 3, 3]), ("conv4.bias", [96]),
         ("conv5.weight", [64, 96, 3, 3]), ("conv5.bias", [64]),
-        ("fc6.weight", [512, 576]), ("fc6.bias", [512]),
+        ("fc6.weight", [512, 3136]), ("fc6.bias", [512]),
         ("fc7.weight", [512, 512]), ("fc7.bias", [512]),
         ("fc8.weight", [10, 512]), ("fc8.bias", [10]),
     ];
+
+    // The state dict's sizes summed: 212,608 in the convolutions, 3,136 x 512 + 512 in fc6, then fc7 and fc8.
+    private const int MiniParameters = 2_086_538;
 
     private readonly TempDirectory _temp = new();
 
@@ -36,8 +39,8 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void MiniAlexNetRoundTripIsBitExact()
     {
-        float[] parameters = Values(775_818, seed: 1);
-        float[] momentum = Values(775_818, seed: 2);
+        float[] parameters = Values(MiniParameters, seed: 1);
+        float[] momentum = Values(MiniParameters, seed: 2);
         var state = new TrainingState(Epoch: 7, Step: 12_345, LearningRate: 0.01f * 0.1f * 0.1f, Seed: ulong.MaxValue);
         string path = _temp.File("mini.safetensors");
 
@@ -55,9 +58,9 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void SaveWritesPyTorchNamesShapesAndMetadata()
     {
-        float[] parameters = Values(775_818, seed: 3);
+        float[] parameters = Values(MiniParameters, seed: 3);
         string path = _temp.File("mini.safetensors");
-        Checkpoint.Save(path, Mini, parameters, Values(775_818, seed: 4), new TrainingState(3, 1500, 0.005f, 42));
+        Checkpoint.Save(path, Mini, parameters, Values(MiniParameters, seed: 4), new TrainingState(3, 1500, 0.005f, 42));
 
         // Take the file apart by hand rather than with the reader under test.
         byte[] file = File.ReadAllBytes(path);
@@ -77,7 +80,7 @@ public sealed class CheckpointTests : IDisposable
             Assert.Equal([offset, offset + bytes], entry.Value.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()));
             offset += bytes;
         }
-        Assert.Equal(8 + n + 2 * 4 * 775_818L, file.Length);
+        Assert.Equal(8 + n + 2 * 4 * (long)MiniParameters, file.Length);
 
         // conv1.bias is the 32 floats after conv1.weight's 288.
         byte[] conv1Bias = parameters.Skip(288).Take(32).SelectMany(BitConverter.GetBytes).ToArray();
@@ -96,7 +99,7 @@ public sealed class CheckpointTests : IDisposable
     public void LoadsAFileShapedLikePyTorchs()
     {
         // safetensors.torch.save_file(model.state_dict()) sorts the data by name and writes only "format".
-        float[] expected = Enumerable.Range(0, 775_818).Select(i => (float)i).ToArray();
+        float[] expected = Enumerable.Range(0, MiniParameters).Select(i => (float)i).ToArray();
         var tensors = MiniStateDict
             .Select((p, i) => (p.Name, p.Shape, Start: MiniStateDict.Take(i).Sum(q => q.Shape.Aggregate(1L, (a, b) => a * b))))
             .OrderBy(p => p.Name, StringComparer.Ordinal)
@@ -178,8 +181,8 @@ public sealed class CheckpointTests : IDisposable
         string path = _temp.File("bad.safetensors");
         var state = TrainingState.Initial;
         Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Mini, new float[10], null, state));
-        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Mini, new float[775_818], new float[697_481], state));
-        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Mini, new float[775_818], null, state, new Dictionary<string, string> { ["epoch"] = "9" }));
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Mini, new float[MiniParameters], new float[697_481], state));
+        Assert.Throws<ArgumentException>(() => Checkpoint.Save(path, Mini, new float[MiniParameters], null, state, new Dictionary<string, string> { ["epoch"] = "9" }));
         Assert.False(File.Exists(path));
     }
 
@@ -206,7 +209,7 @@ public sealed class CheckpointTests : IDisposable
     private string Saved(bool momentum)
     {
         string path = _temp.File($"saved-{Guid.NewGuid():N}.safetensors");
-        Checkpoint.Save(path, Mini, Values(775_818, seed: 5), momentum ? Values(775_818, seed: 6) : null, new TrainingState(1, 2, 0.01f, 3));
+        Checkpoint.Save(path, Mini, Values(MiniParameters, seed: 5), momentum ? Values(MiniParameters, seed: 6) : null, new TrainingState(1, 2, 0.01f, 3));
         return path;
     }
 

@@ -19,7 +19,7 @@ public class CpuPoolTests
     [Theory]
     [InlineData(28, 28, 3, 2, 0, 14, 14)] // MiniAlexNet conv1, ceil
     [InlineData(14, 14, 3, 2, 0, 7, 7)]   // MiniAlexNet conv2, ceil
-    [InlineData(7, 7, 3, 2, 0, 3, 3)]     // MiniAlexNet conv5, floor
+    [InlineData(7, 7, 3, 2, 0, 3, 3)]     // a 7x7 plane, floor
     [InlineData(55, 55, 3, 2, 0, 27, 27)] // AlexNet conv1: two chunks of 16 outputs
     [InlineData(13, 13, 3, 2, 0, 6, 6)]   // AlexNet conv5
     [InlineData(70, 5, 3, 2, 0, 35, 2)]   // wide, short: three chunks, ceil

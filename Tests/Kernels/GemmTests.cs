@@ -19,7 +19,7 @@ public unsafe class GemmTests
     [InlineData(13, 70, 300, 0, false, false)]    // plain row-major C, partial tiles
     [InlineData(6, 64, 16, 0, false, false)]      // whole tiles only
     [InlineData(17, 98, 300, 7, true, true)]      // planes of 7 (several per tile), bias and ReLU
-    [InlineData(32, 196, 432, 49, false, true)]   // MiniAlexNet's conv5 group: planes of 49
+    [InlineData(32, 196, 432, 49, false, true)]   // a 7x7 layer's 32 filters: planes of 49
     [InlineData(11, 392, 260, 196, true, false)]  // planes of 196, accumulating
     [InlineData(13, 70, 5000, 0, true, false)]    // a long inner dimension, summed in parallel shares
     [InlineData(20, 98, 3000, 49, false, true)]   // the same into planes of 49, accumulating

@@ -71,8 +71,8 @@ public class PlanCommandTests
         var (code, output) = Netgen("plan", "minialexnet");
         Assert.Equal(0, code);
         Assert.Contains("forward   conv3  conv2.maxpool[0:32]", output);
-        Assert.Contains("backward  fc6    conv5.maxpool.grad[32:64]", output);
-        Assert.Contains($"each device: {775_818 / 2:N0} parameters", output);
+        Assert.Contains("backward  fc6    conv5.grad[32:64]", output);
+        Assert.Contains($"each device: {2_086_538 / 2:N0} parameters", output);
     }
 
     [Fact]

@@ -24,8 +24,7 @@ public class NetworkGradientTests(AcceleratorFixture fixture)
             new Conv(new(64, 7, 7), 96, 3, 1, 1, 1, new(96, 7, 7), P("conv3.weight"), P("conv3.bias")), new Relu(),
             new Conv(new(96, 7, 7), 96, 3, 1, 1, 1, new(96, 7, 7), P("conv4.weight"), P("conv4.bias")), new Relu(),
             new Conv(new(96, 7, 7), 64, 3, 1, 1, 1, new(64, 7, 7), P("conv5.weight"), P("conv5.bias")), new Relu(),
-            new Pool(true, new(64, 7, 7), 3, 2, 0, new(64, 3, 3)), // (7 - 3) / 2 + 1 = 3
-            new Dense(576, 512, P("fc6.weight"), P("fc6.bias")), new Relu(), new Dropout(5 * 32 + 2, 0.3f, key),
+            new Dense(64 * 7 * 7, 512, P("fc6.weight"), P("fc6.bias")), new Relu(), new Dropout(5 * 32 + 2, 0.3f, key),
             new Dense(512, 512, P("fc7.weight"), P("fc7.bias")), new Relu(), new Dropout(6 * 32 + 2, 0.3f, key),
             new Dense(512, 10, P("fc8.weight"), P("fc8.bias")));
     }

@@ -25,7 +25,6 @@ partial class MiniAlexNet
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, int> Fc6BiasGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> Fc6WeightGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Fc6InputGradient;
-        public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> Conv5MaxPoolInputGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, int> Conv5BiasGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> Conv5WeightGradient;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Conv5InputGradient;
@@ -57,7 +56,6 @@ partial class MiniAlexNet
             Fc6BiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Fc6BiasGradient);
             Fc6WeightGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Fc6WeightGradient);
             Fc6InputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BackwardKernels.Fc6InputGradient);
-            Conv5MaxPoolInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BackwardKernels.Conv5MaxPoolInputGradient);
             Conv5BiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Conv5BiasGradient);
             Conv5WeightGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BackwardKernels.Conv5WeightGradient);
             Conv5InputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(BackwardKernels.Conv5InputGradient);
@@ -93,7 +91,6 @@ partial class MiniAlexNet
         private readonly ArrayView<float> conv3Gradient; // (N, 96, 7, 7), before conv3's epilogue
         private readonly ArrayView<float> conv4Gradient; // (N, 96, 7, 7), before conv4's epilogue
         private readonly ArrayView<float> conv5Gradient; // (N, 64, 7, 7), before conv5's epilogue
-        private readonly ArrayView<float> conv5MaxPoolGradient; // (N, 64, 3, 3), before conv5.maxpool's epilogue
         private readonly ArrayView<float> fc6Gradient; // (N, 512), before fc6's epilogue
         private readonly ArrayView<float> fc7Gradient; // (N, 512), before fc7's epilogue
         private readonly ArrayView<float> fc8Gradient; // (N, 10), before fc8's epilogue
@@ -113,7 +110,6 @@ partial class MiniAlexNet
             conv3Gradient = AllocateGradient("conv3", Shapes.Conv3);
             conv4Gradient = AllocateGradient("conv4", Shapes.Conv4);
             conv5Gradient = AllocateGradient("conv5", Shapes.Conv5);
-            conv5MaxPoolGradient = AllocateGradient("conv5.maxpool", Shapes.Conv5MaxPool);
             fc6Gradient = AllocateGradient("fc6", Shapes.Fc6);
             fc7Gradient = AllocateGradient("fc7", Shapes.Fc7);
             fc8Gradient = AllocateGradient("fc8", Shapes.Fc8);
@@ -139,16 +135,15 @@ partial class MiniAlexNet
                 return;
             }
             var kernels = network.BackwardKernelLaunchers;
-            kernels.Fc8BiasGradient(10, fc8Gradient, parameterGradients.SubView(775808, 10), BatchSize);
-            kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, parameterGradients.SubView(770688, 5120), BatchSize);
+            kernels.Fc8BiasGradient(10, fc8Gradient, parameterGradients.SubView(2086528, 10), BatchSize);
+            kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, parameterGradients.SubView(2081408, 5120), BatchSize);
             kernels.Fc8InputGradient(BatchSize * 512, forward.fc7, network.Fc8.Weight.View, fc8Gradient, fc7Gradient, dropout);
-            kernels.Fc7BiasGradient(512, fc7Gradient, parameterGradients.SubView(770176, 512), BatchSize);
-            kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, parameterGradients.SubView(508032, 262144), BatchSize);
+            kernels.Fc7BiasGradient(512, fc7Gradient, parameterGradients.SubView(2080896, 512), BatchSize);
+            kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, parameterGradients.SubView(1818752, 262144), BatchSize);
             kernels.Fc7InputGradient(BatchSize * 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, fc6Gradient, dropout);
-            kernels.Fc6BiasGradient(512, fc6Gradient, parameterGradients.SubView(507520, 512), BatchSize);
-            kernels.Fc6WeightGradient(4608, forward.conv5MaxPool, fc6Gradient, parameterGradients.SubView(212608, 294912), BatchSize);
-            kernels.Fc6InputGradient(BatchSize * 576, forward.conv5MaxPool, network.Fc6.Weight.View, fc6Gradient, conv5MaxPoolGradient);
-            kernels.Conv5MaxPoolInputGradient(BatchSize * 3136, forward.conv5, conv5MaxPoolGradient, conv5Gradient);
+            kernels.Fc6BiasGradient(512, fc6Gradient, parameterGradients.SubView(1818240, 512), BatchSize);
+            kernels.Fc6WeightGradient(25088, forward.conv5, fc6Gradient, parameterGradients.SubView(212608, 1605632), BatchSize);
+            kernels.Fc6InputGradient(BatchSize * 3136, forward.conv5, network.Fc6.Weight.View, fc6Gradient, conv5Gradient);
             kernels.Conv5BiasGradient(64, conv5Gradient, parameterGradients.SubView(212544, 64), BatchSize);
             kernels.Conv5WeightGradient(55296, forward.conv4, conv5Gradient, parameterGradients.SubView(157248, 55296), BatchSize);
             kernels.Conv5InputGradient(BatchSize * 4704, forward.conv4, network.Conv5.Weight.View, conv5Gradient, conv4Gradient);

@@ -176,86 +176,37 @@ partial class MiniAlexNet
 
         /// <summary>fc6's weight gradient, summed over the batch.</summary>
         /// <param name="index">One thread per weight, in the weight's layout.</param>
-        /// <param name="input">(N, 64, 3, 3) conv5.maxpool</param>
+        /// <param name="input">(N, 64, 7, 7) conv5</param>
         /// <param name="delta">(N, 512) the gradient before fc6's epilogue</param>
-        /// <param name="weightGradient">(512, 576) added to</param>
+        /// <param name="weightGradient">(512, 3136) added to</param>
         /// <param name="batch">N</param>
         public static void Fc6WeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
-            int unit = index / 9;
-            int first = index % 9 * 64;
-            int end = first + 64 < 576 ? first + 64 : 576;
+            int unit = index / 49;
+            int first = index % 49 * 64;
+            int end = first + 64 < 3136 ? first + 64 : 3136;
             for (int i = first; i < end; i++)
             {
                 float sum = 0f;
                 for (int n = 0; n < batch; n++)
-                    sum += delta[n * 512 + unit] * input[n * 576 + i];
-                weightGradient[unit * 576 + i] += sum;
+                    sum += delta[n * 512 + unit] * input[n * 3136 + i];
+                weightGradient[unit * 3136 + i] += sum;
             }
         }
 
-        /// <summary>The gradient of fc6's input, conv5.maxpool, through dense 512 + bias + relu + dropout 0.3.</summary>
-        /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
-        /// <param name="input">(N, 64, 3, 3) conv5.maxpool</param>
-        /// <param name="weight">(512, 576)</param>
-        /// <param name="delta">(N, 512) the gradient before fc6's epilogue</param>
-        /// <param name="inputGradient">(N, 64, 3, 3) written: the gradient before conv5.maxpool's epilogue</param>
-        public static void Fc6InputGradient(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta, ArrayView<float> inputGradient)
-        {
-            int i = index % 576;
-            int deltaRow = index / 576 * 512;
-            float gradient = 0f;
-            for (int unit = 0; unit < 512; unit++)
-                gradient += delta[deltaRow + unit] * weight[unit * 576 + i];
-            inputGradient[index] = gradient;
-        }
-
-        /// <summary>The gradient of conv5.maxpool's input, conv5, through max pool 3, stride 2, masked by conv5's epilogue.</summary>
+        /// <summary>The gradient of fc6's input, conv5, through dense 512 + bias + relu + dropout 0.3, masked by conv5's epilogue.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 64, 7, 7) conv5</param>
-        /// <param name="delta">(N, 64, 3, 3) the gradient before conv5.maxpool's epilogue</param>
+        /// <param name="weight">(512, 3136)</param>
+        /// <param name="delta">(N, 512) the gradient before fc6's epilogue</param>
         /// <param name="inputGradient">(N, 64, 7, 7) written: the gradient before conv5's epilogue</param>
-        public static void Conv5MaxPoolInputGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> inputGradient)
+        public static void Fc6InputGradient(Index1D index, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> delta, ArrayView<float> inputGradient)
         {
-            int ix = index % 7;
-            int iy = index / 7 % 7;
-            int inputPlane = index / 49 * 49;
-            int deltaPlane = index / 49 * 9;
+            int i = index % 3136;
+            int deltaRow = index / 3136 * 512;
             float gradient = 0f;
-            for (int ky = 0; ky < 3; ky++)
-            {
-                int ty = iy - ky; // oy * 2
-                if (ty < 0 || ty % 2 != 0) continue;
-                int oy = ty / 2;
-                if (oy >= 3) continue;
-                for (int kx = 0; kx < 3; kx++)
-                {
-                    int tx = ix - kx; // ox * 2
-                    if (tx < 0 || tx % 2 != 0) continue;
-                    int ox = tx / 2;
-                    if (ox >= 3) continue;
-                    // The element window (oy, ox) took: its first maximum, as the forward kernel chose it.
-                    int top = oy * 2, left = ox * 2;
-                    int bottom = top + 3 < 7 ? top + 3 : 7;
-                    int right = left + 3 < 7 ? left + 3 : 7;
-                    float best = float.NegativeInfinity;
-                    int chosen = -1;
-                    for (int y = top > 0 ? top : 0; y < bottom; y++)
-                    {
-                        for (int x = left > 0 ? left : 0; x < right; x++)
-                        {
-                            float a = input[inputPlane + y * 7 + x];
-                            if (a > best)
-                            {
-                                best = a;
-                                chosen = y * 7 + x;
-                            }
-                        }
-                    }
-                    if (chosen == iy * 7 + ix)
-                        gradient += delta[deltaPlane + oy * 3 + ox];
-                }
-            }
+            for (int unit = 0; unit < 512; unit++)
+                gradient += delta[deltaRow + unit] * weight[unit * 3136 + i];
             if (input[index] <= 0f) gradient = 0f; // conv5's ReLU let nothing through here
             inputGradient[index] = gradient;
         }

@@ -20,7 +20,6 @@ partial class MiniAlexNet
         public static readonly ConvGeometry Conv3 = new(Channels: 64, Height: 7, Width: 7, Filters: 96, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
         public static readonly ConvGeometry Conv4 = new(Channels: 96, Height: 7, Width: 7, Filters: 96, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
         public static readonly ConvGeometry Conv5 = new(Channels: 96, Height: 7, Width: 7, Filters: 64, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
-        public static readonly PoolGeometry Conv5MaxPool = new(IsMax: true, Height: 7, Width: 7, Window: 3, Stride: 2, Pad: 0, OutHeight: 3, OutWidth: 3);
     }
 
     partial class ForwardPass
@@ -56,11 +55,8 @@ partial class MiniAlexNet
             // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Forward(CpuGeometry.Conv5, conv4, network.Conv5.Weight.View, network.Conv5.Bias.View, conv5, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv5");
-            // max pool 3, stride 2
-            CpuPool.Forward(CpuGeometry.Conv5MaxPool, conv5, conv5MaxPool, BatchSize * 64);
-            CpuProfiler.Mark("forward", "conv5.maxpool");
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Forward(576, 512, conv5MaxPool, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, BatchSize, relu: true);
+            CpuDense.Forward(3136, 512, conv5, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, BatchSize, relu: true);
             CpuEpilogue.Dropout(fc6, BatchSize * 512L, dropout, 162, 0.3f);
             CpuProfiler.Mark("forward", "fc6");
             // dense 512 + bias + relu + dropout 0.3
@@ -95,22 +91,19 @@ partial class MiniAlexNet
         {
             CpuProfiler.Start();
             // dense 10 + bias
-            CpuDense.Backward(512, 10, forward.fc7, network.Fc8.Weight.View, fc8Gradient, parameterGradients.SubView(770688, 5120), parameterGradients.SubView(775808, 10), fc7Gradient, BatchSize);
+            CpuDense.Backward(512, 10, forward.fc7, network.Fc8.Weight.View, fc8Gradient, parameterGradients.SubView(2081408, 5120), parameterGradients.SubView(2086528, 10), fc7Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 512L);
             CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 512L, dropout, 194, 0.3f);
             CpuProfiler.Mark("backward", "fc8");
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Backward(512, 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, parameterGradients.SubView(508032, 262144), parameterGradients.SubView(770176, 512), fc6Gradient, BatchSize);
+            CpuDense.Backward(512, 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, parameterGradients.SubView(1818752, 262144), parameterGradients.SubView(2080896, 512), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 512L);
             CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 512L, dropout, 162, 0.3f);
             CpuProfiler.Mark("backward", "fc7");
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Backward(576, 512, forward.conv5MaxPool, network.Fc6.Weight.View, fc6Gradient, parameterGradients.SubView(212608, 294912), parameterGradients.SubView(507520, 512), conv5MaxPoolGradient, BatchSize);
-            CpuProfiler.Mark("backward", "fc6");
-            // max pool 3, stride 2
-            CpuPool.Backward(CpuGeometry.Conv5MaxPool, forward.conv5, conv5MaxPoolGradient, conv5Gradient, BatchSize * 64);
+            CpuDense.Backward(3136, 512, forward.conv5, network.Fc6.Weight.View, fc6Gradient, parameterGradients.SubView(212608, 1605632), parameterGradients.SubView(1818240, 512), conv5Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv5Gradient, forward.conv5, BatchSize * 3136L);
-            CpuProfiler.Mark("backward", "conv5.maxpool");
+            CpuProfiler.Mark("backward", "fc6");
             // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Conv5.Weight.View, conv5Gradient, parameterGradients.SubView(157248, 55296), parameterGradients.SubView(212544, 64), conv4Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv4Gradient, forward.conv4, BatchSize * 4704L);

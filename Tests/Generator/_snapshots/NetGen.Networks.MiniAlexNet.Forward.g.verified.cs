@@ -24,7 +24,6 @@ partial class MiniAlexNet
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Conv3;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Conv4;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Conv5;
-        public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>> Conv5MaxPool;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey> Fc6;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey> Fc7;
         public readonly global::System.Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>> Fc8;
@@ -41,7 +40,6 @@ partial class MiniAlexNet
             Conv3 = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.Conv3);
             Conv4 = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.Conv4);
             Conv5 = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.Conv5);
-            Conv5MaxPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(Kernels.Conv5MaxPool);
             Fc6 = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey>(Kernels.Fc6);
             Fc7 = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, global::NetGen.DropoutKey>(Kernels.Fc7);
             Fc8 = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Kernels.Fc8);
@@ -63,7 +61,6 @@ partial class MiniAlexNet
         internal readonly ArrayView<float> conv3; // (N, 96, 7, 7)
         internal readonly ArrayView<float> conv4; // (N, 96, 7, 7)
         internal readonly ArrayView<float> conv5; // (N, 64, 7, 7)
-        internal readonly ArrayView<float> conv5MaxPool; // (N, 64, 3, 3)
         internal readonly ArrayView<float> fc6; // (N, 512)
         internal readonly ArrayView<float> fc7; // (N, 512)
         internal readonly ArrayView<float> fc8; // (N, 10)
@@ -84,7 +81,6 @@ partial class MiniAlexNet
             conv3 = Allocate("conv3", Shapes.Conv3);
             conv4 = Allocate("conv4", Shapes.Conv4);
             conv5 = Allocate("conv5", Shapes.Conv5);
-            conv5MaxPool = Allocate("conv5.maxpool", Shapes.Conv5MaxPool);
             fc6 = Allocate("fc6", Shapes.Fc6);
             fc7 = Allocate("fc7", Shapes.Fc7);
             fc8 = Allocate("fc8", Shapes.Fc8);
@@ -119,8 +115,7 @@ partial class MiniAlexNet
             kernels.Conv3(BatchSize * 4704, conv2MaxPool, network.Conv3.Weight.View, network.Conv3.Bias.View, conv3); // conv 96, 3x3, pad 1 + bias + relu
             kernels.Conv4(BatchSize * 4704, conv3, network.Conv4.Weight.View, network.Conv4.Bias.View, conv4); // conv 96, 3x3, pad 1 + bias + relu
             kernels.Conv5(BatchSize * 3136, conv4, network.Conv5.Weight.View, network.Conv5.Bias.View, conv5); // conv 64, 3x3, pad 1 + bias + relu
-            kernels.Conv5MaxPool(BatchSize * 576, conv5, conv5MaxPool); // max pool 3, stride 2
-            kernels.Fc6(BatchSize * 512, conv5MaxPool, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, dropout); // dense 512 + bias + relu + dropout 0.3
+            kernels.Fc6(BatchSize * 512, conv5, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, dropout); // dense 512 + bias + relu + dropout 0.3
             kernels.Fc7(BatchSize * 512, fc6, network.Fc7.Weight.View, network.Fc7.Bias.View, fc7, dropout); // dense 512 + bias + relu + dropout 0.3
             kernels.Fc8(BatchSize * 10, fc7, network.Fc8.Weight.View, network.Fc8.Bias.View, fc8); // dense 10 + bias
         }

@@ -313,33 +313,10 @@ partial class MiniAlexNet
             output[index] = value;
         }
 
-        /// <summary>Fused group conv5.maxpool: max pool 3, stride 2.</summary>
-        /// <param name="index">One thread per output value: ((n * C + c) * H + y) * W + x.</param>
-        /// <param name="input">(N, 64, 7, 7)</param>
-        /// <param name="output">(N, 64, 3, 3)</param>
-        public static void Conv5MaxPool(Index1D index, ArrayView<float> input, ArrayView<float> output)
-        {
-            int ox = index % 3;
-            int oy = index / 3 % 3;
-            int inputPlane = index / 9 * 49; // (n, c) plane of the input
-            float value = float.NegativeInfinity;
-            for (int ky = 0; ky < 3; ky++)
-            {
-                int iy = oy * 2 + ky;
-                for (int kx = 0; kx < 3; kx++)
-                {
-                    int ix = ox * 2 + kx;
-                    float a = input[inputPlane + iy * 7 + ix];
-                    if (a > value) value = a;
-                }
-            }
-            output[index] = value;
-        }
-
         /// <summary>Fused group fc6: dense 512 + bias + relu + dropout 0.3.</summary>
         /// <param name="index">One thread per output value: n * 512 + unit.</param>
-        /// <param name="input">(N, 64, 3, 3)</param>
-        /// <param name="weight">(512, 576)</param>
+        /// <param name="input">(N, 64, 7, 7)</param>
+        /// <param name="weight">(512, 3136)</param>
         /// <param name="bias">(512)</param>
         /// <param name="output">(N, 512)</param>
         /// <param name="dropout">seed and step of the masks; a default key evaluates without dropout</param>
@@ -347,10 +324,10 @@ partial class MiniAlexNet
         {
             int unit = index % 512;
             int n = index / 512;
-            int inputRow = n * 576;
-            int weightRow = unit * 576;
+            int inputRow = n * 3136;
+            int weightRow = unit * 3136;
             float value = 0f;
-            for (int i = 0; i < 576; i++)
+            for (int i = 0; i < 3136; i++)
                 value += input[inputRow + i] * weight[weightRow + i];
             value += bias[unit]; // after the products, which a large bias would otherwise round away
             value = value > 0f ? value : 0f; // ReLU

@@ -21,7 +21,7 @@ partial class MiniAlexNet
             new("conv3", ReadsOtherDevice: true, OutputsPerDevice: 48, ParametersPerDevice: 27696, MultiplyAddsPerDevice: 1354752),
             new("conv4", ReadsOtherDevice: true, OutputsPerDevice: 48, ParametersPerDevice: 41520, MultiplyAddsPerDevice: 2032128),
             new("conv5", ReadsOtherDevice: true, OutputsPerDevice: 32, ParametersPerDevice: 27680, MultiplyAddsPerDevice: 1354752),
-            new("fc6", ReadsOtherDevice: true, OutputsPerDevice: 256, ParametersPerDevice: 147712, MultiplyAddsPerDevice: 147456),
+            new("fc6", ReadsOtherDevice: true, OutputsPerDevice: 256, ParametersPerDevice: 803072, MultiplyAddsPerDevice: 802816),
             new("fc7", ReadsOtherDevice: true, OutputsPerDevice: 256, ParametersPerDevice: 131328, MultiplyAddsPerDevice: 131072),
             new("fc8", ReadsOtherDevice: true, OutputsPerDevice: 5, ParametersPerDevice: 2565, MultiplyAddsPerDevice: 2560),
         ],
@@ -35,8 +35,8 @@ partial class MiniAlexNet
             new("conv4", "conv3[48:96]", "forward", From: 1, To: 0, FloatsPerImage: 2352),
             new("conv5", "conv4[0:48]", "forward", From: 0, To: 1, FloatsPerImage: 2352),
             new("conv5", "conv4[48:96]", "forward", From: 1, To: 0, FloatsPerImage: 2352),
-            new("fc6", "conv5.maxpool[0:32]", "forward", From: 0, To: 1, FloatsPerImage: 288),
-            new("fc6", "conv5.maxpool[32:64]", "forward", From: 1, To: 0, FloatsPerImage: 288),
+            new("fc6", "conv5[0:32]", "forward", From: 0, To: 1, FloatsPerImage: 1568),
+            new("fc6", "conv5[32:64]", "forward", From: 1, To: 0, FloatsPerImage: 1568),
             new("fc7", "fc6[0:256]", "forward", From: 0, To: 1, FloatsPerImage: 256),
             new("fc7", "fc6[256:512]", "forward", From: 1, To: 0, FloatsPerImage: 256),
             new("fc8", "fc7[0:256]", "forward", From: 0, To: 1, FloatsPerImage: 256),
@@ -51,14 +51,14 @@ partial class MiniAlexNet
             new("conv4", "conv3.grad[48:96]", "backward", From: 0, To: 1, FloatsPerImage: 2352),
             new("conv5", "conv4.grad[0:48]", "backward", From: 1, To: 0, FloatsPerImage: 2352),
             new("conv5", "conv4.grad[48:96]", "backward", From: 0, To: 1, FloatsPerImage: 2352),
-            new("fc6", "conv5.maxpool.grad[0:32]", "backward", From: 1, To: 0, FloatsPerImage: 288),
-            new("fc6", "conv5.maxpool.grad[32:64]", "backward", From: 0, To: 1, FloatsPerImage: 288),
+            new("fc6", "conv5.grad[0:32]", "backward", From: 1, To: 0, FloatsPerImage: 1568),
+            new("fc6", "conv5.grad[32:64]", "backward", From: 0, To: 1, FloatsPerImage: 1568),
             new("fc7", "fc6.grad[0:256]", "backward", From: 1, To: 0, FloatsPerImage: 256),
             new("fc7", "fc6.grad[256:512]", "backward", From: 0, To: 1, FloatsPerImage: 256),
             new("fc8", "fc7.grad[0:256]", "backward", From: 1, To: 0, FloatsPerImage: 256),
             new("fc8", "fc7.grad[256:512]", "backward", From: 0, To: 1, FloatsPerImage: 256),
         ],
-        ActivationFloatsPerImage: 70623);
+        ActivationFloatsPerImage: 72895);
 
     /// <inheritdoc />
     public override global::NetGen.PartitionInfo? Partitioning => Partition;
@@ -79,7 +79,6 @@ partial class MiniAlexNet
         public static readonly ConvGeometry Conv3 = new(Channels: 64, Height: 7, Width: 7, Filters: 48, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
         public static readonly ConvGeometry Conv4 = new(Channels: 96, Height: 7, Width: 7, Filters: 48, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
         public static readonly ConvGeometry Conv5 = new(Channels: 96, Height: 7, Width: 7, Filters: 32, Kernel: 3, Stride: 1, Pad: 1, Groups: 1, OutHeight: 7, OutWidth: 7);
-        public static readonly PoolGeometry Conv5MaxPool = new(IsMax: true, Height: 7, Width: 7, Window: 3, Stride: 2, Pad: 0, OutHeight: 3, OutWidth: 3);
     }
 
     /// <summary>One device's share of MiniAlexNet (see <see cref="Partition"/>), run on the CPU backend.</summary>
@@ -99,8 +98,7 @@ partial class MiniAlexNet
         private readonly ArrayView<float> conv4; // (N, 48, 7, 7): this device's slice of conv4
         private readonly ArrayView<float> conv4All; // (N, 96, 7, 7): conv4 whole, gathered from every device
         private readonly ArrayView<float> conv5; // (N, 32, 7, 7): this device's slice of conv5
-        private readonly ArrayView<float> conv5MaxPool; // (N, 32, 3, 3): this device's slice of conv5.maxpool
-        private readonly ArrayView<float> conv5MaxPoolAll; // (N, 64, 3, 3): conv5.maxpool whole, gathered from every device
+        private readonly ArrayView<float> conv5All; // (N, 64, 7, 7): conv5 whole, gathered from every device
         private readonly ArrayView<float> fc6; // (N, 256): this device's slice of fc6
         private readonly ArrayView<float> fc6All; // (N, 512): fc6 whole, gathered from every device
         private readonly ArrayView<float> fc7; // (N, 256): this device's slice of fc7
@@ -120,8 +118,7 @@ partial class MiniAlexNet
         private readonly ArrayView<float> conv4Gradient;
         private readonly ArrayView<float> conv4AllGradient;
         private readonly ArrayView<float> conv5Gradient;
-        private readonly ArrayView<float> conv5MaxPoolGradient;
-        private readonly ArrayView<float> conv5MaxPoolAllGradient;
+        private readonly ArrayView<float> conv5AllGradient;
         private readonly ArrayView<float> fc6Gradient;
         private readonly ArrayView<float> fc6AllGradient;
         private readonly ArrayView<float> fc7Gradient;
@@ -147,8 +144,7 @@ partial class MiniAlexNet
             conv4 = Allocate("conv4", new(48, 7, 7));
             conv4All = Allocate("conv4.all", new(96, 7, 7));
             conv5 = Allocate("conv5", new(32, 7, 7));
-            conv5MaxPool = Allocate("conv5.maxpool", new(32, 3, 3));
-            conv5MaxPoolAll = Allocate("conv5.maxpool.all", new(64, 3, 3));
+            conv5All = Allocate("conv5.all", new(64, 7, 7));
             fc6 = Allocate("fc6", new(256, 1, 1));
             fc6All = Allocate("fc6.all", new(512, 1, 1));
             fc7 = Allocate("fc7", new(256, 1, 1));
@@ -168,8 +164,7 @@ partial class MiniAlexNet
             conv4Gradient = AllocateGradient("conv4", new(48, 7, 7));
             conv4AllGradient = AllocateGradient("conv4.all", new(96, 7, 7));
             conv5Gradient = AllocateGradient("conv5", new(32, 7, 7));
-            conv5MaxPoolGradient = AllocateGradient("conv5.maxpool", new(32, 3, 3));
-            conv5MaxPoolAllGradient = AllocateGradient("conv5.maxpool.all", new(64, 3, 3));
+            conv5AllGradient = AllocateGradient("conv5.all", new(64, 7, 7));
             fc6Gradient = AllocateGradient("fc6", new(256, 1, 1));
             fc6AllGradient = AllocateGradient("fc6.all", new(512, 1, 1));
             fc7Gradient = AllocateGradient("fc7", new(256, 1, 1));
@@ -206,19 +201,17 @@ partial class MiniAlexNet
             // conv 64, 3x3, pad 1 + bias + relu
             Gather(conv4, conv4All, 2352);
             CpuConv.Forward(ColumnGeometry.Conv5, conv4All, Parameters.SubView(78624, 27648), Parameters.SubView(106272, 32), conv5, BatchSize, relu: true);
-            // max pool 3, stride 2
-            CpuPool.Forward(ColumnGeometry.Conv5MaxPool, conv5, conv5MaxPool, BatchSize * 32);
             // dense 512 + bias + relu + dropout 0.3
-            Gather(conv5MaxPool, conv5MaxPoolAll, 288);
-            CpuDense.Forward(576, 256, conv5MaxPoolAll, Parameters.SubView(106304, 147456), Parameters.SubView(253760, 256), fc6, BatchSize, relu: true);
+            Gather(conv5, conv5All, 1568);
+            CpuDense.Forward(3136, 256, conv5All, Parameters.SubView(106304, 802816), Parameters.SubView(909120, 256), fc6, BatchSize, relu: true);
             CpuEpilogue.Dropout(fc6, BatchSize, 256, 512, Column * 256L, dropout, 162, 0.3f);
             // dense 512 + bias + relu + dropout 0.3
             Gather(fc6, fc6All, 256);
-            CpuDense.Forward(512, 256, fc6All, Parameters.SubView(254016, 131072), Parameters.SubView(385088, 256), fc7, BatchSize, relu: true);
+            CpuDense.Forward(512, 256, fc6All, Parameters.SubView(909376, 131072), Parameters.SubView(1040448, 256), fc7, BatchSize, relu: true);
             CpuEpilogue.Dropout(fc7, BatchSize, 256, 512, Column * 256L, dropout, 194, 0.3f);
             // dense 10 + bias
             Gather(fc7, fc7All, 256);
-            CpuDense.Forward(512, 5, fc7All, Parameters.SubView(385344, 2560), Parameters.SubView(387904, 5), fc8, BatchSize, relu: false);
+            CpuDense.Forward(512, 5, fc7All, Parameters.SubView(1040704, 2560), Parameters.SubView(1043264, 5), fc8, BatchSize, relu: false);
             // the logits, whole on every device for the loss
             Gather(fc8, fc8All, 5);
         }
@@ -234,20 +227,18 @@ partial class MiniAlexNet
         protected override void RunBackward(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
         {
             // dense 10 + bias
-            CpuDense.Backward(512, 5, fc7All, Parameters.SubView(385344, 2560), fc8Gradient, parameterGradients.SubView(385344, 2560), parameterGradients.SubView(387904, 5), fc7AllGradient, BatchSize);
+            CpuDense.Backward(512, 5, fc7All, Parameters.SubView(1040704, 2560), fc8Gradient, parameterGradients.SubView(1040704, 2560), parameterGradients.SubView(1043264, 5), fc7AllGradient, BatchSize);
             Reduce(fc7AllGradient, fc7Gradient, 256);
             CpuEpilogue.MaskRelu(fc7Gradient, fc7, BatchSize * 256L);
             CpuEpilogue.MaskDropout(fc7Gradient, BatchSize, 256, 512, Column * 256L, dropout, 194, 0.3f);
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Backward(512, 256, fc6All, Parameters.SubView(254016, 131072), fc7Gradient, parameterGradients.SubView(254016, 131072), parameterGradients.SubView(385088, 256), fc6AllGradient, BatchSize);
+            CpuDense.Backward(512, 256, fc6All, Parameters.SubView(909376, 131072), fc7Gradient, parameterGradients.SubView(909376, 131072), parameterGradients.SubView(1040448, 256), fc6AllGradient, BatchSize);
             Reduce(fc6AllGradient, fc6Gradient, 256);
             CpuEpilogue.MaskRelu(fc6Gradient, fc6, BatchSize * 256L);
             CpuEpilogue.MaskDropout(fc6Gradient, BatchSize, 256, 512, Column * 256L, dropout, 162, 0.3f);
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Backward(576, 256, conv5MaxPoolAll, Parameters.SubView(106304, 147456), fc6Gradient, parameterGradients.SubView(106304, 147456), parameterGradients.SubView(253760, 256), conv5MaxPoolAllGradient, BatchSize);
-            Reduce(conv5MaxPoolAllGradient, conv5MaxPoolGradient, 288);
-            // max pool 3, stride 2
-            CpuPool.Backward(ColumnGeometry.Conv5MaxPool, conv5, conv5MaxPoolGradient, conv5Gradient, BatchSize * 32);
+            CpuDense.Backward(3136, 256, conv5All, Parameters.SubView(106304, 802816), fc6Gradient, parameterGradients.SubView(106304, 802816), parameterGradients.SubView(909120, 256), conv5AllGradient, BatchSize);
+            Reduce(conv5AllGradient, conv5Gradient, 1568);
             CpuEpilogue.MaskRelu(conv5Gradient, conv5, BatchSize * 1568L);
             // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Backward(ColumnGeometry.Conv5, conv4All, Parameters.SubView(78624, 27648), conv5Gradient, parameterGradients.SubView(78624, 27648), parameterGradients.SubView(106272, 32), conv4AllGradient, BatchSize);

@@ -9,9 +9,9 @@ partial class MiniAlexNet
     /// <summary>
     /// Trains MiniAlexNet by SGD with momentum on its accelerator. One step launches, in order:
     /// <list type="number">
-    /// <item>the forward kernels with dropout: Conv1, Conv1Lrn, Conv1MaxPool, Conv2, Conv2Lrn, Conv2MaxPool, Conv3, Conv4, Conv5, Conv5MaxPool, Fc6, Fc7, Fc8;</item>
+    /// <item>the forward kernels with dropout: Conv1, Conv1Lrn, Conv1MaxPool, Conv2, Conv2Lrn, Conv2MaxPool, Conv3, Conv4, Conv5, Fc6, Fc7, Fc8;</item>
     /// <item>SoftmaxCrossEntropy, the fused softmax and cross-entropy;</item>
-    /// <item>the backward kernels: Fc8BiasGradient, Fc8WeightGradient, Fc8InputGradient, Fc7BiasGradient, Fc7WeightGradient, Fc7InputGradient, Fc6BiasGradient, Fc6WeightGradient, Fc6InputGradient, Conv5MaxPoolInputGradient, Conv5BiasGradient, Conv5WeightGradient, Conv5InputGradient, Conv4BiasGradient, Conv4WeightGradient, Conv4InputGradient, Conv3BiasGradient, Conv3WeightGradient, Conv3InputGradient, Conv2MaxPoolInputGradient, Conv2LrnInputGradient, Conv2BiasGradient, Conv2WeightGradient, Conv2InputGradient, Conv1MaxPoolInputGradient, Conv1LrnInputGradient, Conv1BiasGradient, Conv1WeightGradient;</item>
+    /// <item>the backward kernels: Fc8BiasGradient, Fc8WeightGradient, Fc8InputGradient, Fc7BiasGradient, Fc7WeightGradient, Fc7InputGradient, Fc6BiasGradient, Fc6WeightGradient, Fc6InputGradient, Conv5BiasGradient, Conv5WeightGradient, Conv5InputGradient, Conv4BiasGradient, Conv4WeightGradient, Conv4InputGradient, Conv3BiasGradient, Conv3WeightGradient, Conv3InputGradient, Conv2MaxPoolInputGradient, Conv2LrnInputGradient, Conv2BiasGradient, Conv2WeightGradient, Conv2InputGradient, Conv1MaxPoolInputGradient, Conv1LrnInputGradient, Conv1BiasGradient, Conv1WeightGradient;</item>
     /// <item>the update of every parameter tensor.</item>
     /// </list>
     /// </summary>

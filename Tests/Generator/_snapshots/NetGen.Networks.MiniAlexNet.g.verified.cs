@@ -7,11 +7,11 @@ namespace NetGen.Networks;
 
 partial class MiniAlexNet : global::NetGen.Network
 {
-    /// <summary>Learnable parameters: 775,818.</summary>
-    public const long ParameterCount = 775818;
+    /// <summary>Learnable parameters: 2,086,538.</summary>
+    public const long ParameterCount = 2086538;
 
-    /// <summary>Forward multiply-adds per image: 13,883,904.</summary>
-    public const long MultiplyAdds = 13883904;
+    /// <summary>Forward multiply-adds per image: 15,194,624.</summary>
+    public const long MultiplyAdds = 15194624;
 
     /// <summary>The shape of every activation for one image, as constants.</summary>
     public static class Shapes
@@ -46,9 +46,6 @@ partial class MiniAlexNet : global::NetGen.Network
         /// <summary>conv5: conv 64, 3x3, pad 1 + bias + relu.</summary>
         public static global::NetGen.Shape Conv5 => new(Conv5Channels, Conv5Height, Conv5Width);
         public const int Conv5Channels = 64, Conv5Height = 7, Conv5Width = 7;
-        /// <summary>conv5.maxpool: max pool 3, stride 2.</summary>
-        public static global::NetGen.Shape Conv5MaxPool => new(Conv5MaxPoolChannels, Conv5MaxPoolHeight, Conv5MaxPoolWidth);
-        public const int Conv5MaxPoolChannels = 64, Conv5MaxPoolHeight = 3, Conv5MaxPoolWidth = 3;
         /// <summary>fc6: dense 512 + bias + relu + dropout 0.3.</summary>
         public static global::NetGen.Shape Fc6 => new(Fc6Channels, Fc6Height, Fc6Width);
         public const int Fc6Channels = 512, Fc6Height = 1, Fc6Width = 1;
@@ -98,14 +95,13 @@ partial class MiniAlexNet : global::NetGen.Network
                 [
                     new("conv", "conv 64, 3x3, pad 1", new(64, 7, 7)),
                     new("relu", "relu", new(64, 7, 7)),
-                    new("maxpool", "max pool 3, stride 2", new(64, 3, 3)),
                 ], ParameterCount: 55360, MultiplyAdds: 2709504),
-            new("fc6", "Fc6", new(64, 3, 3),
+            new("fc6", "Fc6", new(64, 7, 7),
                 [
                     new("dense", "dense 512", new(512, 1, 1)),
                     new("relu", "relu", new(512, 1, 1)),
                     new("dropout", "dropout 0.3", new(512, 1, 1)),
-                ], ParameterCount: 295424, MultiplyAdds: 294912),
+                ], ParameterCount: 1606144, MultiplyAdds: 1605632),
             new("fc7", "Fc7", new(512, 1, 1),
                 [
                     new("dense", "dense 512", new(512, 1, 1)),
@@ -130,17 +126,17 @@ partial class MiniAlexNet : global::NetGen.Network
             new("conv4.bias", [96], Offset: 157152, Count: 96, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
             new("conv5.weight", [64, 96, 3, 3], Offset: 157248, Count: 55296, InitMean: 0f, InitStd: 0.048f, LrMult: 1f, DecayMult: 1f),
             new("conv5.bias", [64], Offset: 212544, Count: 64, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("fc6.weight", [512, 576], Offset: 212608, Count: 294912, InitMean: 0f, InitStd: 0.059f, LrMult: 1f, DecayMult: 1f),
-            new("fc6.bias", [512], Offset: 507520, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("fc7.weight", [512, 512], Offset: 508032, Count: 262144, InitMean: 0f, InitStd: 0.0625f, LrMult: 1f, DecayMult: 1f),
-            new("fc7.bias", [512], Offset: 770176, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
-            new("fc8.weight", [10, 512], Offset: 770688, Count: 5120, InitMean: 0f, InitStd: 0.01f, LrMult: 1f, DecayMult: 1f),
-            new("fc8.bias", [10], Offset: 775808, Count: 10, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("fc6.weight", [512, 3136], Offset: 212608, Count: 1605632, InitMean: 0f, InitStd: 0.0253f, LrMult: 1f, DecayMult: 1f),
+            new("fc6.bias", [512], Offset: 1818240, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("fc7.weight", [512, 512], Offset: 1818752, Count: 262144, InitMean: 0f, InitStd: 0.0625f, LrMult: 1f, DecayMult: 1f),
+            new("fc7.bias", [512], Offset: 2080896, Count: 512, InitMean: 0.1f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
+            new("fc8.weight", [10, 512], Offset: 2081408, Count: 5120, InitMean: 0f, InitStd: 0.01f, LrMult: 1f, DecayMult: 1f),
+            new("fc8.bias", [10], Offset: 2086528, Count: 10, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
         ],
-        ParameterCount: 775818,
-        MultiplyAdds: 13883904);
+        ParameterCount: 2086538,
+        MultiplyAdds: 15194624);
 
-    /// <summary>Allocates the 775,818 parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
+    /// <summary>Allocates the 2,086,538 parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
     public MiniAlexNet(Accelerator accelerator, ulong seed = 0)
         : base(accelerator, Description, seed)
     {
@@ -164,10 +160,10 @@ partial class MiniAlexNet : global::NetGen.Network
     /// <summary>conv4: conv 96, 3x3, pad 1, relu; 96 x 7 x 7 -> 96 x 7 x 7.</summary>
     public partial global::NetGen.Layer Conv4 { get => Layers[3]; }
 
-    /// <summary>conv5: conv 64, 3x3, pad 1, relu, max pool 3, stride 2; 96 x 7 x 7 -> 64 x 3 x 3.</summary>
+    /// <summary>conv5: conv 64, 3x3, pad 1, relu; 96 x 7 x 7 -> 64 x 7 x 7.</summary>
     public partial global::NetGen.Layer Conv5 { get => Layers[4]; }
 
-    /// <summary>fc6: dense 512, relu, dropout 0.3; 64 x 3 x 3 -> 512.</summary>
+    /// <summary>fc6: dense 512, relu, dropout 0.3; 64 x 7 x 7 -> 512.</summary>
     public partial global::NetGen.Layer Fc6 { get => Layers[5]; }
 
     /// <summary>fc7: dense 512, relu, dropout 0.3; 512 -> 512.</summary>

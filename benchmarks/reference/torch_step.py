@@ -164,9 +164,9 @@ def minialexnet():
         Conv("conv2", 32, 64, 3, pad=1, std=0.083, bias=0.1, lrn=lrn, pool=(3, 2, True)),  # -> 7
         Conv("conv3", 64, 96, 3, pad=1, std=0.059),
         Conv("conv4", 96, 96, 3, pad=1, std=0.048, bias=0.1),
-        Conv("conv5", 96, 64, 3, pad=1, std=0.048, bias=0.1, pool=(3, 2, False)),  # 7 -> 3
+        Conv("conv5", 96, 64, 3, pad=1, std=0.048, bias=0.1),  # no pool: fc6 reads 7 x 7
     ], [
-        Dense("fc6", 64 * 3 * 3, 512, std=0.059, bias=0.1),
+        Dense("fc6", 64 * 7 * 7, 512, std=0.0253, bias=0.1),
         Dense("fc7", 512, 512, std=0.0625, bias=0.1),
         Dense("fc8", 512, 10, std=0.01, relu=False),
     ])

@@ -89,7 +89,7 @@ class Net(torch_bench.BenchNet):
             g = groups if c.name in GROUPED else 1
             self.convs.append(nn.Conv2d(cin, scaled(c.cout), c.kernel, stride=c.stride, padding=c.pad, groups=g))
             cin = scaled(c.cout)
-        fin = cin * 3 * 3
+        fin = cin * 7 * 7  # conv5's maps, unpooled
         for d in spec.denses:
             fout = d.fout if not d.relu else scaled(d.fout)
             self.denses.append(nn.Linear(fin, fout))

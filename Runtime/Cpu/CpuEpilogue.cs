@@ -37,12 +37,8 @@ public static unsafe class CpuEpilogue
         if (key.Training == 0)
             return;
         float* v = Host.Pointer(values);
-        float scale = 1f / (1f - rate);
         ForBlocks(count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
-        {
-            for (long i = start; i < end; i++)
-                v[i] = key.Keeps(operation, i, rate) ? v[i] * scale : 0f;
-        });
+            DropRun(v + start, end - start, start, key, operation, rate));
     }
 
     /// <summary>
@@ -56,15 +52,34 @@ public static unsafe class CpuEpilogue
         if (key.Training == 0)
             return;
         float* v = Host.Pointer(values);
+        Host.For(images, units, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
+            DropRun(v + (long)n * units, units, n * imageStride + unitOffset, key, operation, rate));
+    }
+
+    /// <summary>
+    /// Dropout on <paramref name="count"/> consecutive values whose units are
+    /// <paramref name="firstUnit"/> onwards, sixteen at a time: the same draws as
+    /// <see cref="DropoutKey.Keeps"/> (the hash on eight 64-bit lanes, twice), compared as
+    /// integers with <see cref="DropoutKey.KeepThreshold"/>. The scalar loop spent 12 ns a value
+    /// on the hash, as long as fc7's whole backward product.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DropRun(float* v, long count, long firstUnit, DropoutKey key, int operation, float rate)
+    {
         float scale = 1f / (1f - rate);
-        ForBlocks((long)images * units, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
+        ulong streamKey = CounterHash.StreamKey(key.Seed, key.Stream(operation));
+        var threshold = Vector512.Create(DropoutKey.KeepThreshold(rate));
+        long i = 0;
+        for (; i <= count - 16; i += 16)
         {
-            for (long i = start; i < end; i++)
-            {
-                long n = i / units, unit = n * imageStride + unitOffset + (i - n * units);
-                v[i] = key.Keeps(operation, unit, rate) ? v[i] * scale : 0f;
-            }
-        });
+            ulong unit = (ulong)(firstUnit + i);
+            var low = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(CounterHash.Hash(streamKey, unit), 40), threshold);
+            var high = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(CounterHash.Hash(streamKey, unit + 8), 40), threshold);
+            var keep = Vector512.Narrow(low, high).AsSingle();
+            ((Vector512.Load(v + i) * scale) & keep).Store(v + i);
+        }
+        for (; i < count; i++)
+            v[i] = key.Keeps(operation, firstUnit + i, rate) ? v[i] * scale : 0f;
     }
 
     /// <summary>The dropout mask of one device's slice applied to its gradient (see the slice's <see cref="Dropout(ArrayView{float}, int, int, long, long, DropoutKey, int, float)"/>).</summary>

@@ -21,5 +21,15 @@ public readonly record struct DropoutKey(ulong Seed, long Step, int Training)
     /// <param name="unit">The element's index in the batch's activation (image * size + offset).</param>
     /// <param name="rate">The probability of dropping it.</param>
     public bool Keeps(int operation, long unit, float rate) =>
-        CounterHash.Uniform(Seed, ((ulong)Step << 16) ^ (ulong)operation, (ulong)unit) >= rate;
+        CounterHash.Uniform(Seed, Stream(operation), (ulong)unit) >= rate;
+
+    /// <summary>The hash stream of one dropout operation at this step.</summary>
+    public ulong Stream(int operation) => ((ulong)Step << 16) ^ (ulong)operation;
+
+    /// <summary>
+    /// The least 24-bit draw (<see cref="CounterHash.Uniform"/> times 2^24, exactly) that survives
+    /// <paramref name="rate"/>: <c>draw / 2^24 &gt;= rate</c> exactly when <c>draw &gt;= this</c>,
+    /// since both sides are exact in double precision.
+    /// </summary>
+    public static ulong KeepThreshold(float rate) => (ulong)System.Math.Max(0.0, System.Math.Ceiling(rate * 16777216.0));
 }

@@ -15,11 +15,13 @@ namespace NetGen.Cpu;
 /// </summary>
 public static unsafe partial class CpuPool
 {
-    private static readonly Vector512<int> Evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    private static readonly Vector512<int> Odds = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    private static readonly Vector512<int> NextLane = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
-    private static readonly Vector512<int> InterleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    private static readonly Vector512<int> InterleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    // Properties, not static readonly fields: a new constant each use is what the JIT folds into
+    // the instruction (see Host.FirstLanes).
+    private static Vector512<int> Evens { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30); }
+    private static Vector512<int> Odds { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31); }
+    private static Vector512<int> NextLane { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16); }
+    private static Vector512<int> InterleaveLow { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23); }
+    private static Vector512<int> InterleaveHigh { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31); }
 
     /// <summary>Whether <paramref name="g"/> takes the vectorised path.</summary>
     private static bool IsOverlappingMax(in PoolGeometry g) =>
@@ -65,7 +67,7 @@ public static unsafe partial class CpuPool
     {
         int width = g.Width;
         new Span<float>(grad, g.Height * width).Clear();
-        Span<WindowRow> windowRows = stackalloc WindowRow[3];
+        WindowRow* windowRows = stackalloc WindowRow[3];
         for (int oy = 0; oy < g.OutHeight; oy++, d += g.OutWidth)
         {
             int count = Math.Min(3, g.Height - 2 * oy);

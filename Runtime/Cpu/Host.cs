@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
@@ -43,11 +44,17 @@ internal static unsafe class Host
         return s.Data;
     }
 
-    /// <summary>Each lane's index, 0 to 15: masks of lanes are comparisons with it.</summary>
-    public static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-
-    /// <summary>The lanes below <paramref name="count"/> (none when it is 0 or less, all 16 from 16 on), as a mask.</summary>
-    public static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle();
+    /// <summary>
+    /// The lanes below <paramref name="count"/> (none when it is 0 or less, all 16 from 16 on), as a mask.
+    /// </summary>
+    /// <remarks>
+    /// A comparison with <see cref="Vector512{T}.Indices"/>, a constant to the JIT, and inlined:
+    /// methods marked AggressiveOptimization are compiled before any static field is read, so a
+    /// <c>static readonly</c> vector is not folded, and this method, reading one, was a call that
+    /// returned its mask through memory, four times per 16 outputs of the max pool's backward pass.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
     /// <summary>Runs <paramref name="body"/> for 0..count-1 over the cores, or inline when the work is small.</summary>
     public static void For(int count, long workPerItem, Action<int> body)

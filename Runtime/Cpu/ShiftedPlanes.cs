@@ -60,7 +60,8 @@ internal readonly unsafe struct ShiftedPlanes : IPanelSource, IRowSource
     public static bool Fits(in ConvGeometry g) =>
         g.Stride == 1 && g.Kernel % 2 == 1 && g.Pad * 2 == g.Kernel - 1 && g.OutHeight == g.Height && g.OutWidth == g.Width && Avx512F.IsSupported;
 
-    private static readonly Vector512<int> LaneBits = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+    /// <summary>Lane i's bit, 1 &lt;&lt; i (a property, so the JIT folds it: see Host.FirstLanes).</summary>
+    private static Vector512<int> LaneBits { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768); }
 
     /// <summary>Kernels up to 7 x 7 keep every tap's masks for a panel on the stack.</summary>
     private const int MaxTableTaps = 49;

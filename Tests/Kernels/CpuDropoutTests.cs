@@ -38,17 +38,18 @@ public class CpuDropoutTests
     [Fact]
     public void ASliceDropsWhatTheWholeActivationDrops()
     {
-        // Device 1 of two holds units 40..79 of each image's 80 (37 and 43 make odd tails).
-        const int images = 3, whole = 80, offset = 40, rate100 = 30;
+        // Device 1 of two holds units 40..79 of each image's 80, or only 37 of them, which leaves
+        // each image's run a tail shorter than a vector.
+        const int images = 3, whole = 80, offset = 40;
+        const float rate = 0.3f;
         foreach (int own in new[] { 37, 40 })
         {
             var values = Values(images * own);
             var expected = new float[values.Length];
             for (int n = 0; n < images; n++)
                 for (int u = 0; u < own; u++)
-                    expected[n * own + u] = ScalarKeeps(162, (long)n * whole + offset + u, rate100 / 100f)
-                        ? values[n * own + u] * (1f / (1f - rate100 / 100f)) : 0f;
-            Assert.Equal(expected, Run(values, view => CpuEpilogue.Dropout(view, images, own, whole, offset, Key, 162, rate100 / 100f)));
+                    expected[n * own + u] = ScalarKeeps(162, (long)n * whole + offset + u, rate) ? values[n * own + u] * (1f / (1f - rate)) : 0f;
+            Assert.Equal(expected, Run(values, view => CpuEpilogue.Dropout(view, images, own, whole, offset, Key, 162, rate)));
         }
     }
 

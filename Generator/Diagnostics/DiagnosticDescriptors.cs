@@ -90,6 +90,14 @@ internal static class DiagnosticDescriptors
         "NG0020", "Groups straddle the columns",
         "{0} Groups = {1} cannot be split over Columns = {2}: {3}; use Groups = 1{4}");
 
+    public static readonly DiagnosticDescriptor LayersFromInvalid = Error(
+        "NG0021", "Layers cannot be taken from that type",
+        "{0} cannot take its layers from {1}: {2}");
+
+    public static readonly DiagnosticDescriptor ClassesMismatch = Error(
+        "NG0022", "Classes disagrees with the last layer",
+        "{0} declares Classes = {1}, but its last layer {2} has {3} {4}; make them agree, or leave Classes out");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
@@ -99,6 +107,6 @@ internal static class DiagnosticDescriptors
         NotPartial, InvalidMember, FractionalOutput, WindowTooLarge, GroupsMismatch, ColumnsMismatch,
         SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
-        GroupsSplitColumns,
+        GroupsSplitColumns, LayersFromInvalid, ClassesMismatch,
     ];
 }

@@ -17,7 +17,7 @@ internal static class FallbackEmitter
             foreach (var entry in result.LayerMembers)
             {
                 var parts = entry.Split('|');
-                w.Line($"{NetworkEmitter.Prefix(parts[1])}partial global::NetGen.Layer {parts[0]} =>");
+                w.Line($"{NetworkEmitter.Prefix(parts[1])}global::NetGen.Layer {parts[0]} =>");
                 using (w.Indent())
                     w.Line($"throw new global::System.InvalidOperationException(\"{result.Type.Name} has NetGen errors (NG diagnostics); fix them to generate its layers.\");");
             }

@@ -43,7 +43,7 @@ internal static class NetworkEmitter
             {
                 w.Line();
                 w.Line($"/// <summary>{layer.Name}: {string.Join(", ", layer.Ops.Select(o => o.Op.Describe()))}; {layer.Input} -> {layer.Output}.</summary>");
-                w.Line($"{Prefix(layer.Accessibility)}partial global::NetGen.Layer {layer.Member} {{ get => Layers[{layer.Index}]; }}");
+                w.Line($"{Prefix(layer.Modifiers)}global::NetGen.Layer {layer.Member} {{ get => Layers[{layer.Index}]; }}");
             }
             w.Line();
             w.Line("/// <summary>Allocates the activations for batches of <paramref name=\"batchSize\"/> images.</summary>");

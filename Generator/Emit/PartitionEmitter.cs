@@ -41,9 +41,15 @@ internal static class PartitionEmitter
 
     private static void WritePlan(SourceWriter w, NetworkPlan plan, PartitionPlan partition)
     {
+        var replicated = partition.Layers.FirstOrDefault(l => l.Replicated);
+        var gathering = partition.Layers.Where(l => l.ReadsOtherDevice).Select(l => l.Layer).ToList();
+        if (replicated is null)
+            gathering.Add("the loss");
         w.Line($"/// <summary>");
         w.Line($"/// The split of {plan.Model.Type.Name} over {partition.Devices} devices, one per column: every layer's outputs in");
-        w.Line($"/// {partition.Devices} equal runs; {string.Join(", ", partition.Layers.Where(l => l.ReadsOtherDevice).Select(l => l.Layer))} and the loss gather their input from every device.");
+        string exception = replicated is null ? "" : $", but {replicated.Layer}'s {replicated.OutputsPerDevice} outputs, which every device computes whole";
+        string readers = gathering.Count == 1 ? gathering[0] : $"{string.Join(", ", gathering.Take(gathering.Count - 1))} and {gathering[gathering.Count - 1]}";
+        w.Line($"/// {partition.Devices} equal runs{exception}; {readers} gather their input from every device.");
         w.Line($"/// </summary>");
         w.Line("public static global::NetGen.PartitionInfo Partition { get; } = new(");
         using (w.Indent())
@@ -53,8 +59,14 @@ internal static class PartitionEmitter
             w.Line("[");
             using (w.Indent())
                 foreach (var l in partition.Layers)
-                    w.Line($"new(\"{l.Layer}\", ReadsOtherDevice: {(l.ReadsOtherDevice ? "true" : "false")}, OutputsPerDevice: {l.OutputsPerDevice}, " +
-                        $"ParametersPerDevice: {Format.Int(l.ParametersPerDevice)}, MultiplyAddsPerDevice: {Format.Int(l.MultiplyAddsPerDevice)}),");
+                    w.Line($"new(\"{l.Layer}\", ReadsOtherDevice: {Bool(l.ReadsOtherDevice)}, OutputsPerDevice: {l.OutputsPerDevice}, " +
+                        $"ParametersPerDevice: {Format.Int(l.ParametersPerDevice)}, MultiplyAddsPerDevice: {Format.Int(l.MultiplyAddsPerDevice)}{(l.Replicated ? ", Replicated: true" : "")}),");
+            w.Line("],");
+            w.Line("Parameters:");
+            w.Line("[");
+            using (w.Indent())
+                foreach (var p in partition.Parameters)
+                    w.Line($"new(\"{p.Name}\", ColumnOffset: {Format.Int(p.Offset)}, ColumnCount: {Format.Int(p.Count)}, Whole: {Bool(p.Whole)}),");
             w.Line("],");
             w.Line("Transfers:");
             w.Line("[");
@@ -109,8 +121,11 @@ internal static class PartitionEmitter
                 foreach (var ck in partition.Kernels)
                     WriteForward(w, plan, partition, ck);
                 var logits = activations[partition.Logits];
-                w.Line("// the logits, whole on every device for the loss");
-                w.Line($"Gather({activations[logits.Slice].Field}, {logits.Field}, {activations[logits.Slice].Shape.Size});");
+                if (logits.Slice >= 0)
+                {
+                    w.Line("// the logits, whole on every device for the loss");
+                    w.Line($"Gather({activations[logits.Slice].Field}, {logits.Field}, {activations[logits.Slice].Shape.Size});");
+                }
             }
             w.Line();
             w.Line("/// <inheritdoc />");
@@ -118,7 +133,8 @@ internal static class PartitionEmitter
             {
                 var logits = activations[partition.Logits];
                 w.Line($"CpuLoss.SoftmaxCrossEntropy({logits.Shape.Size}, {logits.Field}, Labels, Probabilities, Losses, Ranks, {Gradient(logits)}, LabelSmoothing, BatchSize);");
-                w.Line($"TakeSlice({Gradient(logits)}, {Gradient(activations[logits.Slice])}, {activations[logits.Slice].Shape.Size});");
+                if (logits.Slice >= 0)
+                    w.Line($"TakeSlice({Gradient(logits)}, {Gradient(activations[logits.Slice])}, {activations[logits.Slice].Shape.Size});");
             }
             w.Line();
             w.Line("/// <inheritdoc />");
@@ -159,7 +175,7 @@ internal static class PartitionEmitter
         foreach (var op in Mask.Operations(kernel))
         {
             if (op.Op is DropoutSpec d)
-                w.Line($"CpuEpilogue.Dropout({output}, BatchSize, {own}, {whole}, Column * {own}L, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
+                w.Line($"CpuEpilogue.Dropout({output}, BatchSize, {own}, {whole}, {FirstUnit(own, whole)}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
             else if (!fuseRelu)
                 w.Line($"CpuEpilogue.Relu({output}, BatchSize * {own}L);");
         }
@@ -193,26 +209,32 @@ internal static class PartitionEmitter
         var slice = source;
         if (source.Slice >= 0)
         {
+            // Each device computed part of the gathered input's gradient, or, replicated, all of it.
             slice = partition.Activations[source.Slice];
-            w.Line($"Reduce({inputGradient}, {Gradient(slice)}, {slice.Shape.Size});");
+            w.Line($"{(ck.Replicated ? "TakeSlice" : "Reduce")}({inputGradient}, {Gradient(slice)}, {slice.Shape.Size});");
         }
         var producer = plan.Kernels[ck.Kernel - 1];
         long own = slice.Shape.Size, whole = producer.Main.Output.Size;
         foreach (var op in Mask.Operations(producer))
         {
             if (op.Op is DropoutSpec d)
-                w.Line($"CpuEpilogue.MaskDropout({Gradient(slice)}, BatchSize, {own}, {whole}, Column * {own}L, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
+                w.Line($"CpuEpilogue.MaskDropout({Gradient(slice)}, BatchSize, {own}, {whole}, {FirstUnit(own, whole)}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
             else
                 w.Line($"CpuEpilogue.MaskRelu({Gradient(slice)}, {slice.Field}, BatchSize * {own}L);");
         }
     }
 
-    /// <summary>A parameter tensor's rows on this column: tensors keep their order, each cut to 1 / devices.</summary>
+    /// <summary>The index in the whole network of the first value a column holds: its share's, or 0 when it holds them all.</summary>
+    private static string FirstUnit(long own, long whole) => own == whole ? "0L" : $"Column * {own}L";
+
+    /// <summary>A parameter tensor's rows on this column: tensors keep their order, each cut to 1 / devices (or whole, replicated).</summary>
     private static string Slice(NetworkPlan plan, PartitionPlan partition, int parameter, string buffer)
     {
-        var p = plan.Parameters[parameter];
-        return $"{buffer}.SubView({Format.Int(p.Offset / partition.Devices)}, {Format.Int(p.Count / partition.Devices)})";
+        var p = partition.Parameters[parameter];
+        return $"{buffer}.SubView({Format.Int(p.Offset)}, {Format.Int(p.Count)})";
     }
+
+    private static string Bool(bool value) => value ? "true" : "false";
 
     private static string Describe(NetworkPlan plan, ColumnActivationPlan a) =>
         a.Source == 0 ? "the whole image, on every device"

@@ -37,15 +37,21 @@ internal static class NetworkAnalyzer
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, clash.ElementAt(1).Location,
                 clash.First().Member, clash.ElementAt(1).Member, clash.Key));
 
+        var specLayers = WithClasses(spec, check, diagnostics);
+
         // Shapes are followed while they work out; after the first shape error, later layers are
         // still checked for their own mistakes but not for shapes that depend on a wrong one.
         Shape? shape = diagnostics.Count == before ? new Shape(spec.Channels, spec.Height, spec.Width) : null;
         int columns = Math.Max(1, spec.Columns);
         string? denseLayer = null;
         var layers = new List<LayerModel>();
-        for (int i = 0; i < spec.Layers.Count; i++)
+        for (int i = 0; i < specLayers.Count; i++)
         {
-            var layer = spec.Layers[i];
+            var layer = specLayers[i];
+            // The last layer's outputs are the classes, any number of them: when they do not split
+            // over the columns, every column computes the whole layer (its normalisation would
+            // have no column to sum within, so a layer with Lrn still must split).
+            int split = i == specLayers.Count - 1 && !layer.Ops.Any(o => o is LrnSpec) ? 1 : columns;
             CheckLearnable(layer, diagnostics);
             var input = shape;
             var ops = new List<OpModel>();
@@ -56,9 +62,9 @@ internal static class NetworkAnalyzer
                 var op = layer.Ops[j];
                 string who = op.IsLearnable ? layer.Member : $"{layer.Member} {op.AttributeName}";
                 bool valid = check.Operation(op, who);
-                if (op is SoftmaxSpec && (i != spec.Layers.Count - 1 || j != layer.Ops.Count - 1))
+                if (op is SoftmaxSpec && (i != specLayers.Count - 1 || j != layer.Ops.Count - 1))
                 {
-                    string next = j + 1 < layer.Ops.Count ? $"{layer.Ops[j + 1].AttributeName} on {layer.Member}" : $"layer {spec.Layers[i + 1].Member}";
+                    string next = j + 1 < layer.Ops.Count ? $"{layer.Ops[j + 1].AttributeName} on {layer.Member}" : $"layer {specLayers[i + 1].Member}";
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, op.Location, layer.Member, next));
                 }
                 if (op.IsSpatial && denseLayer is not null)
@@ -79,7 +85,7 @@ internal static class NetworkAnalyzer
                     shape = null;
                     continue;
                 }
-                var output = Infer(op, who, current, columns, diagnostics, ref weights, ref multiplyAdds);
+                var output = Infer(op, who, current, split, diagnostics, ref weights, ref multiplyAdds);
                 if (output is { } o && o.Size > int.MaxValue)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, op.Location, who, "output", o.Size, int.MaxValue));
@@ -90,12 +96,38 @@ internal static class NetworkAnalyzer
                     ops.Add(new OpModel(op with { Location = null }, current, result, i * 32 + j));
             }
             if (input is { } layerInput && shape is not null && ops.Count == layer.Ops.Count && ops.Count > 0 && weights.Count > 0)
-                layers.Add(new LayerModel(layer.Member, layer.Accessibility, layer.Member.ToLowerInvariant(), i, layerInput,
+                layers.Add(new LayerModel(layer.Member, layer.Modifiers, layer.Member.ToLowerInvariant(), i, layerInput,
                     ops.ToEquatableArray(), weights, multiplyAdds));
         }
         if (diagnostics.Count > before)
             return null;
         return new NetworkModel(spec.Type, new Shape(spec.Channels, spec.Height, spec.Width), columns, layers.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// The layers with the network's <c>Classes</c> applied: a network that takes another's layers
+    /// gets its own class count in the last layer; one that declares its layers must agree (NG0022).
+    /// </summary>
+    private static IReadOnlyList<LayerSpec> WithClasses(NetworkSpec spec, RangeCheck check, List<DiagnosticInfo> diagnostics)
+    {
+        if (spec.Classes == 0 || spec.Layers.Count == 0)
+            return spec.Layers;
+        if (spec.Classes < 0)
+        {
+            check.AtLeast(spec.Location, spec.Type.Name, "Classes", spec.Classes, 1);
+            return spec.Layers;
+        }
+        var last = spec.Layers[spec.Layers.Count - 1];
+        if (last.Ops.Count == 0 || last.Ops[0] is not LearnableSpec learnable || learnable.Outputs == spec.Classes)
+            return spec.Layers; // NG0013 reports a last layer without a learnable operation first
+        if (spec.LayersFrom is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassesMismatch, spec.Location,
+                spec.Type.Name, spec.Classes, last.Member, learnable.Outputs, learnable.OutputsName));
+            return spec.Layers;
+        }
+        var ops = new[] { (OpSpec)learnable.WithOutputs(spec.Classes) }.Concat(last.Ops.Skip(1)).ToEquatableArray();
+        return spec.Layers.Take(spec.Layers.Count - 1).Concat(new[] { last with { Ops = ops } }).ToList();
     }
 
     /// <summary>NG0013: one learnable operation, and it comes first.</summary>

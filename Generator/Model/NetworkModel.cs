@@ -12,7 +12,7 @@ internal sealed record OpModel(OpSpec Op, Shape Input, Shape Output, int Id);
 /// <param name="WeightDimensions">PyTorch's layout: (out, in / groups, kh, kw) or (out, in).</param>
 internal sealed record LayerModel(
     string Member,
-    string Accessibility,
+    string Modifiers,
     string Name,
     int Index,
     Shape Input,

@@ -20,19 +20,24 @@ internal sealed record TypeSpec(string Namespace, string Name, EquatableArray<st
 
 /// <summary>A layer member as written: its property name and its operations in order.</summary>
 /// <param name="Member">The property name (Conv1).</param>
-/// <param name="Accessibility">Its declared accessibility keywords, which the implementation must repeat.</param>
+/// <param name="Modifiers">What the implementation writes before the type: the declared accessibility and
+/// <c>partial</c> ("public partial"), or "public" for a layer taken from another network, which the user did not declare.</param>
 /// <param name="Ops">The operations; null entries are attributes that could not be read.</param>
-internal sealed record LayerSpec(string Member, string Accessibility, EquatableArray<OpSpec> Ops, LocationInfo? Location);
+internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<OpSpec> Ops, LocationInfo? Location);
 
 /// <summary>
 /// A network as written, before any checking: what Parsing hands to the Model. Holds strings,
 /// numbers and locations only, never symbols or syntax.
 /// </summary>
+/// <param name="Classes">The declared class count: the last layer's outputs, 0 when not declared.</param>
+/// <param name="LayersFrom">The network whose layers this one took (<c>Layers = typeof(AlexNet)</c>), or null.</param>
 internal sealed record NetworkSpec(
     TypeSpec Type,
     int Channels,
     int Height,
     int Width,
     int Columns,
+    int Classes,
     EquatableArray<LayerSpec> Layers,
+    string? LayersFrom,
     LocationInfo? Location);

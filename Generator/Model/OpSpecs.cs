@@ -38,6 +38,15 @@ internal sealed record LearnSpec(float WeightStd, float BiasInit, float LrMult, 
 internal abstract record LearnableSpec(LearnSpec Learn, LocationInfo? Location) : OpSpec(Location)
 {
     public override bool IsLearnable => true;
+
+    /// <summary>Filters or units: the channels of its output.</summary>
+    public abstract int Outputs { get; }
+
+    /// <summary>What it counts ("filters", "units"), for messages.</summary>
+    public abstract string OutputsName { get; }
+
+    /// <summary>The same operation with <paramref name="outputs"/> filters or units (a network's <c>Classes</c>).</summary>
+    public abstract LearnableSpec WithOutputs(int outputs);
 }
 
 internal sealed record ConvSpec(int Filters, int Kernel, int Stride, int Pad, int Groups, Rounding Round, LearnSpec Learn, LocationInfo? Location)
@@ -46,6 +55,9 @@ internal sealed record ConvSpec(int Filters, int Kernel, int Stride, int Pad, in
     public override string Kind => "conv";
     public override string AttributeName => "Conv";
     public override bool IsSpatial => true;
+    public override int Outputs => Filters;
+    public override string OutputsName => "filters";
+    public override LearnableSpec WithOutputs(int outputs) => this with { Filters = outputs };
 
     public override string Describe() =>
         $"conv {Filters}, {Kernel}x{Kernel}"
@@ -59,6 +71,9 @@ internal sealed record DenseSpec(int Units, LearnSpec Learn, LocationInfo? Locat
 {
     public override string Kind => "dense";
     public override string AttributeName => "Dense";
+    public override int Outputs => Units;
+    public override string OutputsName => "units";
+    public override LearnableSpec WithOutputs(int outputs) => this with { Units = outputs };
     public override string Describe() => $"dense {Units}";
 }
 

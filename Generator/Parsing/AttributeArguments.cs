@@ -34,6 +34,16 @@ internal sealed class AttributeArguments
 
     public float Float(string name, float fallback) => Float(-1, name, fallback);
 
+    /// <summary>A <c>typeof(...)</c> argument, or null when it is absent or is not a named type.</summary>
+    public INamedTypeSymbol? Type(string name)
+    {
+        if (!named.TryGetValue(name, out var constant) || constant.Kind == TypedConstantKind.Error)
+            return null;
+        if (constant.Kind == TypedConstantKind.Type && constant.Value is INamedTypeSymbol type)
+            return type;
+        return Fail<INamedTypeSymbol?>(name, "it is not typeof of a class", null);
+    }
+
     private T Read<T>(int position, string name, T fallback, Func<object, T> convert)
     {
         TypedConstant constant;

@@ -37,14 +37,47 @@ internal static class NetworkParser
 
         var attributeLocation = LocationInfo.From(reference.GetSyntax(token));
         var args = new AttributeArguments(first);
-        int channels = args.Int("Channels", 0), height = args.Int("Height", 0), width = args.Int("Width", 0), columns = args.Int("Columns", 1);
+        var layers = ReadLayers(type, diagnostics, token);
+        var declared = layers.Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray();
+        // A network that takes another's layers takes its input and columns too, unless it sets them.
+        var source = args.Type(nameof(Layers));
+        var defaults = source is null ? null : SourceNetwork(type, source, layers, attributeLocation, diagnostics);
+        if (defaults is not null)
+            layers = ReadLayers(source!, diagnostics: null, token, relocateTo: attributeLocation);
+        int channels = args.Int("Channels", defaults?.Int("Channels", 0) ?? 0), height = args.Int("Height", defaults?.Int("Height", 0) ?? 0),
+            width = args.Int("Width", defaults?.Int("Width", 0) ?? 0), columns = args.Int("Columns", defaults?.Int("Columns", 1) ?? 1),
+            classes = args.Int("Classes", 0);
         if (args.Problem is { } problem)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, attributeLocation, problem, type.Name));
 
-        var layers = ReadLayers(type, diagnostics, token);
-        var spec = new NetworkSpec(typeSpec, channels, height, width, columns, layers.ToEquatableArray(), attributeLocation);
-        return new ParseResult(typeSpec, spec, layers.Select(l => l.Member + "|" + l.Accessibility).ToEquatableArray(), diagnostics.ToEquatableArray());
+        var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, layers.ToEquatableArray(),
+            defaults is null ? null : source!.Name, attributeLocation);
+        return new ParseResult(typeSpec, spec, declared, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>
+    /// The [Network] arguments of the network named by <c>Layers = typeof(...)</c>, or null after
+    /// reporting (NG0021) why its layers cannot be taken: it is no network, it takes its own layers
+    /// from a third, it is this network, or this network declares layers of its own besides.
+    /// </summary>
+    private static AttributeArguments? SourceNetwork(INamedTypeSymbol type, INamedTypeSymbol source, List<LayerSpec> ownLayers,
+        LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        var attribute = source.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NetworkAttribute);
+        var sourceArgs = attribute is null ? null : new AttributeArguments(attribute);
+        string? problem =
+            SymbolEqualityComparer.Default.Equals(source, type) ? $"it names {type.Name} itself"
+            : sourceArgs is null ? $"{source.ToDisplayString()} is not a [Network] class"
+            : sourceArgs.Type(nameof(Layers)) is { } further ? $"{source.Name} takes its own layers from {further.Name}; name {further.Name} instead"
+            : ownLayers.Count > 0 ? $"{type.Name} also declares layer {ownLayers[0].Member}; a network takes another's layers or declares its own, not both"
+            : null;
+        if (problem is null)
+            return sourceArgs;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersFromInvalid, location, type.Name, source.Name, problem));
+        return null;
+    }
+
+    private const string Layers = "Layers";
 
     private static TypeSpec ReadType(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
     {
@@ -74,8 +107,17 @@ internal static class NetworkParser
         return new TypeSpec(ns, type.Name, containing.ToEquatableArray());
     }
 
-    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken token)
+    /// <summary>
+    /// The layer members of <paramref name="type"/>, in declaration order. With
+    /// <paramref name="relocateTo"/>, they are another network's layers taken by the one being read:
+    /// their form and files are that network's own business (checked when it is built), every
+    /// diagnostic about them points at the taking network's attribute, and their implementations
+    /// are plain public properties.
+    /// </summary>
+    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, List<DiagnosticInfo>? diagnostics, CancellationToken token, LocationInfo? relocateTo = null)
     {
+        if (diagnostics is null)
+            return ReadTakenLayers(type, relocateTo, token);
         var layers = new List<LayerSpec>();
         var names = new HashSet<string>(System.StringComparer.Ordinal);
         string? firstFile = null;
@@ -123,7 +165,29 @@ internal static class NetworkParser
             }
             string accessibility = syntax is null ? "public"
                 : string.Join(" ", syntax.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text));
-            layers.Add(new LayerSpec(member.Name, accessibility, ops.ToEquatableArray(), memberLocation));
+            layers.Add(new LayerSpec(member.Name, PartialModifiers(accessibility), ops.ToEquatableArray(), memberLocation));
+        }
+        return layers;
+    }
+
+    /// <summary>
+    /// Another network's layers (its properties of type Layer, in order), every operation located at
+    /// <paramref name="location"/>. The other network may come from source or from a referenced
+    /// assembly, where its properties no longer look partial, so only their operations are read.
+    /// </summary>
+    private static List<LayerSpec> ReadTakenLayers(INamedTypeSymbol type, LocationInfo? location, CancellationToken token)
+    {
+        var layers = new List<LayerSpec>();
+        foreach (var property in type.GetMembers().OfType<IPropertySymbol>())
+        {
+            token.ThrowIfCancellationRequested();
+            if (property.IsImplicitlyDeclared || property.IsStatic || property.Type.ToDisplayString() != LayerType)
+                continue;
+            var ops = new List<OpSpec>();
+            foreach (var attribute in property.GetAttributes().Where(a => OperationReader.IsOperation(a.AttributeClass)))
+                if (OperationReader.Read(attribute, new AttributeArguments(attribute), location) is { } op)
+                    ops.Add(op);
+            layers.Add(new LayerSpec(property.Name, "public", ops.ToEquatableArray(), location));
         }
         return layers;
     }
@@ -146,6 +210,8 @@ internal static class NetworkParser
         IPropertySymbol => null,
         _ => "not a property",
     };
+
+    private static string PartialModifiers(string accessibility) => accessibility.Length == 0 ? "partial" : accessibility + " partial";
 
     private static bool IsPartial(INamedTypeSymbol type) =>
         type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));

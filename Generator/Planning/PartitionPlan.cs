@@ -2,17 +2,28 @@ using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Planning;
 
-/// <summary>How one layer splits over the devices: each computes an equal, contiguous run of its outputs.</summary>
+/// <summary>How one layer splits over the devices: each computes an equal, contiguous run of its outputs, or, replicated, all of them.</summary>
 /// <param name="Layer">Lower-case layer name: conv3.</param>
 /// <param name="ReadsOtherDevice">Whether the layer's input must be gathered from every device before it runs.</param>
-/// <param name="OutputsPerDevice">Filters or units each device computes; device d computes [d * n, (d + 1) * n) and holds those rows of the weight and bias.</param>
-internal sealed record LayerSplitPlan(string Layer, bool ReadsOtherDevice, int OutputsPerDevice, long ParametersPerDevice, long MultiplyAddsPerDevice);
+/// <param name="Replicated">Whether every device computes the whole layer (a last layer whose outputs do not split evenly).</param>
+/// <param name="OutputsPerDevice">Filters or units each device computes; device d computes [d * n, (d + 1) * n) and holds those rows of the weight and bias (replicated: all of them).</param>
+internal sealed record LayerSplitPlan(string Layer, bool ReadsOtherDevice, bool Replicated, int OutputsPerDevice, long ParametersPerDevice, long MultiplyAddsPerDevice);
+
+/// <summary>Where one parameter tensor sits in a column's parameter buffer.</summary>
+/// <param name="Offset">Its start in the column's buffer.</param>
+/// <param name="Count">The floats the column holds: its rows, or the whole tensor when <paramref name="Whole"/>.</param>
+/// <param name="Whole">Whether every column holds the whole tensor (a replicated layer's).</param>
+internal sealed record ColumnParameterPlan(string Name, long Offset, long Count, bool Whole);
 
 /// <summary>One copy between devices, per image.</summary>
 /// <param name="Layer">The layer whose input it feeds (forward) or whose input gradient it returns (backward); "loss" for the logits.</param>
 /// <param name="Tensor">The slice moved, as <c>conv2.maxpool[128:256]</c> (channels or units).</param>
 /// <param name="Pass">"forward" or "backward".</param>
-internal sealed record TransferPlan(string Layer, string Tensor, string Pass, int From, int To, long FloatsPerImage);
+internal sealed record TransferPlan(string Layer, string Tensor, string Pass, int From, int To, long FloatsPerImage)
+{
+    /// <summary>Whether the gradient of what a forward transfer moved goes back the other way (not for the logits, nor a replicated layer's input).</summary>
+    public bool ReturnsGradient { get; init; }
+}
 
 /// <summary>
 /// One activation buffer of a column (one device's share): either the device's own slice of an
@@ -30,7 +41,8 @@ internal sealed record ColumnActivationPlan(string Name, string Field, Shape Sha
 /// <param name="InputShape">What it reads per image.</param>
 /// <param name="OutputShape">What it writes per image.</param>
 /// <param name="Groups">Convolution groups within the column.</param>
-internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, Shape InputShape, Shape OutputShape, int Groups);
+/// <param name="Replicated">Whether every column computes the whole group (the replicated last layer's).</param>
+internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, Shape InputShape, Shape OutputShape, int Groups, bool Replicated);
 
 /// <summary>
 /// The model-parallel split of a network with <c>Columns</c> > 1 (AlexNet's two GPUs, section 3.2 of
@@ -46,5 +58,6 @@ internal sealed record PartitionPlan(
     EquatableArray<TransferPlan> Transfers,
     EquatableArray<ColumnActivationPlan> Activations,
     EquatableArray<ColumnKernelPlan> Kernels,
+    EquatableArray<ColumnParameterPlan> Parameters,
     int Logits,
     long ActivationFloatsPerImage);

@@ -14,10 +14,15 @@ namespace NetGen.Generator.Planning;
 /// all devices (conv3, fc6, fc7, fc8), and in the backward pass returns to each device the part of
 /// the input gradient that belongs to it. The loss gathers the logits, so every device computes
 /// the same softmax and takes its own slice of <c>p - y</c>: no transfer in the loss's backward.
+/// A last layer whose outputs (the classes) do not split evenly is computed whole on every device
+/// instead: it gathers its input as a dense layer does, holds its whole weight, and writes the whole
+/// logits, so the loss gathers nothing; every device then has the whole gradient of that input and
+/// takes its own slice of it, so nothing returns either.
 /// </summary>
 internal static class PartitionPlanner
 {
-    public static PartitionPlan? Plan(NetworkModel model, IReadOnlyList<ActivationPlan> activations, IReadOnlyList<KernelPlan> kernels, BackwardPlan backward)
+    public static PartitionPlan? Plan(NetworkModel model, IReadOnlyList<ActivationPlan> activations, IReadOnlyList<ParameterPlan> parameters,
+        IReadOnlyList<KernelPlan> kernels, BackwardPlan backward)
     {
         int devices = model.Columns;
         if (devices < 2)
@@ -27,8 +32,13 @@ internal static class PartitionPlanner
         var transfers = new List<TransferPlan>();
         var columnKernels = new List<ColumnKernelPlan>();
         var gatheringLayers = new HashSet<string>();
-        // The column activation holding each whole-network activation's slice (the image: whole).
+        var last = model.Layers[model.Layers.Count - 1];
+        string? replicatedLayer = last.Output.Channels % devices != 0 ? last.Name : null;
+        // The column activation holding each whole-network activation's slice (the image, and what
+        // a replicated layer writes: whole).
         var slice = new int[activations.Count];
+        var held = new bool[activations.Count];
+        held[0] = true;
         Add(columnActivations, fields, activations[0].Name, activations[0].Field, activations[0].Shape, -1, 0);
 
         for (int k = 0; k < kernels.Count; k++)
@@ -36,50 +46,84 @@ internal static class PartitionPlanner
             var kernel = kernels[k];
             if (kernel.Main.Op is SoftmaxSpec)
                 continue; // the loss computes it from the gathered logits
-            bool whole = kernel.Input == 0;
-            bool gathers = !whole && kernel.Main.Op is DenseSpec or ConvSpec { Groups: 1 };
+            bool replicated = kernel.Layer.Name == replicatedLayer;
+            bool whole = held[kernel.Input];
+            bool gathers = !whole && (replicated || kernel.Main.Op is DenseSpec or ConvSpec { Groups: 1 });
             int input = slice[kernel.Input];
-            Shape inputShape = whole ? activations[0].Shape : Split(kernel.Main.Input, devices);
+            Shape inputShape = whole ? activations[kernel.Input].Shape : Split(kernel.Main.Input, devices);
             if (gathers)
             {
-                input = Gather(columnActivations, fields, transfers, activations[kernel.Input], slice[kernel.Input], kernel.Input, kernel.Layer.Name, devices);
+                input = Gather(columnActivations, fields, transfers, activations[kernel.Input], slice[kernel.Input], kernel.Input, kernel.Layer.Name, devices,
+                    returnsGradient: !replicated);
                 inputShape = kernel.Main.Input;
                 gatheringLayers.Add(kernel.Layer.Name);
             }
-            int groups = kernel.Main.Op is ConvSpec conv && !whole && !gathers ? conv.Groups / devices : 1;
+            int groups = kernel.Main.Op is not ConvSpec conv ? 1 : replicated ? conv.Groups : !whole && !gathers ? conv.Groups / devices : 1;
             var output = activations[kernel.Output];
-            slice[kernel.Output] = Add(columnActivations, fields, output.Name, output.Field, Split(output.Shape, devices), -1, kernel.Output);
-            columnKernels.Add(new ColumnKernelPlan(k, input, slice[kernel.Output], inputShape, Split(kernel.Main.Output, devices), groups));
+            held[kernel.Output] = replicated;
+            var outputShape = replicated ? output.Shape : Split(output.Shape, devices);
+            slice[kernel.Output] = Add(columnActivations, fields, output.Name, output.Field, outputShape, -1, kernel.Output);
+            columnKernels.Add(new ColumnKernelPlan(k, input, slice[kernel.Output], inputShape, outputShape, groups, replicated));
         }
-        int logits = Gather(columnActivations, fields, transfers, activations[backward.Logits], slice[backward.Logits], backward.Logits, "loss", devices);
-        // The loss's gradient is computed whole on every device, so only the layers' input gradients return.
-        foreach (var forward in transfers.Where(t => t.Layer != "loss").ToList())
+        int logits = held[backward.Logits] ? slice[backward.Logits]
+            : Gather(columnActivations, fields, transfers, activations[backward.Logits], slice[backward.Logits], backward.Logits, "loss", devices, returnsGradient: false);
+        // The loss's gradient is computed whole on every device, and so is a replicated layer's
+        // input gradient: only the other gathering layers' input gradients return.
+        foreach (var forward in transfers.Where(t => t.ReturnsGradient).ToList())
             transfers.Add(forward with
             {
                 Tensor = forward.Tensor.Replace("[", ".grad["),
                 Pass = "backward",
                 From = forward.To,
                 To = forward.From,
+                ReturnsGradient = false,
             });
 
-        var layers = model.Layers.Select(l => new LayerSplitPlan(
-            l.Name, gatheringLayers.Contains(l.Name), l.BiasCount / devices, l.Parameters / devices, l.MultiplyAdds / devices));
+        var layers = model.Layers.Select(l => l.Name == replicatedLayer
+            ? new LayerSplitPlan(l.Name, gatheringLayers.Contains(l.Name), Replicated: true, l.BiasCount, l.Parameters, l.MultiplyAdds)
+            : new LayerSplitPlan(l.Name, gatheringLayers.Contains(l.Name), Replicated: false, l.BiasCount / devices, l.Parameters / devices, l.MultiplyAdds / devices));
         return new PartitionPlan(devices, layers.ToEquatableArray(), transfers.ToEquatableArray(), columnActivations.ToEquatableArray(),
-            columnKernels.ToEquatableArray(), logits, columnActivations.Sum(a => (long)a.Shape.Size));
+            columnKernels.ToEquatableArray(), ColumnParameters(parameters, kernels, replicatedLayer, devices), logits,
+            columnActivations.Sum(a => (long)a.Shape.Size));
+    }
+
+    /// <summary>
+    /// Where each parameter tensor sits in a column's buffer: tensor after tensor, each cut to the
+    /// column's rows (1 / devices of it), or whole for the replicated layer's.
+    /// </summary>
+    private static EquatableArray<ColumnParameterPlan> ColumnParameters(
+        IReadOnlyList<ParameterPlan> parameters, IReadOnlyList<KernelPlan> kernels, string? replicatedLayer, int devices)
+    {
+        var replicated = new HashSet<int>();
+        foreach (var kernel in kernels.Where(k => k.Layer.Name == replicatedLayer && k.Weight >= 0))
+            replicated.UnionWith(new[] { kernel.Weight, kernel.Weight + 1 });
+        var result = new List<ColumnParameterPlan>();
+        long offset = 0;
+        for (int p = 0; p < parameters.Count; p++)
+        {
+            bool whole = replicated.Contains(p);
+            long count = whole ? parameters[p].Count : parameters[p].Count / devices;
+            result.Add(new ColumnParameterPlan(parameters[p].Name, offset, count, whole));
+            offset += count;
+        }
+        return result.ToEquatableArray();
     }
 
     private static Shape Split(Shape shape, int devices) => new(shape.Channels / devices, shape.Height, shape.Width);
 
     /// <summary>Adds the whole-width copy of an activation that a layer gathers, and a transfer per pair of devices.</summary>
     private static int Gather(List<ColumnActivationPlan> columnActivations, HashSet<string> fields, List<TransferPlan> transfers,
-        ActivationPlan source, int slice, int sourceIndex, string layer, int devices)
+        ActivationPlan source, int slice, int sourceIndex, string layer, int devices, bool returnsGradient)
     {
         int channels = source.Shape.Channels / devices;
         long floats = (long)channels * source.Shape.Height * source.Shape.Width;
         for (int from = 0; from < devices; from++)
             for (int to = 0; to < devices; to++)
                 if (from != to)
-                    transfers.Add(new TransferPlan(layer, $"{source.Name}[{from * channels}:{(from + 1) * channels}]", "forward", from, to, floats));
+                    transfers.Add(new TransferPlan(layer, $"{source.Name}[{from * channels}:{(from + 1) * channels}]", "forward", from, to, floats)
+                    {
+                        ReturnsGradient = returnsGradient,
+                    });
         return Add(columnActivations, fields, source.Name + ".all", source.Field + "All", source.Shape, slice, sourceIndex);
     }
 

@@ -50,7 +50,7 @@ internal static class Planner
         }
         var backward = BackwardPlanner.Plan(kernels);
         return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray(), backward,
-            PartitionPlanner.Plan(model, activations, kernels, backward));
+            PartitionPlanner.Plan(model, activations, parameters, kernels, backward));
     }
 
     private static ActivationPlan Activation(UniqueNames names, string name, string identifier, Shape shape, string description)

@@ -1,5 +1,7 @@
 using System;
 using System.Globalization;
+using System.IO;
+using System.Linq;
 using System.Text.Json;
 using NetGen.Data;
 
@@ -14,6 +16,10 @@ internal static class EvalCommand
         var info = run.Network.Info;
         var unreadable = TrainCommand.Unreadable(options);
         var dataset = DataSplits.OpenValidation(options.Required("--data"), info.Input.Channels, unreadable);
+        if (!dataset.Classes.SequenceEqual(run.Statistics.Classes))
+            throw new InvalidDataException($"{dataset.Source}: its classes ({string.Join(", ", dataset.Classes.Take(5))}{(dataset.Classes.Count > 5 ? ", ..." : "")}) " +
+                $"are not the {run.Statistics.Classes.Count} the run was trained on ({string.Join(", ", run.Statistics.Classes.Take(5))}{(run.Statistics.Classes.Count > 5 ? ", ..." : "")}).");
+        bool top5 = ClassCount.HasTop5(info.Output.Size);
         bool tenCrop = options.Flag("--ten-crop"), json = options.Flag("--json");
         using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));
         var bar = new ProgressBar();
@@ -28,9 +34,9 @@ internal static class EvalCommand
                 data = dataset.Source,
                 images = result.Images,
                 top1_accuracy = result.Top1Accuracy,
-                top5_accuracy = result.Top5Accuracy,
+                top5_accuracy = top5 ? result.Top5Accuracy : (double?)null,
                 top1_error = result.Top1Error,
-                top5_error = result.Top5Error,
+                top5_error = top5 ? result.Top5Error : (double?)null,
                 loss = result.Loss,
                 ten_crop = tenCrop,
                 skipped_images = unreadable.Files.Count,
@@ -39,7 +45,8 @@ internal static class EvalCommand
         }
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine($"{info.Name} on {dataset.Source}: {result.Images:N0} images{(tenCrop ? ", ten crops averaged" : ", centre crop")}");
-        Console.WriteLine(string.Create(c, $"top-1 accuracy {result.Top1Accuracy:P2} (error {result.Top1Error:P2}), top-5 accuracy {result.Top5Accuracy:P2} (error {result.Top5Error:P2}), loss {result.Loss:0.0000}"));
+        Console.WriteLine(string.Create(c, $"top-1 accuracy {result.Top1Accuracy:P2} (error {result.Top1Error:P2}), ") +
+            (top5 ? string.Create(c, $"top-5 accuracy {result.Top5Accuracy:P2} (error {result.Top5Error:P2}), ") : "") + string.Create(c, $"loss {result.Loss:0.0000}"));
         if (unreadable.Files.Count > 0)
             Console.WriteLine($"skipped {unreadable.Files.Count:N0} unreadable image(s), named in the warnings above");
         return 0;

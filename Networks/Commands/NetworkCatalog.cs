@@ -18,12 +18,19 @@ internal static class NetworkCatalog
     public static NetworkInfo Info(string name) =>
         (NetworkInfo)Find(name).GetProperty("Description", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
-    /// <summary>The training defaults declared beside the network, or null for the paper's.</summary>
     /// <summary>The generated partition plan of a network with several columns, or null.</summary>
     public static PartitionInfo? Partition(string name) =>
         (PartitionInfo?)Find(name).GetProperty("Partition", BindingFlags.Public | BindingFlags.Static)?.GetValue(null);
 
-    public static TrainingDefaultsAttribute? Defaults(string name) => Find(name).GetCustomAttribute<TrainingDefaultsAttribute>();
+    /// <summary>
+    /// The training defaults declared beside the network, else those of the network it takes its
+    /// layers from (<c>Layers = typeof(...)</c>), or null for the paper's.
+    /// </summary>
+    public static TrainingDefaultsAttribute? Defaults(string name)
+    {
+        var type = Find(name);
+        return type.GetCustomAttribute<TrainingDefaultsAttribute>() ?? type.GetCustomAttribute<NetworkAttribute>()?.Layers?.GetCustomAttribute<TrainingDefaultsAttribute>();
+    }
 
     public static Network Create(string name, Device device, ulong seed) =>
         (Network)Activator.CreateInstance(Find(name), device, seed)!;

@@ -38,7 +38,8 @@ internal static class PlanCommand
                 ["name"] = l.Name,
                 ["params"] = devices.Select(_ => l.ParametersPerDevice).ToArray(),
                 ["reads_other_device"] = l.ReadsOtherDevice,
-                ["outputs"] = devices.Select(d => new[] { d * l.OutputsPerDevice, (d + 1) * l.OutputsPerDevice }).ToArray(),
+                ["outputs"] = devices.Select(d => new[] { l.FirstOutput(d), l.FirstOutput(d) + l.OutputsPerDevice }).ToArray(),
+                ["replicated"] = l.Replicated,
                 ["multiply_adds_per_image"] = devices.Select(_ => l.MultiplyAddsPerDevice).ToArray(),
             }).ToArray(),
             ["transfers"] = plan.Transfers.Select(t => new Dictionary<string, object>
@@ -85,9 +86,13 @@ internal static class PlanCommand
         var rows = new List<string[]> { new[] { "layer", "reads other device", "outputs per device", "parameters per device", "multiply-adds per image per device" } };
         foreach (var l in plan.Layers)
             rows.Add([l.Name, l.ReadsOtherDevice ? "yes" : "no",
-                string.Join(" | ", Enumerable.Range(0, plan.Devices).Select(d => $"{d}: {d * l.OutputsPerDevice}-{(d + 1) * l.OutputsPerDevice - 1}")),
+                l.Replicated ? $"every device: 0-{l.OutputsPerDevice - 1}"
+                    : string.Join(" | ", Enumerable.Range(0, plan.Devices).Select(d => $"{d}: {l.FirstOutput(d)}-{l.FirstOutput(d) + l.OutputsPerDevice - 1}")),
                 l.ParametersPerDevice.ToString("N0"), l.MultiplyAddsPerDevice.ToString("N0")]);
         Write(text, rows, rightAligned: 3);
+        foreach (var l in plan.Layers.Where(l => l.Replicated))
+            text.AppendLine($"{l.Name}'s {l.OutputsPerDevice} outputs do not split evenly over {plan.Devices} devices, so every device computes the whole layer " +
+                "from the gathered input: the loss needs no transfer, and no gradient goes back from it");
         text.AppendLine();
         rows = [["pass", "into", "slice", "from", "to", "bytes per image"]];
         foreach (var t in plan.Transfers)

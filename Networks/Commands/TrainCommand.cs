@@ -67,6 +67,7 @@ internal static class TrainCommand
             (trainingOptions.Warmup > 0 ? $", not before the end of epoch {trainingOptions.Warmup}" : "") + $"; {trainingOptions.Epochs} epochs" +
             (resume ? "" : $"; crops padded by {preprocessing.Pad}, flips {(preprocessing.Flip ? "on" : "off")}"));
 
+        bool top5 = ClassCount.HasTop5(info.Output.Size);
         var bar = new ProgressBar();
         run.Progress += p => bar.Update(
             p.Phase == "statistics" ? "mean image" : $"epoch {p.Epoch}/{p.Epochs} {p.Phase}", p.Done, p.Total, "images",
@@ -76,8 +77,8 @@ internal static class TrainCommand
             bar.Finish();
             var e = history[^1];
             Console.WriteLine($"epoch {e.Epoch}: lr {e.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, train loss {e.TrainLoss:0.0000}, " +
-                $"train error {e.TrainError:P2}, val loss {e.ValidationLoss:0.0000}, val top-1 error {e.ValidationTop1Error:P2}, " +
-                $"top-5 error {e.ValidationTop5Error:P2} ({e.Seconds:0} s, {e.ImagesPerSecond:N0} images/s)");
+                $"train error {e.TrainError:P2}, val loss {e.ValidationLoss:0.0000}, val top-1 error {e.ValidationTop1Error:P2}" +
+                (top5 ? $", top-5 error {e.ValidationTop5Error:P2}" : "") + $" ({e.Seconds:0} s, {e.ImagesPerSecond:N0} images/s)");
             Curves.Write(Path.Combine(directory, "curves.png"), info.Name, history, run.Options.LabelSmoothing);
         };
 
@@ -97,7 +98,8 @@ internal static class TrainCommand
             var outcome = run.Run(resume, cancel.Token);
             bar.Finish();
             if (outcome.Best is { } best)
-                Console.WriteLine($"best: epoch {best.Epoch}, validation top-1 accuracy {1 - best.ValidationTop1Error:P2}, top-5 {1 - best.ValidationTop5Error:P2} -> {Path.Combine(directory, TrainingRun.BestFile)}");
+                Console.WriteLine($"best: epoch {best.Epoch}, validation top-1 accuracy {1 - best.ValidationTop1Error:P2}" +
+                    (top5 ? $", top-5 {1 - best.ValidationTop5Error:P2}" : "") + $" -> {Path.Combine(directory, TrainingRun.BestFile)}");
             if (unreadable.Files.Count > 0)
                 Console.WriteLine($"skipped {unreadable.Files.Count:N0} unreadable image(s), named in the warnings above; --strict makes one an error");
             if (!outcome.Completed)

@@ -20,7 +20,25 @@ public sealed class NetworkAttribute : Attribute
 
     /// <summary>
     /// Number of columns the network is split into, as AlexNet was split over two GPUs. Every
-    /// layer's filters or units must divide evenly between the columns.
+    /// layer's filters or units but the last layer's must divide evenly between the columns; a
+    /// last layer whose outputs do not is computed whole on every column.
     /// </summary>
     public int Columns { get; set; } = 1;
+
+    /// <summary>
+    /// Another network whose layers this one takes, in their order and with their settings:
+    /// <c>[Network(Layers = typeof(AlexNet), Classes = 3)] public sealed partial class Flowers;</c>
+    /// is AlexNet with three outputs. The input (<see cref="Channels"/>, <see cref="Height"/>,
+    /// <see cref="Width"/>) and <see cref="Columns"/> are the other network's unless set here. A
+    /// network with <c>Layers</c> declares no layer properties of its own: the generator writes them.
+    /// </summary>
+    public Type? Layers { get; set; }
+
+    /// <summary>
+    /// The number of classes: the outputs of the last layer. With <see cref="Layers"/> it replaces
+    /// the other network's last <c>Dense</c> units (or <c>Conv</c> filters); on a network that
+    /// declares its own layers it must agree with the last one. 0 (the default) leaves the layers as
+    /// they are.
+    /// </summary>
+    public int Classes { get; set; }
 }

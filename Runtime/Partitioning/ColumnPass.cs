@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 using NetGen.Cpu;
@@ -15,8 +16,8 @@ namespace NetGen;
 /// </summary>
 /// <remarks>
 /// A column's parameter buffer holds, for each tensor of the network in order, the device's rows
-/// (tensors split along their first dimension, the output channels or units), so tensor t starts
-/// at <c>Offset / Devices</c> there.
+/// (tensors split along their first dimension, the output channels or units), or the whole tensor
+/// of a replicated layer: <see cref="PartitionInfo.Parameters"/> says where each starts.
 /// </remarks>
 public abstract class ColumnPass : IDisposable
 {
@@ -43,7 +44,7 @@ public abstract class ColumnPass : IDisposable
         Column = column;
         BatchSize = batchSize;
         var accelerator = device.Accelerator;
-        long count = network.ParameterCount / partition.Devices;
+        long count = partition.Parameters.Sum(p => p.ColumnCount);
         parameters = accelerator.Allocate1D<float>(count);
         parameterGradients = accelerator.Allocate1D<float>(count);
         velocity = accelerator.Allocate1D<float>(count);
@@ -138,9 +139,10 @@ public abstract class ColumnPass : IDisposable
     {
         if (gradientScale != 1f)
             GradientGuard.ScaleOnHost(parameterGradients.View, gradientScale);
-        foreach (var p in Network.Parameters)
+        for (int t = 0; t < Network.Parameters.Count; t++)
         {
-            long offset = p.Offset / Plan.Devices, count = p.Count / Plan.Devices;
+            var p = Network.Parameters[t];
+            long offset = Plan.Parameters[t].ColumnOffset, count = Plan.Parameters[t].ColumnCount;
             CpuOptimiser.Update(parameters.View.SubView(offset, count), parameterGradients.View.SubView(offset, count),
                 velocity.View.SubView(offset, count), learningRate * p.LrMult, weightDecay * p.DecayMult, momentum);
         }
@@ -231,11 +233,12 @@ public abstract class ColumnPass : IDisposable
         if (length != Network.ParameterCount)
             throw new ArgumentException($"{Network.Name} has {Network.ParameterCount} parameters, not {length}.", nameof(length));
         float* start = Host.Pointer(column.View);
-        foreach (var p in Network.Parameters)
+        for (int t = 0; t < Network.Parameters.Count; t++)
         {
-            int count = checked((int)(p.Count / Plan.Devices));
-            var rows = new Span<float>(whole + p.Offset + Column * count, count);
-            var slice = new Span<float>(start + p.Offset / Plan.Devices, count);
+            var split = Plan.Parameters[t];
+            int count = checked((int)split.ColumnCount);
+            var rows = new Span<float>(whole + split.WholeOffset(Network.Parameters[t], Column), count);
+            var slice = new Span<float>(start + split.ColumnOffset, count);
             if (toColumn)
                 rows.CopyTo(slice);
             else

@@ -69,6 +69,7 @@ public sealed class TrainingRun
         Directory = directory ?? throw new ArgumentNullException(nameof(directory));
         options.Validate();
         preprocessing.Validate(network.Info.Input);
+        ClassCount.Ensure(network.Info, data);
     }
 
     /// <summary>The options in force (a resumed run takes the checkpoint's, less the epoch count).</summary>

@@ -79,16 +79,32 @@ public class DiagnosticTests
         {
             "NG0006", """
             [Network(Channels = 1, Height = 4, Width = 4, Columns = 2)]
-            public partial class Net { [Conv(5, Kernel = 1)] public partial Layer Conv1 { get; } }
+            public partial class Net
+            {
+                [Conv(5, Kernel = 1)] public partial Layer Conv1 { get; }
+                [Dense(3)] public partial Layer Fc { get; }
+            }
             """, "Conv(5, Kernel = 1)",
             "Conv1 has 5 filters, which do not split evenly over Columns = 2 (5 / 2 = 2.5); use a multiple of 2, such as 6"
         },
         {
             "NG0006", """
             [Network(Channels = 1, Height = 4, Width = 4, Columns = 2)]
-            public partial class Net { [Dense(9)] public partial Layer Fc { get; } }
+            public partial class Net
+            {
+                [Dense(9)] public partial Layer Fc { get; }
+                [Dense(3), Softmax] public partial Layer Classes { get; }
+            }
             """, "Dense(9)",
             "Fc has 9 units, which do not split evenly over Columns = 2 (9 / 2 = 4.5); use a multiple of 2, such as 10"
+        },
+        {
+            // The last layer may have any number of outputs, but a normalisation sums within a column.
+            "NG0006", """
+            [Network(Channels = 1, Height = 4, Width = 4, Columns = 2)]
+            public partial class Net { [Conv(5, Kernel = 1), Lrn(3)] public partial Layer Conv1 { get; } }
+            """, "Conv(5, Kernel = 1)",
+            "Conv1 has 5 filters, which do not split evenly over Columns = 2 (5 / 2 = 2.5); use a multiple of 2, such as 6"
         },
         {
             "NG0020", """
@@ -232,6 +248,61 @@ public class DiagnosticTests
             }
             """, "FC",
             "Layers 'Fc' and 'FC' share the name 'fc' that parameters and activations are named by; rename one"
+        },
+        {
+            "NG0021", """
+            public class Plain { }
+            [Network(Layers = typeof(Plain), Classes = 3)]
+            public partial class Net;
+            """, "Network(Layers = typeof(Plain), Classes = 3)",
+            "Net cannot take its layers from Plain: Probe.Plain is not a [Network] class"
+        },
+        {
+            "NG0021", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Base { [Dense(4)] public partial Layer Fc { get; } }
+            [Network(Layers = typeof(Base), Classes = 3)]
+            public partial class Middle;
+            [Network(Layers = typeof(Middle), Classes = 2)]
+            public partial class Net;
+            """, "Network(Layers = typeof(Middle), Classes = 2)",
+            "Net cannot take its layers from Middle: Middle takes its own layers from Base; name Base instead"
+        },
+        {
+            "NG0021", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Base { [Dense(4)] public partial Layer Fc { get; } }
+            [Network(Layers = typeof(Base))]
+            public partial class Net { [Dense(2)] public partial Layer Head { get; } }
+            """, "Network(Layers = typeof(Base))",
+            "Net cannot take its layers from Base: Net also declares layer Head; a network takes another's layers or declares its own, not both"
+        },
+        {
+            "NG0021", """
+            [Network(Layers = typeof(Net), Classes = 2)]
+            public partial class Net;
+            """, "Network(Layers = typeof(Net), Classes = 2)",
+            "Net cannot take its layers from Net: it names Net itself"
+        },
+        {
+            "NG0022", """
+            [Network(Channels = 1, Height = 4, Width = 4, Classes = 3)]
+            public partial class Net
+            {
+                [Dense(8)] public partial Layer Fc1 { get; }
+                [Dense(10), Softmax] public partial Layer Fc2 { get; }
+            }
+            """, "Network(Channels = 1, Height = 4, Width = 4, Classes = 3)",
+            "Net declares Classes = 3, but its last layer Fc2 has 10 units; make them agree, or leave Classes out"
+        },
+        {
+            "NG0011", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Base { [Dense(4)] public partial Layer Fc { get; } }
+            [Network(Layers = typeof(Base), Classes = -2)]
+            public partial class Net;
+            """, "Network(Layers = typeof(Base), Classes = -2)",
+            "Net Classes = -2 must be at least 1"
         },
     };
 

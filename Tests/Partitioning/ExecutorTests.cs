@@ -129,7 +129,7 @@ public class ExecutorTests(AcceleratorFixture fixture)
     }
 
     /// <summary>One device's step against two devices' on the same weights, images, labels and masks.</summary>
-    private static void AssertSameStep(Network network, float[] images, int[] labels, bool dropout)
+    internal static void AssertSameStep(Network network, float[] images, int[] labels, bool dropout)
     {
         using var one = new Trainer(network, seed: 7);
         using var two = new PartitionedTrainer(network, devices: 2, seed: 7);
@@ -146,7 +146,7 @@ public class ExecutorTests(AcceleratorFixture fixture)
     }
 
     /// <summary>Normwise relative difference within <see cref="Tolerance"/>, and not a tensor of zeros.</summary>
-    private static void AssertNear(float[] expected, float[] actual, string what)
+    internal static void AssertNear(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         double difference = 0, norm = 0;

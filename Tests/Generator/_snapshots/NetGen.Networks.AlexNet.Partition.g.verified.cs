@@ -25,6 +25,25 @@ partial class AlexNet
             new("fc7", ReadsOtherDevice: true, OutputsPerDevice: 2048, ParametersPerDevice: 8390656, MultiplyAddsPerDevice: 8388608),
             new("fc8", ReadsOtherDevice: true, OutputsPerDevice: 500, ParametersPerDevice: 2048500, MultiplyAddsPerDevice: 2048000),
         ],
+        Parameters:
+        [
+            new("conv1.weight", ColumnOffset: 0, ColumnCount: 17424, Whole: false),
+            new("conv1.bias", ColumnOffset: 17424, ColumnCount: 48, Whole: false),
+            new("conv2.weight", ColumnOffset: 17472, ColumnCount: 153600, Whole: false),
+            new("conv2.bias", ColumnOffset: 171072, ColumnCount: 128, Whole: false),
+            new("conv3.weight", ColumnOffset: 171200, ColumnCount: 442368, Whole: false),
+            new("conv3.bias", ColumnOffset: 613568, ColumnCount: 192, Whole: false),
+            new("conv4.weight", ColumnOffset: 613760, ColumnCount: 331776, Whole: false),
+            new("conv4.bias", ColumnOffset: 945536, ColumnCount: 192, Whole: false),
+            new("conv5.weight", ColumnOffset: 945728, ColumnCount: 221184, Whole: false),
+            new("conv5.bias", ColumnOffset: 1166912, ColumnCount: 128, Whole: false),
+            new("fc6.weight", ColumnOffset: 1167040, ColumnCount: 18874368, Whole: false),
+            new("fc6.bias", ColumnOffset: 20041408, ColumnCount: 2048, Whole: false),
+            new("fc7.weight", ColumnOffset: 20043456, ColumnCount: 8388608, Whole: false),
+            new("fc7.bias", ColumnOffset: 28432064, ColumnCount: 2048, Whole: false),
+            new("fc8.weight", ColumnOffset: 28434112, ColumnCount: 2048000, Whole: false),
+            new("fc8.bias", ColumnOffset: 30482112, ColumnCount: 500, Whole: false),
+        ],
         Transfers:
         [
             new("conv3", "conv2.maxpool[0:128]", "forward", From: 0, To: 1, FloatsPerImage: 21632),

@@ -25,6 +25,25 @@ partial class MiniAlexNet
             new("fc7", ReadsOtherDevice: true, OutputsPerDevice: 256, ParametersPerDevice: 131328, MultiplyAddsPerDevice: 131072),
             new("fc8", ReadsOtherDevice: true, OutputsPerDevice: 5, ParametersPerDevice: 2565, MultiplyAddsPerDevice: 2560),
         ],
+        Parameters:
+        [
+            new("conv1.weight", ColumnOffset: 0, ColumnCount: 144, Whole: false),
+            new("conv1.bias", ColumnOffset: 144, ColumnCount: 16, Whole: false),
+            new("conv2.weight", ColumnOffset: 160, ColumnCount: 9216, Whole: false),
+            new("conv2.bias", ColumnOffset: 9376, ColumnCount: 32, Whole: false),
+            new("conv3.weight", ColumnOffset: 9408, ColumnCount: 27648, Whole: false),
+            new("conv3.bias", ColumnOffset: 37056, ColumnCount: 48, Whole: false),
+            new("conv4.weight", ColumnOffset: 37104, ColumnCount: 41472, Whole: false),
+            new("conv4.bias", ColumnOffset: 78576, ColumnCount: 48, Whole: false),
+            new("conv5.weight", ColumnOffset: 78624, ColumnCount: 27648, Whole: false),
+            new("conv5.bias", ColumnOffset: 106272, ColumnCount: 32, Whole: false),
+            new("fc6.weight", ColumnOffset: 106304, ColumnCount: 802816, Whole: false),
+            new("fc6.bias", ColumnOffset: 909120, ColumnCount: 256, Whole: false),
+            new("fc7.weight", ColumnOffset: 909376, ColumnCount: 131072, Whole: false),
+            new("fc7.bias", ColumnOffset: 1040448, ColumnCount: 256, Whole: false),
+            new("fc8.weight", ColumnOffset: 1040704, ColumnCount: 2560, Whole: false),
+            new("fc8.bias", ColumnOffset: 1043264, ColumnCount: 5, Whole: false),
+        ],
         Transfers:
         [
             new("conv2", "conv1.maxpool[0:16]", "forward", From: 0, To: 1, FloatsPerImage: 3136),

@@ -1,3 +1,2 @@
-using NetGen.Networks.Commands;
-
-return Cli.Run(args);
+// netgen: NetGen's command line for the networks declared in this project (AlexNet, MiniAlexNet).
+return NetGen.Cli.Run(args);

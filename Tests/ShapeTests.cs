@@ -1,7 +1,7 @@
 using System.Linq;
 
 using NetGen.Networks;
-using NetGen.Networks.Commands;
+using NetGen.CommandLine;
 
 namespace NetGen.Tests;
 

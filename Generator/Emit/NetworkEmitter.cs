@@ -46,6 +46,8 @@ internal static class NetworkEmitter
                 w.Line($"{Prefix(layer.Modifiers)}global::NetGen.Layer {layer.Member} {{ get => Layers[{layer.Index}]; }}");
             }
             w.Line();
+            WriteRegistration(w, plan);
+            w.Line();
             w.Line("/// <summary>Allocates the activations for batches of <paramref name=\"batchSize\"/> images.</summary>");
             w.Line("public override ForwardPass CreateForwardPass(int batchSize) => new(this, batchSize);");
             w.Line();
@@ -55,6 +57,31 @@ internal static class NetworkEmitter
                 w.Line($"new(forward as ForwardPass ?? throw new global::System.ArgumentException(\"The forward pass belongs to \" + forward.Network.Info.Name + \", not {model.Type.Name}.\", nameof(forward)));");
         }
         return w.ToString();
+    }
+
+    /// <summary>
+    /// A module initializer that adds the network to <c>NetGen.NetworkCatalog</c> when its assembly
+    /// loads, so the command line finds it without searching assemblies. A network that code
+    /// outside its enclosing types cannot reach registers nothing.
+    /// </summary>
+    private static void WriteRegistration(SourceWriter w, NetworkPlan plan)
+    {
+        var model = plan.Model;
+        if (!model.Registration.Visible)
+            return;
+        string name = model.Type.Name;
+        string defaults = model.Registration.HasDefaults
+            ? $"new global::NetGen.TrainingDefaultsAttribute {{ {string.Join(", ", model.Registration.Defaults)} }}"
+            : "null";
+        w.Line("/// <summary>Adds the network to <see cref=\"global::NetGen.NetworkCatalog\"/> when its assembly loads.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+        w.Line("internal static void RegisterInNetworkCatalog() =>");
+        using (w.Indent())
+        {
+            w.Line($"global::NetGen.NetworkCatalog.Register(new(\"{model.Type.HintName}\", typeof({name}).Assembly.GetName().Name ?? \"\", Description,");
+            using (w.Indent())
+                w.Line($"{(plan.Partition is null ? "null" : "Partition")}, {defaults}, static (device, seed) => new {name}(device, seed)));");
+        }
     }
 
     internal static string Prefix(string accessibility) => accessibility.Length == 0 ? "" : accessibility + " ";

@@ -101,7 +101,7 @@ internal static class NetworkAnalyzer
         }
         if (diagnostics.Count > before)
             return null;
-        return new NetworkModel(spec.Type, new Shape(spec.Channels, spec.Height, spec.Width), columns, layers.ToEquatableArray());
+        return new NetworkModel(spec.Type, new Shape(spec.Channels, spec.Height, spec.Width), columns, layers.ToEquatableArray(), spec.Registration);
     }
 
     /// <summary>

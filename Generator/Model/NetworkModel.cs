@@ -35,7 +35,7 @@ internal sealed record LayerModel(
 /// A network whose every shape checked out: what Planning and Emit work from. Holds no locations,
 /// so moving the declaration around its file leaves the model, and the generated code, unchanged.
 /// </summary>
-internal sealed record NetworkModel(TypeSpec Type, Shape Input, int Columns, EquatableArray<LayerModel> Layers)
+internal sealed record NetworkModel(TypeSpec Type, Shape Input, int Columns, EquatableArray<LayerModel> Layers, RegistrationSpec Registration)
 {
     public long Parameters => Layers.Sum(l => l.Parameters);
 

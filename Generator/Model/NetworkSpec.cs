@@ -25,6 +25,12 @@ internal sealed record TypeSpec(string Namespace, string Name, EquatableArray<st
 /// <param name="Ops">The operations; null entries are attributes that could not be read.</param>
 internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<OpSpec> Ops, LocationInfo? Location);
 
+/// <summary>How the generated code adds a network to the runtime's catalog.</summary>
+/// <param name="Visible">Whether code outside the class can create it (it is not abstract, and it and every type it is nested in are public or internal): only such a network registers itself.</param>
+/// <param name="HasDefaults">Whether it (or the network whose layers it takes) declares [TrainingDefaults].</param>
+/// <param name="Defaults">The declared defaults as C# assignments ("Epochs = 20"), in the order written.</param>
+internal sealed record RegistrationSpec(bool Visible, bool HasDefaults, EquatableArray<string> Defaults);
+
 /// <summary>
 /// A network as written, before any checking: what Parsing hands to the Model. Holds strings,
 /// numbers and locations only, never symbols or syntax.
@@ -40,4 +46,5 @@ internal sealed record NetworkSpec(
     int Classes,
     EquatableArray<LayerSpec> Layers,
     string? LayersFrom,
+    RegistrationSpec Registration,
     LocationInfo? Location);

@@ -51,7 +51,7 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, attributeLocation, problem, type.Name));
 
         var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, layers.ToEquatableArray(),
-            defaults is null ? null : source!.Name, attributeLocation);
+            defaults is null ? null : source!.Name, ReadRegistration(type, defaults is null ? null : source), attributeLocation);
         return new ParseResult(typeSpec, spec, declared, diagnostics.ToEquatableArray());
     }
 
@@ -78,6 +78,35 @@ internal static class NetworkParser
     }
 
     private const string Layers = "Layers";
+    private const string TrainingDefaultsAttribute = "NetGen.TrainingDefaultsAttribute";
+
+    /// <summary>
+    /// Whether the network can register itself in the catalog, and its [TrainingDefaults] (else those
+    /// of the network it takes its layers from), as the assignments the registration repeats.
+    /// </summary>
+    private static RegistrationSpec ReadRegistration(INamedTypeSymbol type, INamedTypeSymbol? layersFrom)
+    {
+        // An abstract network has no constructor to register (it is an error of its own, NG0015-free but uninstantiable).
+        bool visible = !type.IsAbstract;
+        for (var t = type; t is not null; t = t.ContainingType)
+            visible &= t.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal;
+        var attribute = DefaultsOf(type) ?? (layersFrom is null ? null : DefaultsOf(layersFrom));
+        var assignments = attribute?.NamedArguments.Where(a => a.Value.Kind != TypedConstantKind.Error).Select(a => $"{a.Key} = {Literal(a.Value)}");
+        return new RegistrationSpec(visible, attribute is not null, (assignments ?? []).ToEquatableArray());
+
+        // ToCSharpString writes a float without its suffix, which would not compile as a float.
+        // NaN and the infinities have no literal; the range checks of TrainingOptions refuse them at run time.
+        static string Literal(TypedConstant value) => value.Value switch
+        {
+            float f when float.IsNaN(f) || float.IsInfinity(f) => float.IsNaN(f) ? "float.NaN" : f > 0 ? "float.PositiveInfinity" : "float.NegativeInfinity",
+            float f => Format.FloatLiteral(f),
+            double d when double.IsNaN(d) || double.IsInfinity(d) => double.IsNaN(d) ? "double.NaN" : d > 0 ? "double.PositiveInfinity" : "double.NegativeInfinity",
+            double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "d",
+            _ => value.ToCSharpString(),
+        };
+
+        static AttributeData? DefaultsOf(INamedTypeSymbol t) => t.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TrainingDefaultsAttribute);
+    }
 
     private static TypeSpec ReadType(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
     {

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using NetGen.Networks.Commands;
+using NetGen.CommandLine;
 using NetGen.Tests.Infrastructure;
 using StbImageSharp;
 

@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using NetGen.Data;
 using NetGen.Networks;
-using NetGen.Networks.Commands;
+using NetGen.CommandLine;
 using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Data;
@@ -48,7 +48,7 @@ public class BatchQueueTests
         ImageFolderTests.WritePng(folder.File("wide", "1.png"), 300, 260, 7);
         ImageFolderTests.WritePng(folder.File("tall", "1.png"), 260, 300, 9);
         var dataset = new ImageFolderDataset(folder.Path, 3);
-        var preprocessing = Preprocessing.For(NetworkCatalog.Defaults("alexnet"), AlexNet.Description.Input);
+        var preprocessing = Preprocessing.For(NetworkCatalog.Find(AlexNet.Description.Name)!.Defaults, AlexNet.Description.Input);
         Assert.Equal(Preprocessing.AlexNet, preprocessing);
         var statistics = DataStatistics.Compute(dataset, preprocessing);
         Assert.Equal(3 * 256 * 256, statistics.Mean.Length);

@@ -125,7 +125,7 @@ public class IdxTests
     [Fact]
     public void TheShippedSampleIsRealFashionMnist()
     {
-        var splits = DataSplits.Open(Networks.Commands.TrainCommand.Sample, channels: 1);
+        var splits = DataSplits.Open(CommandLine.TrainCommand.Sample, channels: 1);
         Assert.Equal(3000, splits.Train.Count);
         Assert.Equal(1000, splits.Validation.Count);
         Assert.Equal(IdxDataset.FashionMnistClasses, splits.Train.Classes);

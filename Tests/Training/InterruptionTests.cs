@@ -5,7 +5,7 @@ using System.Linq;
 using System.Threading;
 using NetGen.Data;
 using NetGen.Networks;
-using NetGen.Networks.Commands;
+using NetGen.CommandLine;
 using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Training;
@@ -67,7 +67,7 @@ public class InterruptionTests(AcceleratorFixture fixture)
     private int Run(string directory, bool resume)
     {
         using var network = new MiniAlexNet(fixture.CpuDevice, seed: 1);
-        var declared = NetworkCatalog.Defaults("minialexnet");
+        var declared = NetworkCatalog.Find(MiniAlexNet.Description.Name)!.Defaults;
         // The command's settings: the network's declared defaults, one epoch, the batch and rate below.
         var options = TrainingOptions.From(declared) with { Epochs = 1, BatchSize = Batch, LearningRate = 0.02f, Seed = 1 };
         var run = new TrainingRun(network, DataSplits.Open(TrainCommand.Sample, 1), options, TrainingRunTests.MiniPreprocessing, directory);

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using NetGen.Data;
 using NetGen.Networks;
-using NetGen.Networks.Commands;
+using NetGen.CommandLine;
 using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Training;

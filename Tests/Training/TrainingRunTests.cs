@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using NetGen.Data;
 using NetGen.Networks;
-using NetGen.Networks.Commands;
+using NetGen.CommandLine;
 using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Training;
@@ -14,7 +14,7 @@ namespace NetGen.Tests.Training;
 public class TrainingRunTests(AcceleratorFixture fixture)
 {
     /// <summary>MiniAlexNet's declared preprocessing, as <c>netgen train</c> uses it.</summary>
-    internal static readonly Preprocessing MiniPreprocessing = Preprocessing.For(NetworkCatalog.Defaults("minialexnet"), MiniAlexNet.Description.Input);
+    internal static readonly Preprocessing MiniPreprocessing = Preprocessing.For(NetworkCatalog.Find(MiniAlexNet.Description.Name)!.Defaults, MiniAlexNet.Description.Input);
 
     /// <summary>The first <paramref name="train"/> and <paramref name="validation"/> images of the sample.</summary>
     internal static DataSplits Sample(int train, int validation)

@@ -176,6 +176,12 @@ partial class AlexNet : global::NetGen.Network
     /// <summary>fc8: dense 1000, softmax; 4096 -> 1000.</summary>
     public partial global::NetGen.Layer Fc8 { get => Layers[7]; }
 
+    /// <summary>Adds the network to <see cref="global::NetGen.NetworkCatalog"/> when its assembly loads.</summary>
+    [global::System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void RegisterInNetworkCatalog() =>
+        global::NetGen.NetworkCatalog.Register(new("NetGen.Networks.AlexNet", typeof(AlexNet).Assembly.GetName().Name ?? "", Description,
+            Partition, new global::NetGen.TrainingDefaultsAttribute { ImageSize = 256 }, static (device, seed) => new AlexNet(device, seed)));
+
     /// <summary>Allocates the activations for batches of <paramref name="batchSize"/> images.</summary>
     public override ForwardPass CreateForwardPass(int batchSize) => new(this, batchSize);
 

@@ -2,11 +2,15 @@ using System.Collections.Generic;
 using System.Linq;
 using ScottPlot;
 
-namespace NetGen.Networks.Reports;
+namespace NetGen.CommandLine.Reports;
 
 /// <summary>A run's curves as a PNG: the losses on the left, the errors on the right, against the epoch.</summary>
 internal static class Curves
 {
+    /// <summary>Writes the curves of <paramref name="history"/>, titled with the network's name, to <paramref name="path"/>.</summary>
+    /// <param name="path">The PNG to write.</param>
+    /// <param name="network">The network's name, for the title.</param>
+    /// <param name="history">Every epoch so far.</param>
     /// <param name="labelSmoothing">The run's; named in the legend, since it lifts the training loss well above the validation loss.</param>
     public static void Write(string path, string network, IReadOnlyList<EpochRecord> history, float labelSmoothing)
     {

@@ -1,12 +1,21 @@
 using System;
+using NetGen.CommandLine;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen;
 
-/// <summary>The netgen command line: dispatches to one command per verb.</summary>
-internal static class Cli
+/// <summary>
+/// The netgen command line as a library: a program that declares networks gets every verb
+/// (<c>shapes</c>, <c>plan</c>, <c>init</c>, <c>forward</c>, <c>step</c>, <c>bench</c>, <c>train</c>,
+/// <c>eval</c>, <c>classify</c>, <c>filters</c>, <c>similar</c>) for them with a one-line
+/// <c>Program.cs</c>: <c>return NetGen.Cli.Run(args);</c>. The networks are those in
+/// <see cref="NetworkCatalog"/>: every [Network] class of the program, registered by the generator.
+/// </summary>
+public static class Cli
 {
+    /// <summary>Runs the command in <paramref name="args"/> and returns the process's exit code: 0, 1 for bad input or data, 2 for a wrong command line, 130 for an interrupted run.</summary>
     public static int Run(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             Console.WriteLine(Usage);
@@ -45,7 +54,9 @@ internal static class Cli
         }
     }
 
-    private const string Usage = """
+    private static string Usage => UsageText.Replace("{networks}", NetworkCatalog.Names.Length > 0 ? NetworkCatalog.Names : "none declared in this program");
+
+    private const string UsageText = """
         usage: netgen <command> <network> [options]
 
         commands:
@@ -89,11 +100,10 @@ internal static class Cli
 
         --devices 2 splits a network with two columns over two CPU devices, as its partition plan says
 
-        networks: alexnet, minialexnet (case-insensitive)
+        networks: {networks} (case-insensitive)
         devices:  auto (default: a GPU, else cpu), cpu (the CPU backend), cuda, opencl,
                   ilgpu-cpu (ILGPU's CPU accelerator running the kernels: slow, for checking)
         """;
 }
 
-/// <summary>A mistake in the command line: printed with the usage, exit code 2.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using NetGen.Data;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary><c>netgen classify &lt;network&gt; --weights W IMAGE...</c>: each image's five likeliest classes, by name, averaged over the ten crops.</summary>
 internal static class ClassifyCommand

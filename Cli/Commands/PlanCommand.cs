@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// <c>netgen plan &lt;network&gt; [--json] [--data-parallel] [--batch B]</c>: the partition plan the generator
@@ -16,8 +16,9 @@ internal static class PlanCommand
     public static int Run(Options options)
     {
         string name = options.Positional(0, "network name");
-        var info = NetworkCatalog.Info(name);
-        var plan = NetworkCatalog.Partition(name)
+        var entry = NamedNetworks.Get(name);
+        var info = entry.Info;
+        var plan = entry.Partition
             ?? throw new UsageException($"{info.Name} declares one column, so it has no partition plan; declare [Network(Columns = 2)] to split it over two devices");
         int batch = options.Int("--batch", 128);
         var dataParallel = options.Flag("--data-parallel") ? DataParallelEstimate.For(info, plan, batch) : null;

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>Positional arguments and --name value options, read on demand so each command states its own.</summary>
 internal sealed class Options
@@ -71,3 +71,6 @@ internal sealed class Options
         : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && value > 0 && float.IsFinite(value) ? value
         : throw new UsageException($"{name} takes a positive number, not '{text}'");
 }
+
+/// <summary>A mistake in the command line: printed with the usage, exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// <c>netgen step &lt;network&gt; --weights W --input X --out O [--no-dropout]</c>: one forward and
@@ -21,7 +21,7 @@ internal static class StepCommand
         using var device = Device.Open(options.String("--device", "auto"));
         Console.WriteLine($"device: {device}");
 
-        using var network = NetworkCatalog.Create(name, device, 0);
+        using var network = NamedNetworks.Get(name).Create(device, 0);
         int devices = options.Int("--devices", 1);
         if (devices > 1 && options.Flag("--activations"))
             throw new UsageException("--activations reads one device's buffers; with --devices each device holds only its slices");

@@ -1,9 +1,9 @@
 using System;
 using System.Linq;
 using NetGen.Data;
-using NetGen.Networks.Reports;
+using NetGen.CommandLine.Reports;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// <c>netgen similar &lt;network&gt; --weights W --data PATH IMAGE [--k 8] [--out grid.png]</c>: the training

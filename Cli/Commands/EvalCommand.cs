@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using NetGen.Data;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary><c>netgen eval &lt;network&gt; --weights W --data PATH [--ten-crop] [--json] [--strict]</c>: top-1 and top-5 over the whole validation (test) split.</summary>
 internal static class EvalCommand

@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// <c>netgen forward &lt;network&gt;</c>: initialises the network on a device, runs its generated
@@ -19,7 +19,7 @@ internal static class ForwardCommand
         Console.WriteLine($"device: {device}");
 
         var clock = Stopwatch.StartNew();
-        using var network = NetworkCatalog.Create(name, device, seed);
+        using var network = NamedNetworks.Get(name).Create(device, seed);
         Console.WriteLine($"{network.Info.Name}: {network.Info.ParameterCount:N0} parameters initialised from seed {seed} in {clock.Elapsed.TotalSeconds:0.00} s");
 
         using var pass = network.CreateForwardPass(batch);

@@ -2,14 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary><c>netgen shapes &lt;network&gt;</c>: the table of layers the generator worked out at build time.</summary>
 internal static class ShapesCommand
 {
     public static int Run(Options options)
     {
-        var info = NetworkCatalog.Info(options.Positional(0, "network name"));
+        var info = NamedNetworks.Get(options.Positional(0, "network name")).Info;
         Console.Write(Table(info));
         return 0;
     }

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO;
 using NetGen.Data;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// What eval, classify, filters and similar share: a network with a run's weights loaded, and the
@@ -40,7 +40,7 @@ internal sealed class TrainedRun : IDisposable
         var device = Device.Open(options.String("--device", "auto"));
         try
         {
-            var network = NetworkCatalog.Create(name, device, 0);
+            var network = NamedNetworks.Get(name).Create(device, 0);
             network.WriteParameters(Checkpoint.Load(weights, network.Info).Parameters);
             if (statistics.Classes.Count != network.Info.Output.Size)
                 throw new InvalidDataException($"{statisticsPath}: names {statistics.Classes.Count} classes; {network.Info.Name} has {network.Info.Output.Size} outputs.");

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using StbImageWriteSharp;
 
-namespace NetGen.Networks.Reports;
+namespace NetGen.CommandLine.Reports;
 
 /// <summary>An RGB canvas that tiles are pasted into, written as PNG: the learned filters, the nearest images.</summary>
 internal sealed class ImageGrid

@@ -6,7 +6,7 @@ using System.Linq;
 using System.Text.Json;
 using NetGen.Cpu;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// <c>netgen bench &lt;network&gt;</c>: times the forward pass (evaluation mode) and the training step
@@ -27,7 +27,7 @@ internal static class BenchCommand
         bool json = options.Flag("--json");
         var log = json ? Console.Error : Console.Out;
         using var device = Device.Open(options.String("--device", "auto"));
-        using var network = NetworkCatalog.Create(name, device, 1);
+        using var network = NamedNetworks.Get(name).Create(device, 1);
         int devices = options.Int("--devices", 1);
         using var trainer = devices > 1 ? new PartitionedTrainer(network, devices, seed: 2) : new Trainer(network, seed: 2);
         var info = network.Info;

@@ -1,8 +1,8 @@
 using System;
 using System.Linq;
-using NetGen.Networks.Reports;
+using NetGen.CommandLine.Reports;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// <c>netgen filters &lt;network&gt; --weights W --out conv1.png</c>: the first layer's kernels as an image,
@@ -15,7 +15,7 @@ internal static class FiltersCommand
     {
         string name = options.Positional(0, "network name");
         string output = options.Required("--out");
-        var info = NetworkCatalog.Info(name);
+        var info = NamedNetworks.Get(name).Info;
         var parameters = Checkpoint.Load(options.Required("--weights"), info).Parameters;
         var weight = info.Parameters[0];
         if (weight.Dimensions.Count != 4)

@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// One line of progress on standard error: a bar, the count, the rate and the time left. On a

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.IO;
 using System.Threading;
 using NetGen.Data;
-using NetGen.Networks.Reports;
+using NetGen.CommandLine.Reports;
 
-namespace NetGen.Networks.Commands;
+namespace NetGen.CommandLine;
 
 /// <summary>
 /// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--momentum M] [--weight-decay W] [--label-smoothing E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
@@ -22,9 +22,10 @@ internal static class TrainCommand
 
     public static int Run(Options options)
     {
-        string name = options.PositionalFrom(0) is [var first, ..] ? first : "minialexnet";
-        var info = NetworkCatalog.Info(name);
-        var declared = NetworkCatalog.Defaults(name);
+        string name = options.PositionalFrom(0) is [var first, ..] ? first : NamedNetworks.Default();
+        var entry = NamedNetworks.Get(name);
+        var info = entry.Info;
+        var declared = entry.Defaults;
         var defaults = TrainingOptions.From(declared);
         var trainingOptions = defaults with
         {
@@ -56,7 +57,7 @@ internal static class TrainCommand
         var unreadable = Unreadable(options);
         var splits = DataSplits.Open(dataPath, info.Input.Channels, unreadable);
         using var device = Device.Open(options.String("--device", "auto"));
-        using var network = NetworkCatalog.Create(name, device, trainingOptions.Seed);
+        using var network = entry.Create(device, trainingOptions.Seed);
         var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory);
         Console.WriteLine($"{info.Name} ({info.ParameterCount:N0} parameters) on {device}");
         Console.WriteLine($"data: {splits.Train.Source}: {splits.Train.Count:N0} training images, {splits.Validation.Count:N0} validation images ({splits.Validation.Source}), {splits.Train.Classes.Count} classes");

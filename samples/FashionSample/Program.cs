@@ -1,0 +1,7 @@
+// Every netgen verb for the networks declared in this project:
+//   dotnet run -- train fashionnet --epochs 1      (the shipped Fashion-MNIST sample when --data is not given)
+//   dotnet run -- shapes fashionnet
+// and `dotnet run -- loop [DATA]` runs HandWrittenLoop, the same training written out with the library.
+if (args is ["loop", .. var rest])
+    return FashionSample.HandWrittenLoop.Run(rest.FirstOrDefault());
+return NetGen.Cli.Run(args);

@@ -76,7 +76,7 @@ public class ImageFolderTests
         Assert.EndsWith("good.png", dataset.Describe(0));
         Assert.EndsWith("fine.png", dataset.Describe(1));
         Assert.Equal([bad, empty], unreadable.Files.Select(f => f.Path));
-        Assert.Equal($"{bad}: not an image format StbImageSharp reads (or a damaged header)", warnings[0]);
+        Assert.Equal($"{bad}: cut off: the file ends after 20 bytes, before its frame header (SOF)", warnings[0]);
         Assert.Equal($"{empty}: the file is empty, not an image", warnings[1]);
     }
 
@@ -88,7 +88,7 @@ public class ImageFolderTests
         string bad = folder.File("a", "broken.jpg");
         File.WriteAllBytes(bad, BrokenJpeg);
         var error = Assert.Throws<InvalidDataException>(() => DataSplits.Open(folder.Path, 3, new UnreadableImages { Strict = true }));
-        Assert.StartsWith($"{bad}: not an image format StbImageSharp reads", error.Message);
+        Assert.StartsWith($"{bad}: cut off: the file ends after 20 bytes, before its frame header (SOF)", error.Message);
         Assert.Contains("--strict", error.Message);
     }
 

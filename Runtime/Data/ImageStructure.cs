@@ -164,6 +164,22 @@ internal static class ImageStructure
         return one[0];
     }
 
+    /// <summary>The offset of the next FF byte from <paramref name="from"/>, or -1; read in small parts.</summary>
+    private static long NextFF(ImageBytes file, long from)
+    {
+        Span<byte> part = stackalloc byte[4096];
+        for (long p = from; p < file.Length; p += part.Length)
+        {
+            var read = part[..(int)Math.Min(part.Length, file.Length - p)];
+            if (!file.TryRead(p, read))
+                return -1;
+            int i = read.IndexOf((byte)0xFF);
+            if (i >= 0)
+                return p + i;
+        }
+        return -1;
+    }
+
     private static ImageCheck Jpeg(ImageBytes file, bool full)
     {
         const ImageFormat F = ImageFormat.Jpeg;
@@ -179,8 +195,16 @@ internal static class ImageStructure
                 throw new Problem(F, $"cut off: the file ends after {length:N0} bytes, before {Missing()}");
             long at = pos;
             int b = ByteAt(file, F, pos++, "a marker");
-            if (b != 0xFF)
-                throw new Problem(F, $"expected a marker at byte {at:N0}, found {b:X2} (before {Missing()})");
+            if (b != 0xFF && sof < 0)
+            {
+                // Before the frame header stb_image (and libjpeg, with a warning) skips stray bytes to the next marker.
+                at = NextFF(file, at);
+                if (at < 0)
+                    throw new Problem(F, $"expected a marker at byte {pos - 1:N0}, found {b:X2} and no marker after it, before {Missing()}");
+                pos = at + 1;
+            }
+            else if (b != 0xFF)
+                throw new Problem(F, $"expected a marker at byte {at:N0}, found {b:X2}, before {Missing()}");
             int m;
             do
             {

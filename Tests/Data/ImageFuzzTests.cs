@@ -112,6 +112,16 @@ public class ImageFuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void StrayBytesBeforeAJpegsFrameHeaderAreSkippedAsStbAndLibjpegSkipThem()
+    {
+        var jpeg = File.ReadAllBytes(Path.Combine(Folder(), "colour-baseline.jpg"));
+        int afterApp0 = 4 + (jpeg[4] << 8 | jpeg[5]);
+        byte[] stray = [.. jpeg[..afterApp0], 0x00, 0x12, 0x34, .. jpeg[afterApp0..]];
+        Assert.Null(ImageFile.HeaderProblem("stray.jpg", stray));
+        Assert.Equal(ImageFile.Read("clean.jpg", jpeg, 3).Pixels, ImageFile.Read("stray.jpg", stray, 3).Pixels);
+    }
+
+    [Fact]
     public void AJpegCutInsideItsImageDataIsReportedAsCutOff()
     {
         // The baseline file has one scan, which takes up most of it.

@@ -81,6 +81,20 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void Issue22sFileInAClassFolderIsSkippedInsteadOfHangingTheOpen()
+    {
+        using var folder = new TemporaryFolder();
+        WritePng(folder.File("a", "good.png"), 2, 2, 0);
+        string broken = folder.File("a", "broken.jpg");
+        File.WriteAllBytes(broken, [0xFF, 0xD8, 0xFF, 0xE0, .. " not really a jpeg"u8]);
+        var unreadable = new UnreadableImages();
+        // StbImageSharp looped for ever on this file while the folder opened (issue 22).
+        var dataset = new ImageFolderDataset(folder.Path, channels: 3, unreadable);
+        Assert.Equal(1, dataset.Count);
+        Assert.Equal((broken, "the APP0 segment at byte 2 claims 8,302 bytes but the file ends after 22"), Assert.Single(unreadable.Files));
+    }
+
+    [Fact]
     public void StrictTurnsASkipIntoAnErrorNamingTheFile()
     {
         using var folder = new TemporaryFolder();

@@ -76,8 +76,22 @@ public class ImageFolderTests
         Assert.EndsWith("good.png", dataset.Describe(0));
         Assert.EndsWith("fine.png", dataset.Describe(1));
         Assert.Equal([bad, empty], unreadable.Files.Select(f => f.Path));
-        Assert.Equal($"{bad}: not an image format StbImageSharp reads (or a damaged header)", warnings[0]);
+        Assert.Equal($"{bad}: cut off: the file ends after 20 bytes, before its frame header (SOF)", warnings[0]);
         Assert.Equal($"{empty}: the file is empty, not an image", warnings[1]);
+    }
+
+    [Fact]
+    public void Issue22sFileInAClassFolderIsSkippedInsteadOfHangingTheOpen()
+    {
+        using var folder = new TemporaryFolder();
+        WritePng(folder.File("a", "good.png"), 2, 2, 0);
+        string broken = folder.File("a", "broken.jpg");
+        File.WriteAllBytes(broken, [0xFF, 0xD8, 0xFF, 0xE0, .. " not really a jpeg"u8]);
+        var unreadable = new UnreadableImages();
+        // StbImageSharp looped for ever on this file while the folder opened (issue 22).
+        var dataset = new ImageFolderDataset(folder.Path, channels: 3, unreadable);
+        Assert.Equal(1, dataset.Count);
+        Assert.Equal((broken, "the APP0 segment at byte 2 claims 8,302 bytes but the file ends after 22"), Assert.Single(unreadable.Files));
     }
 
     [Fact]
@@ -88,7 +102,7 @@ public class ImageFolderTests
         string bad = folder.File("a", "broken.jpg");
         File.WriteAllBytes(bad, BrokenJpeg);
         var error = Assert.Throws<InvalidDataException>(() => DataSplits.Open(folder.Path, 3, new UnreadableImages { Strict = true }));
-        Assert.StartsWith($"{bad}: not an image format StbImageSharp reads", error.Message);
+        Assert.StartsWith($"{bad}: cut off: the file ends after 20 bytes, before its frame header (SOF)", error.Message);
         Assert.Contains("--strict", error.Message);
     }
 

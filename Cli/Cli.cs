@@ -46,9 +46,11 @@ public static class Cli
             Console.Error.WriteLine(Usage);
             return 2;
         }
-        catch (Exception e) when (e is System.IO.IOException or System.IO.InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is System.IO.IOException or System.IO.InvalidDataException or UnauthorizedAccessException or ArgumentException
+            or NumericalFaultException)
         {
-            // A file that is missing, corrupt or does not fit the network: the message names it and what is wrong.
+            // A file that is missing, corrupt or does not fit the network, or a run whose loss went
+            // NaN: the message names the file or the step and layer, and what to do.
             Console.Error.WriteLine($"netgen: {e.Message}");
             return 1;
         }

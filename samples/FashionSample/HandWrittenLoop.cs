@@ -12,24 +12,28 @@ public static class HandWrittenLoop
 {
     public static int Run(string? dataPath)
     {
-        // Data: an IDX folder (MNIST's format) or an image folder (root/<class>/<image>), opened by
-        // hand here; DataSplits.Open(path, channels) decides between them and splits off validation.
+        // Data: IDX files (MNIST's format) or image folders (root/<class>/<image>), opened by hand
+        // here; DataSplits.Open(path, channels) makes the same choice, and holds out every tenth
+        // image of a folder of classes alone.
         string path = dataPath ?? Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-sample");
         var splits = IdxDataset.IsIdxFolder(path)
             ? new DataSplits(IdxDataset.Open(path, "train")!, IdxDataset.Open(path, "t10k")!)
-            : DataSplits.Open(path, FashionNet.Description.Input.Channels);
-        Dataset? folder = Directory.Exists(Path.Combine(path, "train")) ? new ImageFolderDataset(Path.Combine(path, "train"), channels: 1) : null;
-        Console.WriteLine($"{splits.Train.Count:N0} training and {splits.Validation.Count:N0} validation images, " +
-            $"classes {string.Join(", ", splits.Train.Classes)}{(folder is null ? "" : $" ({folder.Count:N0} in its image folder)")}");
+            : Directory.Exists(Path.Combine(path, "train"))
+                ? new DataSplits(new ImageFolderDataset(Path.Combine(path, "train"), channels: 1), new ImageFolderDataset(Path.Combine(path, "val"), channels: 1))
+                : DataSplits.Open(path, channels: 1);
+        Console.WriteLine($"{splits.Train.Count:N0} training and {splits.Validation.Count:N0} validation images, classes {string.Join(", ", splits.Train.Classes)}");
 
+        // The [TrainingDefaults] declared on FashionNet, as the generator registered them.
+        var defaults = NetworkCatalog.Find(nameof(FashionNet))!.Defaults;
+        var preprocessing = Preprocessing.For(defaults, FashionNet.Description.Input);
         using var device = Device.Open("auto");
         string run = Path.Combine(Path.GetTempPath(), $"fashionnet-{Environment.ProcessId}");
 
         // 1. A whole run as `netgen train` does it (checkpoints, best weights, metrics), with callbacks.
         using (var network = new FashionNet(device, seed: 1))
         {
-            var options = new TrainingOptions(Epochs: 1, BatchSize: 64, LearningRate: 0.02f, Seed: 1);
-            var training = new TrainingRun(network, splits, options, Preprocessing.For(null, FashionNet.Description.Input) with { Flip = false }, run);
+            var options = TrainingOptions.From(defaults) with { Epochs = 1, Seed = 1 };
+            var training = new TrainingRun(network, splits, options, preprocessing, run);
             training.Progress += p =>
             {
                 if (p.Done == p.Total)
@@ -40,7 +44,7 @@ public static class HandWrittenLoop
         }
 
         // 2. The same pieces in a loop of one's own: statistics, augmenter, batches, steps, evaluation.
-        var statistics = DataStatistics.Load(Path.Combine(run, DataStatistics.FileName)); // or DataStatistics.Compute(splits.Train, preprocessing)
+        var statistics = DataStatistics.Compute(splits.Train, preprocessing); // the mean image; the run above saved the same in its folder
         var augmenter = new Augmenter(statistics, FashionNet.Description.Input);
         using var net = new FashionNet(device, seed: 2);
         using var trainer = new FashionNet.Trainer(net, seed: 2);

@@ -159,10 +159,10 @@ internal static class PartitionEmitter
         switch (kernel.Main.Op)
         {
             case ConvSpec:
-                w.Line($"CpuConv.Forward(ColumnGeometry.{kernel.Method}, {input}, {Slice(plan, partition, kernel.Weight, "Parameters")}, {Slice(plan, partition, kernel.Weight + 1, "Parameters")}, {output}, BatchSize, relu: {relu});");
+                w.Line($"CpuConv.Forward(ColumnGeometry.{kernel.Method}, {input}, {Slice(partition, kernel.Weight, "Parameters")}, {Slice(partition, kernel.Weight + 1, "Parameters")}, {output}, BatchSize, relu: {relu});");
                 break;
             case DenseSpec:
-                w.Line($"CpuDense.Forward({ck.InputShape.Size}, {ck.OutputShape.Size}, {input}, {Slice(plan, partition, kernel.Weight, "Parameters")}, {Slice(plan, partition, kernel.Weight + 1, "Parameters")}, {output}, BatchSize, relu: {relu});");
+                w.Line($"CpuDense.Forward({ck.InputShape.Size}, {ck.OutputShape.Size}, {input}, {Slice(partition, kernel.Weight, "Parameters")}, {Slice(partition, kernel.Weight + 1, "Parameters")}, {output}, BatchSize, relu: {relu});");
                 break;
             case LrnSpec:
                 w.Line($"CpuLrn.Forward(ColumnGeometry.{kernel.Method}, {input}, {output}, BatchSize);");
@@ -194,8 +194,8 @@ internal static class PartitionEmitter
             case DenseSpec:
                 string sizes = kernel.Main.Op is ConvSpec ? $"ColumnGeometry.{kernel.Method}" : $"{ck.InputShape.Size}, {ck.OutputShape.Size}";
                 string routine = kernel.Main.Op is ConvSpec ? "CpuConv" : "CpuDense";
-                w.Line($"{routine}.Backward({sizes}, {input}, {Slice(plan, partition, kernel.Weight, "Parameters")}, {delta}, " +
-                    $"{Slice(plan, partition, kernel.Weight, "parameterGradients")}, {Slice(plan, partition, kernel.Weight + 1, "parameterGradients")}, {inputGradient}, BatchSize);");
+                w.Line($"{routine}.Backward({sizes}, {input}, {Slice(partition, kernel.Weight, "Parameters")}, {delta}, " +
+                    $"{Slice(partition, kernel.Weight, "parameterGradients")}, {Slice(partition, kernel.Weight + 1, "parameterGradients")}, {inputGradient}, BatchSize);");
                 break;
             case LrnSpec:
                 w.Line($"CpuLrn.Backward(ColumnGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize);");
@@ -228,7 +228,7 @@ internal static class PartitionEmitter
     private static string FirstUnit(long own, long whole) => own == whole ? "0L" : $"Column * {own}L";
 
     /// <summary>A parameter tensor's rows on this column: tensors keep their order, each cut to 1 / devices (or whole, replicated).</summary>
-    private static string Slice(NetworkPlan plan, PartitionPlan partition, int parameter, string buffer)
+    private static string Slice(PartitionPlan partition, int parameter, string buffer)
     {
         var p = partition.Parameters[parameter];
         return $"{buffer}.SubView({Format.Int(p.Offset)}, {Format.Int(p.Count)})";

@@ -41,17 +41,19 @@ internal static class NetworkParser
         var declared = layers.Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray();
         // A network that takes another's layers takes its input and columns too, unless it sets them.
         var source = args.Type(nameof(Layers));
-        var defaults = source is null ? null : SourceNetwork(type, source, layers, attributeLocation, diagnostics);
-        if (defaults is not null)
-            layers = ReadLayers(source!, diagnostics: null, token, relocateTo: attributeLocation);
-        int channels = args.Int("Channels", defaults?.Int("Channels", 0) ?? 0), height = args.Int("Height", defaults?.Int("Height", 0) ?? 0),
-            width = args.Int("Width", defaults?.Int("Width", 0) ?? 0), columns = args.Int("Columns", defaults?.Int("Columns", 1) ?? 1),
+        var sourceArgs = source is null ? null : SourceNetwork(type, source, layers, attributeLocation, diagnostics);
+        if (sourceArgs is null)
+            source = null;
+        else
+            layers = ReadTakenLayers(source!, attributeLocation, token);
+        int channels = args.Int("Channels", sourceArgs?.Int("Channels", 0) ?? 0), height = args.Int("Height", sourceArgs?.Int("Height", 0) ?? 0),
+            width = args.Int("Width", sourceArgs?.Int("Width", 0) ?? 0), columns = args.Int("Columns", sourceArgs?.Int("Columns", 1) ?? 1),
             classes = args.Int("Classes", 0);
         if (args.Problem is { } problem)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, attributeLocation, problem, type.Name));
 
         var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, layers.ToEquatableArray(),
-            defaults is null ? null : source!.Name, ReadRegistration(type, defaults is null ? null : source), attributeLocation);
+            source?.Name, ReadRegistration(type, source), attributeLocation);
         return new ParseResult(typeSpec, spec, declared, diagnostics.ToEquatableArray());
     }
 
@@ -86,7 +88,7 @@ internal static class NetworkParser
     /// </summary>
     private static RegistrationSpec ReadRegistration(INamedTypeSymbol type, INamedTypeSymbol? layersFrom)
     {
-        // An abstract network has no constructor to register (it is an error of its own, NG0015-free but uninstantiable).
+        // An abstract network cannot be created, so there is nothing to register.
         bool visible = !type.IsAbstract;
         for (var t = type; t is not null; t = t.ContainingType)
             visible &= t.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal;
@@ -136,17 +138,8 @@ internal static class NetworkParser
         return new TypeSpec(ns, type.Name, containing.ToEquatableArray());
     }
 
-    /// <summary>
-    /// The layer members of <paramref name="type"/>, in declaration order. With
-    /// <paramref name="relocateTo"/>, they are another network's layers taken by the one being read:
-    /// their form and files are that network's own business (checked when it is built), every
-    /// diagnostic about them points at the taking network's attribute, and their implementations
-    /// are plain public properties.
-    /// </summary>
-    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, List<DiagnosticInfo>? diagnostics, CancellationToken token, LocationInfo? relocateTo = null)
+    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken token)
     {
-        if (diagnostics is null)
-            return ReadTakenLayers(type, relocateTo, token);
         var layers = new List<LayerSpec>();
         var names = new HashSet<string>(System.StringComparer.Ordinal);
         string? firstFile = null;
@@ -200,9 +193,12 @@ internal static class NetworkParser
     }
 
     /// <summary>
-    /// Another network's layers (its properties of type Layer, in order), every operation located at
-    /// <paramref name="location"/>. The other network may come from source or from a referenced
-    /// assembly, where its properties no longer look partial, so only their operations are read.
+    /// Another network's layers (its properties of type Layer that carry operations, in order),
+    /// taken by the network being read. Their form and files are the other network's own business,
+    /// checked when it is built; it may come from source or from a referenced assembly, where its
+    /// properties no longer look partial. Every diagnostic about them points at
+    /// <paramref name="location"/>, the taking network's attribute, and their implementations are
+    /// plain public properties.
     /// </summary>
     private static List<LayerSpec> ReadTakenLayers(INamedTypeSymbol type, LocationInfo? location, CancellationToken token)
     {
@@ -216,7 +212,8 @@ internal static class NetworkParser
             foreach (var attribute in property.GetAttributes().Where(a => OperationReader.IsOperation(a.AttributeClass)))
                 if (OperationReader.Read(attribute, new AttributeArguments(attribute), location) is { } op)
                     ops.Add(op);
-            layers.Add(new LayerSpec(property.Name, "public", ops.ToEquatableArray(), location));
+            if (ops.Count > 0)
+                layers.Add(new LayerSpec(property.Name, "public", ops.ToEquatableArray(), location));
         }
         return layers;
     }

@@ -52,4 +52,25 @@ public class CachingTests
         Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
             o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
     }
+
+    [Fact]
+    public void ANetworkThatTakesAnotherOnesLayersFollowsAnEditToThem()
+    {
+        const string Base = "using NetGen;\n[Network(Channels = 1, Height = 4, Width = 4)]\n" +
+            "public sealed partial class Base { [Dense(8), Relu] public partial Layer Fc1 { get; } [Dense(10), Softmax] public partial Layer Fc2 { get; } }";
+        const string Taker = "using NetGen;\n[Network(Layers = typeof(Base), Classes = 3)]\npublic sealed partial class Taker;";
+        var compilation = GeneratorHarness.Compile(("Base.cs", Base), ("Taker.cs", Taker));
+        var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        Assert.Contains("ParameterCount = 163;", Source(driver, "Taker.g.cs")); // 16 x 8 + 8, then 8 x 3 + 3
+
+        // The taker's file is untouched, but its layers live in Base's: the edit reaches its code.
+        var tree = compilation.SyntaxTrees.Single(t => t.FilePath == "Base.cs");
+        var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Base.Replace("Dense(8)", "Dense(6)"))));
+        driver = driver.RunGenerators(edited);
+        Assert.Contains("ParameterCount = 123;", Source(driver, "Taker.g.cs")); // 16 x 6 + 6, then 6 x 3 + 3
+    }
+
+    private static string Source(GeneratorDriver driver, string hint) =>
+        driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == hint).SourceText.ToString();
 }

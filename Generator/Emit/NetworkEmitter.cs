@@ -96,7 +96,12 @@ internal static class NetworkEmitter
                 string id = a.Identifier;
                 w.Line($"/// <summary>{a.Name}: {a.Description}.</summary>");
                 w.Line($"public static global::NetGen.Shape {id} => new({id}Channels, {id}Height, {id}Width);");
-                w.Line($"public const int {id}Channels = {a.Shape.Channels}, {id}Height = {a.Shape.Height}, {id}Width = {a.Shape.Width};");
+                // One constant a line, each documented, so a project that asks for documentation gets no CS1591.
+                foreach (var (dimension, size) in new[] { ("Channels", a.Shape.Channels), ("Height", a.Shape.Height), ("Width", a.Shape.Width) })
+                {
+                    w.Line($"/// <summary>{dimension} of {a.Name}.</summary>");
+                    w.Line($"public const int {id}{dimension} = {size};");
+                }
             }
         }
     }

@@ -9,7 +9,8 @@ namespace NetGen;
 /// [Network] class from a module initializer it writes beside the class, so the catalog is complete
 /// by construction, without searching assemblies by reflection (and trimming and native AOT keep
 /// what it lists). A module's initializer runs before its first type is used: the networks of a
-/// program are there when its <c>Main</c> starts; a library's, once the program has used it.
+/// program are there when its <c>Main</c> starts, the runtime's own (AlexNet, MiniAlexNet) before
+/// the catalog is first read, and a library's once the program has used one of its types.
 /// </summary>
 public static class NetworkCatalog
 {
@@ -36,17 +37,6 @@ public static class NetworkCatalog
         lock (Gate)
             if (!Entries.Any(e => e.FullName == entry.FullName && e.Assembly == entry.Assembly))
                 Entries.Add(entry);
-    }
-
-    /// <summary>
-    /// Registers the networks of <paramref name="assembly"/> now, for a program that names them
-    /// before using any of its types (its module initializer would otherwise run at that first use).
-    /// Runs the assembly's module initializer, which the generator fills; a second call does nothing.
-    /// </summary>
-    public static void Load(System.Reflection.Assembly assembly)
-    {
-        ArgumentNullException.ThrowIfNull(assembly);
-        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
     }
 
     /// <summary>The network named <paramref name="name"/> (its class name, in any case), or null when none is.</summary>

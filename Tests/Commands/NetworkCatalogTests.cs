@@ -13,7 +13,7 @@ public class NetworkCatalogTests
     public void EveryNetworkRegistersItsDescriptionPartitionDefaultsAndConstructor()
     {
         var alexnet = NetworkCatalog.Find("AlexNet")!;
-        Assert.Equal(("NetGen.Networks.AlexNet", "netgen"), (alexnet.FullName, alexnet.Assembly));
+        Assert.Equal(("NetGen.Networks.AlexNet", "NetGen.Runtime"), (alexnet.FullName, alexnet.Assembly));
         Assert.Same(AlexNet.Description, alexnet.Info);
         Assert.Same(AlexNet.Partition, alexnet.Partition);
         Assert.Equal(256, alexnet.Defaults!.ImageSize);
@@ -26,7 +26,7 @@ public class NetworkCatalogTests
         using var same = new MiniAlexNet(device, 3);
         Assert.Equal(same.ReadParameters(), network.ReadParameters());
 
-        // Networks declared outside netgen's assembly (here, the tests') are there too, and a
+        // Networks declared outside the runtime (here, in the tests) are there too, and a
         // network that takes another's layers takes its training defaults.
         var three = NetworkCatalog.Find("minialexnet3")!;
         Assert.Equal("NetGen.Tests", three.Assembly);
@@ -50,7 +50,7 @@ public class NetworkCatalogTests
     }
 
     [Fact]
-    public void TheCommandLineFindsANetworkDeclaredOutsideNetgen()
+    public void TheCommandLineFindsANetworkDeclaredOutsideTheRuntime()
     {
         var (code, output) = CommandTests.Netgen("shapes", "minialexnet3");
         Assert.Equal(0, code);

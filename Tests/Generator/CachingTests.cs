@@ -12,7 +12,7 @@ public class CachingTests
 {
     private static (GeneratorDriver Driver, Compilation Compilation) FirstRun()
     {
-        string path = Path.Combine(GeneratorHarness.RepositoryRoot, "Networks", "AlexNet.cs");
+        string path = Path.Combine(GeneratorHarness.RepositoryRoot, "Runtime", "Networks", "AlexNet.cs");
         var compilation = GeneratorHarness.Compile((path, File.ReadAllText(path)));
         return (GeneratorHarness.Driver().RunGenerators(compilation), compilation);
     }

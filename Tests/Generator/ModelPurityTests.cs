@@ -19,7 +19,7 @@ public class ModelPurityTests
     [Fact]
     public void PipelineValuesHoldNoCompilerObjects()
     {
-        string path = Path.Combine(GeneratorHarness.RepositoryRoot, "Networks", "AlexNet.cs");
+        string path = Path.Combine(GeneratorHarness.RepositoryRoot, "Runtime", "Networks", "AlexNet.cs");
         var driver = GeneratorHarness.Driver().RunGenerators(GeneratorHarness.Compile((path, File.ReadAllText(path))));
         var result = driver.GetRunResult().Results.Single();
 

@@ -12,7 +12,7 @@ public class SnapshotTests
     [InlineData("MiniAlexNet")]
     public void GeneratedFilesMatchSnapshots(string network)
     {
-        string path = Path.Combine(GeneratorHarness.RepositoryRoot, "Networks", network + ".cs");
+        string path = Path.Combine(GeneratorHarness.RepositoryRoot, "Runtime", "Networks", network + ".cs");
         var (result, output) = GeneratorHarness.Run((path, File.ReadAllText(path)));
 
         Assert.Empty(GeneratorHarness.Diagnostics(result));

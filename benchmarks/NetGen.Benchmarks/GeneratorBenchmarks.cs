@@ -25,7 +25,7 @@ public class GeneratorBenchmarks
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "NetGen.sln")))
             root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("NetGen.sln not found");
-        string path = Path.Combine(root, "Networks", "AlexNet.cs");
+        string path = Path.Combine(root, "Runtime", "Networks", "AlexNet.cs");
         var options = new CSharpParseOptions(LanguageVersion.Latest);
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Append(typeof(NetworkAttribute).Assembly.Location)

@@ -32,7 +32,7 @@ than the arithmetic. That is what plain PyTorch does and what is measured by def
 PyTorch's CPU tuning advice recommends would give) measures the compute without that overhead, like a framework whose
 buffers are allocated once. The JSON's "malloc" says which was used.
 
-The networks are the ones torch_step.py writes out by hand from Networks/*.cs; this script only
+The networks are the ones torch_step.py writes out by hand from Runtime/Networks/*.cs; this script only
 wraps them in an nn.Module, so the optimizer and dropout behave as in ordinary PyTorch training.
 
 Examples:
@@ -55,8 +55,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_step  # noqa: E402  (the network specs, the paper's LRN and the reference forward pass)
 
-# Dropout after the ReLU of every dense layer but the last, as declared (Networks/AlexNet.cs: 0.5f,
-# Networks/MiniAlexNet.cs: 0.3f); torch_step.py's specs leave it out because its gradient check runs
+# Dropout after the ReLU of every dense layer but the last, as declared (Runtime/Networks/AlexNet.cs: 0.5f,
+# Runtime/Networks/MiniAlexNet.cs: 0.3f); torch_step.py's specs leave it out because its gradient check runs
 # with dropout off.
 DROPOUT = {"alexnet": 0.5, "minialexnet": 0.3}
 

@@ -16,7 +16,7 @@ Subcommands (run with /usr/bin/python3; needs only the standard library, numpy a
           checks numerically that the LRN here is the paper's formula (alpha not divided by n),
           kept inside each column's channels.
 
-The networks are written out below by hand from Networks/AlexNet.cs, Networks/MiniAlexNet.cs and
+The networks are written out below by hand from Runtime/Networks/AlexNet.cs, Runtime/Networks/MiniAlexNet.cs and
 ALEXNET.md, independently of NetGen's generator.
 """
 

@@ -4,7 +4,7 @@
 A full NetGen run takes 15 minutes of this machine's two cores, so recipes (grouping, dropout,
 label smoothing, width) are compared here first, on a GPU, many seeds at once, and only the best
 is run with `netgen train`. The network is torch_step.py's MiniAlexNet (written out by hand from
-Networks/MiniAlexNet.cs) with its declared initialisation; the data and schedule follow NetGen's:
+Runtime/Networks/MiniAlexNet.cs) with its declared initialisation; the data and schedule follow NetGen's:
 
   - inputs: the training set's per-pixel mean image subtracted, then divided by the standard
     deviation of the result over all training pixels (the network's Normalise); no flips, no crops;

@@ -18,49 +18,124 @@ partial class AlexNet : global::NetGen.Network
     {
         /// <summary>input: the batch of images.</summary>
         public static global::NetGen.Shape Input => new(InputChannels, InputHeight, InputWidth);
-        public const int InputChannels = 3, InputHeight = 227, InputWidth = 227;
+        /// <summary>Channels of input.</summary>
+        public const int InputChannels = 3;
+        /// <summary>Height of input.</summary>
+        public const int InputHeight = 227;
+        /// <summary>Width of input.</summary>
+        public const int InputWidth = 227;
         /// <summary>conv1: conv 96, 11x11, stride 4 + bias + relu.</summary>
         public static global::NetGen.Shape Conv1 => new(Conv1Channels, Conv1Height, Conv1Width);
-        public const int Conv1Channels = 96, Conv1Height = 55, Conv1Width = 55;
+        /// <summary>Channels of conv1.</summary>
+        public const int Conv1Channels = 96;
+        /// <summary>Height of conv1.</summary>
+        public const int Conv1Height = 55;
+        /// <summary>Width of conv1.</summary>
+        public const int Conv1Width = 55;
         /// <summary>conv1.lrn: lrn 5, alpha 0.0001, beta 0.75, k 2.</summary>
         public static global::NetGen.Shape Conv1Lrn => new(Conv1LrnChannels, Conv1LrnHeight, Conv1LrnWidth);
-        public const int Conv1LrnChannels = 96, Conv1LrnHeight = 55, Conv1LrnWidth = 55;
+        /// <summary>Channels of conv1.lrn.</summary>
+        public const int Conv1LrnChannels = 96;
+        /// <summary>Height of conv1.lrn.</summary>
+        public const int Conv1LrnHeight = 55;
+        /// <summary>Width of conv1.lrn.</summary>
+        public const int Conv1LrnWidth = 55;
         /// <summary>conv1.maxpool: max pool 3, stride 2.</summary>
         public static global::NetGen.Shape Conv1MaxPool => new(Conv1MaxPoolChannels, Conv1MaxPoolHeight, Conv1MaxPoolWidth);
-        public const int Conv1MaxPoolChannels = 96, Conv1MaxPoolHeight = 27, Conv1MaxPoolWidth = 27;
+        /// <summary>Channels of conv1.maxpool.</summary>
+        public const int Conv1MaxPoolChannels = 96;
+        /// <summary>Height of conv1.maxpool.</summary>
+        public const int Conv1MaxPoolHeight = 27;
+        /// <summary>Width of conv1.maxpool.</summary>
+        public const int Conv1MaxPoolWidth = 27;
         /// <summary>conv2: conv 256, 5x5, pad 2, groups 2 + bias + relu.</summary>
         public static global::NetGen.Shape Conv2 => new(Conv2Channels, Conv2Height, Conv2Width);
-        public const int Conv2Channels = 256, Conv2Height = 27, Conv2Width = 27;
+        /// <summary>Channels of conv2.</summary>
+        public const int Conv2Channels = 256;
+        /// <summary>Height of conv2.</summary>
+        public const int Conv2Height = 27;
+        /// <summary>Width of conv2.</summary>
+        public const int Conv2Width = 27;
         /// <summary>conv2.lrn: lrn 5, alpha 0.0001, beta 0.75, k 2.</summary>
         public static global::NetGen.Shape Conv2Lrn => new(Conv2LrnChannels, Conv2LrnHeight, Conv2LrnWidth);
-        public const int Conv2LrnChannels = 256, Conv2LrnHeight = 27, Conv2LrnWidth = 27;
+        /// <summary>Channels of conv2.lrn.</summary>
+        public const int Conv2LrnChannels = 256;
+        /// <summary>Height of conv2.lrn.</summary>
+        public const int Conv2LrnHeight = 27;
+        /// <summary>Width of conv2.lrn.</summary>
+        public const int Conv2LrnWidth = 27;
         /// <summary>conv2.maxpool: max pool 3, stride 2.</summary>
         public static global::NetGen.Shape Conv2MaxPool => new(Conv2MaxPoolChannels, Conv2MaxPoolHeight, Conv2MaxPoolWidth);
-        public const int Conv2MaxPoolChannels = 256, Conv2MaxPoolHeight = 13, Conv2MaxPoolWidth = 13;
+        /// <summary>Channels of conv2.maxpool.</summary>
+        public const int Conv2MaxPoolChannels = 256;
+        /// <summary>Height of conv2.maxpool.</summary>
+        public const int Conv2MaxPoolHeight = 13;
+        /// <summary>Width of conv2.maxpool.</summary>
+        public const int Conv2MaxPoolWidth = 13;
         /// <summary>conv3: conv 384, 3x3, pad 1 + bias + relu.</summary>
         public static global::NetGen.Shape Conv3 => new(Conv3Channels, Conv3Height, Conv3Width);
-        public const int Conv3Channels = 384, Conv3Height = 13, Conv3Width = 13;
+        /// <summary>Channels of conv3.</summary>
+        public const int Conv3Channels = 384;
+        /// <summary>Height of conv3.</summary>
+        public const int Conv3Height = 13;
+        /// <summary>Width of conv3.</summary>
+        public const int Conv3Width = 13;
         /// <summary>conv4: conv 384, 3x3, pad 1, groups 2 + bias + relu.</summary>
         public static global::NetGen.Shape Conv4 => new(Conv4Channels, Conv4Height, Conv4Width);
-        public const int Conv4Channels = 384, Conv4Height = 13, Conv4Width = 13;
+        /// <summary>Channels of conv4.</summary>
+        public const int Conv4Channels = 384;
+        /// <summary>Height of conv4.</summary>
+        public const int Conv4Height = 13;
+        /// <summary>Width of conv4.</summary>
+        public const int Conv4Width = 13;
         /// <summary>conv5: conv 256, 3x3, pad 1, groups 2 + bias + relu.</summary>
         public static global::NetGen.Shape Conv5 => new(Conv5Channels, Conv5Height, Conv5Width);
-        public const int Conv5Channels = 256, Conv5Height = 13, Conv5Width = 13;
+        /// <summary>Channels of conv5.</summary>
+        public const int Conv5Channels = 256;
+        /// <summary>Height of conv5.</summary>
+        public const int Conv5Height = 13;
+        /// <summary>Width of conv5.</summary>
+        public const int Conv5Width = 13;
         /// <summary>conv5.maxpool: max pool 3, stride 2.</summary>
         public static global::NetGen.Shape Conv5MaxPool => new(Conv5MaxPoolChannels, Conv5MaxPoolHeight, Conv5MaxPoolWidth);
-        public const int Conv5MaxPoolChannels = 256, Conv5MaxPoolHeight = 6, Conv5MaxPoolWidth = 6;
+        /// <summary>Channels of conv5.maxpool.</summary>
+        public const int Conv5MaxPoolChannels = 256;
+        /// <summary>Height of conv5.maxpool.</summary>
+        public const int Conv5MaxPoolHeight = 6;
+        /// <summary>Width of conv5.maxpool.</summary>
+        public const int Conv5MaxPoolWidth = 6;
         /// <summary>fc6: dense 4096 + bias + relu + dropout 0.5.</summary>
         public static global::NetGen.Shape Fc6 => new(Fc6Channels, Fc6Height, Fc6Width);
-        public const int Fc6Channels = 4096, Fc6Height = 1, Fc6Width = 1;
+        /// <summary>Channels of fc6.</summary>
+        public const int Fc6Channels = 4096;
+        /// <summary>Height of fc6.</summary>
+        public const int Fc6Height = 1;
+        /// <summary>Width of fc6.</summary>
+        public const int Fc6Width = 1;
         /// <summary>fc7: dense 4096 + bias + relu + dropout 0.5.</summary>
         public static global::NetGen.Shape Fc7 => new(Fc7Channels, Fc7Height, Fc7Width);
-        public const int Fc7Channels = 4096, Fc7Height = 1, Fc7Width = 1;
+        /// <summary>Channels of fc7.</summary>
+        public const int Fc7Channels = 4096;
+        /// <summary>Height of fc7.</summary>
+        public const int Fc7Height = 1;
+        /// <summary>Width of fc7.</summary>
+        public const int Fc7Width = 1;
         /// <summary>fc8: dense 1000 + bias.</summary>
         public static global::NetGen.Shape Fc8 => new(Fc8Channels, Fc8Height, Fc8Width);
-        public const int Fc8Channels = 1000, Fc8Height = 1, Fc8Width = 1;
+        /// <summary>Channels of fc8.</summary>
+        public const int Fc8Channels = 1000;
+        /// <summary>Height of fc8.</summary>
+        public const int Fc8Height = 1;
+        /// <summary>Width of fc8.</summary>
+        public const int Fc8Width = 1;
         /// <summary>fc8.softmax: softmax.</summary>
         public static global::NetGen.Shape Fc8Softmax => new(Fc8SoftmaxChannels, Fc8SoftmaxHeight, Fc8SoftmaxWidth);
-        public const int Fc8SoftmaxChannels = 1000, Fc8SoftmaxHeight = 1, Fc8SoftmaxWidth = 1;
+        /// <summary>Channels of fc8.softmax.</summary>
+        public const int Fc8SoftmaxChannels = 1000;
+        /// <summary>Height of fc8.softmax.</summary>
+        public const int Fc8SoftmaxHeight = 1;
+        /// <summary>Width of fc8.softmax.</summary>
+        public const int Fc8SoftmaxWidth = 1;
     }
 
     /// <summary>Layers, operations, shapes and the parameter table, as the generator worked them out.</summary>

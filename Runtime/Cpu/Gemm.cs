@@ -91,7 +91,7 @@ internal unsafe interface IRowSource
 /// <remarks>
 /// Written here rather than taken from a library: the managed candidates measured in
 /// <c>benchmarks/</c> (MathNet.Numerics' managed provider, a TensorPrimitives.Dot loop) ran at a
-/// few GFLOP/s against this routine's 100+ (see the README's table).
+/// few GFLOP/s against this routine's 100+ (see docs/performance.md).
 /// </remarks>
 internal static unsafe class Gemm
 {

@@ -22,7 +22,7 @@ namespace NetGen.Networks;
 /// triggers, ended half a point worse); label smoothing 0.2 and dropout 0.3 (0.5 underfits in 20
 /// epochs); no flips and no crop padding (the garments are centred, and in so few epochs the
 /// network underfits: flips cost it 0.45 points); inputs divided by the channel's standard
-/// deviation, to suit the He-scaled weights. The README's Fashion-MNIST section has the
+/// deviation, to suit the He-scaled weights. docs/fashion-mnist.md has the
 /// measurements behind each choice.
 /// </remarks>
 [Network(Channels = 1, Height = 28, Width = 28, Columns = 2)]

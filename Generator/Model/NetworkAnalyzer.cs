@@ -28,6 +28,7 @@ internal static class NetworkAnalyzer
         check.AtLeast(spec.Location, network, "Height", spec.Height, 1);
         check.AtLeast(spec.Location, network, "Width", spec.Width, 1);
         check.AtLeast(spec.Location, network, "Columns", spec.Columns, 1);
+        check.Rounding(spec.Location, network, (Rounding)spec.Round);
         if (diagnostics.Count == before && (long)spec.Channels * spec.Height * spec.Width > int.MaxValue)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Location, network, "input",
                 (long)spec.Channels * spec.Height * spec.Width, int.MaxValue));

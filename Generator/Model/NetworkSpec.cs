@@ -36,6 +36,7 @@ internal sealed record RegistrationSpec(bool Visible, bool HasDefaults, Equatabl
 /// numbers and locations only, never symbols or syntax.
 /// </summary>
 /// <param name="Classes">The declared class count: the last layer's outputs, 0 when not declared.</param>
+/// <param name="Round">The network-wide rounding as written (its operations already carry it), kept to check it once.</param>
 /// <param name="LayersFrom">The network whose layers this one took (<c>Layers = typeof(AlexNet)</c>), or null.</param>
 internal sealed record NetworkSpec(
     TypeSpec Type,
@@ -44,6 +45,7 @@ internal sealed record NetworkSpec(
     int Width,
     int Columns,
     int Classes,
+    int Round,
     EquatableArray<LayerSpec> Layers,
     string? LayersFrom,
     RegistrationSpec Registration,

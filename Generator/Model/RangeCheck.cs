@@ -82,7 +82,7 @@ internal sealed class RangeCheck(List<DiagnosticInfo> diagnostics)
             Report(at, who, name, Format.Float(value), "zero or a positive finite number");
     }
 
-    private void Rounding(LocationInfo? at, string who, Model.Rounding round)
+    public void Rounding(LocationInfo? at, string who, Model.Rounding round)
     {
         if (round is not (Model.Rounding.Exact or Model.Rounding.Floor or Model.Rounding.Ceil))
             Report(at, who, "Round", Format.Int((int)round), "Rounding.Exact, Rounding.Floor or Rounding.Ceil");

@@ -37,7 +37,8 @@ internal static class NetworkParser
 
         var attributeLocation = LocationInfo.From(reference.GetSyntax(token));
         var args = new AttributeArguments(first);
-        var layers = ReadLayers(type, diagnostics, token);
+        var round = NetworkRounding(args);
+        var layers = ReadLayers(type, round, diagnostics, token);
         var declared = layers.Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray();
         // A network that takes another's layers takes its input and columns too, unless it sets them.
         var source = args.Type(nameof(Layers));
@@ -45,14 +46,14 @@ internal static class NetworkParser
         if (sourceArgs is null)
             source = null;
         else
-            layers = ReadTakenLayers(source!, attributeLocation, token);
+            layers = ReadTakenLayers(source!, NetworkRounding(sourceArgs), attributeLocation, token);
         int channels = args.Int("Channels", sourceArgs?.Int("Channels", 0) ?? 0), height = args.Int("Height", sourceArgs?.Int("Height", 0) ?? 0),
             width = args.Int("Width", sourceArgs?.Int("Width", 0) ?? 0), columns = args.Int("Columns", sourceArgs?.Int("Columns", 1) ?? 1),
             classes = args.Int("Classes", 0);
         if (args.Problem is { } problem)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, attributeLocation, problem, type.Name));
 
-        var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, layers.ToEquatableArray(),
+        var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, args.Int("Round", 0), layers.ToEquatableArray(),
             source?.Name, ReadRegistration(type, source), attributeLocation);
         return new ParseResult(typeSpec, spec, declared, diagnostics.ToEquatableArray());
     }
@@ -80,6 +81,13 @@ internal static class NetworkParser
     }
 
     private const string Layers = "Layers";
+
+    /// <summary>
+    /// The network-wide rounding its layers default to; a value that is no <c>Rounding</c> leaves
+    /// them exact, and the model reports it once, at the network (NG0011).
+    /// </summary>
+    private static Rounding NetworkRounding(AttributeArguments args) =>
+        args.Int("Round", 0) is var round && round is >= (int)Rounding.Exact and <= (int)Rounding.Ceil ? (Rounding)round : Rounding.Exact;
     private const string TrainingDefaultsAttribute = "NetGen.TrainingDefaultsAttribute";
 
     /// <summary>
@@ -138,7 +146,7 @@ internal static class NetworkParser
         return new TypeSpec(ns, type.Name, containing.ToEquatableArray());
     }
 
-    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken token)
+    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, Rounding round, List<DiagnosticInfo> diagnostics, CancellationToken token)
     {
         var layers = new List<LayerSpec>();
         var names = new HashSet<string>(System.StringComparer.Ordinal);
@@ -179,7 +187,7 @@ internal static class NetworkParser
             {
                 var location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token)) ?? memberLocation;
                 var args = new AttributeArguments(attribute);
-                var op = OperationReader.Read(attribute, args, location);
+                var op = OperationReader.Read(attribute, args, location, round);
                 if (args.Problem is { } problem)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, location, problem, member.Name));
                 else if (op is not null)
@@ -200,7 +208,7 @@ internal static class NetworkParser
     /// <paramref name="location"/>, the taking network's attribute, and their implementations are
     /// plain public properties.
     /// </summary>
-    private static List<LayerSpec> ReadTakenLayers(INamedTypeSymbol type, LocationInfo? location, CancellationToken token)
+    private static List<LayerSpec> ReadTakenLayers(INamedTypeSymbol type, Rounding round, LocationInfo? location, CancellationToken token)
     {
         var layers = new List<LayerSpec>();
         foreach (var property in type.GetMembers().OfType<IPropertySymbol>())
@@ -210,7 +218,7 @@ internal static class NetworkParser
                 continue;
             var ops = new List<OpSpec>();
             foreach (var attribute in property.GetAttributes().Where(a => OperationReader.IsOperation(a.AttributeClass)))
-                if (OperationReader.Read(attribute, new AttributeArguments(attribute), location) is { } op)
+                if (OperationReader.Read(attribute, new AttributeArguments(attribute), location, round) is { } op)
                     ops.Add(op);
             if (ops.Count > 0)
                 layers.Add(new LayerSpec(property.Name, "public", ops.ToEquatableArray(), location));

@@ -12,7 +12,8 @@ internal static class OperationReader
     public const string Namespace = "NetGen";
 
     /// <summary>Reads <paramref name="attribute"/>, or returns null when it is not a NetGen operation.</summary>
-    public static OpSpec? Read(AttributeData attribute, AttributeArguments args, LocationInfo? location)
+    /// <param name="round">The network's rounding, for an operation that does not set its own.</param>
+    public static OpSpec? Read(AttributeData attribute, AttributeArguments args, LocationInfo? location, Rounding round)
     {
         var type = attribute.AttributeClass;
         if (type is null || type.ContainingNamespace?.ToDisplayString() != Namespace)
@@ -26,7 +27,7 @@ internal static class OperationReader
                     Stride: args.Int("Stride", 1),
                     Pad: args.Int("Pad", 0),
                     Groups: args.Int("Groups", 1),
-                    Round: (Rounding)args.Int("Round", 0),
+                    Round: (Rounding)args.Int("Round", (int)round),
                     Learn: ReadLearn(args),
                     Location: location);
             case "DenseAttribute":
@@ -49,7 +50,7 @@ internal static class OperationReader
                     Window: window,
                     Stride: args.Int("Stride", window),
                     Pad: args.Int("Pad", 0),
-                    Round: (Rounding)args.Int("Round", 0),
+                    Round: (Rounding)args.Int("Round", (int)round),
                     Location: location);
             case "DropoutAttribute":
                 return new DropoutSpec(args.Float(0, "rate", 0f), location);

@@ -26,6 +26,13 @@ public sealed class NetworkAttribute : Attribute
     public int Columns { get; set; } = 1;
 
     /// <summary>
+    /// How every convolution and pooling rounds its output size unless it sets its own
+    /// <c>Round</c>: <see cref="Rounding.Exact"/> (the default) makes a remainder a compile error,
+    /// so a network of stride-2 layers on even sizes says <c>Round = Rounding.Floor</c> once here.
+    /// </summary>
+    public Rounding Round { get; set; }
+
+    /// <summary>
     /// Another network whose layers this one takes, in their order and with their settings:
     /// <c>[Network(Layers = typeof(AlexNet), Classes = 3)] public sealed partial class Flowers;</c>
     /// is AlexNet with three outputs. The input (<see cref="Channels"/>, <see cref="Height"/>,

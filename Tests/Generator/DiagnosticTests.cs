@@ -285,6 +285,25 @@ public class DiagnosticTests
             "Net cannot take its layers from Net: it names Net itself"
         },
         {
+            "NG0011", """
+            [Network(Channels = 1, Height = 8, Width = 8, Round = (Rounding)7)]
+            public partial class Net { [Conv(4, Kernel = 2, Stride = 2)] public partial Layer Conv1 { get; } }
+            """, "Network(Channels = 1, Height = 8, Width = 8, Round = (Rounding)7)",
+            "Net Round = 7 must be Rounding.Exact, Rounding.Floor or Rounding.Ceil"
+        },
+        {
+            // A layer's own Round wins over the network's.
+            "NG0003", """
+            [Network(Channels = 1, Height = 16, Width = 16, Round = Rounding.Floor)]
+            public partial class Net
+            {
+                [Conv(4, Kernel = 3, Stride = 2), MaxPool(2)] public partial Layer Conv1 { get; }
+                [Conv(4, Kernel = 2, Stride = 2, Round = Rounding.Exact)] public partial Layer Conv2 { get; }
+            }
+            """, "Conv(4, Kernel = 2, Stride = 2, Round = Rounding.Exact)",
+            "Conv2 output height and width (3 - 2 + 2*0) / 2 + 1 = 1.5 is not a whole number; an input of 4 gives 2, or set Round = Rounding.Floor (1) or Rounding.Ceil (2)"
+        },
+        {
             "NG0022", """
             [Network(Channels = 1, Height = 4, Width = 4, Classes = 3)]
             public partial class Net
@@ -321,6 +340,30 @@ public class DiagnosticTests
         Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS8785");
         if (id is not ("NG0001" or "NG0002" or "NG0015"))
             Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS9248");
+    }
+
+    [Fact]
+    public void ANetworkWideRoundingAppliesWhereALayerSetsNone()
+    {
+        const string Declaration = """
+            [Network(Channels = 1, Height = 16, Width = 16, Round = Rounding.Floor)]
+            public sealed partial class Net
+            {
+                [Conv(4, Kernel = 3, Stride = 2), MaxPool(2)] public partial Layer Conv1 { get; }
+                [Conv(4, Kernel = 1), MaxPool(2, Round = Rounding.Ceil)] public partial Layer Conv2 { get; }
+                [Dense(2), Softmax] public partial Layer Fc { get; }
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", Usings + Declaration));
+
+        Assert.Empty(GeneratorHarness.Diagnostics(result));
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        string shapes = result.GeneratedSources.Single(s => s.HintName == "Probe.Net.g.cs").SourceText.ToString();
+        // 16 -> (16 - 3) / 2 + 1 = 7.5, floored to 7; the 2-wide pool: (7 - 2) / 2 + 1 = 3.5, floored
+        // to 3; conv2 keeps 3; its pool says Ceil itself: (3 - 2) / 2 + 1 = 1.5, up to 2.
+        Assert.Contains("public const int Conv1Height = 7;", shapes);
+        Assert.Contains("public const int Conv1MaxPoolHeight = 3;", shapes);
+        Assert.Contains("public const int Conv2MaxPoolWidth = 2;", shapes);
     }
 
     [Fact]

@@ -98,6 +98,10 @@ internal static class DiagnosticDescriptors
         "NG0022", "Classes disagrees with the last layer",
         "{0} declares Classes = {1}, but its last layer {2} has {3} {4}; make them agree, or leave Classes out");
 
+    public static readonly DiagnosticDescriptor UnknownOperation = Error(
+        "NG0023", "An operation the generator does not know",
+        "{0} carries '{1}', an operation attribute this NetGen generator has no code for; use the operations NetGen declares (Conv, Dense, Relu, Lrn, MaxPool, AvgPool, Dropout, Softmax), or a NetGen whose generator knows it");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
@@ -107,6 +111,6 @@ internal static class DiagnosticDescriptors
         NotPartial, InvalidMember, FractionalOutput, WindowTooLarge, GroupsMismatch, ColumnsMismatch,
         SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
-        GroupsSplitColumns, LayersFromInvalid, ClassesMismatch,
+        GroupsSplitColumns, LayersFromInvalid, ClassesMismatch, UnknownOperation,
     ];
 }

@@ -102,7 +102,8 @@ internal static class CpuEmitter
             ConvSpec c => $"ConvGeometry {kernel.Method} = new(Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {output.Channels}, Kernel: {c.Kernel}, Stride: {c.Stride}, Pad: {c.Pad}, Groups: {groups}, OutHeight: {output.Height}, OutWidth: {output.Width})",
             PoolSpec p => $"PoolGeometry {kernel.Method} = new(IsMax: {(p.IsMax ? "true" : "false")}, Height: {input.Height}, Width: {input.Width}, Window: {p.Window}, Stride: {p.Stride}, Pad: {p.Pad}, OutHeight: {output.Height}, OutWidth: {output.Width})",
             LrnSpec l => $"LrnGeometry {kernel.Method} = new(Channels: {input.Channels}, Pixels: {input.Height * input.Width}, Size: {l.Size}, Alpha: {Format.FloatLiteral(l.EffectiveAlpha)}, Beta: {Format.FloatLiteral(l.Beta)}, K: {Format.FloatLiteral(l.K)}, ColumnChannels: {columnChannels})",
-            _ => null,
+            DenseSpec or SoftmaxSpec => null, // sizes as literals in the call; the loss's softmax
+            _ => throw UnknownOperation.In(nameof(CpuEmitter), kernel.Main.Op),
         };
         return arguments is null ? null : $"public static readonly {arguments};";
     }
@@ -128,6 +129,8 @@ internal static class CpuEmitter
             case PoolSpec:
                 w.Line($"CpuPool.Forward(CpuGeometry.{kernel.Method}, {input}, {output}, BatchSize * {kernel.Main.Input.Channels});");
                 break;
+            default:
+                throw UnknownOperation.In(nameof(CpuEmitter), kernel.Main.Op);
         }
         foreach (var op in Mask.Operations(kernel))
         {
@@ -168,6 +171,8 @@ internal static class CpuEmitter
             case PoolSpec:
                 w.Line($"CpuPool.Backward(CpuGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize * {kernel.Main.Input.Channels});");
                 break;
+            default:
+                throw UnknownOperation.In(nameof(CpuEmitter), kernel.Main.Op);
         }
         if (hasInputGradient && k > 0 && !foldRelu)
             WriteMask(w, plan, plan.Kernels[k - 1], inputGradient, input);

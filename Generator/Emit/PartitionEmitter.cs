@@ -170,6 +170,8 @@ internal static class PartitionEmitter
             case PoolSpec:
                 w.Line($"CpuPool.Forward(ColumnGeometry.{kernel.Method}, {input}, {output}, BatchSize * {ck.InputShape.Channels});");
                 break;
+            default:
+                throw UnknownOperation.In(nameof(PartitionEmitter), kernel.Main.Op);
         }
         long own = ck.OutputShape.Size, whole = kernel.Main.Output.Size;
         foreach (var op in Mask.Operations(kernel))
@@ -203,6 +205,8 @@ internal static class PartitionEmitter
             case PoolSpec:
                 w.Line($"CpuPool.Backward(ColumnGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize * {ck.InputShape.Channels});");
                 break;
+            default:
+                throw UnknownOperation.In(nameof(PartitionEmitter), kernel.Main.Op);
         }
         if (ck.Input == 0)
             return;

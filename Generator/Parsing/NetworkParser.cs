@@ -192,6 +192,9 @@ internal static class NetworkParser
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, location, problem, member.Name));
                 else if (op is not null)
                     ops.Add(op);
+                else
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownOperation, location, member.Name,
+                        attribute.AttributeClass!.ToDisplayString()));
             }
             string accessibility = syntax is null ? "public"
                 : string.Join(" ", syntax.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text));

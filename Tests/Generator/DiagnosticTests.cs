@@ -304,6 +304,14 @@ public class DiagnosticTests
             "Conv2 output height and width (3 - 2 + 2*0) / 2 + 1 = 1.5 is not a whole number; an input of 4 gives 2, or set Round = Rounding.Floor (1) or Rounding.Ceil (2)"
         },
         {
+            "NG0023", """
+            public sealed class SquareAttribute : OperationAttribute { }
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), Square] public partial Layer Fc { get; } }
+            """, "Square",
+            "Fc carries 'Probe.SquareAttribute', an operation attribute this NetGen generator has no code for; use the operations NetGen declares (Conv, Dense, Relu, Lrn, MaxPool, AvgPool, Dropout, Softmax), or a NetGen whose generator knows it"
+        },
+        {
             "NG0022", """
             [Network(Channels = 1, Height = 4, Width = 4, Classes = 3)]
             public partial class Net

@@ -18,6 +18,8 @@ internal static class Epilogue
                 w.Line("if (dropout.Training != 0)");
                 w.Line($"    value = dropout.Keeps({op.Id}, index, {Format.FloatLiteral(d.Rate)}) ? value * {Format.FloatLiteral(scale)} : 0f;");
                 break;
+            default:
+                throw UnknownOperation.In(nameof(Epilogue), op.Op);
         }
     }
 }

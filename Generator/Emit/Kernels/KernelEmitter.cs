@@ -77,6 +77,8 @@ internal static class KernelEmitter
                 case SoftmaxSpec:
                     SoftmaxKernel.Body(w, kernel.Main);
                     return;
+                default:
+                    throw UnknownOperation.In(nameof(KernelEmitter), kernel.Main.Op);
             }
             foreach (var op in kernel.Epilogue)
                 Epilogue.Write(w, op);

@@ -104,27 +104,29 @@ internal static class BackwardKernelEmitter
                 case (GradientKind.Bias, ConvSpec):
                     ConvGradients.Bias(w, main);
                     return;
-                case (GradientKind.Bias, _):
+                case (GradientKind.Bias, DenseSpec):
                     DenseGradients.Bias(w, main);
                     return;
                 case (GradientKind.Weight, ConvSpec conv):
                     ConvGradients.Weight(w, conv, main);
                     return;
-                case (GradientKind.Weight, _):
+                case (GradientKind.Weight, DenseSpec):
                     DenseGradients.Weight(w, main);
                     return;
-                case (_, ConvSpec conv):
+                case (GradientKind.Input, ConvSpec conv):
                     ConvGradients.Input(w, conv, main);
                     break;
-                case (_, DenseSpec):
+                case (GradientKind.Input, DenseSpec):
                     DenseGradients.Input(w, main);
                     break;
-                case (_, LrnSpec lrn):
+                case (GradientKind.Input, LrnSpec lrn):
                     LrnGradient.Input(w, lrn, main, plan.Model.Columns);
                     break;
-                case (_, PoolSpec pool):
+                case (GradientKind.Input, PoolSpec pool):
                     PoolGradient.Input(w, pool, main);
                     break;
+                default:
+                    throw UnknownOperation.In(nameof(BackwardKernelEmitter), main.Op);
             }
             Mask.Write(w, plan.Kernels[kernel.MaskedBy], plan.Activations[forward.Input].Name, "input", "index");
             w.Line("inputGradient[index] = gradient;");

@@ -51,6 +51,11 @@ internal static class Mask
             {
                 yield return op;
             }
+            else if (op.Op is not ReluSpec)
+            {
+                // An elementwise operation whose derivative is not "keep or zero" needs its own mask.
+                throw UnknownOperation.In(nameof(Mask), op.Op);
+            }
         }
     }
 }

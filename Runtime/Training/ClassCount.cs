@@ -32,6 +32,6 @@ public static class ClassCount
         throw new InvalidDataException(
             $"{data.Train.Source}: {classes.Count} classes ({names}), {consequence}. A network needs one output per class: " +
             $"declare [Network(Layers = typeof({network.Name}), Classes = {classes.Count})] public sealed partial class {network.Name}{classes.Count}; " +
-            $"beside {network.Name} (its layers with a last layer of {classes.Count} outputs) and train that one.");
+            $"({network.Name}'s layers with a last layer of {classes.Count} outputs) and train that one.");
     }
 }

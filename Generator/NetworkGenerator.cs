@@ -20,7 +20,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var parsed = context.SyntaxProvider
-            .ForAttributeWithMetadataName(NetworkParser.NetworkAttribute,
+            .ForAttributeWithMetadataName(NetworkParser.NetworkAttributeName,
                 static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
                 static (syntax, token) => NetworkParser.Parse(syntax, token))
             .Where(static result => result is not null)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NetGen.Generator.Attributes;
 
 namespace NetGen.Generator.Model;
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Parsing;
+using NetGen.Generator.Attributes;
 
 namespace NetGen.Generator.Model;
 
@@ -24,10 +25,10 @@ internal static class NetworkAnalyzer
         int before = diagnostics.Count;
         var check = new RangeCheck(diagnostics);
         string network = spec.Type.Name;
-        check.AtLeast(spec.Location, network, "Channels", spec.Channels, 1);
-        check.AtLeast(spec.Location, network, "Height", spec.Height, 1);
-        check.AtLeast(spec.Location, network, "Width", spec.Width, 1);
-        check.AtLeast(spec.Location, network, "Columns", spec.Columns, 1);
+        check.AtLeast(spec.Location, network, nameof(NetworkAttribute.Channels), spec.Channels, 1);
+        check.AtLeast(spec.Location, network, nameof(NetworkAttribute.Height), spec.Height, 1);
+        check.AtLeast(spec.Location, network, nameof(NetworkAttribute.Width), spec.Width, 1);
+        check.AtLeast(spec.Location, network, nameof(NetworkAttribute.Columns), spec.Columns, 1);
         check.Rounding(spec.Location, network, (Rounding)spec.Round);
         if (diagnostics.Count == before && (long)spec.Channels * spec.Height * spec.Width > int.MaxValue)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Location, network, "input",
@@ -115,7 +116,7 @@ internal static class NetworkAnalyzer
             return spec.Layers;
         if (spec.Classes < 0)
         {
-            check.AtLeast(spec.Location, spec.Type.Name, "Classes", spec.Classes, 1);
+            check.AtLeast(spec.Location, spec.Type.Name, nameof(NetworkAttribute.Classes), spec.Classes, 1);
             return spec.Layers;
         }
         var last = spec.Layers[spec.Layers.Count - 1];

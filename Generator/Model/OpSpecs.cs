@@ -1,12 +1,6 @@
-namespace NetGen.Generator.Model;
+using NetGen.Generator.Attributes;
 
-/// <summary>Mirrors <c>NetGen.Rounding</c>: the generator cannot reference the runtime.</summary>
-internal enum Rounding
-{
-    Exact = 0,
-    Floor = 1,
-    Ceil = 2,
-}
+namespace NetGen.Generator.Model;
 
 /// <summary>
 /// One operation as written on a layer member, with every default filled in. The location is the

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using NetGen.Generator.Diagnostics;
+using NetGen.Generator.Attributes;
 
 namespace NetGen.Generator.Model;
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using NetGen.Generator.Diagnostics;
+using NetGen.Generator.Attributes;
 
 namespace NetGen.Generator.Model;
 
@@ -18,10 +19,10 @@ internal sealed class RangeCheck(List<DiagnosticInfo> diagnostics)
         {
             case ConvSpec c:
                 AtLeast(at, who, "filters", c.Filters, 1);
-                AtLeast(at, who, "Kernel", c.Kernel, 1);
-                AtLeast(at, who, "Stride", c.Stride, 1);
-                AtLeast(at, who, "Pad", c.Pad, 0);
-                AtLeast(at, who, "Groups", c.Groups, 1);
+                AtLeast(at, who, nameof(ConvAttribute.Kernel), c.Kernel, 1);
+                AtLeast(at, who, nameof(ConvAttribute.Stride), c.Stride, 1);
+                AtLeast(at, who, nameof(ConvAttribute.Pad), c.Pad, 0);
+                AtLeast(at, who, nameof(ConvAttribute.Groups), c.Groups, 1);
                 Rounding(at, who, c.Round);
                 Learnable(at, who, c.Learn);
                 break;
@@ -31,16 +32,16 @@ internal sealed class RangeCheck(List<DiagnosticInfo> diagnostics)
                 break;
             case LrnSpec l:
                 AtLeast(at, who, "size", l.Size, 1);
-                NonNegative(at, who, "Alpha", l.Alpha);
-                NonNegative(at, who, "Beta", l.Beta);
-                Positive(at, who, "K", l.K);
+                NonNegative(at, who, nameof(LrnAttribute.Alpha), l.Alpha);
+                NonNegative(at, who, nameof(LrnAttribute.Beta), l.Beta);
+                Positive(at, who, nameof(LrnAttribute.K), l.K);
                 if (l.Size > 0 && l.Size % 2 == 0)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LrnEvenSize, at, who, l.Size, l.Size + 1));
                 break;
             case PoolSpec p:
                 AtLeast(at, who, "window", p.Window, 1);
-                AtLeast(at, who, "Stride", p.Stride, 1);
-                AtLeast(at, who, "Pad", p.Pad, 0);
+                AtLeast(at, who, nameof(PoolAttribute.Stride), p.Stride, 1);
+                AtLeast(at, who, nameof(PoolAttribute.Pad), p.Pad, 0);
                 Rounding(at, who, p.Round);
                 if (p.Window > 0 && p.Pad > p.Window / 2)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PoolPadTooLarge, at, who, op.AttributeName, p.Pad, p.Window, p.Window / 2));
@@ -61,13 +62,13 @@ internal sealed class RangeCheck(List<DiagnosticInfo> diagnostics)
 
     private void Learnable(LocationInfo? at, string who, LearnSpec learn)
     {
-        Positive(at, who, "WeightStd", learn.WeightStd);
+        Positive(at, who, nameof(LearnableAttribute.WeightStd), learn.WeightStd);
         if (float.IsNaN(learn.BiasInit) || float.IsInfinity(learn.BiasInit))
-            Report(at, who, "BiasInit", Format.Float(learn.BiasInit), "a finite number");
-        NonNegative(at, who, "LrMult", learn.LrMult);
-        NonNegative(at, who, "BiasLrMult", learn.BiasLrMult);
-        NonNegative(at, who, "DecayMult", learn.DecayMult);
-        NonNegative(at, who, "BiasDecayMult", learn.BiasDecayMult);
+            Report(at, who, nameof(LearnableAttribute.BiasInit), Format.Float(learn.BiasInit), "a finite number");
+        NonNegative(at, who, nameof(LearnableAttribute.LrMult), learn.LrMult);
+        NonNegative(at, who, nameof(LearnableAttribute.BiasLrMult), learn.BiasLrMult);
+        NonNegative(at, who, nameof(LearnableAttribute.DecayMult), learn.DecayMult);
+        NonNegative(at, who, nameof(LearnableAttribute.BiasDecayMult), learn.BiasDecayMult);
     }
 
     private void Positive(LocationInfo? at, string who, string name, float value)
@@ -82,10 +83,11 @@ internal sealed class RangeCheck(List<DiagnosticInfo> diagnostics)
             Report(at, who, name, Format.Float(value), "zero or a positive finite number");
     }
 
-    public void Rounding(LocationInfo? at, string who, Model.Rounding round)
+    public void Rounding(LocationInfo? at, string who, Attributes.Rounding round)
     {
-        if (round is not (Model.Rounding.Exact or Model.Rounding.Floor or Model.Rounding.Ceil))
-            Report(at, who, "Round", Format.Int((int)round), "Rounding.Exact, Rounding.Floor or Rounding.Ceil");
+        if (round is not (Attributes.Rounding.Exact or Attributes.Rounding.Floor or Attributes.Rounding.Ceil))
+            Report(at, who, nameof(ConvAttribute.Round), Format.Int((int)round),
+                $"{nameof(Attributes.Rounding)}.{Attributes.Rounding.Exact}, {nameof(Attributes.Rounding)}.{Attributes.Rounding.Floor} or {nameof(Attributes.Rounding)}.{Attributes.Rounding.Ceil}");
     }
 
     private void Report(LocationInfo? at, string who, string name, string value, string constraint) =>

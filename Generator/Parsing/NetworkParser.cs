@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Model;
+using NetGen.Generator.Attributes;
 
 namespace NetGen.Generator.Parsing;
 
@@ -15,7 +16,7 @@ namespace NetGen.Generator.Parsing;
 /// </summary>
 internal static class NetworkParser
 {
-    public const string NetworkAttribute = "NetGen.NetworkAttribute";
+    public const string NetworkAttributeName = OperationReader.Namespace + "." + nameof(NetworkAttribute);
     private const string LayerType = "NetGen.Layer";
 
     public static ParseResult? Parse(GeneratorAttributeSyntaxContext context, CancellationToken token)
@@ -23,7 +24,7 @@ internal static class NetworkParser
         if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length == 0)
             return null;
         // A [Network] repeated on two partial declarations is the compiler's error (CS0579); read the type once.
-        var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NetworkAttribute);
+        var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName);
         if (first?.ApplicationSyntaxReference is not { } reference
             || reference.SyntaxTree != context.TargetNode.SyntaxTree
             || !context.TargetNode.Span.Contains(reference.Span))
@@ -39,23 +40,26 @@ internal static class NetworkParser
         var args = new AttributeArguments(first);
         var round = NetworkRounding(args);
         var layers = ReadLayers(type, round, diagnostics, token);
-        var declared = layers.Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray();
+        var members = layers.Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray();
+        var declared = new NetworkAttribute(); // the defaults of what the attribute leaves out
         // A network that takes another's layers takes its input and columns too, unless it sets them.
-        var source = args.Type(nameof(Layers));
+        var source = args.Type(nameof(NetworkAttribute.Layers));
         var sourceArgs = source is null ? null : SourceNetwork(type, source, layers, attributeLocation, diagnostics);
         if (sourceArgs is null)
             source = null;
         else
             layers = ReadTakenLayers(source!, NetworkRounding(sourceArgs), attributeLocation, token);
-        int channels = args.Int("Channels", sourceArgs?.Int("Channels", 0) ?? 0), height = args.Int("Height", sourceArgs?.Int("Height", 0) ?? 0),
-            width = args.Int("Width", sourceArgs?.Int("Width", 0) ?? 0), columns = args.Int("Columns", sourceArgs?.Int("Columns", 1) ?? 1),
-            classes = args.Int("Classes", 0);
+        int channels = args.Int(nameof(declared.Channels), sourceArgs?.Int(nameof(declared.Channels), declared.Channels) ?? declared.Channels),
+            height = args.Int(nameof(declared.Height), sourceArgs?.Int(nameof(declared.Height), declared.Height) ?? declared.Height),
+            width = args.Int(nameof(declared.Width), sourceArgs?.Int(nameof(declared.Width), declared.Width) ?? declared.Width),
+            columns = args.Int(nameof(declared.Columns), sourceArgs?.Int(nameof(declared.Columns), declared.Columns) ?? declared.Columns),
+            classes = args.Int(nameof(declared.Classes), declared.Classes);
         if (args.Problem is { } problem)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, attributeLocation, problem, type.Name));
 
-        var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, args.Int("Round", 0), layers.ToEquatableArray(),
+        var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, args.Int(nameof(declared.Round), (int)declared.Round), layers.ToEquatableArray(),
             source?.Name, ReadRegistration(type, source), attributeLocation);
-        return new ParseResult(typeSpec, spec, declared, diagnostics.ToEquatableArray());
+        return new ParseResult(typeSpec, spec, members, diagnostics.ToEquatableArray());
     }
 
     /// <summary>
@@ -66,12 +70,12 @@ internal static class NetworkParser
     private static AttributeArguments? SourceNetwork(INamedTypeSymbol type, INamedTypeSymbol source, List<LayerSpec> ownLayers,
         LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
-        var attribute = source.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NetworkAttribute);
+        var attribute = source.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == NetworkAttributeName);
         var sourceArgs = attribute is null ? null : new AttributeArguments(attribute);
         string? problem =
             SymbolEqualityComparer.Default.Equals(source, type) ? $"it names {type.Name} itself"
             : sourceArgs is null ? $"{source.ToDisplayString()} is not a [Network] class"
-            : sourceArgs.Type(nameof(Layers)) is { } further ? $"{source.Name} takes its own layers from {further.Name}; name {further.Name} instead"
+            : sourceArgs.Type(nameof(NetworkAttribute.Layers)) is { } further ? $"{source.Name} takes its own layers from {further.Name}; name {further.Name} instead"
             : ownLayers.Count > 0 ? $"{type.Name} also declares layer {ownLayers[0].Member}; a network takes another's layers or declares its own, not both"
             : null;
         if (problem is null)
@@ -80,15 +84,14 @@ internal static class NetworkParser
         return null;
     }
 
-    private const string Layers = "Layers";
 
     /// <summary>
     /// The network-wide rounding its layers default to; a value that is no <c>Rounding</c> leaves
     /// them exact, and the model reports it once, at the network (NG0011).
     /// </summary>
     private static Rounding NetworkRounding(AttributeArguments args) =>
-        args.Int("Round", 0) is var round && round is >= (int)Rounding.Exact and <= (int)Rounding.Ceil ? (Rounding)round : Rounding.Exact;
-    private const string TrainingDefaultsAttribute = "NetGen.TrainingDefaultsAttribute";
+        args.Int(nameof(NetworkAttribute.Round), (int)Rounding.Exact) is var round && round is >= (int)Rounding.Exact and <= (int)Rounding.Ceil ? (Rounding)round : Rounding.Exact;
+    private const string TrainingDefaultsName = OperationReader.Namespace + "." + nameof(TrainingDefaultsAttribute);
 
     /// <summary>
     /// Whether the network can register itself in the catalog, and its [TrainingDefaults] (else those
@@ -115,7 +118,7 @@ internal static class NetworkParser
             _ => value.ToCSharpString(),
         };
 
-        static AttributeData? DefaultsOf(INamedTypeSymbol t) => t.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TrainingDefaultsAttribute);
+        static AttributeData? DefaultsOf(INamedTypeSymbol t) => t.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TrainingDefaultsName);
     }
 
     private static TypeSpec ReadType(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)

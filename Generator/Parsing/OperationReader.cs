@@ -1,17 +1,19 @@
 using Microsoft.CodeAnalysis;
 using NetGen.Generator.Model;
+using NetGen.Generator.Attributes;
 
 namespace NetGen.Generator.Parsing;
 
 /// <summary>
-/// Turns one operation attribute into its spec, filling in the defaults the runtime attributes
-/// document. The defaults live here and in Runtime/Attributes; Tests/Generator/DefaultsTests.cs keeps them in step.
+/// Turns one operation attribute into its spec, filling in the defaults. The attributes' own sources
+/// are compiled into the generator (NetGen.Generator.Attributes), so names come from <c>nameof</c>
+/// and every default from an attribute constructed here: nothing is restated.
 /// </summary>
 internal static class OperationReader
 {
     public const string Namespace = "NetGen";
 
-    /// <summary>Reads <paramref name="attribute"/>, or returns null when it is not a NetGen operation.</summary>
+    /// <summary>Reads <paramref name="attribute"/>, or returns null when it is not an operation this generator knows.</summary>
     /// <param name="round">The network's rounding, for an operation that does not set its own.</param>
     public static OpSpec? Read(AttributeData attribute, AttributeArguments args, LocationInfo? location, Rounding round)
     {
@@ -20,44 +22,48 @@ internal static class OperationReader
             return null;
         switch (type.Name)
         {
-            case "ConvAttribute":
+            case nameof(ConvAttribute):
+                var conv = new ConvAttribute(0);
                 return new ConvSpec(
-                    Filters: args.Int(0, "filters", 0),
-                    Kernel: args.Int("Kernel", 0),
-                    Stride: args.Int("Stride", 1),
-                    Pad: args.Int("Pad", 0),
-                    Groups: args.Int("Groups", 1),
-                    Round: (Rounding)args.Int("Round", (int)round),
-                    Learn: ReadLearn(args),
+                    Filters: args.Int(0, "filters", conv.Filters),
+                    Kernel: args.Int(nameof(conv.Kernel), conv.Kernel),
+                    Stride: args.Int(nameof(conv.Stride), conv.Stride),
+                    Pad: args.Int(nameof(conv.Pad), conv.Pad),
+                    Groups: args.Int(nameof(conv.Groups), conv.Groups),
+                    Round: (Rounding)args.Int(nameof(conv.Round), (int)round),
+                    Learn: ReadLearn(args, conv),
                     Location: location);
-            case "DenseAttribute":
-                return new DenseSpec(args.Int(0, "units", 0), ReadLearn(args), location);
-            case "ReluAttribute":
+            case nameof(DenseAttribute):
+                var dense = new DenseAttribute(0);
+                return new DenseSpec(args.Int(0, "units", dense.Units), ReadLearn(args, dense), location);
+            case nameof(ReluAttribute):
                 return new ReluSpec(location);
-            case "LrnAttribute":
+            case nameof(LrnAttribute):
+                var lrn = new LrnAttribute(0);
                 return new LrnSpec(
-                    Size: args.Int(0, "size", 0),
-                    Alpha: args.Float("Alpha", 1e-4f),
-                    Beta: args.Float("Beta", 0.75f),
-                    K: args.Float("K", 2f),
-                    AlphaDividedBySize: args.Int("AlphaConvention", 0) == 1,
+                    Size: args.Int(0, "size", lrn.Size),
+                    Alpha: args.Float(nameof(lrn.Alpha), lrn.Alpha),
+                    Beta: args.Float(nameof(lrn.Beta), lrn.Beta),
+                    K: args.Float(nameof(lrn.K), lrn.K),
+                    AlphaDividedBySize: args.Int(nameof(lrn.AlphaConvention), (int)lrn.AlphaConvention) == (int)LrnAlpha.DividedBySize,
                     Location: location);
-            case "MaxPoolAttribute":
-            case "AvgPoolAttribute":
+            case nameof(MaxPoolAttribute):
+            case nameof(AvgPoolAttribute):
                 int window = args.Int(0, "window", 0);
+                var pool = new MaxPoolAttribute(window);
                 return new PoolSpec(
-                    IsMax: type.Name == "MaxPoolAttribute",
+                    IsMax: type.Name == nameof(MaxPoolAttribute),
                     Window: window,
-                    Stride: args.Int("Stride", window),
-                    Pad: args.Int("Pad", 0),
-                    Round: (Rounding)args.Int("Round", (int)round),
+                    Stride: args.Int(nameof(pool.Stride), pool.Stride),
+                    Pad: args.Int(nameof(pool.Pad), pool.Pad),
+                    Round: (Rounding)args.Int(nameof(pool.Round), (int)round),
                     Location: location);
-            case "DropoutAttribute":
-                return new DropoutSpec(args.Float(0, "rate", 0f), location);
-            case "SoftmaxAttribute":
+            case nameof(DropoutAttribute):
+                return new DropoutSpec(args.Float(0, "rate", new DropoutAttribute(0f).Rate), location);
+            case nameof(SoftmaxAttribute):
                 return new SoftmaxSpec(location);
             default:
-                return null;
+                return null; // not an operation this generator knows: NG0023 where it is an OperationAttribute
         }
     }
 
@@ -65,16 +71,16 @@ internal static class OperationReader
     public static bool IsOperation(INamedTypeSymbol? type)
     {
         for (var t = type; t is not null; t = t.BaseType)
-            if (t.Name == "OperationAttribute" && t.ContainingNamespace?.ToDisplayString() == Namespace)
+            if (t.Name == nameof(OperationAttribute) && t.ContainingNamespace?.ToDisplayString() == Namespace)
                 return true;
         return false;
     }
 
-    private static LearnSpec ReadLearn(AttributeArguments args) => new(
-        WeightStd: args.Float("WeightStd", 0.01f),
-        BiasInit: args.Float("BiasInit", 0f),
-        LrMult: args.Float("LrMult", 1f),
-        BiasLrMult: args.Float("BiasLrMult", 1f),
-        DecayMult: args.Float("DecayMult", 1f),
-        BiasDecayMult: args.Float("BiasDecayMult", 1f));
+    private static LearnSpec ReadLearn(AttributeArguments args, LearnableAttribute defaults) => new(
+        WeightStd: args.Float(nameof(defaults.WeightStd), defaults.WeightStd),
+        BiasInit: args.Float(nameof(defaults.BiasInit), defaults.BiasInit),
+        LrMult: args.Float(nameof(defaults.LrMult), defaults.LrMult),
+        BiasLrMult: args.Float(nameof(defaults.BiasLrMult), defaults.BiasLrMult),
+        DecayMult: args.Float(nameof(defaults.DecayMult), defaults.DecayMult),
+        BiasDecayMult: args.Float(nameof(defaults.BiasDecayMult), defaults.BiasDecayMult));
 }

@@ -1,6 +1,12 @@
 using System;
 
+#if NETGEN_GENERATOR
+// The generator compiles these sources in (Generator/NetGen.Generator.csproj) to read attributes by
+// their own names and defaults; in its own namespace, so no project sees two NetGen attributes.
+namespace NetGen.Generator.Attributes;
+#else
 namespace NetGen;
+#endif
 
 /// <summary>
 /// Declares a network: the class becomes a generated network whose layers are its

@@ -1,4 +1,10 @@
+#if NETGEN_GENERATOR
+// The generator compiles these sources in (Generator/NetGen.Generator.csproj) to read attributes by
+// their own names and defaults; in its own namespace, so no project sees two NetGen attributes.
+namespace NetGen.Generator.Attributes;
+#else
 namespace NetGen;
+#endif
 
 /// <summary>How a convolution or pooling rounds <c>(in - kernel + 2*pad) / stride + 1</c>.</summary>
 public enum Rounding

@@ -7,9 +7,10 @@ using NetGen.Tests.Infrastructure;
 namespace NetGen.Tests.Generator;
 
 /// <summary>
-/// The generator reads attributes as syntax, not as objects, so it restates their defaults. This
-/// keeps the two in step: an operation written with no settings must parse to the values the
-/// runtime attribute reports for itself.
+/// The generator reads attribute applications as syntax, taking every setting left out from an
+/// attribute it constructs from the attributes' own sources (compiled into it). This holds the
+/// result to the runtime's attributes: an operation written with no settings must parse to the
+/// values the runtime attribute reports for itself.
 /// </summary>
 public class DefaultsTests
 {

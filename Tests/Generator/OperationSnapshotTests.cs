@@ -1,0 +1,49 @@
+using System.Linq;
+using NetGen.Tests.Infrastructure;
+
+namespace NetGen.Tests.Generator;
+
+/// <summary>
+/// One small probe network per operation, its per-operation code (the ILGPU forward and backward
+/// kernels, and the CPU backend's calls) under snapshot, so every operation's generated code is
+/// reviewed when it changes, not only AlexNet's and MiniAlexNet's.
+/// </summary>
+public class OperationSnapshotTests
+{
+    /// <summary>The operation, and a probe that uses it after as little else as a layer needs.</summary>
+    public static TheoryData<string, string> Probes => new()
+    {
+        { "Conv", "[Conv(4, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, Round = Rounding.Floor)] public partial Layer Conv { get; }" },
+        { "Dense", "[Dense(3)] public partial Layer Fc { get; }" },
+        { "Relu", "[Dense(3), Relu] public partial Layer Fc { get; }" },
+        { "Lrn", "[Conv(4, Kernel = 1), Lrn(3)] public partial Layer Conv { get; }" },
+        { "MaxPool", "[Conv(2, Kernel = 1), MaxPool(3, Stride = 2, Round = Rounding.Ceil)] public partial Layer Conv { get; }" },
+        { "AvgPool", "[Conv(2, Kernel = 1), AvgPool(2, Pad = 1)] public partial Layer Conv { get; }" },
+        { "Dropout", "[Dense(4), Dropout(0.25f)] public partial Layer Fc { get; }" },
+        { "Softmax", "[Dense(3), Softmax] public partial Layer Fc { get; }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Probes))]
+    public void EachOperationsGeneratedCodeMatchesItsSnapshot(string operation, string layer)
+    {
+        string source = $$"""
+            using NetGen;
+            namespace Probes;
+            [Network(Channels = 2, Height = 6, Width = 6)]
+            public sealed partial class {{operation}}Probe
+            {
+                {{layer}}
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", source));
+
+        Assert.Empty(GeneratorHarness.Diagnostics(result));
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        foreach (string file in new[] { "Kernels", "BackwardKernels", "Cpu" })
+        {
+            var generated = result.GeneratedSources.Single(s => s.HintName == $"Probes.{operation}Probe.{file}.g.cs");
+            Snapshot.Verify($"Operation.{operation}.{file}", "cs", generated.SourceText.ToString());
+        }
+    }
+}

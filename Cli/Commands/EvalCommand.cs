@@ -17,8 +17,8 @@ internal static class EvalCommand
         var unreadable = TrainCommand.Unreadable(options);
         var dataset = DataSplits.OpenValidation(options.Required("--data"), info.Input.Channels, unreadable);
         if (!dataset.Classes.SequenceEqual(run.Statistics.Classes))
-            throw new InvalidDataException($"{dataset.Source}: its classes ({string.Join(", ", dataset.Classes.Take(5))}{(dataset.Classes.Count > 5 ? ", ..." : "")}) " +
-                $"are not the {run.Statistics.Classes.Count} the run was trained on ({string.Join(", ", run.Statistics.Classes.Take(5))}{(run.Statistics.Classes.Count > 5 ? ", ..." : "")}).");
+            throw new InvalidDataException($"{dataset.Source}: its classes ({ClassCount.Listed(dataset.Classes)}) " +
+                $"are not the {run.Statistics.Classes.Count} the run was trained on ({ClassCount.Listed(run.Statistics.Classes)}).");
         bool top5 = ClassCount.HasTop5(info.Output.Size);
         bool tenCrop = options.Flag("--ten-crop"), json = options.Flag("--json");
         using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));

@@ -55,27 +55,26 @@ internal static class PartitionEmitter
         using (w.Indent())
         {
             w.Line($"Devices: {partition.Devices},");
-            w.Line("Layers:");
-            w.Line("[");
-            using (w.Indent())
-                foreach (var l in partition.Layers)
-                    w.Line($"new(\"{l.Layer}\", ReadsOtherDevice: {Bool(l.ReadsOtherDevice)}, OutputsPerDevice: {l.OutputsPerDevice}, " +
-                        $"ParametersPerDevice: {Format.Int(l.ParametersPerDevice)}, MultiplyAddsPerDevice: {Format.Int(l.MultiplyAddsPerDevice)}{(l.Replicated ? ", Replicated: true" : "")}),");
-            w.Line("],");
-            w.Line("Parameters:");
-            w.Line("[");
-            using (w.Indent())
-                foreach (var p in partition.Parameters)
-                    w.Line($"new(\"{p.Name}\", ColumnOffset: {Format.Int(p.Offset)}, ColumnCount: {Format.Int(p.Count)}, Whole: {Bool(p.Whole)}),");
-            w.Line("],");
-            w.Line("Transfers:");
-            w.Line("[");
-            using (w.Indent())
-                foreach (var t in partition.Transfers)
-                    w.Line($"new(\"{t.Layer}\", \"{t.Tensor}\", \"{t.Pass}\", From: {t.From}, To: {t.To}, FloatsPerImage: {Format.Int(t.FloatsPerImage)}),");
-            w.Line("],");
+            WriteList(w, "Layers", partition.Layers.Select(l =>
+                $"new(\"{l.Layer}\", ReadsOtherDevice: {Bool(l.ReadsOtherDevice)}, OutputsPerDevice: {l.OutputsPerDevice}, " +
+                $"ParametersPerDevice: {Format.Int(l.ParametersPerDevice)}, MultiplyAddsPerDevice: {Format.Int(l.MultiplyAddsPerDevice)}{(l.Replicated ? ", Replicated: true" : "")})"));
+            WriteList(w, "Parameters", partition.Parameters.Select(p =>
+                $"new(\"{p.Name}\", ColumnOffset: {Format.Int(p.Offset)}, ColumnCount: {Format.Int(p.Count)}, Whole: {Bool(p.Whole)})"));
+            WriteList(w, "Transfers", partition.Transfers.Select(t =>
+                $"new(\"{t.Layer}\", \"{t.Tensor}\", \"{t.Pass}\", From: {t.From}, To: {t.To}, FloatsPerImage: {Format.Int(t.FloatsPerImage)})"));
             w.Line($"ActivationFloatsPerImage: {Format.Int(partition.ActivationFloatsPerImage)});");
         }
+    }
+
+    /// <summary>A named collection argument: <c>Name: [ item, ... ],</c>, an item a line.</summary>
+    private static void WriteList(SourceWriter w, string name, System.Collections.Generic.IEnumerable<string> items)
+    {
+        w.Line($"{name}:");
+        w.Line("[");
+        using (w.Indent())
+            foreach (string item in items)
+                w.Line(item + ",");
+        w.Line("],");
     }
 
     private static void WriteGeometry(SourceWriter w, NetworkPlan plan, PartitionPlan partition)

@@ -15,6 +15,10 @@ public static class ClassCount
     /// <summary>Whether top-5 says anything: with five classes or fewer every image is a top-5 hit.</summary>
     public static bool HasTop5(int classes) => classes > 5;
 
+    /// <summary>The first five class names, and "..." when there are more: for messages.</summary>
+    internal static string Listed(System.Collections.Generic.IReadOnlyList<string> classes) =>
+        string.Join(", ", classes.Take(5)) + (classes.Count > 5 ? ", ..." : "");
+
     /// <summary>Checks that <paramref name="network"/> has one output per class of <paramref name="data"/>.</summary>
     /// <exception cref="InvalidDataException">The counts differ; the message names the dataset and the declaration to write.</exception>
     public static void Ensure(NetworkInfo network, DataSplits data)
@@ -25,7 +29,7 @@ public static class ClassCount
         int outputs = network.Output.Size;
         if (classes.Count == outputs)
             return;
-        string names = string.Join(", ", classes.Take(5)) + (classes.Count > 5 ? ", ..." : "");
+        string names = Listed(classes);
         string consequence = classes.Count > outputs
             ? $"more than the {outputs} outputs of {network.Name}, so no output could predict class '{classes[outputs]}' or those after it"
             : $"fewer than the {outputs} outputs of {network.Name}, so {outputs - classes.Count} of them would never be a target";

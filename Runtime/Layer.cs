@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -6,12 +8,11 @@ namespace NetGen;
 /// <summary>A layer of a network bound to an accelerator: its shapes and its parameters.</summary>
 public sealed class Layer
 {
-    internal Layer(Network network, LayerInfo info, ParameterTensor weight, ParameterTensor bias)
+    internal Layer(Network network, LayerInfo info, IReadOnlyList<ParameterTensor> parameters)
     {
         Network = network;
         Info = info;
-        Weight = weight;
-        Bias = bias;
+        Parameters = parameters;
     }
 
     /// <summary>The network the layer belongs to.</summary>
@@ -26,17 +27,29 @@ public sealed class Layer
     /// <summary>The shape of one image's output.</summary>
     public Shape Output => Info.Output;
 
+    /// <summary>Its parameter tensors, in the order they sit in the network's buffer (weight, then bias).</summary>
+    public IReadOnlyList<ParameterTensor> Parameters { get; }
+
     /// <summary>The weights: (out, in / groups, kh, kw) or (out, in).</summary>
-    public ParameterTensor Weight { get; }
+    public ParameterTensor Weight => Tensor("weight");
 
     /// <summary>The biases: (out).</summary>
-    public ParameterTensor Bias { get; }
+    public ParameterTensor Bias => Tensor("bias");
+
+    /// <summary>The tensor named <c>{layer}.{name}</c> (<c>weight</c>, <c>bias</c>).</summary>
+    public ParameterTensor Tensor(string name)
+    {
+        foreach (var tensor in Parameters)
+            if (tensor.Info.Name == $"{Name}.{name}")
+                return tensor;
+        throw new KeyNotFoundException($"{Name} has no tensor '{name}'; it has {string.Join(", ", Parameters.Select(t => t.Info.Name))}.");
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name}: {Info.Input} -> {Output}";
 }
 
-/// <summary>One learnable tensor: a slice of the network's parameter buffer on the accelerator.</summary>
+/// <summary>One parameter tensor: a slice of the network's parameter buffer on the accelerator.</summary>
 public sealed class ParameterTensor
 {
     private readonly Network network;
@@ -52,6 +65,9 @@ public sealed class ParameterTensor
 
     /// <summary>The tensor on the accelerator.</summary>
     public ArrayView<float> View => network.Parameters.View.SubView(Info.Offset, Info.Count);
+
+    /// <summary>Its gradient in <paramref name="gradients"/>, a buffer laid out as the network's parameters.</summary>
+    public ArrayView<float> Gradient(ArrayView<float> gradients) => gradients.SubView(Info.Offset, Info.Count);
 
     /// <summary>Copies the tensor to the host.</summary>
     public float[] Read() => BatchBuffers.ToHost(View);

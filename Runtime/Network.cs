@@ -13,6 +13,7 @@ namespace NetGen;
 public abstract class Network : IDisposable
 {
     private readonly Layer[] layers;
+    private readonly ParameterTensor[] tensors;
 
     /// <summary>Allocates the parameters on <paramref name="accelerator"/>, to run ILGPU kernels, and initialises them from <paramref name="seed"/>.</summary>
     protected Network(Accelerator accelerator, NetworkInfo info, ulong seed)
@@ -34,14 +35,14 @@ public abstract class Network : IDisposable
         Backend = backend;
         Info = info;
         Parameters = accelerator.Allocate1D<float>(info.ParameterCount);
-        var tensors = new Dictionary<string, ParameterTensor>();
-        foreach (var parameter in info.Parameters)
-            tensors.Add(parameter.Name, new ParameterTensor(this, parameter));
+        tensors = new ParameterTensor[info.Parameters.Count];
+        for (int t = 0; t < tensors.Length; t++)
+            tensors[t] = new ParameterTensor(this, info.Parameters[t]);
         layers = new Layer[info.Layers.Count];
         for (int i = 0; i < layers.Length; i++)
         {
-            var layer = info.Layers[i];
-            layers[i] = new Layer(this, layer, tensors[layer.Name + ".weight"], tensors[layer.Name + ".bias"]);
+            string prefix = info.Layers[i].Name + ".";
+            layers[i] = new Layer(this, info.Layers[i], Array.FindAll(tensors, t => t.Info.Name.StartsWith(prefix, StringComparison.Ordinal)));
         }
         Initialise(seed);
     }
@@ -60,6 +61,9 @@ public abstract class Network : IDisposable
 
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<Layer> Layers => layers;
+
+    /// <summary>Every parameter tensor, in the order of <see cref="NetworkInfo.Parameters"/>: the generated passes reach each by its place here.</summary>
+    public IReadOnlyList<ParameterTensor> Tensors => tensors;
 
     /// <summary>
     /// Sets every weight to a zero-mean Gaussian draw with its layer's standard deviation and every

@@ -48,7 +48,7 @@ internal static class BackwardEmitter
                 {
                     using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
                     {
-                        w.Line("RunLossOnCpu();");
+                        w.Line("RunLossOnCpu(dropout);");
                         w.Line("return;");
                     }
                     WriteLaunch(w, plan, backward.Kernels[0], "network.BackwardKernelLaunchers");
@@ -75,31 +75,8 @@ internal static class BackwardEmitter
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel, string launchers)
     {
-        var forward = plan.Kernels[kernel.Kernel];
         string threads = kernel.PerImage ? $"BatchSize * {Format.Int(kernel.Threads)}" : Format.Int(kernel.Threads);
-        var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => Argument(plan, forward, p.Name));
+        var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => p.Argument);
         w.Line($"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});");
     }
-
-    /// <summary>What the pass passes for each kernel parameter, by its name.</summary>
-    private static string Argument(NetworkPlan plan, KernelPlan forward, string parameter) => parameter switch
-    {
-        "logits" => "forward." + plan.Activations[plan.Backward.Logits].Field,
-        "labels" => "Labels",
-        "probabilities" => "Probabilities",
-        "losses" => "Losses",
-        "ranks" => "Ranks",
-        "logitsGradient" => Gradient(plan, plan.Backward.Logits),
-        "smoothing" => "LabelSmoothing",
-        "batch" => "BatchSize",
-        "input" => "forward." + plan.Activations[forward.Input].Field,
-        "weight" => $"network.{forward.Layer.Member}.Weight.View",
-        "delta" => Gradient(plan, forward.Output),
-        "inputGradient" => Gradient(plan, forward.Input),
-        "weightGradient" => ParameterSlice(plan.Parameters[forward.Weight]),
-        "biasGradient" => ParameterSlice(plan.Parameters[forward.Weight + 1]),
-        _ => parameter,
-    };
-
-    internal static string ParameterSlice(ParameterPlan p) => $"parameterGradients.SubView({Format.Int(p.Offset)}, {Format.Int(p.Count)})";
 }

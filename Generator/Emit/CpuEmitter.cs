@@ -1,18 +1,17 @@
-using System.Collections.Generic;
 using System.Linq;
-using NetGen.Generator.Emit.Kernels.Backward;
 using NetGen.Generator.Model;
 using NetGen.Generator.Planning;
 
 namespace NetGen.Generator.Emit;
 
 /// <summary>
-/// Writes N.Cpu.g.cs: the same plan as the ILGPU kernels, run by the CPU backend. Each fused group
-/// becomes one call into NetGen.Cpu with its sizes as literals: a convolution or dense layer is a
-/// packed matrix product whose store adds the bias and applies the ReLU; what the store cannot fuse
-/// (dropout, a second elementwise operation) follows as its own pass. The backward pass runs each
-/// group's gradients in one call, then masks the input gradient by the epilogue of the group that
-/// produced that input, exactly where the ILGPU kernels mask it.
+/// Writes N.Cpu.g.cs: the same plan as the ILGPU kernels, run by the CPU backend on one device.
+/// Each fused group becomes one call into NetGen.Cpu with its sizes as literals (written by the
+/// operation, through <see cref="CpuCode"/>, exactly as a column of a split network writes it): a
+/// convolution or dense layer is a packed matrix product whose store adds the bias and applies the
+/// ReLU; what the store cannot fuse follows as its own pass. The backward pass runs each group's
+/// gradients in one call, then applies the derivative of the epilogue of the group that produced
+/// its input, exactly where the ILGPU kernels apply it.
 /// </summary>
 internal static class CpuEmitter
 {
@@ -23,6 +22,7 @@ internal static class CpuEmitter
         using (TypeScope.Open(w, type, null, "ILGPU", "global::NetGen.Cpu"))
         {
             WriteGeometry(w, plan);
+            CpuCode.WriteEpilogueTypes(w, plan);
             w.Line();
             using (w.Block("partial class ForwardPass"))
             {
@@ -32,17 +32,22 @@ internal static class CpuEmitter
                 {
                     w.Line("CpuProfiler.Start();");
                     for (int k = 0; k < logits; k++)
-                        WriteForward(w, plan, plan.Kernels[k]);
+                    {
+                        var kernel = plan.Kernels[k];
+                        w.Line($"// {kernel.Group}");
+                        CpuCode.Forward(w, kernel, Place(plan, kernel, inBackward: false));
+                        w.Line($"CpuProfiler.Mark(\"forward\", \"{plan.Activations[kernel.Output].Name}\");");
+                    }
                 }
                 if (logits < plan.Kernels.Count)
                 {
-                    var softmax = plan.Kernels[logits];
+                    var output = plan.Kernels[logits];
                     w.Line();
-                    w.Line("/// <summary>The final softmax on the CPU backend.</summary>");
+                    w.Line($"/// <summary>The final {output.Main.Op.Describe()} on the CPU backend.</summary>");
                     using (w.Block("private void RunOutputOnCpu()"))
                     {
-                        w.Line($"CpuLoss.Softmax({softmax.Main.Output.Size}, {Field(plan, softmax.Input)}, {Field(plan, softmax.Output)}, BatchSize);");
-                        w.Line($"CpuProfiler.Mark(\"forward\", \"{plan.Activations[softmax.Output].Name}\");");
+                        CpuCode.Forward(w, output, Place(plan, output, inBackward: false));
+                        w.Line($"CpuProfiler.Mark(\"forward\", \"{plan.Activations[output.Output].Name}\");");
                     }
                 }
             }
@@ -50,11 +55,14 @@ internal static class CpuEmitter
             using (w.Block("partial class BackwardPass"))
             {
                 var logitsActivation = plan.Activations[plan.Backward.Logits];
+                var producer = plan.Kernels[plan.Backward.Logits - 1];
+                string gradient = BackwardEmitter.Gradient(plan, plan.Backward.Logits);
                 w.Line("/// <summary>Softmax and cross-entropy on the CPU backend.</summary>");
-                using (w.Block("private void RunLossOnCpu()"))
+                using (w.Block("private void RunLossOnCpu(global::NetGen.DropoutKey dropout)"))
                 {
                     w.Line("CpuProfiler.Start();");
-                    w.Line($"CpuLoss.SoftmaxCrossEntropy({logitsActivation.Shape.Size}, forward.{logitsActivation.Field}, Labels, Probabilities, Losses, Ranks, {BackwardEmitter.Gradient(plan, plan.Backward.Logits)}, LabelSmoothing, BatchSize);");
+                    w.Line($"CpuLoss.SoftmaxCrossEntropy({logitsActivation.Shape.Size}, forward.{logitsActivation.Field}, Labels, Probabilities, Losses, Ranks, {gradient}, LabelSmoothing, BatchSize);");
+                    CpuCode.WriteMask(w, producer, gradient, $"forward.{logitsActivation.Field}", producer.Saved is { } saved ? "forward." + saved.Field : null, logitsActivation.Shape.Size);
                     w.Line("CpuProfiler.Mark(\"backward\", \"loss\");");
                 }
                 w.Line();
@@ -63,7 +71,12 @@ internal static class CpuEmitter
                 {
                     w.Line("CpuProfiler.Start();");
                     for (int k = LogitsKernels(plan) - 1; k >= 0; k--)
-                        WriteBackward(w, plan, k);
+                    {
+                        var kernel = plan.Kernels[k];
+                        w.Line($"// {kernel.Group}");
+                        CpuCode.Backward(w, kernel, k > 0 ? plan.Kernels[k - 1] : null, Place(plan, kernel, inBackward: true));
+                        w.Line($"CpuProfiler.Mark(\"backward\", \"{plan.Activations[kernel.Output].Name}\");");
+                    }
                 }
             }
         }
@@ -73,9 +86,24 @@ internal static class CpuEmitter
     /// <summary>The kernels that end in the logits: all of them, less a final softmax.</summary>
     private static int LogitsKernels(NetworkPlan plan) => plan.Backward.Probabilities >= 0 ? plan.Kernels.Count - 1 : plan.Kernels.Count;
 
-    private static string Field(NetworkPlan plan, int activation) => plan.Activations[activation].Field;
-
-    private static string Count(Shape shape) => $"BatchSize * {Format.Int(shape.Size)}L";
+    /// <summary>The group's buffers on one device: the forward pass's activations (<c>forward.</c> from the backward pass), the network's tensors.</summary>
+    private static CpuPlace Place(NetworkPlan plan, KernelPlan kernel, bool inBackward)
+    {
+        string pass = inBackward ? "forward." : "";
+        bool inputGradient = plan.Backward.Gradients.Contains(kernel.Input);
+        return new CpuPlace(
+            "CpuGeometry",
+            pass + plan.Activations[kernel.Input].Field,
+            kernel.Main.Input,
+            pass + plan.Activations[kernel.Output].Field,
+            kernel.Main.Output,
+            kernel.Saved is { } saved ? pass + saved.Field : null,
+            kernel.Tensors.Select(t => $"network.Tensors[{t}].View").ToEquatableArray(),
+            kernel.Tensors.Select(t => $"network.Tensors[{t}].Gradient(parameterGradients)").ToEquatableArray(),
+            inBackward ? BackwardEmitter.Gradient(plan, kernel.Output) : "",
+            inputGradient ? BackwardEmitter.Gradient(plan, kernel.Input) : "default",
+            kernel.Input > 0 && plan.Kernels[kernel.Input - 1].Saved is { } before ? pass + before.Field : null);
+    }
 
     private static void WriteGeometry(SourceWriter w, NetworkPlan plan)
     {
@@ -85,110 +113,10 @@ internal static class CpuEmitter
             foreach (var kernel in plan.Kernels)
             {
                 Shape input = kernel.Main.Input;
-                if (Geometry(kernel, input, kernel.Main.Output, (kernel.Main.Op as ConvSpec)?.Groups ?? 1, input.Channels / plan.Model.Columns) is { } field)
+                if (kernel.Operation.CpuGeometry(kernel.Method, input, kernel.Main.Output, kernel.Operation.GroupsInColumn(slicedInput: false, 1),
+                    input.Channels / plan.Model.Columns) is { } field)
                     w.Line(field);
             }
-        }
-    }
-
-    /// <summary>
-    /// The geometry field of a group the CPU backend's routines take by record (convolution,
-    /// pooling, LRN), from the shapes it reads and writes per image, or null for the others.
-    /// </summary>
-    internal static string? Geometry(KernelPlan kernel, Shape input, Shape output, int groups, int columnChannels)
-    {
-        string? arguments = kernel.Main.Op switch
-        {
-            ConvSpec c => $"ConvGeometry {kernel.Method} = new(Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {output.Channels}, Kernel: {c.Kernel}, Stride: {c.Stride}, Pad: {c.Pad}, Groups: {groups}, OutHeight: {output.Height}, OutWidth: {output.Width})",
-            PoolSpec p => $"PoolGeometry {kernel.Method} = new(IsMax: {(p.IsMax ? "true" : "false")}, Height: {input.Height}, Width: {input.Width}, Window: {p.Window}, Stride: {p.Stride}, Pad: {p.Pad}, OutHeight: {output.Height}, OutWidth: {output.Width})",
-            LrnSpec l => $"LrnGeometry {kernel.Method} = new(Channels: {input.Channels}, Pixels: {input.Height * input.Width}, Size: {l.Size}, Alpha: {Format.FloatLiteral(l.EffectiveAlpha)}, Beta: {Format.FloatLiteral(l.Beta)}, K: {Format.FloatLiteral(l.K)}, ColumnChannels: {columnChannels})",
-            DenseSpec or SoftmaxSpec => null, // sizes as literals in the call; the loss's softmax
-            _ => throw UnknownOperation.In(nameof(CpuEmitter), kernel.Main.Op),
-        };
-        return arguments is null ? null : $"public static readonly {arguments};";
-    }
-
-    private static void WriteForward(SourceWriter w, NetworkPlan plan, KernelPlan kernel)
-    {
-        string input = Field(plan, kernel.Input), output = Field(plan, kernel.Output);
-        string layer = $"network.{kernel.Layer.Member}";
-        bool fuseRelu = kernel.Main.Op is ConvSpec or DenseSpec && kernel.Epilogue.Count > 0 && kernel.Epilogue[0].Op is ReluSpec;
-        string relu = fuseRelu ? "true" : "false";
-        w.Line($"// {kernel.Group}");
-        switch (kernel.Main.Op)
-        {
-            case ConvSpec:
-                w.Line($"CpuConv.Forward(CpuGeometry.{kernel.Method}, {input}, {layer}.Weight.View, {layer}.Bias.View, {output}, BatchSize, relu: {relu});");
-                break;
-            case DenseSpec:
-                w.Line($"CpuDense.Forward({kernel.Main.Input.Size}, {kernel.Main.Output.Size}, {input}, {layer}.Weight.View, {layer}.Bias.View, {output}, BatchSize, relu: {relu});");
-                break;
-            case LrnSpec:
-                w.Line($"CpuLrn.Forward(CpuGeometry.{kernel.Method}, {input}, {output}, BatchSize);");
-                break;
-            case PoolSpec:
-                w.Line($"CpuPool.Forward(CpuGeometry.{kernel.Method}, {input}, {output}, BatchSize * {kernel.Main.Input.Channels});");
-                break;
-            default:
-                throw UnknownOperation.In(nameof(CpuEmitter), kernel.Main.Op);
-        }
-        foreach (var op in Mask.Operations(kernel))
-        {
-            if (op.Op is DropoutSpec d)
-                w.Line($"CpuEpilogue.Dropout({output}, {Count(kernel.Main.Output)}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
-            else if (!fuseRelu)
-                w.Line($"CpuEpilogue.Relu({output}, {Count(kernel.Main.Output)});");
-        }
-        w.Line($"CpuProfiler.Mark(\"forward\", \"{plan.Activations[kernel.Output].Name}\");");
-    }
-
-    private static void WriteBackward(SourceWriter w, NetworkPlan plan, int k)
-    {
-        var kernel = plan.Kernels[k];
-        string input = $"forward.{Field(plan, kernel.Input)}";
-        string delta = BackwardEmitter.Gradient(plan, kernel.Output);
-        bool hasInputGradient = plan.Backward.Gradients.Contains(kernel.Input);
-        string inputGradient = hasInputGradient ? BackwardEmitter.Gradient(plan, kernel.Input) : "default";
-        string layer = $"network.{kernel.Layer.Member}";
-        // A ReLU just before a normalisation masks the gradient by the normalisation's own input,
-        // which its backward pass reads anyway: folded in, it saves a pass over the activation.
-        var masks = hasInputGradient && k > 0 ? Mask.Operations(plan.Kernels[k - 1]).ToList() : [];
-        bool foldRelu = kernel.Main.Op is LrnSpec && masks.Count == 1 && masks[0].Op is ReluSpec;
-        w.Line($"// {kernel.Group}");
-        switch (kernel.Main.Op)
-        {
-            case ConvSpec:
-            case DenseSpec:
-                var weight = plan.Parameters[kernel.Weight];
-                var bias = plan.Parameters[kernel.Weight + 1];
-                string sizes = kernel.Main.Op is ConvSpec ? $"CpuGeometry.{kernel.Method}" : $"{kernel.Main.Input.Size}, {kernel.Main.Output.Size}";
-                string routine = kernel.Main.Op is ConvSpec ? "CpuConv" : "CpuDense";
-                w.Line($"{routine}.Backward({sizes}, {input}, {layer}.Weight.View, {delta}, {BackwardEmitter.ParameterSlice(weight)}, {BackwardEmitter.ParameterSlice(bias)}, {inputGradient}, BatchSize);");
-                break;
-            case LrnSpec:
-                w.Line($"CpuLrn.Backward(CpuGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize{(foldRelu ? ", maskRelu: true" : "")});");
-                break;
-            case PoolSpec:
-                w.Line($"CpuPool.Backward(CpuGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize * {kernel.Main.Input.Channels});");
-                break;
-            default:
-                throw UnknownOperation.In(nameof(CpuEmitter), kernel.Main.Op);
-        }
-        if (hasInputGradient && k > 0 && !foldRelu)
-            WriteMask(w, plan, plan.Kernels[k - 1], inputGradient, input);
-        w.Line($"CpuProfiler.Mark(\"backward\", \"{plan.Activations[kernel.Output].Name}\");");
-    }
-
-    /// <summary>The derivative of the producer's epilogue, applied to the gradient of its output.</summary>
-    private static void WriteMask(SourceWriter w, NetworkPlan plan, KernelPlan producer, string gradient, string activation)
-    {
-        string count = Count(producer.Main.Output);
-        foreach (var op in Mask.Operations(producer))
-        {
-            if (op.Op is DropoutSpec d)
-                w.Line($"CpuEpilogue.MaskDropout({gradient}, {count}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
-            else
-                w.Line($"CpuEpilogue.MaskRelu({gradient}, {activation}, {count});");
         }
     }
 }

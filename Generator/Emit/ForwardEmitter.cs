@@ -24,7 +24,7 @@ internal static class ForwardEmitter
             using (w.Block("public sealed partial class ForwardPass : global::NetGen.ForwardPass"))
             {
                 w.Line($"private readonly {type.Name} network;");
-                foreach (var a in plan.Activations)
+                foreach (var a in Buffers(plan))
                     w.Line($"internal readonly ArrayView<float> {a.Field}; // {KernelEmitter.Dims(a.Shape)}");
                 w.Line();
                 w.Line("/// <summary>Allocates every activation for batches of <paramref name=\"batchSize\"/> images.</summary>");
@@ -34,7 +34,7 @@ internal static class ForwardEmitter
                 using (w.Block(""))
                 {
                     w.Line("this.network = network;");
-                    foreach (var a in plan.Activations)
+                    foreach (var a in Buffers(plan))
                         w.Line($"{a.Field} = Allocate(\"{a.Name}\", Shapes.{a.Identifier});");
                 }
                 w.Line();
@@ -71,13 +71,13 @@ internal static class ForwardEmitter
         return w.ToString();
     }
 
+    /// <summary>Every buffer a forward pass holds: the activations, and the values groups keep from before their epilogues.</summary>
+    internal static System.Collections.Generic.IEnumerable<ActivationPlan> Buffers(NetworkPlan plan) =>
+        plan.Activations.Concat(plan.Kernels.Where(k => k.Saved is not null).Select(k => k.Saved!));
+
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, KernelPlan kernel, string launchers)
     {
-        var layer = $"network.{kernel.Layer.Member}";
-        var args = new[] { $"BatchSize * {Format.Int(kernel.ThreadsPerImage)}", plan.Activations[kernel.Input].Field }
-            .Concat(kernel.Weight >= 0 ? new[] { $"{layer}.Weight.View", $"{layer}.Bias.View" } : [])
-            .Concat(new[] { plan.Activations[kernel.Output].Field })
-            .Concat(kernel.HasDropout ? new[] { "dropout" } : []);
+        var args = new[] { $"BatchSize * {Format.Int(kernel.ThreadsPerImage)}" }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
         w.Line($"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}");
     }
 }

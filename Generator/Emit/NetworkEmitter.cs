@@ -91,7 +91,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>The shape of every activation for one image, as constants.</summary>");
         using (w.Block("public static class Shapes"))
         {
-            foreach (var a in plan.Activations)
+            foreach (var a in ForwardEmitter.Buffers(plan))
             {
                 string id = a.Identifier;
                 w.Line($"/// <summary>{a.Name}: {a.Description}.</summary>");
@@ -139,7 +139,8 @@ internal static class NetworkEmitter
             using (w.Indent())
                 foreach (var p in plan.Parameters)
                     w.Line($"new(\"{p.Name}\", [{string.Join(", ", p.Dimensions)}], Offset: {Format.Int(p.Offset)}, Count: {Format.Int(p.Count)}, " +
-                        $"InitMean: {Format.FloatLiteral(p.InitMean)}, InitStd: {Format.FloatLiteral(p.InitStd)}, LrMult: {Format.FloatLiteral(p.LrMult)}, DecayMult: {Format.FloatLiteral(p.DecayMult)}),");
+                        $"InitMean: {Format.FloatLiteral(p.InitMean)}, InitStd: {Format.FloatLiteral(p.InitStd)}, LrMult: {Format.FloatLiteral(p.LrMult)}, DecayMult: {Format.FloatLiteral(p.DecayMult)}" +
+                        (p.Trainable ? "" : ", Trainable: false") + "),");
             w.Line("],");
             w.Line($"ParameterCount: {Format.Int(model.Parameters)},");
             w.Line($"MultiplyAdds: {Format.Int(model.MultiplyAdds)});");

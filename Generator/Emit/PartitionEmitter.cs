@@ -1,6 +1,5 @@
 using System.Linq;
 using NetGen.Generator.Emit.Kernels;
-using NetGen.Generator.Emit.Kernels.Backward;
 using NetGen.Generator.Model;
 using NetGen.Generator.Planning;
 
@@ -83,8 +82,11 @@ internal static class PartitionEmitter
         using (w.Block("private static class ColumnGeometry"))
         {
             foreach (var ck in partition.Kernels)
-                if (CpuEmitter.Geometry(plan.Kernels[ck.Kernel], ck.InputShape, ck.OutputShape, ck.Groups, ck.InputShape.Channels) is { } field)
+            {
+                var kernel = plan.Kernels[ck.Kernel];
+                if (kernel.Operation.CpuGeometry(kernel.Method, ck.InputShape, ck.OutputShape, ck.Groups, ck.InputShape.Channels) is { } field)
                     w.Line(field);
+            }
         }
     }
 
@@ -128,12 +130,16 @@ internal static class PartitionEmitter
             }
             w.Line();
             w.Line("/// <inheritdoc />");
-            using (w.Block("protected override void RunLoss()"))
+            using (w.Block("protected override void RunLoss(global::NetGen.DropoutKey dropout)"))
             {
                 var logits = activations[partition.Logits];
+                var own = logits.Slice >= 0 ? activations[logits.Slice] : logits;
                 w.Line($"CpuLoss.SoftmaxCrossEntropy({logits.Shape.Size}, {logits.Field}, Labels, Probabilities, Losses, Ranks, {Gradient(logits)}, LabelSmoothing, BatchSize);");
                 if (logits.Slice >= 0)
-                    w.Line($"TakeSlice({Gradient(logits)}, {Gradient(activations[logits.Slice])}, {activations[logits.Slice].Shape.Size});");
+                    w.Line($"TakeSlice({Gradient(logits)}, {Gradient(own)}, {own.Shape.Size});");
+                int ownIndex = logits.Slice >= 0 ? logits.Slice : partition.Logits;
+                var producer = partition.Kernels.Single(k => k.Output == ownIndex);
+                CpuCode.WriteMask(w, plan.Kernels[producer.Kernel], Gradient(own), own.Field, Before(partition, producer), own.Shape.Size);
             }
             w.Line();
             w.Line("/// <inheritdoc />");
@@ -149,86 +155,58 @@ internal static class PartitionEmitter
     {
         var kernel = plan.Kernels[ck.Kernel];
         var source = partition.Activations[ck.Input];
-        string input = source.Field, output = partition.Activations[ck.Output].Field;
         w.Line($"// {kernel.Group}");
         if (source.Slice >= 0)
-            w.Line($"Gather({partition.Activations[source.Slice].Field}, {input}, {partition.Activations[source.Slice].Shape.Size});");
-        bool fuseRelu = kernel.Main.Op is ConvSpec or DenseSpec && kernel.Epilogue.Count > 0 && kernel.Epilogue[0].Op is ReluSpec;
-        string relu = fuseRelu ? "true" : "false";
-        switch (kernel.Main.Op)
-        {
-            case ConvSpec:
-                w.Line($"CpuConv.Forward(ColumnGeometry.{kernel.Method}, {input}, {Slice(partition, kernel.Weight, "Parameters")}, {Slice(partition, kernel.Weight + 1, "Parameters")}, {output}, BatchSize, relu: {relu});");
-                break;
-            case DenseSpec:
-                w.Line($"CpuDense.Forward({ck.InputShape.Size}, {ck.OutputShape.Size}, {input}, {Slice(partition, kernel.Weight, "Parameters")}, {Slice(partition, kernel.Weight + 1, "Parameters")}, {output}, BatchSize, relu: {relu});");
-                break;
-            case LrnSpec:
-                w.Line($"CpuLrn.Forward(ColumnGeometry.{kernel.Method}, {input}, {output}, BatchSize);");
-                break;
-            case PoolSpec:
-                w.Line($"CpuPool.Forward(ColumnGeometry.{kernel.Method}, {input}, {output}, BatchSize * {ck.InputShape.Channels});");
-                break;
-            default:
-                throw UnknownOperation.In(nameof(PartitionEmitter), kernel.Main.Op);
-        }
-        long own = ck.OutputShape.Size, whole = kernel.Main.Output.Size;
-        foreach (var op in Mask.Operations(kernel))
-        {
-            if (op.Op is DropoutSpec d)
-                w.Line($"CpuEpilogue.Dropout({output}, BatchSize, {own}, {whole}, {FirstUnit(own, whole)}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
-            else if (!fuseRelu)
-                w.Line($"CpuEpilogue.Relu({output}, BatchSize * {own}L);");
-        }
+            w.Line($"Gather({partition.Activations[source.Slice].Field}, {source.Field}, {partition.Activations[source.Slice].Shape.Size});");
+        CpuCode.Forward(w, kernel, Place(partition, kernel, ck));
     }
 
     private static void WriteBackward(SourceWriter w, NetworkPlan plan, PartitionPlan partition, ColumnKernelPlan ck)
     {
         var kernel = plan.Kernels[ck.Kernel];
         var source = partition.Activations[ck.Input];
-        string input = source.Field, delta = Gradient(partition.Activations[ck.Output]);
-        string inputGradient = ck.Input == 0 ? "default" : Gradient(source);
         w.Line($"// {kernel.Group}");
-        switch (kernel.Main.Op)
-        {
-            case ConvSpec:
-            case DenseSpec:
-                string sizes = kernel.Main.Op is ConvSpec ? $"ColumnGeometry.{kernel.Method}" : $"{ck.InputShape.Size}, {ck.OutputShape.Size}";
-                string routine = kernel.Main.Op is ConvSpec ? "CpuConv" : "CpuDense";
-                w.Line($"{routine}.Backward({sizes}, {input}, {Slice(partition, kernel.Weight, "Parameters")}, {delta}, " +
-                    $"{Slice(partition, kernel.Weight, "parameterGradients")}, {Slice(partition, kernel.Weight + 1, "parameterGradients")}, {inputGradient}, BatchSize);");
-                break;
-            case LrnSpec:
-                w.Line($"CpuLrn.Backward(ColumnGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize);");
-                break;
-            case PoolSpec:
-                w.Line($"CpuPool.Backward(ColumnGeometry.{kernel.Method}, {input}, {delta}, {inputGradient}, BatchSize * {ck.InputShape.Channels});");
-                break;
-            default:
-                throw UnknownOperation.In(nameof(PartitionEmitter), kernel.Main.Op);
-        }
+        var place = Place(partition, kernel, ck);
         if (ck.Input == 0)
+        {
+            CpuCode.Backward(w, kernel, null, place);
             return;
-        var slice = source;
-        if (source.Slice >= 0)
-        {
-            // Each device computed part of the gathered input's gradient, or, replicated, all of it.
-            slice = partition.Activations[source.Slice];
-            w.Line($"{(ck.Replicated ? "TakeSlice" : "Reduce")}({inputGradient}, {Gradient(slice)}, {slice.Shape.Size});");
         }
-        var producer = plan.Kernels[ck.Kernel - 1];
-        long own = slice.Shape.Size, whole = producer.Main.Output.Size;
-        foreach (var op in Mask.Operations(producer))
+        var producer = partition.Kernels[ck.Kernel - 1];
+        if (source.Slice < 0)
         {
-            if (op.Op is DropoutSpec d)
-                w.Line($"CpuEpilogue.MaskDropout({Gradient(slice)}, BatchSize, {own}, {whole}, {FirstUnit(own, whole)}, dropout, {op.Id}, {Format.FloatLiteral(d.Rate)});");
-            else
-                w.Line($"CpuEpilogue.MaskRelu({Gradient(slice)}, {slice.Field}, BatchSize * {own}L);");
+            CpuCode.Backward(w, kernel, plan.Kernels[producer.Kernel], place with { InputBefore = Before(partition, producer) });
+            return;
         }
+        // Each device computed part of the gathered input's gradient, or, replicated, all of it:
+        // the device's own slice is masked once it is assembled.
+        CpuCode.Backward(w, kernel, null, place);
+        var slice = partition.Activations[source.Slice];
+        w.Line($"{(ck.Replicated ? "TakeSlice" : "Reduce")}({place.InputGradient}, {Gradient(slice)}, {slice.Shape.Size});");
+        CpuCode.WriteMask(w, plan.Kernels[producer.Kernel], Gradient(slice), slice.Field, Before(partition, producer), slice.Shape.Size);
     }
 
-    /// <summary>The index in the whole network of the first value a column holds: its share's, or 0 when it holds them all.</summary>
-    private static string FirstUnit(long own, long whole) => own == whole ? "0L" : $"Column * {own}L";
+    /// <summary>A group's buffers on this column: its slices and gathered copies, its tensors' rows in the column's buffers.</summary>
+    private static CpuPlace Place(PartitionPlan partition, KernelPlan kernel, ColumnKernelPlan ck)
+    {
+        var source = partition.Activations[ck.Input];
+        return new CpuPlace(
+            "ColumnGeometry",
+            source.Field,
+            ck.InputShape,
+            partition.Activations[ck.Output].Field,
+            ck.OutputShape,
+            ck.Saved >= 0 ? partition.Activations[ck.Saved].Field : null,
+            kernel.Tensors.Select(t => Slice(partition, t, "Parameters")).ToEquatableArray(),
+            kernel.Tensors.Select(t => Slice(partition, t, "parameterGradients")).ToEquatableArray(),
+            Gradient(partition.Activations[ck.Output]),
+            ck.Input == 0 ? "default" : Gradient(source),
+            InputBefore: null);
+    }
+
+    /// <summary>Where a column keeps the value from before <paramref name="producer"/>'s epilogue, or null.</summary>
+    private static string? Before(PartitionPlan partition, ColumnKernelPlan producer) =>
+        producer.Saved >= 0 ? partition.Activations[producer.Saved].Field : null;
 
     /// <summary>A parameter tensor's rows on this column: tensors keep their order, each cut to 1 / devices (or whole, replicated).</summary>
     private static string Slice(PartitionPlan partition, int parameter, string buffer)
@@ -240,7 +218,8 @@ internal static class PartitionEmitter
     private static string Bool(bool value) => value ? "true" : "false";
 
     private static string Describe(NetworkPlan plan, ColumnActivationPlan a) =>
-        a.Source == 0 ? "the whole image, on every device"
+        a.Source < 0 ? $"this device's slice of {a.Name}"
+        : a.Source == 0 ? "the whole image, on every device"
         : a.Slice >= 0 ? $"{plan.Activations[a.Source].Name} whole, gathered from every device"
         : $"this device's slice of {plan.Activations[a.Source].Name}";
 

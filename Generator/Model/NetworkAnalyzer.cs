@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Diagnostics;
+using NetGen.Generator.Operations;
 using NetGen.Generator.Parsing;
 using NetGen.Generator.Attributes;
 
@@ -45,49 +46,46 @@ internal static class NetworkAnalyzer
         // still checked for their own mistakes but not for shapes that depend on a wrong one.
         Shape? shape = diagnostics.Count == before ? new Shape(spec.Channels, spec.Height, spec.Width) : null;
         int columns = Math.Max(1, spec.Columns);
-        string? denseLayer = null;
+        string? flattenedBy = null; // the dense layer that flattened the activation
         var layers = new List<LayerModel>();
         for (int i = 0; i < specLayers.Count; i++)
         {
             var layer = specLayers[i];
             // The last layer's outputs are the classes, any number of them: when they do not split
-            // over the columns, every column computes the whole layer (its normalisation would
-            // have no column to sum within, so a layer with Lrn still must split).
-            int split = i == specLayers.Count - 1 && !layer.Ops.Any(o => o is LrnSpec) ? 1 : columns;
+            // over the columns, every column computes the whole layer (an operation that stays in
+            // its column, as normalisation does, would have no column to stay in, so it still splits).
+            int split = i == specLayers.Count - 1 && !layer.Ops.Any(o => o is MainOperation { StaysInColumn: true }) ? 1 : columns;
             CheckLearnable(layer, diagnostics);
             var input = shape;
             var ops = new List<OpModel>();
-            var weights = default(EquatableArray<int>);
+            var tensors = new List<TensorSpec>();
             long multiplyAdds = 0;
             for (int j = 0; j < layer.Ops.Count; j++)
             {
                 var op = layer.Ops[j];
-                string who = op.IsLearnable ? layer.Member : $"{layer.Member} {op.AttributeName}";
-                bool valid = check.Operation(op, who);
-                if (op is SoftmaxSpec && (i != specLayers.Count - 1 || j != layer.Ops.Count - 1))
+                string who = op is LearnableOperation ? layer.Member : $"{layer.Member} {op.AttributeName}";
+                int reported = check.Count;
+                op.Check(check, who);
+                bool valid = check.Count == reported;
+                if (op.EndsNetwork && (i != specLayers.Count - 1 || j != layer.Ops.Count - 1))
                 {
                     string next = j + 1 < layer.Ops.Count ? $"{layer.Ops[j + 1].AttributeName} on {layer.Member}" : $"layer {specLayers[i + 1].Member}";
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, op.Location, layer.Member, next));
                 }
-                if (op.IsSpatial && denseLayer is not null)
+                if (op.IsSpatial && flattenedBy is not null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpatialAfterDense, op.Location,
-                        $"{op.AttributeName} on {layer.Member}", denseLayer, shape?.Size.ToString() ?? "?"));
+                        $"{op.AttributeName} on {layer.Member}", flattenedBy, shape?.Size.ToString() ?? "?"));
                     valid = false;
                 }
-                if (op is DenseSpec)
-                    denseLayer ??= layer.Member;
+                if (op is MainOperation { Flattens: true })
+                    flattenedBy ??= layer.Member;
                 if (shape is not { } current || !valid)
                 {
                     shape = null;
                     continue;
                 }
-                if (op is ConvSpec conv && !GroupsSplitOverColumns(who, conv, columns, firstLayer: i == 0, diagnostics))
-                {
-                    shape = null;
-                    continue;
-                }
-                var output = Infer(op, who, current, split, diagnostics, ref weights, ref multiplyAdds);
+                var output = op.Infer(new ShapeRule(who, current, columns, split, firstLayer: i == 0, op.Location, diagnostics));
                 if (output is { } o && o.Size > int.MaxValue)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, op.Location, who, "output", o.Size, int.MaxValue));
@@ -95,11 +93,15 @@ internal static class NetworkAnalyzer
                 }
                 shape = output;
                 if (output is { } result)
+                {
                     ops.Add(new OpModel(op with { Location = null }, current, result, i * 32 + j));
+                    tensors.AddRange(op.Tensors(current, result));
+                    multiplyAdds += op.MultiplyAdds(current, result);
+                }
             }
-            if (input is { } layerInput && shape is not null && ops.Count == layer.Ops.Count && ops.Count > 0 && weights.Count > 0)
+            if (input is { } layerInput && shape is not null && ops.Count == layer.Ops.Count && ops.Count > 0 && tensors.Count > 0)
                 layers.Add(new LayerModel(layer.Member, layer.Modifiers, layer.Member.ToLowerInvariant(), i, layerInput,
-                    ops.ToEquatableArray(), weights, multiplyAdds));
+                    ops.ToEquatableArray(), tensors.ToEquatableArray(), multiplyAdds));
         }
         if (diagnostics.Count > before)
             return null;
@@ -120,7 +122,7 @@ internal static class NetworkAnalyzer
             return spec.Layers;
         }
         var last = spec.Layers[spec.Layers.Count - 1];
-        if (last.Ops.Count == 0 || last.Ops[0] is not LearnableSpec learnable || learnable.Outputs == spec.Classes)
+        if (last.Ops.Count == 0 || last.Ops[0] is not LearnableOperation learnable || learnable.Outputs == spec.Classes)
             return spec.Layers; // NG0013 reports a last layer without a learnable operation first
         if (spec.LayersFrom is null)
         {
@@ -128,111 +130,25 @@ internal static class NetworkAnalyzer
                 spec.Type.Name, spec.Classes, last.Member, learnable.Outputs, learnable.OutputsName));
             return spec.Layers;
         }
-        var ops = new[] { (OpSpec)learnable.WithOutputs(spec.Classes) }.Concat(last.Ops.Skip(1)).ToEquatableArray();
+        var ops = new[] { (Operation)learnable.WithOutputs(spec.Classes) }.Concat(last.Ops.Skip(1)).ToEquatableArray();
         return spec.Layers.Take(spec.Layers.Count - 1).Concat(new[] { last with { Ops = ops } }).ToList();
     }
 
     /// <summary>NG0013: one learnable operation, and it comes first.</summary>
     private static void CheckLearnable(LayerSpec layer, List<DiagnosticInfo> diagnostics)
     {
-        var learnables = layer.Ops.Where(o => o.IsLearnable).ToList();
+        var learnables = layer.Ops.Where(o => o is LearnableOperation).ToList();
         if (layer.Ops.Count == 0 || learnables.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, layer.Ops.Count == 0 ? layer.Location : layer.Ops[0].Location,
                 layer.Member, layer.Ops.Count == 0 ? "has no operations" : "has no Conv or Dense"));
             return;
         }
-        if (!layer.Ops[0].IsLearnable)
+        if (layer.Ops[0] is not LearnableOperation)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, layer.Ops[0].Location, layer.Member,
                 $"starts with {layer.Ops[0].AttributeName}"));
         foreach (var extra in learnables.Skip(1))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotOneLearnable, extra.Location, layer.Member,
                 $"has a second learnable operation, {extra.AttributeName}"));
-    }
-
-    /// <summary>The output shape of one operation, or null after reporting why it has none.</summary>
-    private static Shape? Infer(
-        OpSpec op, string who, Shape input, int columns, List<DiagnosticInfo> diagnostics,
-        ref EquatableArray<int> weights, ref long multiplyAdds)
-    {
-        switch (op)
-        {
-            case ConvSpec conv:
-            {
-                bool ok = GroupsDivide(who, input.Channels, "input channels", input.Channels, conv, diagnostics)
-                    && GroupsDivide(who, conv.Filters, "filters", input.Channels, conv, diagnostics)
-                    & SplitsOverColumns(who, conv.Filters, "filters", columns, conv.Location, diagnostics);
-                var size = OutputSize.Compute(who, "kernel", input, conv.Kernel, conv.Stride, conv.Pad, conv.Round, conv.Location, diagnostics);
-                if (!ok || size is not { } hw)
-                    return null;
-                int perGroup = input.Channels / conv.Groups;
-                long weightCount = (long)conv.Filters * perGroup * conv.Kernel * conv.Kernel;
-                if (weightCount > int.MaxValue)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, conv.Location, who, "weight", weightCount, int.MaxValue));
-                    return null;
-                }
-                weights = new[] { conv.Filters, perGroup, conv.Kernel, conv.Kernel }.ToEquatableArray();
-                var output = new Shape(conv.Filters, hw.Height, hw.Width);
-                multiplyAdds = output.Size * weightCount / conv.Filters;
-                return output;
-            }
-            case DenseSpec dense:
-            {
-                if (!SplitsOverColumns(who, dense.Units, "units", columns, dense.Location, diagnostics))
-                    return null;
-                long weightCount = input.Size * dense.Units;
-                if (weightCount > int.MaxValue)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, dense.Location, who, "weight", weightCount, int.MaxValue));
-                    return null;
-                }
-                weights = new[] { dense.Units, (int)input.Size }.ToEquatableArray();
-                multiplyAdds = weightCount;
-                return new Shape(dense.Units, 1, 1);
-            }
-            case PoolSpec pool:
-            {
-                var size = OutputSize.Compute(who, "window", input, pool.Window, pool.Stride, pool.Pad, pool.Round, pool.Location, diagnostics);
-                return size is { } hw ? new Shape(input.Channels, hw.Height, hw.Width) : null;
-            }
-            default:
-                return input;
-        }
-    }
-
-    private static bool GroupsDivide(string who, int count, string countName, int inputChannels, ConvSpec conv, List<DiagnosticInfo> diagnostics)
-    {
-        if (count % conv.Groups == 0)
-            return true;
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GroupsMismatch, conv.Location,
-            who, conv.Groups, count, countName, Format.Decimal((double)count / conv.Groups), inputChannels, conv.Filters));
-        return false;
-    }
-
-    /// <summary>
-    /// NG0020: each column (device) must hold whole groups, so it never needs another column's
-    /// channels for a grouped convolution; the first layer reads the whole image on every column.
-    /// </summary>
-    private static bool GroupsSplitOverColumns(string who, ConvSpec conv, int columns, bool firstLayer, List<DiagnosticInfo> diagnostics)
-    {
-        if (columns == 1 || conv.Groups == 1 || (!firstLayer && conv.Groups % columns == 0))
-            return true;
-        string why = firstLayer
-            ? "the first layer reads the whole image on every column, so its groups would be computed twice"
-            : $"{conv.Groups} groups do not split evenly into {columns} columns ({conv.Groups} / {columns} = {Format.Decimal((double)conv.Groups / columns)})";
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GroupsSplitColumns, conv.Location,
-            who, conv.Groups, columns, why, firstLayer ? "" : $" or a multiple of {columns}"));
-        return false;
-    }
-
-    private static bool SplitsOverColumns(string who, int count, string countName, int columns, LocationInfo? location, List<DiagnosticInfo> diagnostics)
-    {
-        if (count % columns == 0)
-            return true;
-        int suggestion = (count / columns + 1) * columns;
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ColumnsMismatch, location,
-            who, count, countName, columns, Format.Decimal((double)count / columns), suggestion));
-        return false;
     }
 }

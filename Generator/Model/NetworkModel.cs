@@ -1,15 +1,23 @@
 using System.Linq;
+using NetGen.Generator.Operations;
 
 namespace NetGen.Generator.Model;
 
 /// <summary>One operation with the shapes it reads and writes (per image).</summary>
 /// <param name="Op">The operation, without its source location.</param>
 /// <param name="Id">Unique in the network: layer * 32 + position. Dropout hashes it into its masks.</param>
-internal sealed record OpModel(OpSpec Op, Shape Input, Shape Output, int Id);
+internal sealed record OpModel(Operation Op, Shape Input, Shape Output, int Id)
+{
+    /// <summary>The operation as one that starts a group (the planner puts only such operations first).</summary>
+    public MainOperation Main => (MainOperation)Op;
+
+    /// <summary>The operation as one of a group's epilogue.</summary>
+    public ElementwiseOperation Elementwise => (ElementwiseOperation)Op;
+}
 
 /// <summary>A layer with every shape and count worked out.</summary>
 /// <param name="Name">Lower-case member name: conv1. Parameters and activations are named after it.</param>
-/// <param name="WeightDimensions">PyTorch's layout: (out, in / groups, kh, kw) or (out, in).</param>
+/// <param name="Tensors">Its operations' parameter tensors, in order: for a convolution or dense layer, weight then bias.</param>
 internal sealed record LayerModel(
     string Member,
     string Modifiers,
@@ -17,18 +25,12 @@ internal sealed record LayerModel(
     int Index,
     Shape Input,
     EquatableArray<OpModel> Ops,
-    EquatableArray<int> WeightDimensions,
+    EquatableArray<TensorSpec> Tensors,
     long MultiplyAdds)
 {
-    public LearnableSpec Learnable => (LearnableSpec)Ops[0].Op;
-
     public Shape Output => Ops[Ops.Count - 1].Output;
 
-    public long WeightCount => WeightDimensions.Aggregate(1L, (a, d) => a * d);
-
-    public int BiasCount => WeightDimensions[0];
-
-    public long Parameters => WeightCount + BiasCount;
+    public long Parameters => Tensors.Sum(t => t.Count);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Linq;
+using NetGen.Generator.Operations;
 
 namespace NetGen.Generator.Model;
 
@@ -23,7 +24,7 @@ internal sealed record TypeSpec(string Namespace, string Name, EquatableArray<st
 /// <param name="Modifiers">What the implementation writes before the type: the declared accessibility and
 /// <c>partial</c> ("public partial"), or "public" for a layer taken from another network, which the user did not declare.</param>
 /// <param name="Ops">The operations; null entries are attributes that could not be read.</param>
-internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<OpSpec> Ops, LocationInfo? Location);
+internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<Operation> Ops, LocationInfo? Location);
 
 /// <summary>How the generated code adds a network to the runtime's catalog.</summary>
 /// <param name="Visible">Whether code outside the class can create it (it is not abstract, and it and every type it is nested in are public or internal): only such a network registers itself.</param>

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Model;
 using NetGen.Generator.Attributes;
+using NetGen.Generator.Operations;
 
 namespace NetGen.Generator.Parsing;
 
@@ -185,7 +186,7 @@ internal static class NetworkParser
             if (file != firstFile)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersInSeveralFiles, memberLocation, member.Name, type.Name, layers[0].Member));
 
-            var ops = new List<OpSpec>();
+            var ops = new List<Operation>();
             foreach (var attribute in attributes)
             {
                 var location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token)) ?? memberLocation;
@@ -222,7 +223,7 @@ internal static class NetworkParser
             token.ThrowIfCancellationRequested();
             if (property.IsImplicitlyDeclared || property.IsStatic || property.Type.ToDisplayString() != LayerType)
                 continue;
-            var ops = new List<OpSpec>();
+            var ops = new List<Operation>();
             foreach (var attribute in property.GetAttributes().Where(a => OperationReader.IsOperation(a.AttributeClass)))
                 if (OperationReader.Read(attribute, new AttributeArguments(attribute), location, round) is { } op)
                     ops.Add(op);

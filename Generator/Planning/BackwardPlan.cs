@@ -8,11 +8,8 @@ internal enum GradientKind
     /// <summary>Softmax and cross-entropy in one kernel: probabilities, per-image losses and ranks, and p - y.</summary>
     Loss,
 
-    /// <summary>A layer's bias gradient, summed over the batch into the gradient buffer.</summary>
-    Bias,
-
-    /// <summary>A layer's weight gradient, summed over the batch into the gradient buffer.</summary>
-    Weight,
+    /// <summary>The gradient of one of a kernel's tensors (a weight, a bias), summed over the batch into the gradient buffer.</summary>
+    Tensor,
 
     /// <summary>The gradient of a fused group's input, masked by the epilogue of the group that produced it.</summary>
     Input,
@@ -26,8 +23,9 @@ internal enum GradientKind
 /// <param name="Method">Conv1WeightGradient, Conv2InputGradient, SoftmaxCrossEntropy.</param>
 /// <param name="Kernel">The forward kernel it differentiates; for the loss, the kernel whose output is the logits.</param>
 /// <param name="MaskedBy">The forward kernel whose epilogue masks what it writes, or -1 when it writes a parameter gradient.</param>
+/// <param name="Tensor">For <see cref="GradientKind.Tensor"/>: which of the operation's tensors, by position; else -1.</param>
 /// <param name="Threads">Threads per launch, or per image when <paramref name="PerImage"/>.</param>
-internal sealed record BackwardKernelPlan(string Method, GradientKind Kind, int Kernel, int MaskedBy, long Threads, bool PerImage);
+internal sealed record BackwardKernelPlan(string Method, GradientKind Kind, int Kernel, int MaskedBy, int Tensor, long Threads, bool PerImage);
 
 /// <summary>The backward pass: its kernels in launch order and the activations whose gradients it keeps.</summary>
 /// <param name="Kernels">The loss first, then each forward kernel's gradients in reverse order.</param>

@@ -8,16 +8,23 @@ namespace NetGen.Generator.Planning;
 /// <param name="Field">camelCase, for the generated field that holds it: conv1MaxPool.</param>
 internal sealed record ActivationPlan(string Name, string Identifier, string Field, Shape Shape, string Description);
 
-/// <summary>One learnable tensor and where it sits in the flat parameter buffer.</summary>
+/// <summary>
+/// One parameter tensor and where it sits in the flat parameter buffer: the one table through which
+/// the forward pass, the backward pass, the optimiser, the checkpoints and the partition reach it.
+/// </summary>
+/// <param name="Name">As PyTorch's state dict names it: conv1.weight.</param>
+/// <param name="Local">Its name within its operation, which kernels call it by: weight.</param>
 internal sealed record ParameterPlan(
     string Name,
+    string Local,
     EquatableArray<int> Dimensions,
     long Offset,
     long Count,
     float InitMean,
     float InitStd,
     float LrMult,
-    float DecayMult);
+    float DecayMult,
+    bool Trainable);
 
 /// <summary>
 /// A fused group: one kernel that runs a main operation and then, on each value before it is
@@ -28,7 +35,8 @@ internal sealed record ParameterPlan(
 /// <param name="Group">What the group fuses, for the generated comments: "conv 96, 11x11, stride 4 + bias + relu".</param>
 /// <param name="Input">Index of the activation it reads.</param>
 /// <param name="Output">Index of the activation it writes.</param>
-/// <param name="Weight">Index of its weight in the parameter table, or -1.</param>
+/// <param name="Tensors">Its main operation's tensors, as indices in the parameter table.</param>
+/// <param name="Saved">Where it keeps its value from before the epilogue, for an epilogue that is not all gates (see ElementwiseOperation); else null.</param>
 /// <param name="ThreadsPerImage">Threads launched per image: one per output value, or one per image for softmax.</param>
 internal sealed record KernelPlan(
     string Method,
@@ -38,10 +46,14 @@ internal sealed record KernelPlan(
     EquatableArray<OpModel> Epilogue,
     int Input,
     int Output,
-    int Weight,
+    EquatableArray<int> Tensors,
+    ActivationPlan? Saved,
     long ThreadsPerImage)
 {
-    public bool HasDropout => System.Linq.Enumerable.Any(Epilogue, o => o.Op is DropoutSpec);
+    /// <summary>Whether its epilogue draws dropout masks, so its kernels take the dropout key.</summary>
+    public bool HasDropout => System.Linq.Enumerable.Any(Epilogue, o => o.Elementwise.UsesDropoutKey);
+
+    public Operations.MainOperation Operation => Main.Main;
 }
 
 /// <summary>

@@ -38,11 +38,12 @@ internal sealed record ColumnActivationPlan(string Name, string Field, Shape Sha
 /// <param name="Kernel">The whole network's kernel (its index in <see cref="NetworkPlan.Kernels"/>).</param>
 /// <param name="Input">The column activation it reads: its own slice, the replicated image, or an assembled copy.</param>
 /// <param name="Output">The column activation it writes: the device's slice of the kernel's output.</param>
+/// <param name="Saved">The column activation keeping its value from before the epilogue (see <see cref="KernelPlan.Saved"/>), or -1.</param>
 /// <param name="InputShape">What it reads per image.</param>
 /// <param name="OutputShape">What it writes per image.</param>
 /// <param name="Groups">Convolution groups within the column.</param>
 /// <param name="Replicated">Whether every column computes the whole group (the replicated last layer's).</param>
-internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, Shape InputShape, Shape OutputShape, int Groups, bool Replicated);
+internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, int Saved, Shape InputShape, Shape OutputShape, int Groups, bool Replicated);
 
 /// <summary>
 /// The model-parallel split of a network with <c>Columns</c> > 1 (AlexNet's two GPUs, section 3.2 of

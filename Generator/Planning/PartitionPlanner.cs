@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Model;
+using NetGen.Generator.Operations;
 
 namespace NetGen.Generator.Planning;
 
@@ -44,11 +45,11 @@ internal static class PartitionPlanner
         for (int k = 0; k < kernels.Count; k++)
         {
             var kernel = kernels[k];
-            if (kernel.Main.Op is SoftmaxSpec)
+            if (kernel.Operation.EndsNetwork)
                 continue; // the loss computes it from the gathered logits
             bool replicated = kernel.Layer.Name == replicatedLayer;
             bool whole = held[kernel.Input];
-            bool gathers = !whole && (replicated || kernel.Main.Op is DenseSpec or ConvSpec { Groups: 1 });
+            bool gathers = !whole && (replicated || kernel.Operation.GathersInput);
             int input = slice[kernel.Input];
             Shape inputShape = whole ? activations[kernel.Input].Shape : Split(kernel.Main.Input, devices);
             if (gathers)
@@ -58,12 +59,15 @@ internal static class PartitionPlanner
                 inputShape = kernel.Main.Input;
                 gatheringLayers.Add(kernel.Layer.Name);
             }
-            int groups = kernel.Main.Op is not ConvSpec conv ? 1 : replicated ? conv.Groups : !whole && !gathers ? conv.Groups / devices : 1;
+            int groups = kernel.Operation.GroupsInColumn(slicedInput: !whole && !gathers, devices);
             var output = activations[kernel.Output];
             held[kernel.Output] = replicated;
             var outputShape = replicated ? output.Shape : Split(output.Shape, devices);
             slice[kernel.Output] = Add(columnActivations, fields, output.Name, output.Field, outputShape, -1, kernel.Output);
-            columnKernels.Add(new ColumnKernelPlan(k, input, slice[kernel.Output], inputShape, outputShape, groups, replicated));
+            int saved = kernel.Saved is { } before
+                ? Add(columnActivations, fields, before.Name, before.Field, replicated ? before.Shape : Split(before.Shape, devices), -1, -1)
+                : -1;
+            columnKernels.Add(new ColumnKernelPlan(k, input, slice[kernel.Output], saved, inputShape, outputShape, groups, replicated));
         }
         int logits = held[backward.Logits] ? slice[backward.Logits]
             : Gather(columnActivations, fields, transfers, activations[backward.Logits], slice[backward.Logits], backward.Logits, "loss", devices, returnsGradient: false);
@@ -80,8 +84,8 @@ internal static class PartitionPlanner
             });
 
         var layers = model.Layers.Select(l => l.Name == replicatedLayer
-            ? new LayerSplitPlan(l.Name, gatheringLayers.Contains(l.Name), Replicated: true, l.BiasCount, l.Parameters, l.MultiplyAdds)
-            : new LayerSplitPlan(l.Name, gatheringLayers.Contains(l.Name), Replicated: false, l.BiasCount / devices, l.Parameters / devices, l.MultiplyAdds / devices));
+            ? new LayerSplitPlan(l.Name, gatheringLayers.Contains(l.Name), Replicated: true, l.Ops[0].Output.Channels, l.Parameters, l.MultiplyAdds)
+            : new LayerSplitPlan(l.Name, gatheringLayers.Contains(l.Name), Replicated: false, l.Ops[0].Output.Channels / devices, l.Parameters / devices, l.MultiplyAdds / devices));
         return new PartitionPlan(devices, layers.ToEquatableArray(), transfers.ToEquatableArray(), columnActivations.ToEquatableArray(),
             columnKernels.ToEquatableArray(), ColumnParameters(parameters, kernels, replicatedLayer, devices), logits,
             columnActivations.Sum(a => (long)a.Shape.Size));
@@ -95,8 +99,8 @@ internal static class PartitionPlanner
         IReadOnlyList<ParameterPlan> parameters, IReadOnlyList<KernelPlan> kernels, string? replicatedLayer, int devices)
     {
         var replicated = new HashSet<int>();
-        foreach (var kernel in kernels.Where(k => k.Layer.Name == replicatedLayer && k.Weight >= 0))
-            replicated.UnionWith(new[] { kernel.Weight, kernel.Weight + 1 });
+        foreach (var kernel in kernels.Where(k => k.Layer.Name == replicatedLayer))
+            replicated.UnionWith(kernel.Tensors);
         var result = new List<ColumnParameterPlan>();
         long offset = 0;
         for (int p = 0; p < parameters.Count; p++)

@@ -2,13 +2,15 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 using NetGen.Generator.Model;
+using NetGen.Generator.Operations;
 
 namespace NetGen.Generator.Planning;
 
 /// <summary>
 /// Turns a model into kernels: each non-elementwise operation starts a kernel, and the elementwise
 /// operations after it (ReLU, dropout) fuse into its epilogue. Lays out the parameter buffer in
-/// layer order, weight before bias, as PyTorch's state dict lists them.
+/// layer order, each operation's tensors in its own order (weight before bias), as PyTorch's state
+/// dict lists them.
 /// </summary>
 internal static class Planner
 {
@@ -21,34 +23,41 @@ internal static class Planner
         long offset = 0;
         foreach (var layer in model.Layers)
         {
-            var learn = layer.Learnable.Learn;
-            int weight = parameters.Count;
-            parameters.Add(new ParameterPlan(layer.Name + ".weight", layer.WeightDimensions, offset, layer.WeightCount, 0f, learn.WeightStd, learn.LrMult, learn.DecayMult));
-            offset += layer.WeightCount;
-            parameters.Add(new ParameterPlan(layer.Name + ".bias", new[] { layer.BiasCount }.ToEquatableArray(), offset, layer.BiasCount, learn.BiasInit, 0f, learn.BiasLrMult, learn.BiasDecayMult));
-            offset += layer.BiasCount;
-
             int i = 0;
             while (i < layer.Ops.Count)
             {
                 var main = layer.Ops[i++];
                 var epilogue = new List<OpModel>();
-                while (i < layer.Ops.Count && layer.Ops[i].Op.IsElementwise)
+                while (i < layer.Ops.Count && layer.Ops[i].Op is ElementwiseOperation)
                     epilogue.Add(layer.Ops[i++]);
-                bool learnable = main.Op.IsLearnable;
+                var tensors = new List<int>();
+                foreach (var tensor in main.Op.Tensors(main.Input, main.Output))
+                {
+                    tensors.Add(parameters.Count);
+                    parameters.Add(new ParameterPlan($"{layer.Name}.{tensor.Name}", tensor.Name, tensor.Dimensions, offset, tensor.Count,
+                        tensor.InitMean, tensor.InitStd, tensor.LrMult, tensor.DecayMult, tensor.Trainable));
+                    offset += tensor.Count;
+                }
+                // A learnable operation names the layer's activation; another adds its kind (conv1.maxpool).
+                bool learnable = main.Op is LearnableOperation;
                 string suffix = learnable ? "" : main.Op.AttributeName;
                 string group = string.Join(" + ",
                     new[] { main.Op.Describe() }.Concat(learnable ? new[] { "bias" } : []).Concat(epilogue.Select(e => e.Op.Describe())));
                 var output = epilogue.Count > 0 ? epilogue[epilogue.Count - 1].Output : main.Output;
-                var activation = Activation(names, learnable ? layer.Name : $"{layer.Name}.{main.Op.Kind}", layer.Member + suffix, output, group);
+                string name = learnable ? layer.Name : $"{layer.Name}.{main.Op.Kind}";
+                var activation = Activation(names, name, layer.Member + suffix, output, group);
+                // An epilogue that is not all gates keeps the value it started from, for the backward pass.
+                var saved = epilogue.Any(e => !e.Elementwise.IsGate)
+                    ? Activation(names, name + ".before", activation.Identifier + "Before", main.Output, $"{name} before its epilogue, kept for the backward pass")
+                    : null;
                 kernels.Add(new KernelPlan(
                     activation.Identifier, group, layer, main, epilogue.ToEquatableArray(),
-                    activations.Count - 1, activations.Count, learnable ? weight : -1,
-                    main.Op is SoftmaxSpec ? 1 : output.Size));
+                    activations.Count - 1, activations.Count, tensors.ToEquatableArray(), saved,
+                    main.Main.ThreadsPerImage(main)));
                 activations.Add(activation);
             }
         }
-        var backward = BackwardPlanner.Plan(kernels);
+        var backward = BackwardPlanner.Plan(kernels, parameters);
         return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray(), backward,
             PartitionPlanner.Plan(model, activations, parameters, kernels, backward));
     }

@@ -109,10 +109,61 @@ public static unsafe class CpuEpilogue
     public static void MaskDropout(ArrayView<float> gradient, long count, DropoutKey key, int operation, float rate) =>
         Dropout(gradient, count, key, operation, rate);
 
+    /// <summary>
+    /// A group's epilogue when it is not all gates: the value before it is kept in <paramref name="before"/>,
+    /// and <paramref name="values"/> gets the epilogue's result. The values are one device's share of each
+    /// image (see <see cref="Dropout(ArrayView{float}, int, int, long, long, DropoutKey, int, float)"/>),
+    /// and the epilogue sees each value's index in the whole activation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward<T>(ArrayView<float> values, ArrayView<float> before, int images, int units, long imageStride, long unitOffset, T epilogue)
+        where T : struct, IEpilogue
+    {
+        float* v = Host.Pointer(values), b = Host.Pointer(before);
+        Host.For(images, units, (n) =>
+        {
+            long row = (long)n * units, first = n * imageStride + unitOffset;
+            for (long i = 0; i < units; i++)
+            {
+                float value = v[row + i];
+                b[row + i] = value;
+                v[row + i] = epilogue.Forward(value, first + i);
+            }
+        });
+    }
+
+    /// <summary>The derivative of that epilogue applied to <paramref name="gradient"/>, from the kept values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward<T>(ArrayView<float> gradient, ArrayView<float> before, int images, int units, long imageStride, long unitOffset, T epilogue)
+        where T : struct, IEpilogue
+    {
+        float* g = Host.Pointer(gradient), b = Host.Pointer(before);
+        Host.For(images, units, (n) =>
+        {
+            long row = (long)n * units, first = n * imageStride + unitOffset;
+            for (long i = 0; i < units; i++)
+                g[row + i] = epilogue.Backward(b[row + i], first + i, g[row + i]);
+        });
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForBlocks(long count, Action<long, long> body)
     {
         int blocks = (int)((count + Block - 1) / Block);
         Host.For(blocks, Block, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) => body((long)b * Block, Math.Min(count, (long)(b + 1) * Block)));
     }
+}
+
+/// <summary>
+/// A group's epilogue as the generator writes it for the CPU backend: each operation's formula,
+/// forward and, for the backward pass, run again from the kept value with each derivative
+/// multiplied into the gradient.
+/// </summary>
+public interface IEpilogue
+{
+    /// <summary>The epilogue applied to <paramref name="value"/>, the <paramref name="index"/>-th of the whole activation.</summary>
+    float Forward(float value, long index);
+
+    /// <summary>The gradient before the epilogue, given the value before it and the gradient after it.</summary>
+    float Backward(float value, long index, float gradient);
 }

@@ -49,8 +49,10 @@ public sealed record LayerInfo(
 public sealed record OperationInfo(string Kind, string Description, Shape Output);
 
 /// <summary>
-/// One learnable tensor, laid out as PyTorch lays it out: a convolution weight is
-/// (out, in / groups, kh, kw), a dense weight (out, in), a bias (out).
+/// One parameter tensor, laid out as PyTorch lays it out: a convolution weight is
+/// (out, in / groups, kh, kw), a dense weight (out, in), a bias (out). The forward and backward
+/// passes, the optimiser, the checkpoints and the partition all reach it by its place in
+/// <see cref="NetworkInfo.Parameters"/>.
 /// </summary>
 /// <param name="Name"><c>conv1.weight</c>, <c>conv1.bias</c>, ...</param>
 /// <param name="Dimensions">The tensor's dimensions, outermost first.</param>
@@ -60,6 +62,7 @@ public sealed record OperationInfo(string Kind, string Description, Shape Output
 /// <param name="InitStd">Initial value's standard deviation (0 for a constant).</param>
 /// <param name="LrMult">Learning-rate multiplier.</param>
 /// <param name="DecayMult">Weight-decay multiplier.</param>
+/// <param name="Trainable">Whether the optimiser updates it. A tensor that is not trained (running statistics) is still initialised, saved and loaded.</param>
 public sealed record ParameterInfo(
     string Name,
     IReadOnlyList<int> Dimensions,
@@ -68,4 +71,5 @@ public sealed record ParameterInfo(
     float InitMean,
     float InitStd,
     float LrMult,
-    float DecayMult);
+    float DecayMult,
+    bool Trainable = true);

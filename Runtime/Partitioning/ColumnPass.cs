@@ -121,7 +121,7 @@ public abstract class ColumnPass : IDisposable
     public void Forward(DropoutKey dropout)
     {
         RunForward(dropout);
-        RunLoss();
+        RunLoss(dropout);
     }
 
     /// <summary>The backward pass into freshly zeroed parameter gradients.</summary>
@@ -142,6 +142,8 @@ public abstract class ColumnPass : IDisposable
         for (int t = 0; t < Network.Parameters.Count; t++)
         {
             var p = Network.Parameters[t];
+            if (!p.Trainable)
+                continue;
             long offset = Plan.Parameters[t].ColumnOffset, count = Plan.Parameters[t].ColumnCount;
             CpuOptimiser.Update(parameters.View.SubView(offset, count), parameterGradients.View.SubView(offset, count),
                 velocity.View.SubView(offset, count), learningRate * p.LrMult, weightDecay * p.DecayMult, momentum);
@@ -185,7 +187,7 @@ public abstract class ColumnPass : IDisposable
     protected abstract void RunForward(DropoutKey dropout);
 
     /// <summary>Softmax and cross-entropy on the gathered logits, and this column's slice of their gradient.</summary>
-    protected abstract void RunLoss();
+    protected abstract void RunLoss(DropoutKey dropout);
 
     /// <summary>Every group's gradients, from the logits down, meeting the other columns where the forward pass gathered.</summary>
     protected abstract void RunBackward(ArrayView<float> parameterGradients, DropoutKey dropout);

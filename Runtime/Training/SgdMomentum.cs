@@ -39,11 +39,13 @@ public sealed class SgdMomentum : IDisposable
     /// <summary>The momentum buffer v, laid out as <see cref="Network.Parameters"/>.</summary>
     public ArrayView<float> Velocity => velocity.View;
 
-    /// <summary>Enqueues one update of every parameter from <paramref name="gradients"/> (laid out as the parameters).</summary>
+    /// <summary>Enqueues one update of every trainable parameter from <paramref name="gradients"/> (laid out as the parameters).</summary>
     public void Enqueue(ArrayView<float> gradients, float learningRate)
     {
         foreach (var p in network.Info.Parameters)
         {
+            if (!p.Trainable)
+                continue;
             if (network.Backend == Backend.Cpu)
             {
                 Cpu.CpuOptimiser.Update(network.Parameters.View.SubView(p.Offset, p.Count), gradients.SubView(p.Offset, p.Count),

@@ -2,6 +2,7 @@ using System.Linq;
 using NetGen.Generator;
 using NetGen.Generator.Model;
 using NetGen.Generator.Parsing;
+using Ops = NetGen.Generator.Operations;
 using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Generator;
@@ -23,29 +24,31 @@ public class DefaultsTests
             public partial class Net
             {
                 [Conv(4, Kernel = 3), Lrn(3), MaxPool(2), AvgPool(2)] public partial Layer Conv { get; }
-                [Dense(5), Dropout(0.5f)] public partial Layer Fc { get; }
+                [Dense(5), Dropout(0.5f), LeakyRelu, Elu] public partial Layer Fc { get; }
             }
             """));
         var run = GeneratorHarness.Driver().RunGenerators(compilation).GetRunResult().Results.Single();
         var spec = ((ParseResult)run.TrackedSteps[StepNames.Parse].Single().Outputs.Single().Value).Spec!;
 
-        var conv = (ConvSpec)spec.Layers[0].Ops[0];
+        var conv = (Ops.Conv)spec.Layers[0].Ops[0];
         var convAttribute = new ConvAttribute(4) { Kernel = 3 };
         Assert.Equal((convAttribute.Stride, convAttribute.Pad, convAttribute.Groups, (int)convAttribute.Round), (conv.Stride, conv.Pad, conv.Groups, (int)conv.Round));
         AssertLearn(convAttribute, conv.Learn);
-        AssertLearn(new DenseAttribute(5), ((DenseSpec)spec.Layers[1].Ops[0]).Learn);
+        AssertLearn(new DenseAttribute(5), ((Ops.Dense)spec.Layers[1].Ops[0]).Learn);
 
-        var lrn = (LrnSpec)spec.Layers[0].Ops[1];
+        var lrn = (Ops.Lrn)spec.Layers[0].Ops[1];
         var lrnAttribute = new LrnAttribute(3);
         Assert.Equal((lrnAttribute.Alpha, lrnAttribute.Beta, lrnAttribute.K, lrnAttribute.AlphaConvention == LrnAlpha.DividedBySize),
             (lrn.Alpha, lrn.Beta, lrn.K, lrn.AlphaDividedBySize));
 
-        foreach (var (pool, attribute) in new[] { ((PoolSpec)spec.Layers[0].Ops[2], (PoolAttribute)new MaxPoolAttribute(2)), ((PoolSpec)spec.Layers[0].Ops[3], new AvgPoolAttribute(2)) })
+        foreach (var (pool, attribute) in new[] { ((Ops.Pool)spec.Layers[0].Ops[2], (PoolAttribute)new MaxPoolAttribute(2)), ((Ops.Pool)spec.Layers[0].Ops[3], new AvgPoolAttribute(2)) })
             Assert.Equal((attribute.Stride, attribute.Pad, (int)attribute.Round), (pool.Stride, pool.Pad, (int)pool.Round));
+        Assert.Equal(new LeakyReluAttribute().Slope, ((Ops.LeakyRelu)spec.Layers[1].Ops[2]).Slope);
+        Assert.Equal(new EluAttribute().Alpha, ((Ops.Elu)spec.Layers[1].Ops[3]).Alpha);
         Assert.Equal(new NetworkAttribute().Columns, spec.Columns);
     }
 
-    private static void AssertLearn(LearnableAttribute attribute, LearnSpec learn) =>
+    private static void AssertLearn(LearnableAttribute attribute, Ops.Learning learn) =>
         Assert.Equal(
             (attribute.WeightStd, attribute.BiasInit, attribute.LrMult, attribute.BiasLrMult, attribute.DecayMult, attribute.BiasDecayMult),
             (learn.WeightStd, learn.BiasInit, learn.LrMult, learn.BiasLrMult, learn.DecayMult, learn.BiasDecayMult));

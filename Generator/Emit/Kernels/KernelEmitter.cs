@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Model;
+using NetGen.Generator.Operations;
 using NetGen.Generator.Planning;
 
 namespace NetGen.Generator.Emit.Kernels;
@@ -36,61 +37,44 @@ internal static class KernelEmitter
         return w.ToString();
     }
 
-    /// <summary>The kernel's parameters after the index, as (type, name, shape comment).</summary>
-    public static IReadOnlyList<(string Type, string Name, string Doc)> Parameters(NetworkPlan plan, KernelPlan kernel)
+    /// <summary>The kernel's parameters after the index, with what the forward pass passes for each.</summary>
+    public static IReadOnlyList<KernelParameter> Parameters(NetworkPlan plan, KernelPlan kernel)
     {
-        var list = new List<(string, string, string)> { ("ArrayView<float>", "input", Dims(plan.Activations[kernel.Input].Shape)) };
-        if (kernel.Weight >= 0)
-        {
-            list.Add(("ArrayView<float>", "weight", "(" + string.Join(", ", plan.Parameters[kernel.Weight].Dimensions) + ")"));
-            list.Add(("ArrayView<float>", "bias", "(" + string.Join(", ", plan.Parameters[kernel.Weight + 1].Dimensions) + ")"));
-        }
-        list.Add(("ArrayView<float>", "output", Dims(plan.Activations[kernel.Output].Shape)));
+        var list = new List<KernelParameter> { KernelParameter.Floats("input", Dims(plan.Activations[kernel.Input].Shape), plan.Activations[kernel.Input].Field) };
+        foreach (int t in kernel.Tensors)
+            list.Add(KernelParameter.Floats(plan.Parameters[t].Local, Dims(plan.Parameters[t]), Tensor(t)));
+        list.Add(KernelParameter.Floats("output", Dims(plan.Activations[kernel.Output].Shape), plan.Activations[kernel.Output].Field));
+        if (kernel.Saved is { } saved)
+            list.Add(KernelParameter.Floats("before", $"{Dims(saved.Shape)} written: the value before the epilogue, for the backward pass", saved.Field));
         if (kernel.HasDropout)
-            list.Add(("global::NetGen.DropoutKey", "dropout", "seed and step of the masks; a default key evaluates without dropout"));
+            list.Add(new("global::NetGen.DropoutKey", "dropout", "seed and step of the masks; a default key evaluates without dropout", "dropout"));
         return list;
     }
+
+    /// <summary>Parameter tensor <paramref name="index"/> of the network's table, on its accelerator.</summary>
+    public static string Tensor(int index) => $"network.Tensors[{index}].View";
+
+    public static string Dims(ParameterPlan p) => "(" + string.Join(", ", p.Dimensions) + ")";
 
     private static void Write(SourceWriter w, NetworkPlan plan, KernelPlan kernel)
     {
         var parameters = Parameters(plan, kernel);
         w.Line($"/// <summary>Fused group {plan.Activations[kernel.Output].Name}: {kernel.Group}.</summary>");
-        w.Line($"/// <param name=\"index\">{IndexDoc(kernel)}</param>");
+        w.Line($"/// <param name=\"index\">{kernel.Operation.IndexDoc(kernel.Main)}</param>");
         foreach (var p in parameters)
             w.Line($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
         using (w.Block($"public static void {kernel.Method}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})"))
         {
-            switch (kernel.Main.Op)
-            {
-                case ConvSpec conv:
-                    ConvKernel.Body(w, conv, kernel.Main);
-                    break;
-                case DenseSpec:
-                    DenseKernel.Body(w, kernel.Main);
-                    break;
-                case LrnSpec lrn:
-                    LrnKernel.Body(w, lrn, kernel.Main, plan.Model.Columns);
-                    break;
-                case PoolSpec pool:
-                    PoolKernel.Body(w, pool, kernel.Main);
-                    break;
-                case SoftmaxSpec:
-                    SoftmaxKernel.Body(w, kernel.Main);
-                    return;
-                default:
-                    throw UnknownOperation.In(nameof(KernelEmitter), kernel.Main.Op);
-            }
+            kernel.Operation.WriteKernel(new KernelWriting(w, kernel.Main, plan.Model.Columns));
+            if (!kernel.Operation.StoresValue)
+                return;
+            if (kernel.Saved is not null)
+                w.Line("before[index] = value;");
             foreach (var op in kernel.Epilogue)
-                Epilogue.Write(w, op);
+                op.Elementwise.WriteForward(w, op, ElementwiseCode.Kernel("index"));
             w.Line("output[index] = value;");
         }
     }
-
-    private static string IndexDoc(KernelPlan kernel) => kernel.Main.Op is SoftmaxSpec
-        ? "One thread per image: n."
-        : kernel.Main.Output.IsVector
-            ? $"One thread per output value: n * {kernel.Main.Output.Channels} + unit."
-            : "One thread per output value: ((n * C + c) * H + y) * W + x.";
 
     public static string Dims(Shape s) => s.IsVector ? $"(N, {s.Channels})" : $"(N, {s.Channels}, {s.Height}, {s.Width})";
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Model;
+using NetGen.Generator.Operations;
 using NetGen.Generator.Planning;
 
 namespace NetGen.Generator.Emit.Kernels.Backward;
@@ -37,53 +38,56 @@ internal static class BackwardKernelEmitter
         return w.ToString();
     }
 
-    /// <summary>The kernel's parameters after the index, as (type, name, shape comment).</summary>
-    public static IReadOnlyList<(string Type, string Name, string Doc)> Parameters(NetworkPlan plan, BackwardKernelPlan kernel)
+    /// <summary>The kernel's parameters after the index, with what the backward pass passes for each.</summary>
+    public static IReadOnlyList<KernelParameter> Parameters(NetworkPlan plan, BackwardKernelPlan kernel)
     {
-        const string Floats = "ArrayView<float>";
         var forward = plan.Kernels[kernel.Kernel];
         var input = plan.Activations[forward.Input];
         var output = plan.Activations[forward.Output];
         string before = $"gradient before {output.Name}'s epilogue";
-        var list = new List<(string, string, string)>();
+        string delta = BackwardEmitter.Gradient(plan, forward.Output);
+        var list = new List<KernelParameter>();
         switch (kernel.Kind)
         {
             case GradientKind.Loss:
                 string dims = KernelEmitter.Dims(output.Shape);
-                list.Add((Floats, "logits", $"{dims} {output.Name}"));
-                list.Add(("ArrayView<int>", "labels", "(N) each image's class"));
-                list.Add((Floats, "probabilities", $"{dims} written: the softmax of the logits"));
-                list.Add((Floats, "losses", "(N) written: each image's cross-entropy"));
-                list.Add(("ArrayView<int>", "ranks", "(N) written: how many classes score above the label (0 is a top-1 hit)"));
-                list.Add((Floats, "logitsGradient", $"{dims} written: the {before}"));
-                list.Add(("float", "smoothing", "label smoothing: the target's share spread over every class (0: one-hot)"));
-                list.Add(("int", "batch", "N"));
+                list.Add(KernelParameter.Floats("logits", $"{dims} {output.Name}", "forward." + output.Field));
+                list.Add(new("ArrayView<int>", "labels", "(N) each image's class", "Labels"));
+                list.Add(KernelParameter.Floats("probabilities", $"{dims} written: the softmax of the logits", "Probabilities"));
+                list.Add(KernelParameter.Floats("losses", "(N) written: each image's cross-entropy", "Losses"));
+                list.Add(new("ArrayView<int>", "ranks", "(N) written: how many classes score above the label (0 is a top-1 hit)", "Ranks"));
+                list.Add(KernelParameter.Floats("logitsGradient", $"{dims} written: the {before}", delta));
+                list.Add(new("float", "smoothing", "label smoothing: the target's share spread over every class (0: one-hot)", "LabelSmoothing"));
+                list.Add(KernelParameter.Int("batch", "N", "BatchSize"));
                 break;
-            case GradientKind.Bias:
-                list.Add((Floats, "delta", $"{KernelEmitter.Dims(output.Shape)} the {before}"));
-                list.Add((Floats, "biasGradient", $"{ParameterDims(plan, forward.Weight + 1)} added to"));
-                list.Add(("int", "batch", "N"));
-                break;
-            case GradientKind.Weight:
-                list.Add((Floats, "input", $"{KernelEmitter.Dims(input.Shape)} {input.Name}"));
-                list.Add((Floats, "delta", $"{KernelEmitter.Dims(output.Shape)} the {before}"));
-                list.Add((Floats, "weightGradient", $"{ParameterDims(plan, forward.Weight)} added to"));
-                list.Add(("int", "batch", "N"));
+            case GradientKind.Tensor:
+                int t = forward.Tensors[kernel.Tensor];
+                var tensor = plan.Parameters[t];
+                if (forward.Operation.TensorGradientReadsInput(kernel.Tensor))
+                    list.Add(KernelParameter.Floats("input", $"{KernelEmitter.Dims(input.Shape)} {input.Name}", "forward." + input.Field));
+                list.Add(KernelParameter.Floats("delta", $"{KernelEmitter.Dims(output.Shape)} the {before}", delta));
+                list.Add(KernelParameter.Floats(tensor.Local + "Gradient", $"{KernelEmitter.Dims(tensor)} added to", ParameterGradient(t)));
+                list.Add(KernelParameter.Int("batch", "N", "BatchSize"));
                 break;
             case GradientKind.Input:
-                list.Add((Floats, "input", $"{KernelEmitter.Dims(input.Shape)} {input.Name}"));
-                if (forward.Weight >= 0)
-                    list.Add((Floats, "weight", ParameterDims(plan, forward.Weight)));
-                list.Add((Floats, "delta", $"{KernelEmitter.Dims(output.Shape)} the {before}"));
-                list.Add((Floats, "inputGradient", $"{KernelEmitter.Dims(input.Shape)} written: the gradient before {input.Name}'s epilogue"));
+                list.Add(KernelParameter.Floats("input", $"{KernelEmitter.Dims(input.Shape)} {input.Name}", "forward." + input.Field));
+                foreach (int i in forward.Operation.InputGradientTensors)
+                    list.Add(KernelParameter.Floats(plan.Parameters[forward.Tensors[i]].Local, KernelEmitter.Dims(plan.Parameters[forward.Tensors[i]]), KernelEmitter.Tensor(forward.Tensors[i])));
+                list.Add(KernelParameter.Floats("delta", $"{KernelEmitter.Dims(output.Shape)} the {before}", delta));
+                list.Add(KernelParameter.Floats("inputGradient", $"{KernelEmitter.Dims(input.Shape)} written: the gradient before {input.Name}'s epilogue", BackwardEmitter.Gradient(plan, forward.Input)));
                 break;
+            default:
+                throw new System.InvalidOperationException($"NetGen generator bug: no parameters for a {kernel.Kind} gradient kernel.");
         }
+        if (kernel.MaskedBy >= 0 && plan.Kernels[kernel.MaskedBy].Saved is { } saved)
+            list.Add(KernelParameter.Floats("before", $"{KernelEmitter.Dims(saved.Shape)} {saved.Description}", "forward." + saved.Field));
         if (kernel.MaskedBy >= 0 && plan.Kernels[kernel.MaskedBy].HasDropout)
-            list.Add(("global::NetGen.DropoutKey", "dropout", "the forward pass's key, to draw its dropout masks again"));
+            list.Add(new("global::NetGen.DropoutKey", "dropout", "the forward pass's key, to draw its dropout masks again", "dropout"));
         return list;
     }
 
-    private static string ParameterDims(NetworkPlan plan, int parameter) => "(" + string.Join(", ", plan.Parameters[parameter].Dimensions) + ")";
+    /// <summary>Parameter tensor <paramref name="index"/>'s gradient in the buffer the optimiser reads.</summary>
+    public static string ParameterGradient(int index) => $"network.Tensors[{index}].Gradient(parameterGradients)";
 
     private static void Write(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel)
     {
@@ -95,41 +99,23 @@ internal static class BackwardKernelEmitter
             w.Line($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
         using (w.Block($"public static void {kernel.Method}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})"))
         {
-            var main = forward.Main;
-            switch (kernel.Kind, main.Op)
+            var writing = new KernelWriting(w, forward.Main, plan.Model.Columns);
+            switch (kernel.Kind)
             {
-                case (GradientKind.Loss, _):
+                case GradientKind.Loss:
                     LossKernel.Body(w, forward, plan.Activations[forward.Output].Name);
                     return;
-                case (GradientKind.Bias, ConvSpec):
-                    ConvGradients.Bias(w, main);
+                case GradientKind.Tensor:
+                    forward.Operation.WriteTensorGradient(kernel.Tensor, writing);
                     return;
-                case (GradientKind.Bias, DenseSpec):
-                    DenseGradients.Bias(w, main);
+                case GradientKind.Input:
+                    forward.Operation.WriteInputGradient(writing);
+                    Mask.Write(w, plan.Kernels[kernel.MaskedBy], plan.Activations[forward.Input].Name, "input", "index");
+                    w.Line("inputGradient[index] = gradient;");
                     return;
-                case (GradientKind.Weight, ConvSpec conv):
-                    ConvGradients.Weight(w, conv, main);
-                    return;
-                case (GradientKind.Weight, DenseSpec):
-                    DenseGradients.Weight(w, main);
-                    return;
-                case (GradientKind.Input, ConvSpec conv):
-                    ConvGradients.Input(w, conv, main);
-                    break;
-                case (GradientKind.Input, DenseSpec):
-                    DenseGradients.Input(w, main);
-                    break;
-                case (GradientKind.Input, LrnSpec lrn):
-                    LrnGradient.Input(w, lrn, main, plan.Model.Columns);
-                    break;
-                case (GradientKind.Input, PoolSpec pool):
-                    PoolGradient.Input(w, pool, main);
-                    break;
                 default:
-                    throw UnknownOperation.In(nameof(BackwardKernelEmitter), main.Op);
+                    throw new System.InvalidOperationException($"NetGen generator bug: no body for a {kernel.Kind} gradient kernel.");
             }
-            Mask.Write(w, plan.Kernels[kernel.MaskedBy], plan.Activations[forward.Input].Name, "input", "index");
-            w.Line("inputGradient[index] = gradient;");
         }
     }
 
@@ -139,18 +125,18 @@ internal static class BackwardKernelEmitter
         return kernel.Kind switch
         {
             GradientKind.Loss => $"Fused softmax and cross-entropy on {group}: probabilities, losses, ranks and the gradient p - y.",
-            GradientKind.Bias => $"{group}'s bias gradient, summed over the batch.",
-            GradientKind.Weight => $"{group}'s weight gradient, summed over the batch.",
-            _ => $"The gradient of {group}'s input, {plan.Activations[forward.Input].Name}, through {forward.Group}" +
+            GradientKind.Tensor => $"{group}'s {plan.Parameters[forward.Tensors[kernel.Tensor]].Local} gradient, summed over the batch.",
+            GradientKind.Input => $"The gradient of {group}'s input, {plan.Activations[forward.Input].Name}, through {forward.Group}" +
                 (plan.Kernels[kernel.MaskedBy].Epilogue.Count > 0 ? $", masked by {plan.Activations[forward.Input].Name}'s epilogue." : "."),
+            _ => throw new System.InvalidOperationException($"NetGen generator bug: no summary for a {kernel.Kind} gradient kernel."),
         };
     }
 
     private static string IndexDoc(BackwardKernelPlan kernel, KernelPlan forward) => kernel.Kind switch
     {
         GradientKind.Loss => "One thread per image: n.",
-        GradientKind.Bias => "One thread per bias.",
-        GradientKind.Weight => "One thread per weight, in the weight's layout.",
-        _ => forward.Main.Input.IsVector ? "One thread per input value: n * C + i." : "One thread per input value: ((n * C + c) * H + y) * W + x.",
+        GradientKind.Tensor => forward.Operation.TensorGradientIndexDoc(kernel.Tensor),
+        GradientKind.Input => forward.Main.Input.IsVector ? "One thread per input value: n * C + i." : "One thread per input value: ((n * C + c) * H + y) * W + x.",
+        _ => throw new System.InvalidOperationException($"NetGen generator bug: no index for a {kernel.Kind} gradient kernel."),
     };
 }

@@ -1,0 +1,116 @@
+using NetGen.Generator.Attributes;
+using NetGen.Generator.Emit.Kernels;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>
+/// A fully connected layer with bias: weight (units, inputs), the input flattened in NCHW order as
+/// PyTorch flattens it. One thread per output value forward, one per value written backward; on
+/// the CPU backend a packed matrix product (NetGen.Cpu.CpuDense).
+/// </summary>
+[ReadFrom(typeof(DenseAttribute))]
+internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) : LearnableOperation(Learn, Location)
+{
+    /// <summary>Weights each weight-gradient thread computes: a dense layer has millions of weights and little work in each.</summary>
+    public const int WeightsPerThread = 64;
+
+    public static Operation Read(OperationReading r)
+    {
+        var dense = new DenseAttribute(0);
+        return new Dense(r.Args.Int(0, "units", dense.Units), Learning.Read(r.Args, dense), r.Location);
+    }
+
+    public override string Kind => "dense";
+    public override string AttributeName => "Dense";
+    public override int Outputs => Units;
+    public override string OutputsName => "units";
+    public override LearnableOperation WithOutputs(int outputs) => this with { Units = outputs };
+    public override string Describe() => $"dense {Units}";
+    public override bool Flattens => true;
+    public override bool GathersInput => true;
+
+    public override void Check(RangeCheck check, string who)
+    {
+        check.AtLeast(Location, who, "units", Units, 1);
+        Learn.Check(check, Location, who);
+    }
+
+    public override Shape? Infer(ShapeRule rule) =>
+        rule.SplitsOverColumns(Units, "units") && rule.Fits(rule.Input.Size * Units, "weight") ? new Shape(Units, 1, 1) : null;
+
+    protected override EquatableArray<int> WeightDimensions(Shape input) => new[] { Units, (int)input.Size }.ToEquatableArray();
+
+    public override long MultiplyAdds(Shape input, Shape output) => input.Size * Units;
+
+    /// <summary>A dot product of the flattened input with one row of the weight.</summary>
+    public override void WriteKernel(KernelWriting k)
+    {
+        var w = k.W;
+        string inputs = Format.Int(k.Input.Size);
+        int units = k.Output.Channels;
+        w.Line($"int unit = index % {units};");
+        w.Line($"int n = index / {units};");
+        w.Line($"int inputRow = n * {inputs};");
+        w.Line($"int weightRow = unit * {inputs};");
+        w.Line("float value = 0f;");
+        w.Line($"for (int i = 0; i < {inputs}; i++)");
+        w.Line("    value += input[inputRow + i] * weight[weightRow + i];");
+        w.Line("value += bias[unit]; // after the products, which a large bias would otherwise round away");
+    }
+
+    public override long TensorGradientThreads(int tensor, OpModel op) => tensor == WeightTensor
+        ? op.Output.Channels * ((op.Input.Size + WeightsPerThread - 1) / WeightsPerThread)
+        : op.Output.Channels;
+
+    public override string TensorGradientIndexDoc(int tensor) =>
+        tensor == WeightTensor ? $"One thread per run of {WeightsPerThread} weights of a unit's row." : base.TensorGradientIndexDoc(tensor);
+
+    public override void WriteTensorGradient(int tensor, KernelWriting k)
+    {
+        var w = k.W;
+        long inputs = k.Input.Size;
+        int units = k.Output.Channels;
+        if (tensor == BiasTensor)
+        {
+            w.Line("float sum = 0f;");
+            w.Line("for (int n = 0; n < batch; n++)");
+            w.Line($"    sum += delta[n * {units} + index];");
+            w.Line("biasGradient[index] += sum;");
+            return;
+        }
+        // Each weight (unit, i) is the outer product of output gradient and input, summed over the batch.
+        long runs = (inputs + WeightsPerThread - 1) / WeightsPerThread;
+        w.Line($"int unit = index / {Format.Int(runs)};");
+        w.Line($"int first = index % {Format.Int(runs)} * {WeightsPerThread};");
+        w.Line($"int end = first + {WeightsPerThread} < {Format.Int(inputs)} ? first + {WeightsPerThread} : {Format.Int(inputs)};");
+        using (w.Block("for (int i = first; i < end; i++)"))
+        {
+            w.Line("float sum = 0f;");
+            w.Line("for (int n = 0; n < batch; n++)");
+            w.Line($"    sum += delta[n * {units} + unit] * input[n * {Format.Int(inputs)} + i];");
+            w.Line($"weightGradient[unit * {Format.Int(inputs)} + i] += sum;");
+        }
+    }
+
+    /// <summary>One thread per input value: the output gradients through its column of the weight.</summary>
+    public override void WriteInputGradient(KernelWriting k)
+    {
+        var w = k.W;
+        string inputs = Format.Int(k.Input.Size);
+        int units = k.Output.Channels;
+        w.Line($"int i = index % {inputs};");
+        w.Line($"int deltaRow = index / {inputs} * {units};");
+        w.Line("float gradient = 0f;");
+        w.Line($"for (int unit = 0; unit < {units}; unit++)");
+        w.Line($"    gradient += delta[deltaRow + unit] * weight[unit * {inputs} + i];");
+    }
+
+    public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) => null; // the call carries its two sizes
+
+    public override void WriteCpuForward(CpuStep s) =>
+        s.W.Line($"CpuDense.Forward({s.Input.Size}, {s.Output.Size}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Tensors[BiasTensor]}, {s.OutputField}, BatchSize, relu: {s.Relu});");
+
+    public override void WriteCpuBackward(CpuStep s) =>
+        s.W.Line($"CpuDense.Backward({s.Input.Size}, {s.Output.Size}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.TensorGradients[WeightTensor]}, {s.TensorGradients[BiasTensor]}, {s.InputGradient}, BatchSize);");
+}

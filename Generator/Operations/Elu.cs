@@ -1,0 +1,21 @@
+using NetGen.Generator.Attributes;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>ELU as PyTorch defines it: x where x > 0, alpha * (exp(x) - 1) elsewhere; derivative 1, or y + alpha.</summary>
+[ReadFrom(typeof(EluAttribute))]
+internal sealed record Elu(float Alpha, LocationInfo? Location) : ActivationFunction(Location)
+{
+    public static Operation Read(OperationReading r) => new Elu(r.Args.Float(0, "alpha", new EluAttribute().Alpha), r.Location);
+
+    public override string Kind => "elu";
+    public override string AttributeName => "Elu";
+    public override string Describe() => $"elu {Format.Float(Alpha)}";
+
+    public override void Check(RangeCheck check, string who) => check.NonNegative(Location, who, "alpha", Alpha);
+
+    public override string Value(string x, string math) => $"{x} > 0f ? {x} : {Format.FloatLiteral(Alpha)} * ({math}.Exp({x}) - 1f)";
+
+    public override string Derivative(string x, string y, string math) => $"{x} > 0f ? 1f : {y} + {Format.FloatLiteral(Alpha)}";
+}

@@ -1,0 +1,43 @@
+using NetGen.Generator.Emit;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>What an operation's ILGPU code is written with: the writer, the operation with its shapes, and the network's columns.</summary>
+internal sealed record KernelWriting(SourceWriter W, OpModel Op, int Columns)
+{
+    public Shape Input => Op.Input;
+
+    public Shape Output => Op.Output;
+}
+
+/// <summary>
+/// What an operation's CPU backend call is written with, for one device or for one column's share
+/// (then the shapes are the column's, and the tensors its slices).
+/// </summary>
+/// <param name="Geometry">The class holding the geometry fields: CpuGeometry, ColumnGeometry.</param>
+/// <param name="Method">The group's name, which its geometry field carries.</param>
+/// <param name="Tensors">Each tensor's view, in the operation's order.</param>
+/// <param name="TensorGradients">Each tensor's gradient view.</param>
+/// <param name="InputGradient">The input's gradient view, or <c>default</c> for the network's input.</param>
+/// <param name="FuseRelu">Whether the call applies the epilogue's leading ReLU (forward).</param>
+/// <param name="FoldReluMask">Whether the call applies the producer's ReLU mask to the input gradient (backward), where the operation can.</param>
+internal sealed record CpuStep(
+    SourceWriter W,
+    string Geometry,
+    string Method,
+    Shape Input,
+    Shape Output,
+    string InputField,
+    string OutputField,
+    EquatableArray<string> Tensors,
+    EquatableArray<string> TensorGradients,
+    string Delta,
+    string InputGradient,
+    bool FuseRelu,
+    bool FoldReluMask)
+{
+    public string GeometryField => $"{Geometry}.{Method}";
+
+    public string Relu => FuseRelu ? "true" : "false";
+}

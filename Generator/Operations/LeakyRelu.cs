@@ -1,0 +1,21 @@
+using NetGen.Generator.Attributes;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>Leaky ReLU as PyTorch defines it: x where x > 0, slope * x elsewhere; derivative 1 or slope.</summary>
+[ReadFrom(typeof(LeakyReluAttribute))]
+internal sealed record LeakyRelu(float Slope, LocationInfo? Location) : ActivationFunction(Location)
+{
+    public static Operation Read(OperationReading r) => new LeakyRelu(r.Args.Float(0, "slope", new LeakyReluAttribute().Slope), r.Location);
+
+    public override string Kind => "leakyrelu";
+    public override string AttributeName => "LeakyRelu";
+    public override string Describe() => $"leaky relu {Format.Float(Slope)}";
+
+    public override void Check(RangeCheck check, string who) => check.Finite(Location, who, "slope", Slope);
+
+    public override string Value(string x, string math) => $"{x} > 0f ? {x} : {Format.FloatLiteral(Slope)} * {x}";
+
+    public override string Derivative(string x, string y, string math) => $"{x} > 0f ? 1f : {Format.FloatLiteral(Slope)}";
+}

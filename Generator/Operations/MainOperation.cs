@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using NetGen.Generator.Emit;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>
+/// An operation that starts a fused group: a kernel of its own, which the elementwise operations
+/// written after it join as the kernel's epilogue. It writes its ILGPU forward body (leaving the
+/// value in <c>value</c>), the gradients of its input and of each of its tensors, its CPU backend
+/// calls, and says how it splits over columns.
+/// </summary>
+internal abstract record MainOperation(LocationInfo? Location) : Operation(Location)
+{
+    /// <summary>Writes the forward kernel's body for thread <c>index</c>, up to <c>float value</c>; the epilogue and the store follow.</summary>
+    public abstract void WriteKernel(KernelWriting k);
+
+    /// <summary>Writes the body of its input gradient for thread <c>index</c>, up to <c>float gradient</c>; the producer's mask and the store follow.</summary>
+    public abstract void WriteInputGradient(KernelWriting k);
+
+    /// <summary>The sizes the CPU backend's routine takes by record, as a field declaration, or null when the call carries them.</summary>
+    /// <param name="groups">Convolution groups within what is computed (a column's share of them).</param>
+    /// <param name="columnChannels">Channels per column, for operations that stay within one.</param>
+    public abstract string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels);
+
+    /// <summary>Writes the CPU backend's forward call (one device's, or one column's share).</summary>
+    public abstract void WriteCpuForward(CpuStep s);
+
+    /// <summary>Writes the CPU backend's backward call: the input gradient and every tensor's.</summary>
+    public abstract void WriteCpuBackward(CpuStep s);
+
+    /// <summary>Whether the kernel stores <c>value</c> at <c>index</c> after the epilogue (false: the body stores what it computes itself).</summary>
+    public virtual bool StoresValue => true;
+
+    /// <summary>Threads launched per image.</summary>
+    public virtual long ThreadsPerImage(OpModel op) => op.Output.Size;
+
+    /// <summary>What one forward thread computes, for the kernel's documentation.</summary>
+    public virtual string IndexDoc(OpModel op) => op.Output.IsVector
+        ? $"One thread per output value: n * {op.Output.Channels} + unit."
+        : "One thread per output value: ((n * C + c) * H + y) * W + x.";
+
+    /// <summary>Which of its tensors the input gradient reads, by position in <see cref="Operation.Tensors"/>.</summary>
+    public virtual IReadOnlyList<int> InputGradientTensors => [];
+
+    /// <summary>Writes the kernel body of the gradient of tensor <paramref name="tensor"/>, summed over the batch and added to <c>{name}Gradient</c>.</summary>
+    public virtual void WriteTensorGradient(int tensor, KernelWriting k) => throw NoTensors();
+
+    /// <summary>Threads the gradient kernel of tensor <paramref name="tensor"/> launches (once per batch).</summary>
+    public virtual long TensorGradientThreads(int tensor, OpModel op) => throw NoTensors();
+
+    /// <summary>Whether that kernel reads the operation's input (a weight's does, a bias's does not).</summary>
+    public virtual bool TensorGradientReadsInput(int tensor) => throw NoTensors();
+
+    /// <summary>What one thread of that kernel computes.</summary>
+    public virtual string TensorGradientIndexDoc(int tensor) => throw NoTensors();
+
+    /// <summary>Whether, on a column that holds a slice of its input, it must first gather the input whole (a dense layer, a convolution with one group).</summary>
+    public virtual bool GathersInput => false;
+
+    /// <summary>The convolution groups a column computes: a column reading only its own slice computes its share of them.</summary>
+    public virtual int GroupsInColumn(bool slicedInput, int devices) => 1;
+
+    /// <summary>Whether its values need neighbouring channels of the same column (normalisation), so its layer must split even last.</summary>
+    public virtual bool StaysInColumn => false;
+
+    /// <summary>Whether it flattens its input, so no spatial operation may follow.</summary>
+    public virtual bool Flattens => false;
+
+    /// <summary>Whether the CPU routine's store applies a ReLU that comes first in the epilogue.</summary>
+    public virtual bool FusesReluOnCpu => false;
+
+    /// <summary>Whether its CPU backward call can zero the input gradient where a ReLU before it let nothing through, saving a pass.</summary>
+    public virtual bool FoldsReluMaskOnCpu => false;
+
+    private InvalidOperationException NoTensors() =>
+        new($"NetGen generator bug: {AttributeName} declares parameter tensors but writes no gradient for them.");
+}

@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+using NetGen.Generator.Emit;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>
+/// One operation of the language, as one unit: how it is read from its attribute (a static
+/// <c>Read</c> beside <see cref="ReadFromAttribute"/>), its range checks, its shape rule, its
+/// parameter tensors, how it fuses, its ILGPU and CPU code, and how it splits over columns. The
+/// phases ask the operation; none of them switches on its kind. What an operation must say is
+/// abstract, so an operation that leaves something out does not compile.
+/// </summary>
+/// <param name="Location">The attribute's, for diagnostics; the model strips it so that moving code regenerates nothing.</param>
+internal abstract record Operation(LocationInfo? Location)
+{
+    /// <summary>Lower-case kind, as the network's description lists it: conv, dense, relu, ...</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>The attribute as a user writes it: Conv, Dense, ...</summary>
+    public abstract string AttributeName { get; }
+
+    /// <summary>What the operation does, with its settings, for tables and generated comments.</summary>
+    public abstract string Describe();
+
+    /// <summary>Checks the operation's own settings, whatever comes before it; reports through <paramref name="check"/>.</summary>
+    public abstract void Check(RangeCheck check, string who);
+
+    /// <summary>The output shape for <see cref="ShapeRule.Input"/>, or null after reporting why there is none.</summary>
+    public abstract Shape? Infer(ShapeRule rule);
+
+    /// <summary>Whether the operation needs height and width (so cannot follow a dense layer).</summary>
+    public virtual bool IsSpatial => false;
+
+    /// <summary>Whether only the network's last operation may be this one (softmax, which the loss replaces).</summary>
+    public virtual bool EndsNetwork => false;
+
+    /// <summary>Its parameter tensors for this input and output, in the order they sit in the parameter buffer.</summary>
+    public virtual IReadOnlyList<TensorSpec> Tensors(Shape input, Shape output) => [];
+
+    /// <summary>Multiply-adds per image, for the tables and the GFLOP/s figures.</summary>
+    public virtual long MultiplyAdds(Shape input, Shape output) => 0;
+}
+
+/// <summary>
+/// Marks an operation with the attribute it is read from; <see cref="OperationCatalog"/> finds the
+/// operation by it and calls its static <c>Read(OperationReading)</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+internal sealed class ReadFromAttribute(Type attribute) : Attribute
+{
+    public Type Attribute { get; } = attribute;
+}
+
+/// <summary>
+/// One parameter tensor of an operation, as PyTorch names and lays it out.
+/// </summary>
+/// <param name="Name">Its name within the layer: weight, bias (the table calls it conv1.weight).</param>
+/// <param name="Dimensions">PyTorch's layout: (out, in / groups, kh, kw), (out, in), (out).</param>
+/// <param name="InitMean">Every value starts from a Gaussian draw of this mean...</param>
+/// <param name="InitStd">...and standard deviation (0: the constant <paramref name="InitMean"/>).</param>
+/// <param name="LrMult">The optimiser's learning-rate multiplier.</param>
+/// <param name="DecayMult">The optimiser's weight-decay multiplier.</param>
+/// <param name="Trainable">Whether the optimiser updates it; a tensor that is not trained (running statistics) is still saved and loaded.</param>
+internal sealed record TensorSpec(string Name, EquatableArray<int> Dimensions, float InitMean, float InitStd, float LrMult, float DecayMult, bool Trainable)
+{
+    public long Count
+    {
+        get
+        {
+            long count = 1;
+            foreach (int d in Dimensions)
+                count *= d;
+            return count;
+        }
+    }
+
+    /// <summary>PascalCase, for generated names: WeightGradient.</summary>
+    public string Identifier => char.ToUpperInvariant(Name[0]) + Name.Substring(1);
+}

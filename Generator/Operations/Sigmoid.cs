@@ -1,0 +1,24 @@
+using NetGen.Generator.Attributes;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>The logistic sigmoid, y = 1 / (1 + exp(-x)); derivative y (1 - y).</summary>
+[ReadFrom(typeof(SigmoidAttribute))]
+internal sealed record Sigmoid(LocationInfo? Location) : ActivationFunction(Location)
+{
+    public static Operation Read(OperationReading r) => new Sigmoid(r.Location);
+
+    public override string Kind => "sigmoid";
+    public override string AttributeName => "Sigmoid";
+    public override string Describe() => "sigmoid";
+
+    public override void Check(RangeCheck check, string who)
+    {
+        // no settings
+    }
+
+    public override string Value(string x, string math) => $"1f / (1f + {math}.Exp(-{x}))";
+
+    public override string Derivative(string x, string y, string math) => $"{y} * (1f - {y})";
+}

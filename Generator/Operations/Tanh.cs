@@ -1,0 +1,24 @@
+using NetGen.Generator.Attributes;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator.Operations;
+
+/// <summary>The hyperbolic tangent, y = tanh(x); derivative 1 - y^2.</summary>
+[ReadFrom(typeof(TanhAttribute))]
+internal sealed record Tanh(LocationInfo? Location) : ActivationFunction(Location)
+{
+    public static Operation Read(OperationReading r) => new Tanh(r.Location);
+
+    public override string Kind => "tanh";
+    public override string AttributeName => "Tanh";
+    public override string Describe() => "tanh";
+
+    public override void Check(RangeCheck check, string who)
+    {
+        // no settings
+    }
+
+    public override string Value(string x, string math) => $"{math}.Tanh({x})";
+
+    public override string Derivative(string x, string y, string math) => $"1f - {y} * {y}";
+}

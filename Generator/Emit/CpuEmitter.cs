@@ -98,8 +98,8 @@ internal static class CpuEmitter
             pass + plan.Activations[kernel.Output].Field,
             kernel.Main.Output,
             kernel.Saved is { } saved ? pass + saved.Field : null,
-            kernel.Tensors.Select(t => $"network.Tensors[{t}].View").ToEquatableArray(),
-            kernel.Tensors.Select(t => $"network.Tensors[{t}].Gradient(parameterGradients)").ToEquatableArray(),
+            kernel.Tensors.Select(t => Kernels.KernelEmitter.Tensor(plan, t)).ToEquatableArray(),
+            kernel.Tensors.Select(t => Kernels.KernelEmitter.TensorGradient(plan, t)).ToEquatableArray(),
             inBackward ? BackwardEmitter.Gradient(plan, kernel.Output) : "",
             inputGradient ? BackwardEmitter.Gradient(plan, kernel.Input) : "default",
             kernel.Input > 0 && plan.Kernels[kernel.Input - 1].Saved is { } before ? pass + before.Field : null);

@@ -24,6 +24,8 @@ internal static class NetworkEmitter
             w.Line();
             WriteShapes(w, plan);
             w.Line();
+            WriteTensorIndex(w, plan);
+            w.Line();
             WriteInfo(w, plan);
             w.Line();
             w.Line($"/// <summary>Allocates the {Format.Grouped(model.Parameters)} parameters on <paramref name=\"accelerator\"/> and initialises them from <paramref name=\"seed\"/>.</summary>");
@@ -85,6 +87,19 @@ internal static class NetworkEmitter
     }
 
     internal static string Prefix(string accessibility) => accessibility.Length == 0 ? "" : accessibility + " ";
+
+    private static void WriteTensorIndex(SourceWriter w, NetworkPlan plan)
+    {
+        w.Line("/// <summary>Each parameter tensor's place in <see cref=\"global::NetGen.Network.Tensors\"/> and in the parameter table.</summary>");
+        using (w.Block("public static class TensorIndex"))
+        {
+            for (int t = 0; t < plan.Parameters.Count; t++)
+            {
+                w.Line($"/// <summary>{plan.Parameters[t].Name}, ({string.Join(", ", plan.Parameters[t].Dimensions)}).</summary>");
+                w.Line($"public const int {plan.Parameters[t].Identifier} = {t};");
+            }
+        }
+    }
 
     private static void WriteShapes(SourceWriter w, NetworkPlan plan)
     {

@@ -14,9 +14,11 @@ internal sealed record ActivationPlan(string Name, string Identifier, string Fie
 /// </summary>
 /// <param name="Name">As PyTorch's state dict names it: conv1.weight.</param>
 /// <param name="Local">Its name within its operation, which kernels call it by: weight.</param>
+/// <param name="Identifier">PascalCase, for its constant in the generated <c>TensorIndex</c>: Conv1Weight.</param>
 internal sealed record ParameterPlan(
     string Name,
     string Local,
+    string Identifier,
     EquatableArray<int> Dimensions,
     long Offset,
     long Count,

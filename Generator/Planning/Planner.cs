@@ -34,7 +34,7 @@ internal static class Planner
                 foreach (var tensor in main.Op.Tensors(main.Input, main.Output))
                 {
                     tensors.Add(parameters.Count);
-                    parameters.Add(new ParameterPlan($"{layer.Name}.{tensor.Name}", tensor.Name, tensor.Dimensions, offset, tensor.Count,
+                    parameters.Add(new ParameterPlan($"{layer.Name}.{tensor.Name}", tensor.Name, layer.Member + tensor.Identifier, tensor.Dimensions, offset, tensor.Count,
                         tensor.InitMean, tensor.InitStd, tensor.LrMult, tensor.DecayMult, tensor.Trainable));
                     offset += tensor.Count;
                 }
@@ -74,7 +74,7 @@ internal static class Planner
     /// <summary>Hands out identifiers that collide neither with each other nor with what the generated class already declares.</summary>
     private sealed class UniqueNames
     {
-        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "CpuGeometry", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize", "Partition", "Partitioning", "ColumnPass", "ColumnGeometry"];
+        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "CpuGeometry", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize", "Partition", "Partitioning", "ColumnPass", "ColumnGeometry", "TensorIndex", "Tensors"];
 
         public string Claim(string identifier)
         {

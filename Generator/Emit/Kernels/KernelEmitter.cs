@@ -42,7 +42,7 @@ internal static class KernelEmitter
     {
         var list = new List<KernelParameter> { KernelParameter.Floats("input", Dims(plan.Activations[kernel.Input].Shape), plan.Activations[kernel.Input].Field) };
         foreach (int t in kernel.Tensors)
-            list.Add(KernelParameter.Floats(plan.Parameters[t].Local, Dims(plan.Parameters[t]), Tensor(t)));
+            list.Add(KernelParameter.Floats(plan.Parameters[t].Local, Dims(plan.Parameters[t]), Tensor(plan, t)));
         list.Add(KernelParameter.Floats("output", Dims(plan.Activations[kernel.Output].Shape), plan.Activations[kernel.Output].Field));
         if (kernel.Saved is { } saved)
             list.Add(KernelParameter.Floats("before", $"{Dims(saved.Shape)} written: the value before the epilogue, for the backward pass", saved.Field));
@@ -52,7 +52,10 @@ internal static class KernelEmitter
     }
 
     /// <summary>Parameter tensor <paramref name="index"/> of the network's table, on its accelerator.</summary>
-    public static string Tensor(int index) => $"network.Tensors[{index}].View";
+    public static string Tensor(NetworkPlan plan, int index) => $"network.Tensors[TensorIndex.{plan.Parameters[index].Identifier}].View";
+
+    /// <summary>Its gradient in the buffer the optimiser reads.</summary>
+    public static string TensorGradient(NetworkPlan plan, int index) => $"network.Tensors[TensorIndex.{plan.Parameters[index].Identifier}].Gradient(parameterGradients)";
 
     public static string Dims(ParameterPlan p) => "(" + string.Join(", ", p.Dimensions) + ")";
 

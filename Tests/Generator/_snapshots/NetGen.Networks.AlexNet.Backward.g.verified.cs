@@ -124,7 +124,7 @@ partial class AlexNet
         {
             if (network.Backend == global::NetGen.Backend.Cpu)
             {
-                RunLossOnCpu();
+                RunLossOnCpu(dropout);
                 return;
             }
             network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
@@ -139,34 +139,34 @@ partial class AlexNet
                 return;
             }
             var kernels = network.BackwardKernelLaunchers;
-            kernels.Fc8BiasGradient(1000, fc8Gradient, parameterGradients.SubView(60964224, 1000), BatchSize);
-            kernels.Fc8WeightGradient(64000, forward.fc7, fc8Gradient, parameterGradients.SubView(56868224, 4096000), BatchSize);
-            kernels.Fc8InputGradient(BatchSize * 4096, forward.fc7, network.Fc8.Weight.View, fc8Gradient, fc7Gradient, dropout);
-            kernels.Fc7BiasGradient(4096, fc7Gradient, parameterGradients.SubView(56864128, 4096), BatchSize);
-            kernels.Fc7WeightGradient(262144, forward.fc6, fc7Gradient, parameterGradients.SubView(40086912, 16777216), BatchSize);
-            kernels.Fc7InputGradient(BatchSize * 4096, forward.fc6, network.Fc7.Weight.View, fc7Gradient, fc6Gradient, dropout);
-            kernels.Fc6BiasGradient(4096, fc6Gradient, parameterGradients.SubView(40082816, 4096), BatchSize);
-            kernels.Fc6WeightGradient(589824, forward.conv5MaxPool, fc6Gradient, parameterGradients.SubView(2334080, 37748736), BatchSize);
-            kernels.Fc6InputGradient(BatchSize * 9216, forward.conv5MaxPool, network.Fc6.Weight.View, fc6Gradient, conv5MaxPoolGradient);
+            kernels.Fc8BiasGradient(1000, fc8Gradient, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Fc8WeightGradient(64000, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Fc8InputGradient(BatchSize * 4096, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, fc7Gradient, dropout);
+            kernels.Fc7BiasGradient(4096, fc7Gradient, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Fc7WeightGradient(262144, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Fc7InputGradient(BatchSize * 4096, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, fc6Gradient, dropout);
+            kernels.Fc6BiasGradient(4096, fc6Gradient, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Fc6WeightGradient(589824, forward.conv5MaxPool, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Fc6InputGradient(BatchSize * 9216, forward.conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5MaxPoolGradient);
             kernels.Conv5MaxPoolInputGradient(BatchSize * 43264, forward.conv5, conv5MaxPoolGradient, conv5Gradient);
-            kernels.Conv5BiasGradient(256, conv5Gradient, parameterGradients.SubView(2333824, 256), BatchSize);
-            kernels.Conv5WeightGradient(442368, forward.conv4, conv5Gradient, parameterGradients.SubView(1891456, 442368), BatchSize);
-            kernels.Conv5InputGradient(BatchSize * 64896, forward.conv4, network.Conv5.Weight.View, conv5Gradient, conv4Gradient);
-            kernels.Conv4BiasGradient(384, conv4Gradient, parameterGradients.SubView(1891072, 384), BatchSize);
-            kernels.Conv4WeightGradient(663552, forward.conv3, conv4Gradient, parameterGradients.SubView(1227520, 663552), BatchSize);
-            kernels.Conv4InputGradient(BatchSize * 64896, forward.conv3, network.Conv4.Weight.View, conv4Gradient, conv3Gradient);
-            kernels.Conv3BiasGradient(384, conv3Gradient, parameterGradients.SubView(1227136, 384), BatchSize);
-            kernels.Conv3WeightGradient(884736, forward.conv2MaxPool, conv3Gradient, parameterGradients.SubView(342400, 884736), BatchSize);
-            kernels.Conv3InputGradient(BatchSize * 43264, forward.conv2MaxPool, network.Conv3.Weight.View, conv3Gradient, conv2MaxPoolGradient);
+            kernels.Conv5BiasGradient(256, conv5Gradient, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv5WeightGradient(442368, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv5InputGradient(BatchSize * 64896, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
+            kernels.Conv4BiasGradient(384, conv4Gradient, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv4WeightGradient(663552, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv4InputGradient(BatchSize * 64896, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
+            kernels.Conv3BiasGradient(384, conv3Gradient, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv3WeightGradient(884736, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv3InputGradient(BatchSize * 43264, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
             kernels.Conv2MaxPoolInputGradient(BatchSize * 186624, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient);
             kernels.Conv2LrnInputGradient(BatchSize * 186624, forward.conv2, conv2LrnGradient, conv2Gradient);
-            kernels.Conv2BiasGradient(256, conv2Gradient, parameterGradients.SubView(342144, 256), BatchSize);
-            kernels.Conv2WeightGradient(307200, forward.conv1MaxPool, conv2Gradient, parameterGradients.SubView(34944, 307200), BatchSize);
-            kernels.Conv2InputGradient(BatchSize * 69984, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, conv1MaxPoolGradient);
+            kernels.Conv2BiasGradient(256, conv2Gradient, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv2WeightGradient(307200, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv2InputGradient(BatchSize * 69984, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
             kernels.Conv1MaxPoolInputGradient(BatchSize * 290400, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient);
             kernels.Conv1LrnInputGradient(BatchSize * 290400, forward.conv1, conv1LrnGradient, conv1Gradient);
-            kernels.Conv1BiasGradient(96, conv1Gradient, parameterGradients.SubView(34848, 96), BatchSize);
-            kernels.Conv1WeightGradient(34848, forward.input, conv1Gradient, parameterGradients.SubView(0, 34848), BatchSize);
+            kernels.Conv1BiasGradient(96, conv1Gradient, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv1WeightGradient(34848, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), BatchSize);
         }
     }
 }

@@ -69,7 +69,7 @@ partial class AlexNet
         }
 
         /// <summary>fc8's weight gradient, summed over the batch.</summary>
-        /// <param name="index">One thread per weight, in the weight's layout.</param>
+        /// <param name="index">One thread per run of 64 weights of a unit's row.</param>
         /// <param name="input">(N, 4096) fc7</param>
         /// <param name="delta">(N, 1000) the gradient before fc8's epilogue</param>
         /// <param name="weightGradient">(1000, 4096) added to</param>
@@ -122,7 +122,7 @@ partial class AlexNet
         }
 
         /// <summary>fc7's weight gradient, summed over the batch.</summary>
-        /// <param name="index">One thread per weight, in the weight's layout.</param>
+        /// <param name="index">One thread per run of 64 weights of a unit's row.</param>
         /// <param name="input">(N, 4096) fc6</param>
         /// <param name="delta">(N, 4096) the gradient before fc7's epilogue</param>
         /// <param name="weightGradient">(4096, 4096) added to</param>
@@ -175,7 +175,7 @@ partial class AlexNet
         }
 
         /// <summary>fc6's weight gradient, summed over the batch.</summary>
-        /// <param name="index">One thread per weight, in the weight's layout.</param>
+        /// <param name="index">One thread per run of 64 weights of a unit's row.</param>
         /// <param name="input">(N, 256, 6, 6) conv5.maxpool</param>
         /// <param name="delta">(N, 4096) the gradient before fc6's epilogue</param>
         /// <param name="weightGradient">(4096, 9216) added to</param>

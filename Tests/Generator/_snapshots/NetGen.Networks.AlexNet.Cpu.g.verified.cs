@@ -30,7 +30,7 @@ partial class AlexNet
         {
             CpuProfiler.Start();
             // conv 96, 11x11, stride 4 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv1, input, network.Conv1.Weight.View, network.Conv1.Bias.View, conv1, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv1, input, network.Tensors[TensorIndex.Conv1Weight].View, network.Tensors[TensorIndex.Conv1Bias].View, conv1, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv1");
             // lrn 5, alpha 0.0001, beta 0.75, k 2
             CpuLrn.Forward(CpuGeometry.Conv1Lrn, conv1, conv1Lrn, BatchSize);
@@ -39,7 +39,7 @@ partial class AlexNet
             CpuPool.Forward(CpuGeometry.Conv1MaxPool, conv1Lrn, conv1MaxPool, BatchSize * 96);
             CpuProfiler.Mark("forward", "conv1.maxpool");
             // conv 256, 5x5, pad 2, groups 2 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv2, conv1MaxPool, network.Conv2.Weight.View, network.Conv2.Bias.View, conv2, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv2, conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, network.Tensors[TensorIndex.Conv2Bias].View, conv2, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv2");
             // lrn 5, alpha 0.0001, beta 0.75, k 2
             CpuLrn.Forward(CpuGeometry.Conv2Lrn, conv2, conv2Lrn, BatchSize);
@@ -48,27 +48,27 @@ partial class AlexNet
             CpuPool.Forward(CpuGeometry.Conv2MaxPool, conv2Lrn, conv2MaxPool, BatchSize * 256);
             CpuProfiler.Mark("forward", "conv2.maxpool");
             // conv 384, 3x3, pad 1 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv3, conv2MaxPool, network.Conv3.Weight.View, network.Conv3.Bias.View, conv3, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv3, conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, network.Tensors[TensorIndex.Conv3Bias].View, conv3, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv3");
             // conv 384, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv4, conv3, network.Conv4.Weight.View, network.Conv4.Bias.View, conv4, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv4, conv3, network.Tensors[TensorIndex.Conv4Weight].View, network.Tensors[TensorIndex.Conv4Bias].View, conv4, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv4");
             // conv 256, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv5, conv4, network.Conv5.Weight.View, network.Conv5.Bias.View, conv5, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv5, conv4, network.Tensors[TensorIndex.Conv5Weight].View, network.Tensors[TensorIndex.Conv5Bias].View, conv5, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv5");
             // max pool 3, stride 2
             CpuPool.Forward(CpuGeometry.Conv5MaxPool, conv5, conv5MaxPool, BatchSize * 256);
             CpuProfiler.Mark("forward", "conv5.maxpool");
             // dense 4096 + bias + relu + dropout 0.5
-            CpuDense.Forward(9216, 4096, conv5MaxPool, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, BatchSize, relu: true);
+            CpuDense.Forward(9216, 4096, conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, network.Tensors[TensorIndex.Fc6Bias].View, fc6, BatchSize, relu: true);
             CpuEpilogue.Dropout(fc6, BatchSize * 4096L, dropout, 162, 0.5f);
             CpuProfiler.Mark("forward", "fc6");
             // dense 4096 + bias + relu + dropout 0.5
-            CpuDense.Forward(4096, 4096, fc6, network.Fc7.Weight.View, network.Fc7.Bias.View, fc7, BatchSize, relu: true);
+            CpuDense.Forward(4096, 4096, fc6, network.Tensors[TensorIndex.Fc7Weight].View, network.Tensors[TensorIndex.Fc7Bias].View, fc7, BatchSize, relu: true);
             CpuEpilogue.Dropout(fc7, BatchSize * 4096L, dropout, 194, 0.5f);
             CpuProfiler.Mark("forward", "fc7");
             // dense 1000 + bias
-            CpuDense.Forward(4096, 1000, fc7, network.Fc8.Weight.View, network.Fc8.Bias.View, fc8, BatchSize, relu: false);
+            CpuDense.Forward(4096, 1000, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "fc8");
         }
 
@@ -83,7 +83,7 @@ partial class AlexNet
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu()
+        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(1000, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
@@ -95,32 +95,32 @@ partial class AlexNet
         {
             CpuProfiler.Start();
             // dense 1000 + bias
-            CpuDense.Backward(4096, 1000, forward.fc7, network.Fc8.Weight.View, fc8Gradient, parameterGradients.SubView(56868224, 4096000), parameterGradients.SubView(60964224, 1000), fc7Gradient, BatchSize);
+            CpuDense.Backward(4096, 1000, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), fc7Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 4096L);
             CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 4096L, dropout, 194, 0.5f);
             CpuProfiler.Mark("backward", "fc8");
             // dense 4096 + bias + relu + dropout 0.5
-            CpuDense.Backward(4096, 4096, forward.fc6, network.Fc7.Weight.View, fc7Gradient, parameterGradients.SubView(40086912, 16777216), parameterGradients.SubView(56864128, 4096), fc6Gradient, BatchSize);
+            CpuDense.Backward(4096, 4096, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 4096L);
             CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 4096L, dropout, 162, 0.5f);
             CpuProfiler.Mark("backward", "fc7");
             // dense 4096 + bias + relu + dropout 0.5
-            CpuDense.Backward(9216, 4096, forward.conv5MaxPool, network.Fc6.Weight.View, fc6Gradient, parameterGradients.SubView(2334080, 37748736), parameterGradients.SubView(40082816, 4096), conv5MaxPoolGradient, BatchSize);
+            CpuDense.Backward(9216, 4096, forward.conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), conv5MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "fc6");
             // max pool 3, stride 2
             CpuPool.Backward(CpuGeometry.Conv5MaxPool, forward.conv5, conv5MaxPoolGradient, conv5Gradient, BatchSize * 256);
             CpuEpilogue.MaskRelu(conv5Gradient, forward.conv5, BatchSize * 43264L);
             CpuProfiler.Mark("backward", "conv5.maxpool");
             // conv 256, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Conv5.Weight.View, conv5Gradient, parameterGradients.SubView(1891456, 442368), parameterGradients.SubView(2333824, 256), conv4Gradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), conv4Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv4Gradient, forward.conv4, BatchSize * 64896L);
             CpuProfiler.Mark("backward", "conv5");
             // conv 384, 3x3, pad 1, groups 2 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Conv4.Weight.View, conv4Gradient, parameterGradients.SubView(1227520, 663552), parameterGradients.SubView(1891072, 384), conv3Gradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), conv3Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv3Gradient, forward.conv3, BatchSize * 64896L);
             CpuProfiler.Mark("backward", "conv4");
             // conv 384, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Conv3.Weight.View, conv3Gradient, parameterGradients.SubView(342400, 884736), parameterGradients.SubView(1227136, 384), conv2MaxPoolGradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), conv2MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv3");
             // max pool 3, stride 2
             CpuPool.Backward(CpuGeometry.Conv2MaxPool, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 256);
@@ -129,7 +129,7 @@ partial class AlexNet
             CpuLrn.Backward(CpuGeometry.Conv2Lrn, forward.conv2, conv2LrnGradient, conv2Gradient, BatchSize, maskRelu: true);
             CpuProfiler.Mark("backward", "conv2.lrn");
             // conv 256, 5x5, pad 2, groups 2 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, parameterGradients.SubView(34944, 307200), parameterGradients.SubView(342144, 256), conv1MaxPoolGradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), conv1MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv2");
             // max pool 3, stride 2
             CpuPool.Backward(CpuGeometry.Conv1MaxPool, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 96);
@@ -138,7 +138,7 @@ partial class AlexNet
             CpuLrn.Backward(CpuGeometry.Conv1Lrn, forward.conv1, conv1LrnGradient, conv1Gradient, BatchSize, maskRelu: true);
             CpuProfiler.Mark("backward", "conv1.lrn");
             // conv 96, 11x11, stride 4 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv1, forward.input, network.Conv1.Weight.View, conv1Gradient, parameterGradients.SubView(0, 34848), parameterGradients.SubView(34848, 96), default, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv1, forward.input, network.Tensors[TensorIndex.Conv1Weight].View, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv1");
         }
     }

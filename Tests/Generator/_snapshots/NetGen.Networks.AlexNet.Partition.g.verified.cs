@@ -216,7 +216,7 @@ partial class AlexNet
         }
 
         /// <inheritdoc />
-        protected override void RunLoss()
+        protected override void RunLoss(global::NetGen.DropoutKey dropout)
         {
             CpuLoss.SoftmaxCrossEntropy(1000, fc8All, Labels, Probabilities, Losses, Ranks, fc8AllGradient, LabelSmoothing, BatchSize);
             TakeSlice(fc8AllGradient, fc8Gradient, 500);
@@ -253,15 +253,13 @@ partial class AlexNet
             // max pool 3, stride 2
             CpuPool.Backward(ColumnGeometry.Conv2MaxPool, conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 128);
             // lrn 5, alpha 0.0001, beta 0.75, k 2
-            CpuLrn.Backward(ColumnGeometry.Conv2Lrn, conv2, conv2LrnGradient, conv2Gradient, BatchSize);
-            CpuEpilogue.MaskRelu(conv2Gradient, conv2, BatchSize * 93312L);
+            CpuLrn.Backward(ColumnGeometry.Conv2Lrn, conv2, conv2LrnGradient, conv2Gradient, BatchSize, maskRelu: true);
             // conv 256, 5x5, pad 2, groups 2 + bias + relu
             CpuConv.Backward(ColumnGeometry.Conv2, conv1MaxPool, Parameters.SubView(17472, 153600), conv2Gradient, parameterGradients.SubView(17472, 153600), parameterGradients.SubView(171072, 128), conv1MaxPoolGradient, BatchSize);
             // max pool 3, stride 2
             CpuPool.Backward(ColumnGeometry.Conv1MaxPool, conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 48);
             // lrn 5, alpha 0.0001, beta 0.75, k 2
-            CpuLrn.Backward(ColumnGeometry.Conv1Lrn, conv1, conv1LrnGradient, conv1Gradient, BatchSize);
-            CpuEpilogue.MaskRelu(conv1Gradient, conv1, BatchSize * 145200L);
+            CpuLrn.Backward(ColumnGeometry.Conv1Lrn, conv1, conv1LrnGradient, conv1Gradient, BatchSize, maskRelu: true);
             // conv 96, 11x11, stride 4 + bias + relu
             CpuConv.Backward(ColumnGeometry.Conv1, input, Parameters.SubView(0, 17424), conv1Gradient, parameterGradients.SubView(0, 17424), parameterGradients.SubView(17424, 48), default, BatchSize);
         }

@@ -138,6 +138,43 @@ partial class AlexNet : global::NetGen.Network
         public const int Fc8SoftmaxWidth = 1;
     }
 
+    /// <summary>Each parameter tensor's place in <see cref="global::NetGen.Network.Tensors"/> and in the parameter table.</summary>
+    public static class TensorIndex
+    {
+        /// <summary>conv1.weight, (96, 3, 11, 11).</summary>
+        public const int Conv1Weight = 0;
+        /// <summary>conv1.bias, (96).</summary>
+        public const int Conv1Bias = 1;
+        /// <summary>conv2.weight, (256, 48, 5, 5).</summary>
+        public const int Conv2Weight = 2;
+        /// <summary>conv2.bias, (256).</summary>
+        public const int Conv2Bias = 3;
+        /// <summary>conv3.weight, (384, 256, 3, 3).</summary>
+        public const int Conv3Weight = 4;
+        /// <summary>conv3.bias, (384).</summary>
+        public const int Conv3Bias = 5;
+        /// <summary>conv4.weight, (384, 192, 3, 3).</summary>
+        public const int Conv4Weight = 6;
+        /// <summary>conv4.bias, (384).</summary>
+        public const int Conv4Bias = 7;
+        /// <summary>conv5.weight, (256, 192, 3, 3).</summary>
+        public const int Conv5Weight = 8;
+        /// <summary>conv5.bias, (256).</summary>
+        public const int Conv5Bias = 9;
+        /// <summary>fc6.weight, (4096, 9216).</summary>
+        public const int Fc6Weight = 10;
+        /// <summary>fc6.bias, (4096).</summary>
+        public const int Fc6Bias = 11;
+        /// <summary>fc7.weight, (4096, 4096).</summary>
+        public const int Fc7Weight = 12;
+        /// <summary>fc7.bias, (4096).</summary>
+        public const int Fc7Bias = 13;
+        /// <summary>fc8.weight, (1000, 4096).</summary>
+        public const int Fc8Weight = 14;
+        /// <summary>fc8.bias, (1000).</summary>
+        public const int Fc8Bias = 15;
+    }
+
     /// <summary>Layers, operations, shapes and the parameter table, as the generator worked them out.</summary>
     public static global::NetGen.NetworkInfo Description { get; } = new(
         Name: "AlexNet",

@@ -120,7 +120,7 @@ partial class MiniAlexNet
         {
             if (network.Backend == global::NetGen.Backend.Cpu)
             {
-                RunLossOnCpu();
+                RunLossOnCpu(dropout);
                 return;
             }
             network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
@@ -135,33 +135,33 @@ partial class MiniAlexNet
                 return;
             }
             var kernels = network.BackwardKernelLaunchers;
-            kernels.Fc8BiasGradient(10, fc8Gradient, parameterGradients.SubView(2086528, 10), BatchSize);
-            kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, parameterGradients.SubView(2081408, 5120), BatchSize);
-            kernels.Fc8InputGradient(BatchSize * 512, forward.fc7, network.Fc8.Weight.View, fc8Gradient, fc7Gradient, dropout);
-            kernels.Fc7BiasGradient(512, fc7Gradient, parameterGradients.SubView(2080896, 512), BatchSize);
-            kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, parameterGradients.SubView(1818752, 262144), BatchSize);
-            kernels.Fc7InputGradient(BatchSize * 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, fc6Gradient, dropout);
-            kernels.Fc6BiasGradient(512, fc6Gradient, parameterGradients.SubView(1818240, 512), BatchSize);
-            kernels.Fc6WeightGradient(25088, forward.conv5, fc6Gradient, parameterGradients.SubView(212608, 1605632), BatchSize);
-            kernels.Fc6InputGradient(BatchSize * 3136, forward.conv5, network.Fc6.Weight.View, fc6Gradient, conv5Gradient);
-            kernels.Conv5BiasGradient(64, conv5Gradient, parameterGradients.SubView(212544, 64), BatchSize);
-            kernels.Conv5WeightGradient(55296, forward.conv4, conv5Gradient, parameterGradients.SubView(157248, 55296), BatchSize);
-            kernels.Conv5InputGradient(BatchSize * 4704, forward.conv4, network.Conv5.Weight.View, conv5Gradient, conv4Gradient);
-            kernels.Conv4BiasGradient(96, conv4Gradient, parameterGradients.SubView(157152, 96), BatchSize);
-            kernels.Conv4WeightGradient(82944, forward.conv3, conv4Gradient, parameterGradients.SubView(74208, 82944), BatchSize);
-            kernels.Conv4InputGradient(BatchSize * 4704, forward.conv3, network.Conv4.Weight.View, conv4Gradient, conv3Gradient);
-            kernels.Conv3BiasGradient(96, conv3Gradient, parameterGradients.SubView(74112, 96), BatchSize);
-            kernels.Conv3WeightGradient(55296, forward.conv2MaxPool, conv3Gradient, parameterGradients.SubView(18816, 55296), BatchSize);
-            kernels.Conv3InputGradient(BatchSize * 3136, forward.conv2MaxPool, network.Conv3.Weight.View, conv3Gradient, conv2MaxPoolGradient);
+            kernels.Fc8BiasGradient(10, fc8Gradient, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Fc8InputGradient(BatchSize * 512, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, fc7Gradient, dropout);
+            kernels.Fc7BiasGradient(512, fc7Gradient, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Fc7InputGradient(BatchSize * 512, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, fc6Gradient, dropout);
+            kernels.Fc6BiasGradient(512, fc6Gradient, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Fc6WeightGradient(25088, forward.conv5, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Fc6InputGradient(BatchSize * 3136, forward.conv5, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5Gradient);
+            kernels.Conv5BiasGradient(64, conv5Gradient, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv5WeightGradient(55296, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv5InputGradient(BatchSize * 4704, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
+            kernels.Conv4BiasGradient(96, conv4Gradient, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv4WeightGradient(82944, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv4InputGradient(BatchSize * 4704, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
+            kernels.Conv3BiasGradient(96, conv3Gradient, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv3WeightGradient(55296, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv3InputGradient(BatchSize * 3136, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
             kernels.Conv2MaxPoolInputGradient(BatchSize * 12544, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient);
             kernels.Conv2LrnInputGradient(BatchSize * 12544, forward.conv2, conv2LrnGradient, conv2Gradient);
-            kernels.Conv2BiasGradient(64, conv2Gradient, parameterGradients.SubView(18752, 64), BatchSize);
-            kernels.Conv2WeightGradient(18432, forward.conv1MaxPool, conv2Gradient, parameterGradients.SubView(320, 18432), BatchSize);
-            kernels.Conv2InputGradient(BatchSize * 6272, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, conv1MaxPoolGradient);
+            kernels.Conv2BiasGradient(64, conv2Gradient, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv2WeightGradient(18432, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
+            kernels.Conv2InputGradient(BatchSize * 6272, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
             kernels.Conv1MaxPoolInputGradient(BatchSize * 25088, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient);
             kernels.Conv1LrnInputGradient(BatchSize * 25088, forward.conv1, conv1LrnGradient, conv1Gradient);
-            kernels.Conv1BiasGradient(32, conv1Gradient, parameterGradients.SubView(288, 32), BatchSize);
-            kernels.Conv1WeightGradient(288, forward.input, conv1Gradient, parameterGradients.SubView(0, 288), BatchSize);
+            kernels.Conv1BiasGradient(32, conv1Gradient, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), BatchSize);
+            kernels.Conv1WeightGradient(288, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), BatchSize);
         }
     }
 }

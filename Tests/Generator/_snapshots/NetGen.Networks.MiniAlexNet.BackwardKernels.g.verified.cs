@@ -69,7 +69,7 @@ partial class MiniAlexNet
         }
 
         /// <summary>fc8's weight gradient, summed over the batch.</summary>
-        /// <param name="index">One thread per weight, in the weight's layout.</param>
+        /// <param name="index">One thread per run of 64 weights of a unit's row.</param>
         /// <param name="input">(N, 512) fc7</param>
         /// <param name="delta">(N, 10) the gradient before fc8's epilogue</param>
         /// <param name="weightGradient">(10, 512) added to</param>
@@ -122,7 +122,7 @@ partial class MiniAlexNet
         }
 
         /// <summary>fc7's weight gradient, summed over the batch.</summary>
-        /// <param name="index">One thread per weight, in the weight's layout.</param>
+        /// <param name="index">One thread per run of 64 weights of a unit's row.</param>
         /// <param name="input">(N, 512) fc6</param>
         /// <param name="delta">(N, 512) the gradient before fc7's epilogue</param>
         /// <param name="weightGradient">(512, 512) added to</param>
@@ -175,7 +175,7 @@ partial class MiniAlexNet
         }
 
         /// <summary>fc6's weight gradient, summed over the batch.</summary>
-        /// <param name="index">One thread per weight, in the weight's layout.</param>
+        /// <param name="index">One thread per run of 64 weights of a unit's row.</param>
         /// <param name="input">(N, 64, 7, 7) conv5</param>
         /// <param name="delta">(N, 512) the gradient before fc6's epilogue</param>
         /// <param name="weightGradient">(512, 3136) added to</param>

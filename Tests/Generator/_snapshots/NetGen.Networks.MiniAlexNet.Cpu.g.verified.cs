@@ -29,7 +29,7 @@ partial class MiniAlexNet
         {
             CpuProfiler.Start();
             // conv 32, 3x3, pad 1 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv1, input, network.Conv1.Weight.View, network.Conv1.Bias.View, conv1, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv1, input, network.Tensors[TensorIndex.Conv1Weight].View, network.Tensors[TensorIndex.Conv1Bias].View, conv1, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv1");
             // lrn 5, alpha 0.0001, beta 0.75, k 2
             CpuLrn.Forward(CpuGeometry.Conv1Lrn, conv1, conv1Lrn, BatchSize);
@@ -38,7 +38,7 @@ partial class MiniAlexNet
             CpuPool.Forward(CpuGeometry.Conv1MaxPool, conv1Lrn, conv1MaxPool, BatchSize * 32);
             CpuProfiler.Mark("forward", "conv1.maxpool");
             // conv 64, 3x3, pad 1 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv2, conv1MaxPool, network.Conv2.Weight.View, network.Conv2.Bias.View, conv2, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv2, conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, network.Tensors[TensorIndex.Conv2Bias].View, conv2, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv2");
             // lrn 5, alpha 0.0001, beta 0.75, k 2
             CpuLrn.Forward(CpuGeometry.Conv2Lrn, conv2, conv2Lrn, BatchSize);
@@ -47,24 +47,24 @@ partial class MiniAlexNet
             CpuPool.Forward(CpuGeometry.Conv2MaxPool, conv2Lrn, conv2MaxPool, BatchSize * 64);
             CpuProfiler.Mark("forward", "conv2.maxpool");
             // conv 96, 3x3, pad 1 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv3, conv2MaxPool, network.Conv3.Weight.View, network.Conv3.Bias.View, conv3, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv3, conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, network.Tensors[TensorIndex.Conv3Bias].View, conv3, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv3");
             // conv 96, 3x3, pad 1 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv4, conv3, network.Conv4.Weight.View, network.Conv4.Bias.View, conv4, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv4, conv3, network.Tensors[TensorIndex.Conv4Weight].View, network.Tensors[TensorIndex.Conv4Bias].View, conv4, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv4");
             // conv 64, 3x3, pad 1 + bias + relu
-            CpuConv.Forward(CpuGeometry.Conv5, conv4, network.Conv5.Weight.View, network.Conv5.Bias.View, conv5, BatchSize, relu: true);
+            CpuConv.Forward(CpuGeometry.Conv5, conv4, network.Tensors[TensorIndex.Conv5Weight].View, network.Tensors[TensorIndex.Conv5Bias].View, conv5, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "conv5");
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Forward(3136, 512, conv5, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, BatchSize, relu: true);
+            CpuDense.Forward(3136, 512, conv5, network.Tensors[TensorIndex.Fc6Weight].View, network.Tensors[TensorIndex.Fc6Bias].View, fc6, BatchSize, relu: true);
             CpuEpilogue.Dropout(fc6, BatchSize * 512L, dropout, 162, 0.3f);
             CpuProfiler.Mark("forward", "fc6");
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Forward(512, 512, fc6, network.Fc7.Weight.View, network.Fc7.Bias.View, fc7, BatchSize, relu: true);
+            CpuDense.Forward(512, 512, fc6, network.Tensors[TensorIndex.Fc7Weight].View, network.Tensors[TensorIndex.Fc7Bias].View, fc7, BatchSize, relu: true);
             CpuEpilogue.Dropout(fc7, BatchSize * 512L, dropout, 194, 0.3f);
             CpuProfiler.Mark("forward", "fc7");
             // dense 10 + bias
-            CpuDense.Forward(512, 10, fc7, network.Fc8.Weight.View, network.Fc8.Bias.View, fc8, BatchSize, relu: false);
+            CpuDense.Forward(512, 10, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "fc8");
         }
 
@@ -79,7 +79,7 @@ partial class MiniAlexNet
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu()
+        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(10, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
@@ -91,29 +91,29 @@ partial class MiniAlexNet
         {
             CpuProfiler.Start();
             // dense 10 + bias
-            CpuDense.Backward(512, 10, forward.fc7, network.Fc8.Weight.View, fc8Gradient, parameterGradients.SubView(2081408, 5120), parameterGradients.SubView(2086528, 10), fc7Gradient, BatchSize);
+            CpuDense.Backward(512, 10, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), fc7Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 512L);
             CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 512L, dropout, 194, 0.3f);
             CpuProfiler.Mark("backward", "fc8");
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Backward(512, 512, forward.fc6, network.Fc7.Weight.View, fc7Gradient, parameterGradients.SubView(1818752, 262144), parameterGradients.SubView(2080896, 512), fc6Gradient, BatchSize);
+            CpuDense.Backward(512, 512, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 512L);
             CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 512L, dropout, 162, 0.3f);
             CpuProfiler.Mark("backward", "fc7");
             // dense 512 + bias + relu + dropout 0.3
-            CpuDense.Backward(3136, 512, forward.conv5, network.Fc6.Weight.View, fc6Gradient, parameterGradients.SubView(212608, 1605632), parameterGradients.SubView(1818240, 512), conv5Gradient, BatchSize);
+            CpuDense.Backward(3136, 512, forward.conv5, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), conv5Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv5Gradient, forward.conv5, BatchSize * 3136L);
             CpuProfiler.Mark("backward", "fc6");
             // conv 64, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Conv5.Weight.View, conv5Gradient, parameterGradients.SubView(157248, 55296), parameterGradients.SubView(212544, 64), conv4Gradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), conv4Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv4Gradient, forward.conv4, BatchSize * 4704L);
             CpuProfiler.Mark("backward", "conv5");
             // conv 96, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Conv4.Weight.View, conv4Gradient, parameterGradients.SubView(74208, 82944), parameterGradients.SubView(157152, 96), conv3Gradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), conv3Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv3Gradient, forward.conv3, BatchSize * 4704L);
             CpuProfiler.Mark("backward", "conv4");
             // conv 96, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Conv3.Weight.View, conv3Gradient, parameterGradients.SubView(18816, 55296), parameterGradients.SubView(74112, 96), conv2MaxPoolGradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), conv2MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv3");
             // max pool 3, stride 2, ceil
             CpuPool.Backward(CpuGeometry.Conv2MaxPool, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 64);
@@ -122,7 +122,7 @@ partial class MiniAlexNet
             CpuLrn.Backward(CpuGeometry.Conv2Lrn, forward.conv2, conv2LrnGradient, conv2Gradient, BatchSize, maskRelu: true);
             CpuProfiler.Mark("backward", "conv2.lrn");
             // conv 64, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Conv2.Weight.View, conv2Gradient, parameterGradients.SubView(320, 18432), parameterGradients.SubView(18752, 64), conv1MaxPoolGradient, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), conv1MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv2");
             // max pool 3, stride 2, ceil
             CpuPool.Backward(CpuGeometry.Conv1MaxPool, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 32);
@@ -131,7 +131,7 @@ partial class MiniAlexNet
             CpuLrn.Backward(CpuGeometry.Conv1Lrn, forward.conv1, conv1LrnGradient, conv1Gradient, BatchSize, maskRelu: true);
             CpuProfiler.Mark("backward", "conv1.lrn");
             // conv 32, 3x3, pad 1 + bias + relu
-            CpuConv.Backward(CpuGeometry.Conv1, forward.input, network.Conv1.Weight.View, conv1Gradient, parameterGradients.SubView(0, 288), parameterGradients.SubView(288, 32), default, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv1, forward.input, network.Tensors[TensorIndex.Conv1Weight].View, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv1");
         }
     }

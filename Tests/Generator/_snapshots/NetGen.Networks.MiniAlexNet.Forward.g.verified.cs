@@ -106,18 +106,18 @@ partial class MiniAlexNet
                 return;
             }
             var kernels = network.Launchers;
-            kernels.Conv1(BatchSize * 25088, input, network.Conv1.Weight.View, network.Conv1.Bias.View, conv1); // conv 32, 3x3, pad 1 + bias + relu
+            kernels.Conv1(BatchSize * 25088, input, network.Tensors[TensorIndex.Conv1Weight].View, network.Tensors[TensorIndex.Conv1Bias].View, conv1); // conv 32, 3x3, pad 1 + bias + relu
             kernels.Conv1Lrn(BatchSize * 25088, conv1, conv1Lrn); // lrn 5, alpha 0.0001, beta 0.75, k 2
             kernels.Conv1MaxPool(BatchSize * 6272, conv1Lrn, conv1MaxPool); // max pool 3, stride 2, ceil
-            kernels.Conv2(BatchSize * 12544, conv1MaxPool, network.Conv2.Weight.View, network.Conv2.Bias.View, conv2); // conv 64, 3x3, pad 1 + bias + relu
+            kernels.Conv2(BatchSize * 12544, conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, network.Tensors[TensorIndex.Conv2Bias].View, conv2); // conv 64, 3x3, pad 1 + bias + relu
             kernels.Conv2Lrn(BatchSize * 12544, conv2, conv2Lrn); // lrn 5, alpha 0.0001, beta 0.75, k 2
             kernels.Conv2MaxPool(BatchSize * 3136, conv2Lrn, conv2MaxPool); // max pool 3, stride 2, ceil
-            kernels.Conv3(BatchSize * 4704, conv2MaxPool, network.Conv3.Weight.View, network.Conv3.Bias.View, conv3); // conv 96, 3x3, pad 1 + bias + relu
-            kernels.Conv4(BatchSize * 4704, conv3, network.Conv4.Weight.View, network.Conv4.Bias.View, conv4); // conv 96, 3x3, pad 1 + bias + relu
-            kernels.Conv5(BatchSize * 3136, conv4, network.Conv5.Weight.View, network.Conv5.Bias.View, conv5); // conv 64, 3x3, pad 1 + bias + relu
-            kernels.Fc6(BatchSize * 512, conv5, network.Fc6.Weight.View, network.Fc6.Bias.View, fc6, dropout); // dense 512 + bias + relu + dropout 0.3
-            kernels.Fc7(BatchSize * 512, fc6, network.Fc7.Weight.View, network.Fc7.Bias.View, fc7, dropout); // dense 512 + bias + relu + dropout 0.3
-            kernels.Fc8(BatchSize * 10, fc7, network.Fc8.Weight.View, network.Fc8.Bias.View, fc8); // dense 10 + bias
+            kernels.Conv3(BatchSize * 4704, conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, network.Tensors[TensorIndex.Conv3Bias].View, conv3); // conv 96, 3x3, pad 1 + bias + relu
+            kernels.Conv4(BatchSize * 4704, conv3, network.Tensors[TensorIndex.Conv4Weight].View, network.Tensors[TensorIndex.Conv4Bias].View, conv4); // conv 96, 3x3, pad 1 + bias + relu
+            kernels.Conv5(BatchSize * 3136, conv4, network.Tensors[TensorIndex.Conv5Weight].View, network.Tensors[TensorIndex.Conv5Bias].View, conv5); // conv 64, 3x3, pad 1 + bias + relu
+            kernels.Fc6(BatchSize * 512, conv5, network.Tensors[TensorIndex.Fc6Weight].View, network.Tensors[TensorIndex.Fc6Bias].View, fc6, dropout); // dense 512 + bias + relu + dropout 0.3
+            kernels.Fc7(BatchSize * 512, fc6, network.Tensors[TensorIndex.Fc7Weight].View, network.Tensors[TensorIndex.Fc7Bias].View, fc7, dropout); // dense 512 + bias + relu + dropout 0.3
+            kernels.Fc8(BatchSize * 10, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8); // dense 10 + bias
         }
     }
 }

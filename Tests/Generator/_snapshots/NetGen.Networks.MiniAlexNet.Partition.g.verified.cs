@@ -236,7 +236,7 @@ partial class MiniAlexNet
         }
 
         /// <inheritdoc />
-        protected override void RunLoss()
+        protected override void RunLoss(global::NetGen.DropoutKey dropout)
         {
             CpuLoss.SoftmaxCrossEntropy(10, fc8All, Labels, Probabilities, Losses, Ranks, fc8AllGradient, LabelSmoothing, BatchSize);
             TakeSlice(fc8AllGradient, fc8Gradient, 5);
@@ -273,16 +273,14 @@ partial class MiniAlexNet
             // max pool 3, stride 2, ceil
             CpuPool.Backward(ColumnGeometry.Conv2MaxPool, conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 32);
             // lrn 5, alpha 0.0001, beta 0.75, k 2
-            CpuLrn.Backward(ColumnGeometry.Conv2Lrn, conv2, conv2LrnGradient, conv2Gradient, BatchSize);
-            CpuEpilogue.MaskRelu(conv2Gradient, conv2, BatchSize * 6272L);
+            CpuLrn.Backward(ColumnGeometry.Conv2Lrn, conv2, conv2LrnGradient, conv2Gradient, BatchSize, maskRelu: true);
             // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Backward(ColumnGeometry.Conv2, conv1MaxPoolAll, Parameters.SubView(160, 9216), conv2Gradient, parameterGradients.SubView(160, 9216), parameterGradients.SubView(9376, 32), conv1MaxPoolAllGradient, BatchSize);
             Reduce(conv1MaxPoolAllGradient, conv1MaxPoolGradient, 3136);
             // max pool 3, stride 2, ceil
             CpuPool.Backward(ColumnGeometry.Conv1MaxPool, conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 16);
             // lrn 5, alpha 0.0001, beta 0.75, k 2
-            CpuLrn.Backward(ColumnGeometry.Conv1Lrn, conv1, conv1LrnGradient, conv1Gradient, BatchSize);
-            CpuEpilogue.MaskRelu(conv1Gradient, conv1, BatchSize * 12544L);
+            CpuLrn.Backward(ColumnGeometry.Conv1Lrn, conv1, conv1LrnGradient, conv1Gradient, BatchSize, maskRelu: true);
             // conv 32, 3x3, pad 1 + bias + relu
             CpuConv.Backward(ColumnGeometry.Conv1, input, Parameters.SubView(0, 144), conv1Gradient, parameterGradients.SubView(0, 144), parameterGradients.SubView(144, 16), default, BatchSize);
         }

@@ -21,7 +21,7 @@ partial class ConvProbe
         {
             CpuProfiler.Start();
             // conv 4, 3x3, stride 2, pad 1, groups 2, floor + bias
-            CpuConv.Forward(CpuGeometry.Conv, input, network.Conv.Weight.View, network.Conv.Bias.View, conv, BatchSize, relu: false);
+            CpuConv.Forward(CpuGeometry.Conv, input, network.Tensors[TensorIndex.ConvWeight].View, network.Tensors[TensorIndex.ConvBias].View, conv, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "conv");
         }
     }
@@ -29,7 +29,7 @@ partial class ConvProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu()
+        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(36, forward.conv, Labels, Probabilities, Losses, Ranks, convGradient, LabelSmoothing, BatchSize);
@@ -41,7 +41,7 @@ partial class ConvProbe
         {
             CpuProfiler.Start();
             // conv 4, 3x3, stride 2, pad 1, groups 2, floor + bias
-            CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Conv.Weight.View, convGradient, parameterGradients.SubView(0, 36), parameterGradients.SubView(36, 4), default, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
         }
     }

@@ -72,7 +72,7 @@ partial class DropoutProbe
         }
 
         /// <summary>fc's weight gradient, summed over the batch.</summary>
-        /// <param name="index">One thread per weight, in the weight's layout.</param>
+        /// <param name="index">One thread per run of 64 weights of a unit's row.</param>
         /// <param name="input">(N, 2, 6, 6) input</param>
         /// <param name="delta">(N, 4) the gradient before fc's epilogue</param>
         /// <param name="weightGradient">(4, 72) added to</param>

@@ -20,7 +20,7 @@ partial class DropoutProbe
         {
             CpuProfiler.Start();
             // dense 4 + bias + dropout 0.25
-            CpuDense.Forward(72, 4, input, network.Fc.Weight.View, network.Fc.Bias.View, fc, BatchSize, relu: false);
+            CpuDense.Forward(72, 4, input, network.Tensors[TensorIndex.FcWeight].View, network.Tensors[TensorIndex.FcBias].View, fc, BatchSize, relu: false);
             CpuEpilogue.Dropout(fc, BatchSize * 4L, dropout, 1, 0.25f);
             CpuProfiler.Mark("forward", "fc");
         }
@@ -29,10 +29,11 @@ partial class DropoutProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu()
+        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(4, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
+            CpuEpilogue.MaskDropout(fcGradient, BatchSize * 4L, dropout, 1, 0.25f);
             CpuProfiler.Mark("backward", "loss");
         }
 
@@ -41,7 +42,7 @@ partial class DropoutProbe
         {
             CpuProfiler.Start();
             // dense 4 + bias + dropout 0.25
-            CpuDense.Backward(72, 4, forward.input, network.Fc.Weight.View, fcGradient, parameterGradients.SubView(0, 288), parameterGradients.SubView(288, 4), default, BatchSize);
+            CpuDense.Backward(72, 4, forward.input, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "fc");
         }
     }

@@ -22,7 +22,7 @@ partial class LrnProbe
         {
             CpuProfiler.Start();
             // conv 4, 1x1 + bias
-            CpuConv.Forward(CpuGeometry.Conv, input, network.Conv.Weight.View, network.Conv.Bias.View, conv, BatchSize, relu: false);
+            CpuConv.Forward(CpuGeometry.Conv, input, network.Tensors[TensorIndex.ConvWeight].View, network.Tensors[TensorIndex.ConvBias].View, conv, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "conv");
             // lrn 3, alpha 0.0001, beta 0.75, k 2
             CpuLrn.Forward(CpuGeometry.ConvLrn, conv, convLrn, BatchSize);
@@ -33,7 +33,7 @@ partial class LrnProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu()
+        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(144, forward.convLrn, Labels, Probabilities, Losses, Ranks, convLrnGradient, LabelSmoothing, BatchSize);
@@ -48,7 +48,7 @@ partial class LrnProbe
             CpuLrn.Backward(CpuGeometry.ConvLrn, forward.conv, convLrnGradient, convGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv.lrn");
             // conv 4, 1x1 + bias
-            CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Conv.Weight.View, convGradient, parameterGradients.SubView(0, 8), parameterGradients.SubView(8, 4), default, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
         }
     }

@@ -22,7 +22,7 @@ partial class MaxPoolProbe
         {
             CpuProfiler.Start();
             // conv 2, 1x1 + bias
-            CpuConv.Forward(CpuGeometry.Conv, input, network.Conv.Weight.View, network.Conv.Bias.View, conv, BatchSize, relu: false);
+            CpuConv.Forward(CpuGeometry.Conv, input, network.Tensors[TensorIndex.ConvWeight].View, network.Tensors[TensorIndex.ConvBias].View, conv, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "conv");
             // max pool 3, stride 2, ceil
             CpuPool.Forward(CpuGeometry.ConvMaxPool, conv, convMaxPool, BatchSize * 2);
@@ -33,7 +33,7 @@ partial class MaxPoolProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu()
+        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(18, forward.convMaxPool, Labels, Probabilities, Losses, Ranks, convMaxPoolGradient, LabelSmoothing, BatchSize);
@@ -48,7 +48,7 @@ partial class MaxPoolProbe
             CpuPool.Backward(CpuGeometry.ConvMaxPool, forward.conv, convMaxPoolGradient, convGradient, BatchSize * 2);
             CpuProfiler.Mark("backward", "conv.maxpool");
             // conv 2, 1x1 + bias
-            CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Conv.Weight.View, convGradient, parameterGradients.SubView(0, 4), parameterGradients.SubView(4, 2), default, BatchSize);
+            CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
         }
     }

@@ -20,7 +20,7 @@ partial class ReluProbe
         {
             CpuProfiler.Start();
             // dense 3 + bias + relu
-            CpuDense.Forward(72, 3, input, network.Fc.Weight.View, network.Fc.Bias.View, fc, BatchSize, relu: true);
+            CpuDense.Forward(72, 3, input, network.Tensors[TensorIndex.FcWeight].View, network.Tensors[TensorIndex.FcBias].View, fc, BatchSize, relu: true);
             CpuProfiler.Mark("forward", "fc");
         }
     }
@@ -28,10 +28,11 @@ partial class ReluProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu()
+        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(3, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
+            CpuEpilogue.MaskRelu(fcGradient, forward.fc, BatchSize * 3L);
             CpuProfiler.Mark("backward", "loss");
         }
 
@@ -40,7 +41,7 @@ partial class ReluProbe
         {
             CpuProfiler.Start();
             // dense 3 + bias + relu
-            CpuDense.Backward(72, 3, forward.input, network.Fc.Weight.View, fcGradient, parameterGradients.SubView(0, 216), parameterGradients.SubView(216, 3), default, BatchSize);
+            CpuDense.Backward(72, 3, forward.input, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "fc");
         }
     }

@@ -66,13 +66,13 @@ internal static class BackwardKernelEmitter
                 if (forward.Operation.TensorGradientReadsInput(kernel.Tensor))
                     list.Add(KernelParameter.Floats("input", $"{KernelEmitter.Dims(input.Shape)} {input.Name}", "forward." + input.Field));
                 list.Add(KernelParameter.Floats("delta", $"{KernelEmitter.Dims(output.Shape)} the {before}", delta));
-                list.Add(KernelParameter.Floats(tensor.Local + "Gradient", $"{KernelEmitter.Dims(tensor)} added to", ParameterGradient(t)));
+                list.Add(KernelParameter.Floats(tensor.Local + "Gradient", $"{KernelEmitter.Dims(tensor)} added to", KernelEmitter.TensorGradient(plan, t)));
                 list.Add(KernelParameter.Int("batch", "N", "BatchSize"));
                 break;
             case GradientKind.Input:
                 list.Add(KernelParameter.Floats("input", $"{KernelEmitter.Dims(input.Shape)} {input.Name}", "forward." + input.Field));
                 foreach (int i in forward.Operation.InputGradientTensors)
-                    list.Add(KernelParameter.Floats(plan.Parameters[forward.Tensors[i]].Local, KernelEmitter.Dims(plan.Parameters[forward.Tensors[i]]), KernelEmitter.Tensor(forward.Tensors[i])));
+                    list.Add(KernelParameter.Floats(plan.Parameters[forward.Tensors[i]].Local, KernelEmitter.Dims(plan.Parameters[forward.Tensors[i]]), KernelEmitter.Tensor(plan, forward.Tensors[i])));
                 list.Add(KernelParameter.Floats("delta", $"{KernelEmitter.Dims(output.Shape)} the {before}", delta));
                 list.Add(KernelParameter.Floats("inputGradient", $"{KernelEmitter.Dims(input.Shape)} written: the gradient before {input.Name}'s epilogue", BackwardEmitter.Gradient(plan, forward.Input)));
                 break;
@@ -85,9 +85,6 @@ internal static class BackwardKernelEmitter
             list.Add(new("global::NetGen.DropoutKey", "dropout", "the forward pass's key, to draw its dropout masks again", "dropout"));
         return list;
     }
-
-    /// <summary>Parameter tensor <paramref name="index"/>'s gradient in the buffer the optimiser reads.</summary>
-    public static string ParameterGradient(int index) => $"network.Tensors[{index}].Gradient(parameterGradients)";
 
     private static void Write(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel)
     {

@@ -97,7 +97,7 @@ internal static class CpuCode
     {
         foreach (var kernel in plan.Kernels.Where(k => k.Saved is not null))
         {
-            var code = new ElementwiseCode("value", "gradient", "MathF", "index");
+            var code = new ElementwiseCode("value", "gradient", "global::System.MathF", "index");
             w.Line();
             w.Line($"/// <summary>{plan.Activations[kernel.Output].Name}'s epilogue ({string.Join(" + ", kernel.Epilogue.Select(e => e.Op.Describe()))}) on the CPU backend.</summary>");
             using (w.Block($"private readonly struct {EpilogueType(kernel)} : IEpilogue"))

@@ -1,4 +1,5 @@
 using NetGen.Generator.Attributes;
+using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Operations;
@@ -29,9 +30,19 @@ internal sealed record Gelu(LocationInfo? Location) : ActivationFunction(Locatio
 
     public override string Value(string x, string math) => $"0.5f * {x} * (1f + {Tanh(x, math)})";
 
-    public override string Derivative(string x, string y, string math)
+    public override string Derivative(string x, string y, string math) => Derivative(x, Tanh(x, math));
+
+    private static string Derivative(string x, string t) => $"0.5f * (1f + {t}) + 0.5f * {x} * (1f - {t} * {t}) * {Beta} * (1f + 3f * {Kappa} * {x} * {x})";
+
+    /// <summary>As every activation's, with the tanh computed once for the value and the derivative.</summary>
+    public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
     {
-        string t = Tanh(x, math);
-        return $"0.5f * (1f + {t}) + 0.5f * {x} * (1f - {t} * {t}) * {Beta} * (1f + 3f * {Kappa} * {x} * {x})";
+        using (w.Block($"// {Describe()}"))
+        {
+            string t = c.Value + "Tanh";
+            w.Line($"float {t} = {Tanh(c.Value, c.Math)};");
+            w.Line($"{c.Gradient} *= {Derivative(c.Value, t)};");
+            w.Line($"{c.Value} = 0.5f * {c.Value} * (1f + {t});");
+        }
     }
 }

@@ -10,7 +10,10 @@ namespace NetGen.Tests.Generator;
 /// </summary>
 public class OperationSnapshotTests
 {
-    /// <summary>The operation, and a probe that uses it after as little else as a layer needs.</summary>
+    /// <summary>
+    /// The operation, and a probe that uses it after as little else as a layer needs (an activation
+    /// with a layer after it, whose input gradient runs its derivative).
+    /// </summary>
     public static TheoryData<string, string> Probes => new()
     {
         { "Conv", "[Conv(4, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, Round = Rounding.Floor)] public partial Layer Conv { get; }" },
@@ -21,6 +24,11 @@ public class OperationSnapshotTests
         { "AvgPool", "[Conv(2, Kernel = 1), AvgPool(2, Pad = 1)] public partial Layer Conv { get; }" },
         { "Dropout", "[Dense(4), Dropout(0.25f)] public partial Layer Fc { get; }" },
         { "Softmax", "[Dense(3), Softmax] public partial Layer Fc { get; }" },
+        { "LeakyRelu", "[Conv(2, Kernel = 3), LeakyRelu(0.2f)] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
+        { "Elu", "[Conv(2, Kernel = 3), Elu] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
+        { "Gelu", "[Conv(2, Kernel = 3), Gelu] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
+        { "Sigmoid", "[Conv(2, Kernel = 3), Sigmoid] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
+        { "Tanh", "[Conv(2, Kernel = 3), Tanh] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
     };
 
     [Theory]

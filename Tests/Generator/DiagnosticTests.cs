@@ -143,6 +143,20 @@ public class DiagnosticTests
             "Fc Dropout Dropout(1) has a rate outside [0, 1); the rate is the probability of zeroing a value, for example Dropout(0.5f)"
         },
         {
+            "NG0011", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), Elu(-1f)] public partial Layer Fc { get; } }
+            """, "Elu(-1f)",
+            "Fc Elu alpha = -1 must be zero or a positive finite number"
+        },
+        {
+            "NG0011", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), LeakyRelu(float.NaN)] public partial Layer Fc { get; } }
+            """, "LeakyRelu(float.NaN)",
+            "Fc LeakyRelu slope = NaN must be a finite number"
+        },
+        {
             "NG0009", """
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net { [Conv(4, Kernel = 1), Lrn(4)] public partial Layer Conv1 { get; } }

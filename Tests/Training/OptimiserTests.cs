@@ -1,5 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using ILGPU;
+using ILGPU.Runtime;
 using NetGen.Tests.Infrastructure;
 using NetGen.Tests.Kernels;
 
@@ -76,5 +79,43 @@ public class OptimiserTests(AcceleratorFixture fixture)
         {
             System.IO.File.Delete(path);
         }
+    }
+
+    /// <summary>A network whose fc1.bias is not trained (as running statistics are not), for the optimiser and checkpoints alone.</summary>
+    private sealed class FrozenBias(Device device) : Network(device, SgdProbe.Description with
+    {
+        Parameters = SgdProbe.Description.Parameters.Select(p => p.Name == "fc1.bias" ? p with { Trainable = false } : p).ToList(),
+    }, seed: 1)
+    {
+        public override ForwardPass CreateForwardPass(int batchSize) => throw new NotSupportedException();
+
+        public override BackwardPass CreateBackwardPass(ForwardPass forward) => throw new NotSupportedException();
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void ATensorThatIsNotTrainedIsLeftByTheOptimiserAndKeptByCheckpoints(string device)
+    {
+        using var net = new FrozenBias(fixture[device]);
+        var before = net.ReadParameters();
+        using var gradients = net.Accelerator.Allocate1D(Enumerable.Repeat(1f, before.Length).ToArray());
+        using var optimiser = new SgdMomentum(net);
+        optimiser.Enqueue(gradients.View, 0.1f);
+        net.Accelerator.Synchronize();
+        var after = net.ReadParameters();
+        foreach (var tensor in net.Info.Parameters)
+            for (long i = tensor.Offset; i < tensor.Offset + tensor.Count; i++)
+            {
+                // v = -decay * lr * w - lr * g, from zero momentum: every trained value moves.
+                float expected = tensor.Trainable ? before[i] - 0.0005f * tensor.DecayMult * 0.1f * tensor.LrMult * before[i] - 0.1f * tensor.LrMult : before[i];
+                Assert.Equal(expected, after[i], 6);
+            }
+
+        using var folder = new TemporaryFolder();
+        string path = folder.File("frozen.safetensors");
+        Checkpoint.Save(path, net.Info, after, null, new TrainingState(1, 1, 0.1f, 0));
+        var bias = net.Info.Parameters.Single(p => p.Name == "fc1.bias");
+        Assert.False(bias.Trainable);
+        var loaded = Checkpoint.Load(path, net.Info);
+        Assert.Equal(after.AsSpan((int)bias.Offset, (int)bias.Count).ToArray(), loaded.Parameters.AsSpan((int)bias.Offset, (int)bias.Count).ToArray());
     }
 }

@@ -54,7 +54,7 @@ internal static class NetworkAnalyzer
             // The last layer's outputs are the classes, any number of them: when they do not split
             // over the columns, every column computes the whole layer (an operation that stays in
             // its column, as normalisation does, would have no column to stay in, so it still splits).
-            int split = i == specLayers.Count - 1 && !layer.Ops.Any(o => o is MainOperation { StaysInColumn: true }) ? 1 : columns;
+            int split = i == specLayers.Count - 1 && !layer.Ops.Any(o => o.StaysInColumn) ? 1 : columns;
             CheckLearnable(layer, diagnostics);
             var input = shape;
             var ops = new List<OpModel>();
@@ -78,7 +78,7 @@ internal static class NetworkAnalyzer
                         $"{op.AttributeName} on {layer.Member}", flattenedBy, shape?.Size.ToString() ?? "?"));
                     valid = false;
                 }
-                if (op is MainOperation { Flattens: true })
+                if (op.Flattens)
                     flattenedBy ??= layer.Member;
                 if (shape is not { } current || !valid)
                 {

@@ -62,12 +62,6 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
     /// <summary>The convolution groups a column computes: a column reading only its own slice computes its share of them.</summary>
     public virtual int GroupsInColumn(bool slicedInput, int devices) => 1;
 
-    /// <summary>Whether its values need neighbouring channels of the same column (normalisation), so its layer must split even last.</summary>
-    public virtual bool StaysInColumn => false;
-
-    /// <summary>Whether it flattens its input, so no spatial operation may follow.</summary>
-    public virtual bool Flattens => false;
-
     /// <summary>Whether the CPU routine's store applies a ReLU that comes first in the epilogue.</summary>
     public virtual bool FusesReluOnCpu => false;
 

@@ -36,6 +36,12 @@ internal abstract record Operation(LocationInfo? Location)
     /// <summary>Whether only the network's last operation may be this one (softmax, which the loss replaces).</summary>
     public virtual bool EndsNetwork => false;
 
+    /// <summary>Whether its values need neighbouring channels of the same column (normalisation), so its layer must split even last.</summary>
+    public virtual bool StaysInColumn => false;
+
+    /// <summary>Whether it flattens its input, so no spatial operation may follow.</summary>
+    public virtual bool Flattens => false;
+
     /// <summary>Its parameter tensors for this input and output, in the order they sit in the parameter buffer.</summary>
     public virtual IReadOnlyList<TensorSpec> Tensors(Shape input, Shape output) => [];
 

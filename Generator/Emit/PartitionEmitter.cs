@@ -98,8 +98,8 @@ internal static class PartitionEmitter
         {
             for (int a = 0; a < activations.Count; a++)
                 w.Line($"private readonly ArrayView<float> {activations[a].Field}; // {KernelEmitter.Dims(activations[a].Shape)}: {Describe(plan, activations[a])}");
-            for (int a = 1; a < activations.Count; a++)
-                w.Line($"private readonly ArrayView<float> {Gradient(activations[a])};");
+            foreach (var a in WithGradients(activations))
+                w.Line($"private readonly ArrayView<float> {Gradient(a)};");
             w.Line();
             w.Line("/// <summary>Allocates the column's parameters and buffers.</summary>");
             w.Line("public ColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.ColumnExchange exchange)");
@@ -109,7 +109,7 @@ internal static class PartitionEmitter
             {
                 foreach (var a in activations)
                     w.Line($"{a.Field} = Allocate(\"{a.Name}\", {ShapeLiteral(a.Shape)});");
-                foreach (var a in activations.Skip(1))
+                foreach (var a in WithGradients(activations))
                     w.Line($"{Gradient(a)} = AllocateGradient(\"{a.Name}\", {ShapeLiteral(a.Shape)});");
             }
             w.Line();
@@ -222,6 +222,10 @@ internal static class PartitionEmitter
         : a.Source == 0 ? "the whole image, on every device"
         : a.Slice >= 0 ? $"{plan.Activations[a.Source].Name} whole, gathered from every device"
         : $"this device's slice of {plan.Activations[a.Source].Name}";
+
+    /// <summary>The column activations that get a gradient: all but the image and the values kept from before an epilogue.</summary>
+    private static System.Collections.Generic.IEnumerable<ColumnActivationPlan> WithGradients(EquatableArray<ColumnActivationPlan> activations) =>
+        activations.Where(a => a.Source > 0);
 
     private static string Gradient(ColumnActivationPlan a) => a.Field.TrimStart('@') + "Gradient";
 

@@ -71,9 +71,21 @@ internal static class ForwardEmitter
         return w.ToString();
     }
 
-    /// <summary>Every buffer a forward pass holds: the activations, and the values groups keep from before their epilogues.</summary>
-    internal static System.Collections.Generic.IEnumerable<ActivationPlan> Buffers(NetworkPlan plan) =>
-        plan.Activations.Concat(plan.Kernels.Where(k => k.Saved is not null).Select(k => k.Saved!));
+    /// <summary>
+    /// Every buffer a forward pass holds, in the order the kernels write them: the input, then each
+    /// group's value kept from before its epilogue (if it keeps one) and its output, so the last is
+    /// the network's output, which the runtime reads as such.
+    /// </summary>
+    internal static System.Collections.Generic.IEnumerable<ActivationPlan> Buffers(NetworkPlan plan)
+    {
+        yield return plan.Activations[0];
+        foreach (var kernel in plan.Kernels)
+        {
+            if (kernel.Saved is { } saved)
+                yield return saved;
+            yield return plan.Activations[kernel.Output];
+        }
+    }
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, KernelPlan kernel, string launchers)
     {

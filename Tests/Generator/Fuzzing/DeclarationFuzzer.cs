@@ -200,7 +200,7 @@ internal sealed class DeclarationFuzzer
             ops.Add(Conv(filters, kernel, stride, pad, groups, round));
             (c, h, w) = (filters, (h + 2 * pad - kernel) / stride + 1, (w + 2 * pad - kernel) / stride + 1);
             if (Chance(0.6))
-                ops.Add("Relu");
+                ops.Add(Activation());
             if (Chance(0.25))
                 ops.Add($"Lrn({Pick(1, 3, 5)})");
             if (h >= 2 && w >= 2 && Chance(0.4))
@@ -219,7 +219,7 @@ internal sealed class DeclarationFuzzer
             bool last = i == denseLayers - 1;
             var ops = new List<string> { $"Dense({columns * random.Next(1, 9)})" };
             if (!last && Chance(0.7))
-                ops.Add("Relu");
+                ops.Add(Activation());
             if (!last && Chance(0.3))
                 ops.Add($"Dropout({Pick("0.5f", "0.25f", "0f")})");
             if (last && Chance(0.7))
@@ -244,7 +244,7 @@ internal sealed class DeclarationFuzzer
                 {
                     0 or 1 => Conv(Size(), Size(), Pick(1, 1, 2, Size()), Pick(0, 1, Size()), Pick(1, 1, 2, 3, Size()), Chance(0.3) ? $", Round = Rounding.{Pick("Floor", "Ceil", "Exact")}" : ""),
                     2 or 3 => $"Dense({Size()})",
-                    4 => "Relu",
+                    4 => Pick(Activation(), "Elu(-1f)", "LeakyRelu(float.NaN)", "Elu(float.PositiveInfinity)"),
                     5 => $"Lrn({Size()}{(Chance(0.3) ? $", Alpha = {Pick("-1f", "0f", "float.PositiveInfinity", "1e-4f")}, K = {Pick("0f", "2f", "-1f")}" : "")})",
                     6 => $"{Pick("MaxPool", "AvgPool")}({Size()}{(Chance(0.5) ? $", Stride = {Size()}" : "")}{(Chance(0.3) ? $", Pad = {Size()}" : "")})",
                     7 => $"Dropout({Pick("0.5f", "1f", "-0.5f", "float.NaN", "0f", "0.999f")})",
@@ -255,6 +255,9 @@ internal sealed class DeclarationFuzzer
         MutateLayers(layers, 0.1);
         return (new NetworkHeader(Size(), Size(), Size(), Pick(1, 1, 2, 3, Size())), layers);
     }
+
+    /// <summary>ReLU most often, else one of the other activations, with settings in range.</summary>
+    private string Activation() => Chance(0.5) ? "Relu" : Pick("LeakyRelu", "LeakyRelu(0.2f)", "Elu", "Elu(0.5f)", "Gelu", "Sigmoid", "Tanh");
 
     private static string Conv(int filters, int kernel, int stride, int pad, int groups, string round)
     {

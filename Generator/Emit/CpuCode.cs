@@ -51,14 +51,11 @@ internal static class CpuCode
         long whole = kernel.Main.Output.Size;
         if (kernel.Saved is not null)
         {
-            w.Line($"CpuEpilogue.Forward({at.Output}, {at.Before}, {Images(at.OutputShape.Size, whole)}, new {EpilogueType(kernel)}({Key(kernel)}));");
+            w.Line($"CpuEpilogue.Forward({at.Output}, {at.Before}, {CpuGate.Placement(at.OutputShape.Size, whole)}, new {EpilogueType(kernel)}({Key(kernel)}));");
             return;
         }
-        bool fused = fuseRelu;
         foreach (var op in Mask.Gates(kernel))
-        {
-            op.Elementwise.WriteCpuGate(new CpuGate(w, at.Output, at.Output, at.OutputShape.Size, whole), op, fused && op == kernel.Epilogue[0]);
-        }
+            op.Elementwise.WriteCpuGate(new CpuGate(w, at.Output, at.Output, at.OutputShape.Size, whole), op, fused: fuseRelu && op == kernel.Epilogue[0]);
     }
 
     /// <param name="producer">The group that wrote this group's input, whose epilogue masks the input gradient; null for the image.</param>
@@ -81,7 +78,7 @@ internal static class CpuCode
         long whole = producer.Main.Output.Size;
         if (producer.Saved is not null)
         {
-            w.Line($"CpuEpilogue.Backward({gradient}, {before}, {Images(own, whole)}, new {EpilogueType(producer)}({Key(producer)}));");
+            w.Line($"CpuEpilogue.Backward({gradient}, {before}, {CpuGate.Placement(own, whole)}, new {EpilogueType(producer)}({Key(producer)}));");
             return;
         }
         foreach (var op in Mask.Gates(producer))
@@ -132,9 +129,6 @@ internal static class CpuCode
     private static string EpilogueType(KernelPlan kernel) => kernel.Method + "Epilogue";
 
     private static string Key(KernelPlan kernel) => kernel.HasDropout ? "dropout" : "";
-
-    /// <summary>The arguments placing a share of <paramref name="own"/> values per image in the whole activation of <paramref name="whole"/>.</summary>
-    private static string Images(long own, long whole) => own == whole ? $"BatchSize, {own}, {whole}, 0L" : $"BatchSize, {own}, {whole}, Column * {own}L";
 
     private static CpuStep Step(SourceWriter w, KernelPlan kernel, CpuPlace at, bool fuseRelu, bool foldReluMask) =>
         new(w, at.Geometry, kernel.Method, at.InputShape, at.OutputShape, at.Input, at.Output, at.Tensors, at.TensorGradients,

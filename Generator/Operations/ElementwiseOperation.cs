@@ -29,8 +29,11 @@ internal sealed record CpuGate(SourceWriter W, string Values, string Output, lon
 
     public string Count => $"BatchSize * {Own}L";
 
-    /// <summary>Arguments placing a column's slice in the whole activation: images, units, image stride, first unit.</summary>
-    public string Slice => $"BatchSize, {Own}, {Whole}, Column * {Own}L";
+    /// <summary>Arguments placing the values in the whole activation: images, values per image here, image stride, first value.</summary>
+    public string Slice => Placement(Own, Whole);
+
+    /// <summary>The same arguments for <paramref name="own"/> of <paramref name="whole"/> values per image (a column's share starts at <c>Column * own</c>).</summary>
+    public static string Placement(long own, long whole) => $"BatchSize, {own}, {whole}, {(own == whole ? "0L" : $"Column * {own}L")}";
 }
 
 /// <summary>

@@ -88,13 +88,12 @@ internal static class CpuCode
     /// <summary>
     /// The struct the CPU backend runs a kept group's epilogue through: forward from the value
     /// before it, and backward multiplying each operation's derivative into the gradient, written
-    /// by the operations themselves with MathF.
+    /// by the operations themselves, value by value and sixteen at a time.
     /// </summary>
     public static void WriteEpilogueTypes(SourceWriter w, NetworkPlan plan)
     {
         foreach (var kernel in plan.Kernels.Where(k => k.Saved is not null))
         {
-            var code = new ElementwiseCode("value", "gradient", "global::System.MathF", "index");
             w.Line();
             w.Line($"/// <summary>{plan.Activations[kernel.Output].Name}'s epilogue ({string.Join(" + ", kernel.Epilogue.Select(e => e.Op.Describe()))}) on the CPU backend.</summary>");
             using (w.Block($"private readonly struct {EpilogueType(kernel)} : IEpilogue"))
@@ -107,20 +106,28 @@ internal static class CpuCode
                     w.Line($"public {EpilogueType(kernel)}(global::NetGen.DropoutKey dropout) => this.dropout = dropout;");
                     w.Line();
                 }
-                w.Line("/// <inheritdoc />");
-                using (w.Block("public float Forward(float value, long index)"))
+                bool first = true;
+                foreach (var math in new[] { Formula.Host, Formula.Vector })
                 {
-                    foreach (var op in kernel.Epilogue)
-                        op.Elementwise.WriteForward(w, op, code);
-                    w.Line("return value;");
-                }
-                w.Line();
-                w.Line("/// <inheritdoc />");
-                using (w.Block("public float Backward(float value, long index, float gradient)"))
-                {
-                    foreach (var op in kernel.Epilogue)
-                        op.Elementwise.WriteChainStep(w, op, code);
-                    w.Line("return gradient;");
+                    if (!first)
+                        w.Line();
+                    first = false;
+                    var code = new ElementwiseCode("value", "gradient", math, "index");
+                    w.Line("/// <inheritdoc />");
+                    using (w.Block($"public {math.Type} Forward({math.Type} value, long index)"))
+                    {
+                        foreach (var op in kernel.Epilogue)
+                            op.Elementwise.WriteForward(w, op, code);
+                        w.Line("return value;");
+                    }
+                    w.Line();
+                    w.Line("/// <inheritdoc />");
+                    using (w.Block($"public {math.Type} Backward({math.Type} value, long index, {math.Type} gradient)"))
+                    {
+                        foreach (var op in kernel.Epilogue)
+                            op.Elementwise.WriteChainStep(w, op, code);
+                        w.Line("return gradient;");
+                    }
                 }
             }
         }

@@ -19,7 +19,7 @@ internal static class CpuEmitter
     {
         var type = plan.Model.Type;
         var w = new SourceWriter();
-        using (TypeScope.Open(w, type, null, "ILGPU", "global::NetGen.Cpu"))
+        using (TypeScope.Open(w, type, null, "ILGPU", "global::NetGen.Cpu", "global::System.Runtime.Intrinsics"))
         {
             WriteGeometry(w, plan);
             CpuCode.WriteEpilogueTypes(w, plan);

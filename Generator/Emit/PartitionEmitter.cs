@@ -19,7 +19,7 @@ internal static class PartitionEmitter
     {
         var partition = plan.Partition!;
         var w = new SourceWriter();
-        using (TypeScope.Open(w, plan.Model.Type, null, "ILGPU", "global::NetGen.Cpu"))
+        using (TypeScope.Open(w, plan.Model.Type, null, "ILGPU", "global::NetGen.Cpu", "global::System.Runtime.Intrinsics"))
         {
             WritePlan(w, plan, partition);
             w.Line();

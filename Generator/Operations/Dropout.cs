@@ -24,7 +24,9 @@ internal sealed record Dropout(float Rate, LocationInfo? Location) : Elementwise
 
     private string RateLiteral => Format.FloatLiteral(Rate);
 
-    private string ScaleLiteral => Format.FloatLiteral(1f / (1f - Rate));
+    private float Scale => 1f / (1f - Rate);
+
+    private string ScaleLiteral => Format.FloatLiteral(Scale);
 
     public override void Check(RangeCheck check, string who)
     {
@@ -36,18 +38,30 @@ internal sealed record Dropout(float Rate, LocationInfo? Location) : Elementwise
     {
         w.Line($"// Dropout({Format.Float(Rate)}), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.");
         w.Line("if (dropout.Training != 0)");
-        w.Line($"    {c.Value} = dropout.Keeps({op.Id}, {c.Index}, {RateLiteral}) ? {c.Value} * {ScaleLiteral} : 0f;");
+        w.Line(c.Math.IsVector
+            ? $"    {c.Value} = {Kept(op, c)} & ({c.Value} * {c.Math.Constant(Scale)});"
+            : $"    {c.Value} = dropout.Keeps({op.Id}, {c.Index}, {RateLiteral}) ? {c.Value} * {ScaleLiteral} : 0f;");
     }
 
     public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
     {
         using (w.Block("if (dropout.Training != 0) // the forward mask, drawn again"))
         {
+            if (c.Math.IsVector)
+            {
+                w.Line($"var kept = {Kept(op, c)};");
+                w.Line($"{c.Gradient} = kept & ({c.Gradient} * {c.Math.Constant(Scale)});");
+                w.Line($"{c.Value} = kept & ({c.Value} * {c.Math.Constant(Scale)});");
+                return;
+            }
             w.Line($"bool kept = dropout.Keeps({op.Id}, {c.Index}, {RateLiteral});");
             w.Line($"{c.Gradient} = kept ? {c.Gradient} * {ScaleLiteral} : 0f;");
             w.Line($"{c.Value} = kept ? {c.Value} * {ScaleLiteral} : 0f;");
         }
     }
+
+    /// <summary>Sixteen masks from the index of the first: all bits where the value is kept.</summary>
+    private string Kept(OpModel op, ElementwiseCode c) => $"CpuEpilogue.Kept(dropout, {op.Id}, {c.Index}, {RateLiteral})";
 
     public override void WriteGate(SourceWriter w, OpModel op, string output, string element, string name)
     {

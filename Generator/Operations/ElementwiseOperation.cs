@@ -5,15 +5,16 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Operations;
 
 /// <summary>
-/// The names an elementwise operation's code works with, the same on both backends but for the
-/// math class: ILGPU kernels call XMath, the CPU backend MathF.
+/// The names an elementwise operation's code works with, and the <see cref="Formula"/> target it is
+/// written for: an ILGPU kernel, or the CPU backend value by value or sixteen at a time.
 /// </summary>
 /// <param name="Value">The variable holding the value it applies to, updated in place.</param>
 /// <param name="Gradient">The variable holding the gradient of what it returns.</param>
 /// <param name="Index">The value's index in the whole network's activation (dropout draws its mask from it).</param>
-internal sealed record ElementwiseCode(string Value, string Gradient, string Math, string Index)
+/// <param name="Index">For <see cref="Formula.Vector"/>: the index of the first of the sixteen.</param>
+internal sealed record ElementwiseCode(string Value, string Gradient, Formula Math, string Index)
 {
-    public static ElementwiseCode Kernel(string index) => new("value", "gradient", "XMath", index);
+    public static ElementwiseCode Kernel(string index) => new("value", "gradient", Formula.Kernel, index);
 }
 
 /// <summary>
@@ -92,25 +93,25 @@ internal abstract record ElementwiseOperation(LocationInfo? Location) : Operatio
 /// </summary>
 internal abstract record ActivationFunction(LocationInfo? Location) : ElementwiseOperation(Location)
 {
-    /// <summary>f(x) as a C# expression, calling <paramref name="math"/> (XMath or MathF) for exp and tanh.</summary>
-    public abstract string Value(string x, string math);
+    /// <summary>f(x) as a C# expression, with constants and functions from <paramref name="m"/>.</summary>
+    public abstract string Value(string x, Formula m);
 
     /// <summary>f'(x) as a C# expression in x and y = f(x).</summary>
-    public abstract string Derivative(string x, string y, string math);
+    public abstract string Derivative(string x, string y, Formula m);
 
     /// <summary>How the generated code names it in comments.</summary>
     protected virtual string Comment => Describe();
 
     public override void WriteForward(SourceWriter w, OpModel op, ElementwiseCode c) =>
-        w.Line($"{c.Value} = {Value(c.Value, c.Math)}; // {Comment}");
+        w.Line($"{c.Value} = {Formula.Bare(Value(c.Value, c.Math))}; // {Comment}");
 
     public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
     {
         using (w.Block($"// {Comment}"))
         {
             string y = c.Value + "After";
-            w.Line($"float {y} = {Value(c.Value, c.Math)};");
-            w.Line($"{c.Gradient} *= {Derivative(c.Value, y, c.Math)};");
+            w.Line($"{c.Math.Type} {y} = {Formula.Bare(Value(c.Value, c.Math))};");
+            w.Line($"{c.Gradient} *= {Formula.Bare(Derivative(c.Value, y, c.Math))};");
             w.Line($"{c.Value} = {y};");
         }
     }

@@ -12,8 +12,8 @@ namespace NetGen.Generator.Operations;
 [ReadFrom(typeof(GeluAttribute))]
 internal sealed record Gelu(LocationInfo? Location) : ActivationFunction(Location)
 {
-    private const string Beta = "0.7978846f"; // sqrt(2 / pi)
-    private const string Kappa = "0.044715f";
+    private const float Beta = 0.7978846f; // sqrt(2 / pi)
+    private const float Kappa = 0.044715f;
 
     public static Operation Read(OperationReading r) => new Gelu(r.Location);
 
@@ -26,13 +26,16 @@ internal sealed record Gelu(LocationInfo? Location) : ActivationFunction(Locatio
         // no settings
     }
 
-    private static string Tanh(string x, string math) => $"{math}.Tanh({Beta} * ({x} + {Kappa} * {x} * {x} * {x}))";
+    private static string Tanh(string x, Formula m) => m.Tanh($"{m.Constant(Beta)} * ({x} + {m.Constant(Kappa)} * {x} * {x} * {x})");
 
-    public override string Value(string x, string math) => $"0.5f * {x} * (1f + {Tanh(x, math)})";
+    public override string Value(string x, Formula m) => ValueOf(x, Tanh(x, m), m);
 
-    public override string Derivative(string x, string y, string math) => Derivative(x, Tanh(x, math));
+    public override string Derivative(string x, string y, Formula m) => DerivativeOf(x, Tanh(x, m), m);
 
-    private static string Derivative(string x, string t) => $"0.5f * (1f + {t}) + 0.5f * {x} * (1f - {t} * {t}) * {Beta} * (1f + 3f * {Kappa} * {x} * {x})";
+    private static string ValueOf(string x, string t, Formula m) => $"{m.Constant(0.5f)} * {x} * ({m.Constant(1f)} + {t})";
+
+    private static string DerivativeOf(string x, string t, Formula m) =>
+        $"{m.Constant(0.5f)} * ({m.Constant(1f)} + {t}) + {m.Constant(0.5f)} * {x} * ({m.Constant(1f)} - {t} * {t}) * {m.Constant(Beta)} * ({m.Constant(1f)} + {m.Constant(3f)} * {m.Constant(Kappa)} * {x} * {x})";
 
     /// <summary>As every activation's, with the tanh computed once for the value and the derivative.</summary>
     public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
@@ -40,9 +43,9 @@ internal sealed record Gelu(LocationInfo? Location) : ActivationFunction(Locatio
         using (w.Block($"// {Describe()}"))
         {
             string t = c.Value + "Tanh";
-            w.Line($"float {t} = {Tanh(c.Value, c.Math)};");
-            w.Line($"{c.Gradient} *= {Derivative(c.Value, t)};");
-            w.Line($"{c.Value} = 0.5f * {c.Value} * (1f + {t});");
+            w.Line($"{c.Math.Type} {t} = {Tanh(c.Value, c.Math)};");
+            w.Line($"{c.Gradient} *= {DerivativeOf(c.Value, t, c.Math)};");
+            w.Line($"{c.Value} = {ValueOf(c.Value, t, c.Math)};");
         }
     }
 }

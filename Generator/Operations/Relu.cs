@@ -27,9 +27,9 @@ internal sealed record Relu(LocationInfo? Location) : ActivationFunction(Locatio
         // no settings
     }
 
-    public override string Value(string x, string math) => $"{x} > 0f ? {x} : 0f";
+    public override string Value(string x, Formula m) => m.IfPositive(x, x, m.Constant(0f));
 
-    public override string Derivative(string x, string y, string math) => $"{x} > 0f ? 1f : 0f";
+    public override string Derivative(string x, string y, Formula m) => m.IfPositive(x, m.Constant(1f), m.Constant(0f));
 
     public override void WriteGate(SourceWriter w, OpModel op, string output, string element, string name) =>
         w.Line($"if ({output}[{element}] <= 0f) gradient = 0f; // {name}'s ReLU let nothing through here");

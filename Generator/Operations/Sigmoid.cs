@@ -18,7 +18,7 @@ internal sealed record Sigmoid(LocationInfo? Location) : ActivationFunction(Loca
         // no settings
     }
 
-    public override string Value(string x, string math) => $"1f / (1f + {math}.Exp(-{x}))";
+    public override string Value(string x, Formula m) => $"{m.Constant(1f)} / ({m.Constant(1f)} + {m.Exp("-" + x)})";
 
-    public override string Derivative(string x, string y, string math) => $"{y} * (1f - {y})";
+    public override string Derivative(string x, string y, Formula m) => $"{y} * ({m.Constant(1f)} - {y})";
 }

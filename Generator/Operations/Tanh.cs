@@ -18,7 +18,7 @@ internal sealed record Tanh(LocationInfo? Location) : ActivationFunction(Locatio
         // no settings
     }
 
-    public override string Value(string x, string math) => $"{math}.Tanh({x})";
+    public override string Value(string x, Formula m) => m.Tanh(x);
 
-    public override string Derivative(string x, string y, string math) => $"1f - {y} * {y}";
+    public override string Derivative(string x, string y, Formula m) => $"{m.Constant(1f)} - {y} * {y}";
 }

@@ -72,11 +72,7 @@ public static unsafe class CpuEpilogue
         long i = 0;
         for (; i <= count - 16; i += 16)
         {
-            ulong unit = (ulong)(firstUnit + i);
-            var low = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(CounterHash.Hash(streamKey, unit), 40), threshold);
-            var high = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(CounterHash.Hash(streamKey, unit + 8), 40), threshold);
-            var keep = Vector512.Narrow(low, high).AsSingle();
-            ((Vector512.Load(v + i) * scale) & keep).Store(v + i);
+            ((Vector512.Load(v + i) * scale) & KeepMask(streamKey, threshold, (ulong)(firstUnit + i))).Store(v + i);
         }
         for (; i < count; i++)
             v[i] = key.Keeps(operation, firstUnit + i, rate) ? v[i] * scale : 0f;
@@ -113,21 +109,27 @@ public static unsafe class CpuEpilogue
     /// A group's epilogue when it is not all gates: the value before it is kept in <paramref name="before"/>,
     /// and <paramref name="values"/> gets the epilogue's result. The values are one device's share of each
     /// image (see <see cref="Dropout(ArrayView{float}, int, int, long, long, DropoutKey, int, float)"/>),
-    /// and the epilogue sees each value's index in the whole activation.
+    /// and the epilogue sees each value's index in the whole activation; sixteen at a time, the rest one by one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ArrayView<float> values, ArrayView<float> before, int images, int units, long imageStride, long unitOffset, T epilogue)
         where T : struct, IEpilogue
     {
         float* v = Host.Pointer(values), b = Host.Pointer(before);
-        Host.For(images, units, (n) =>
+        Host.For(images, units, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
         {
-            long row = (long)n * units, first = n * imageStride + unitOffset;
-            for (long i = 0; i < units; i++)
+            float* row = v + (long)n * units, kept = b + (long)n * units;
+            long first = n * imageStride + unitOffset, i = 0;
+            for (; i <= units - 16; i += 16)
             {
-                float value = v[row + i];
-                b[row + i] = value;
-                v[row + i] = epilogue.Forward(value, first + i);
+                var value = Vector512.Load(row + i);
+                value.Store(kept + i);
+                epilogue.Forward(value, first + i).Store(row + i);
+            }
+            for (; i < units; i++)
+            {
+                kept[i] = row[i];
+                row[i] = epilogue.Forward(row[i], first + i);
             }
         });
     }
@@ -138,12 +140,31 @@ public static unsafe class CpuEpilogue
         where T : struct, IEpilogue
     {
         float* g = Host.Pointer(gradient), b = Host.Pointer(before);
-        Host.For(images, units, (n) =>
+        Host.For(images, units, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
         {
-            long row = (long)n * units, first = n * imageStride + unitOffset;
-            for (long i = 0; i < units; i++)
-                g[row + i] = epilogue.Backward(b[row + i], first + i, g[row + i]);
+            float* row = g + (long)n * units, kept = b + (long)n * units;
+            long first = n * imageStride + unitOffset, i = 0;
+            for (; i <= units - 16; i += 16)
+                epilogue.Backward(Vector512.Load(kept + i), first + i, Vector512.Load(row + i)).Store(row + i);
+            for (; i < units; i++)
+                row[i] = epilogue.Backward(kept[i], first + i, row[i]);
         });
+    }
+
+    /// <summary>
+    /// Dropout's masks for the sixteen values from <paramref name="firstUnit"/> on: all bits set
+    /// where <see cref="DropoutKey.Keeps"/> keeps the value, none where it drops it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Kept(DropoutKey key, int operation, long firstUnit, float rate) =>
+        KeepMask(CounterHash.StreamKey(key.Seed, key.Stream(operation)), Vector512.Create(DropoutKey.KeepThreshold(rate)), (ulong)firstUnit);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> KeepMask(ulong streamKey, Vector512<ulong> threshold, ulong unit)
+    {
+        var low = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(CounterHash.Hash(streamKey, unit), 40), threshold);
+        var high = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(CounterHash.Hash(streamKey, unit + 8), 40), threshold);
+        return Vector512.Narrow(low, high).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -166,4 +187,10 @@ public interface IEpilogue
 
     /// <summary>The gradient before the epilogue, given the value before it and the gradient after it.</summary>
     float Backward(float value, long index, float gradient);
+
+    /// <summary>The same for sixteen values, the first the <paramref name="index"/>-th.</summary>
+    Vector512<float> Forward(Vector512<float> value, long index);
+
+    /// <summary>The same for sixteen values, the first the <paramref name="index"/>-th.</summary>
+    Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient);
 }

@@ -3,6 +3,7 @@
 #nullable enable
 using ILGPU;
 using global::NetGen.Cpu;
+using global::System.Runtime.Intrinsics;
 
 namespace Probes;
 
@@ -31,6 +32,25 @@ partial class LeakyReluProbe
             {
                 float valueAfter = value > 0f ? value : 0.2f * value;
                 gradient *= value > 0f ? 1f : 0.2f;
+                value = valueAfter;
+            }
+            return gradient;
+        }
+
+        /// <inheritdoc />
+        public Vector512<float> Forward(Vector512<float> value, long index)
+        {
+            value = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(0.2f) * value); // leaky relu 0.2
+            return value;
+        }
+
+        /// <inheritdoc />
+        public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
+        {
+            // leaky relu 0.2
+            {
+                Vector512<float> valueAfter = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(0.2f) * value);
+                gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), Vector512.Create(0.2f));
                 value = valueAfter;
             }
             return gradient;

@@ -3,6 +3,7 @@
 #nullable enable
 using ILGPU;
 using global::NetGen.Cpu;
+using global::System.Runtime.Intrinsics;
 
 namespace Probes;
 

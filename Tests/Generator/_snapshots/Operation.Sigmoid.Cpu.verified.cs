@@ -3,6 +3,7 @@
 #nullable enable
 using ILGPU;
 using global::NetGen.Cpu;
+using global::System.Runtime.Intrinsics;
 
 namespace Probes;
 
@@ -31,6 +32,25 @@ partial class SigmoidProbe
             {
                 float valueAfter = 1f / (1f + global::System.MathF.Exp(-value));
                 gradient *= valueAfter * (1f - valueAfter);
+                value = valueAfter;
+            }
+            return gradient;
+        }
+
+        /// <inheritdoc />
+        public Vector512<float> Forward(Vector512<float> value, long index)
+        {
+            value = Vector512.Create(1f) / (Vector512.Create(1f) + Vector512.Exp(-value)); // sigmoid
+            return value;
+        }
+
+        /// <inheritdoc />
+        public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
+        {
+            // sigmoid
+            {
+                Vector512<float> valueAfter = Vector512.Create(1f) / (Vector512.Create(1f) + Vector512.Exp(-value));
+                gradient *= valueAfter * (Vector512.Create(1f) - valueAfter);
                 value = valueAfter;
             }
             return gradient;

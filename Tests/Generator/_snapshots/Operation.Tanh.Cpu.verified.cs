@@ -3,6 +3,7 @@
 #nullable enable
 using ILGPU;
 using global::NetGen.Cpu;
+using global::System.Runtime.Intrinsics;
 
 namespace Probes;
 
@@ -31,6 +32,25 @@ partial class TanhProbe
             {
                 float valueAfter = global::System.MathF.Tanh(value);
                 gradient *= 1f - valueAfter * valueAfter;
+                value = valueAfter;
+            }
+            return gradient;
+        }
+
+        /// <inheritdoc />
+        public Vector512<float> Forward(Vector512<float> value, long index)
+        {
+            value = VectorMath.Tanh(value); // tanh
+            return value;
+        }
+
+        /// <inheritdoc />
+        public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
+        {
+            // tanh
+            {
+                Vector512<float> valueAfter = VectorMath.Tanh(value);
+                gradient *= Vector512.Create(1f) - valueAfter * valueAfter;
                 value = valueAfter;
             }
             return gradient;

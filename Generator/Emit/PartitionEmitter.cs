@@ -133,11 +133,11 @@ internal static class PartitionEmitter
             using (w.Block("protected override void RunLoss(global::NetGen.DropoutKey dropout)"))
             {
                 var logits = activations[partition.Logits];
-                var own = logits.Slice >= 0 ? activations[logits.Slice] : logits;
+                int ownIndex = logits.Slice >= 0 ? logits.Slice : partition.Logits; // this device's logits
+                var own = activations[ownIndex];
                 w.Line($"CpuLoss.SoftmaxCrossEntropy({logits.Shape.Size}, {logits.Field}, Labels, Probabilities, Losses, Ranks, {Gradient(logits)}, LabelSmoothing, BatchSize);");
                 if (logits.Slice >= 0)
                     w.Line($"TakeSlice({Gradient(logits)}, {Gradient(own)}, {own.Shape.Size});");
-                int ownIndex = logits.Slice >= 0 ? logits.Slice : partition.Logits;
                 var producer = partition.Kernels.Single(k => k.Output == ownIndex);
                 CpuCode.WriteMask(w, plan.Kernels[producer.Kernel], Gradient(own), own.Field, Before(partition, producer), own.Shape.Size);
             }
@@ -175,7 +175,7 @@ internal static class PartitionEmitter
         var producer = partition.Kernels[ck.Kernel - 1];
         if (source.Slice < 0)
         {
-            CpuCode.Backward(w, kernel, plan.Kernels[producer.Kernel], place with { InputBefore = Before(partition, producer) });
+            CpuCode.Backward(w, kernel, plan.Kernels[producer.Kernel], place);
             return;
         }
         // Each device computed part of the gathered input's gradient, or, replicated, all of it:
@@ -201,7 +201,7 @@ internal static class PartitionEmitter
             kernel.Tensors.Select(t => Slice(partition, t, "parameterGradients")).ToEquatableArray(),
             Gradient(partition.Activations[ck.Output]),
             ck.Input == 0 ? "default" : Gradient(source),
-            InputBefore: null);
+            ck.Input == 0 ? null : Before(partition, partition.Kernels[ck.Kernel - 1]));
     }
 
     /// <summary>Where a column keeps the value from before <paramref name="producer"/>'s epilogue, or null.</summary>

@@ -51,17 +51,8 @@ internal sealed record Lrn(int Size, float Alpha, float Beta, float K, bool Alph
     public override void WriteKernel(KernelWriting k)
     {
         var w = k.W;
-        Shape shape = k.Input;
-        int plane = shape.Height * shape.Width;
-        w.Line($"int c = index / {plane} % {shape.Channels};");
-        w.Line($"int channelZero = index - c * {plane}; // this pixel in channel 0");
-        Window(w, shape.Channels, k.Columns, "c", "first", "last", declareColumn: true);
-        w.Line("float squares = 0f;");
-        using (w.Block("for (int j = first; j <= last; j++)"))
-        {
-            w.Line($"float a = input[channelZero + j * {plane}];");
-            w.Line("squares += a * a;");
-        }
+        int plane = WriteChannelWindow(k);
+        WriteSquares(w, plane, "first", "last");
         Comment(w);
         w.Line($"float value = input[index] * XMath.Pow({Format.FloatLiteral(K)} + {Format.FloatLiteral(EffectiveAlpha)} * squares, {Format.FloatLiteral(-Beta)});");
     }
@@ -77,27 +68,41 @@ internal sealed record Lrn(int Size, float Alpha, float Beta, float K, bool Alph
     {
         var w = k.W;
         Shape shape = k.Input;
-        int plane = shape.Height * shape.Width;
-        w.Line($"int c = index / {plane} % {shape.Channels};");
-        w.Line($"int channelZero = index - c * {plane}; // this pixel in channel 0");
-        Window(w, shape.Channels, k.Columns, "c", "first", "last", declareColumn: true);
+        int plane = WriteChannelWindow(k);
         Comment(w);
         w.Line("float gradient = 0f;");
         using (w.Block("for (int i = first; i <= last; i++)"))
         {
             Window(w, shape.Channels, k.Columns, "i", "firstOfI", "lastOfI", declareColumn: false);
-            w.Line("float squares = 0f;");
-            using (w.Block("for (int j = firstOfI; j <= lastOfI; j++)"))
-            {
-                w.Line($"float a = input[channelZero + j * {plane}];");
-                w.Line("squares += a * a;");
-            }
+            WriteSquares(w, plane, "firstOfI", "lastOfI");
             w.Line($"float scale = {Format.FloatLiteral(K)} + {Format.FloatLiteral(EffectiveAlpha)} * squares;");
             w.Line($"float power = XMath.Pow(scale, {Format.FloatLiteral(-Beta)});");
             w.Line($"float d = delta[channelZero + i * {plane}];");
             w.Line("if (i == c)");
             w.Line("    gradient += d * power;");
             w.Line($"gradient -= {Format.FloatLiteral(2f * EffectiveAlpha * Beta)} * input[index] * d * input[channelZero + i * {plane}] * power / scale;");
+        }
+    }
+
+    /// <summary>Declares the thread's channel <c>c</c>, its pixel in channel 0 and <c>c</c>'s window; returns the plane's size.</summary>
+    private int WriteChannelWindow(KernelWriting k)
+    {
+        Shape shape = k.Input;
+        int plane = shape.Height * shape.Width;
+        k.W.Line($"int c = index / {plane} % {shape.Channels};");
+        k.W.Line($"int channelZero = index - c * {plane}; // this pixel in channel 0");
+        Window(k.W, shape.Channels, k.Columns, "c", "first", "last", declareColumn: true);
+        return plane;
+    }
+
+    /// <summary>Declares <c>squares</c>, the sum of a^2 over the channels <paramref name="first"/> to <paramref name="last"/> of this pixel.</summary>
+    private static void WriteSquares(SourceWriter w, int plane, string first, string last)
+    {
+        w.Line("float squares = 0f;");
+        using (w.Block($"for (int j = {first}; j <= {last}; j++)"))
+        {
+            w.Line($"float a = input[channelZero + j * {plane}];");
+            w.Line("squares += a * a;");
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
@@ -18,20 +19,38 @@ internal static class BenchCommand
 {
     private const int GemmSize = 1536;
 
-    public static int Run(Options options)
+    /// <summary>Warm-up lasts at least this long, whatever <c>--warmup</c> says, so the timed runs see the JIT's final code.</summary>
+    private static readonly TimeSpan MinimumWarmup = TimeSpan.FromSeconds(1);
+
+    /// <summary>Each timed iteration runs the pass as many times as fit in this, so a fast pass is not timed one short call at a time.</summary>
+    private static readonly TimeSpan IterationTarget = TimeSpan.FromMilliseconds(250);
+
+    public static Command Create()
     {
-        string name = options.Positional(0, "network name");
-        int batch = options.Int("--batch", 16);
-        int warmup = options.Int("--warmup", 3);
-        int iterations = options.Int("--iterations", 5);
-        bool json = options.Flag("--json");
+        var network = Options.Network();
+        var batch = Options.PositiveInt("--batch", "images per pass", 16, "B");
+        var warmup = Options.PositiveInt("--warmup", "untimed runs first (at least one second of them)", 3);
+        var iterations = Options.PositiveInt("--iterations", "timed iterations; each runs the pass for about a quarter of a second, and the median is reported with the spread", 9);
+        var json = Options.Flag("--json", "print one JSON object (forward_images_per_second, train_images_per_second, their min and max, gemm_gflops, groups, ...)");
+        var device = Options.Device();
+        var devices = Options.Devices();
+        var command = new Command("bench", "Time the forward pass and the training step in images/s and GFLOP/s (the median of the timed iterations, with the spread); on the CPU backend also every group's time and the 1536^3 matrix product's rate.")
+        {
+            network, batch, warmup, iterations, json, device, devices,
+        };
+        command.SetAction(parsed => Run(parsed.GetValue(network)!, parsed.GetValue(batch), parsed.GetValue(warmup), parsed.GetValue(iterations), parsed.GetValue(json),
+            parsed.GetValue(device)!, parsed.GetValue(devices)));
+        return Verbs.WithExamples(command, "bench minialexnet --batch 64 --device cpu", "bench alexnet --batch 16 --json > alexnet.json");
+    }
+
+    private static int Run(string name, int batch, int warmup, int iterations, bool json, string deviceKind, int devices)
+    {
         var log = json ? Console.Error : Console.Out;
-        using var device = Device.Open(options.String("--device", "auto"));
+        using var device = Device.Open(deviceKind);
         using var network = NamedNetworks.Get(name).Create(device, 1);
-        int devices = options.Int("--devices", 1);
         using var trainer = devices > 1 ? new PartitionedTrainer(network, devices, seed: 2) : new Trainer(network, seed: 2);
         var info = network.Info;
-        log.WriteLine($"{info.Name} on {device}, batch {batch}: {warmup} warm-up and {iterations} timed runs each" +
+        log.WriteLine($"{info.Name} on {device}, batch {batch}: at least {warmup} warm-up runs ({MinimumWarmup.TotalSeconds:0} s) and {iterations} timed iterations each" +
             (devices > 1 ? $"; the training step split over {devices} CPU devices by the partition plan" : ""));
 
         var images = new float[batch * info.Input.Size];
@@ -41,11 +60,12 @@ internal static class BenchCommand
         var (forward, _) = trainer.PassesFor(batch);
 
         bool profile = network.Backend == Backend.Cpu && devices == 1;
-        double forwardSeconds = Median(warmup, iterations, () => forward.Run(images), profile, log, "forward");
-        var forwardGroups = Snapshot(iterations);
+        var forwardTimes = Measure(warmup, iterations, () => forward.Run(images), profile, log, "forward");
+        var forwardGroups = Snapshot(forwardTimes.Runs);
         // A small learning rate: the weights move, but stay where the forward timing found them.
-        double trainSeconds = Median(warmup, iterations, () => trainer.Train(images, labels, 1e-4f), profile, log, "train");
-        var trainGroups = Snapshot(iterations);
+        var trainTimes = Measure(warmup, iterations, () => trainer.Train(images, labels, 1e-4f), profile, log, "train");
+        var trainGroups = Snapshot(trainTimes.Runs);
+        double forwardSeconds = forwardTimes.Median, trainSeconds = trainTimes.Median;
 
         double forwardFlops = 2.0 * info.MultiplyAdds * batch, trainFlops = 3 * forwardFlops;
         var result = new Dictionary<string, object>
@@ -56,14 +76,19 @@ internal static class BenchCommand
             ["devices"] = devices,
             ["threads"] = Environment.ProcessorCount,
             ["forward_images_per_second"] = Round(batch / forwardSeconds),
+            ["forward_images_per_second_min"] = Round(batch / forwardTimes.Slowest),
+            ["forward_images_per_second_max"] = Round(batch / forwardTimes.Fastest),
             ["train_images_per_second"] = Round(batch / trainSeconds),
+            ["train_images_per_second_min"] = Round(batch / trainTimes.Slowest),
+            ["train_images_per_second_max"] = Round(batch / trainTimes.Fastest),
+            ["iterations"] = iterations,
             ["forward_ms"] = Round(forwardSeconds * 1e3),
             ["train_ms"] = Round(trainSeconds * 1e3),
             ["forward_gflops"] = Round(forwardFlops / forwardSeconds / 1e9),
             ["train_gflops"] = Round(trainFlops / trainSeconds / 1e9),
         };
-        log.WriteLine($"forward: {batch / forwardSeconds,8:0.0} images/s  {forwardSeconds * 1e3,8:0.0} ms  {forwardFlops / forwardSeconds / 1e9,6:0.0} GFLOP/s");
-        log.WriteLine($"train:   {batch / trainSeconds,8:0.0} images/s  {trainSeconds * 1e3,8:0.0} ms  {trainFlops / trainSeconds / 1e9,6:0.0} GFLOP/s (3x the forward FLOPs)");
+        log.WriteLine($"forward: {batch / forwardSeconds,8:0.0} images/s  {forwardSeconds * 1e3,8:0.00} ms  {forwardFlops / forwardSeconds / 1e9,6:0.0} GFLOP/s  {forwardTimes.Spread(batch)}");
+        log.WriteLine($"train:   {batch / trainSeconds,8:0.0} images/s  {trainSeconds * 1e3,8:0.00} ms  {trainFlops / trainSeconds / 1e9,6:0.0} GFLOP/s  {trainTimes.Spread(batch)} (3x the forward FLOPs)");
 
         if (profile)
         {
@@ -76,29 +101,59 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static double Median(int warmup, int iterations, Action run, bool profile, System.IO.TextWriter log, string what)
+    /// <summary>Seconds per run of each timed iteration, sorted, and how many runs they took in all.</summary>
+    private sealed record Timings(double[] Seconds, int Runs)
     {
-        for (int i = 0; i < warmup; i++)
+        public double Median => Seconds.Length % 2 == 1 ? Seconds[Seconds.Length / 2] : (Seconds[Seconds.Length / 2 - 1] + Seconds[Seconds.Length / 2]) / 2;
+
+        public double Fastest => Seconds[0];
+
+        public double Slowest => Seconds[^1];
+
+        /// <summary>The range of the iterations' rates, as BenchmarkDotNet shows a spread beside its median.</summary>
+        public string Spread(int batch) => $"(iterations {batch / Slowest:0.0} to {batch / Fastest:0.0} images/s, {(Slowest - Fastest) / Median:P0} of the median)";
+    }
+
+    /// <summary>
+    /// Warms up (at least <paramref name="warmup"/> runs and <see cref="MinimumWarmup"/>), then times
+    /// <paramref name="iterations"/> iterations of as many runs as fill <see cref="IterationTarget"/>.
+    /// </summary>
+    private static Timings Measure(int warmup, int iterations, Action run, bool profile, System.IO.TextWriter log, string what)
+    {
+        // Progress redraws in place on a terminal only; into a file or a pipe it would be one long line.
+        bool terminal = log == Console.Out ? !Console.IsOutputRedirected : !Console.IsErrorRedirected;
+        var clock = Stopwatch.StartNew();
+        int warmed = 0;
+        while (warmed < warmup || clock.Elapsed < MinimumWarmup)
+        {
             run();
+            warmed++;
+            if (terminal)
+                log.Write($"\r{what}: warming up, run {warmed}   ");
+        }
+        int perIteration = (int)Math.Clamp(IterationTarget / (clock.Elapsed / warmed), 1, 1000);
         CpuProfiler.Reset();
         CpuProfiler.Enabled = profile;
         var times = new double[iterations];
         for (int i = 0; i < iterations; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            run();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            log.Write($"\r{what}: run {i + 1}/{iterations}, {times[i] * 1e3:0.0} ms   ");
+            for (int r = 0; r < perIteration; r++)
+                run();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds / perIteration;
+            if (terminal)
+                log.Write($"\r{what}: iteration {i + 1}/{iterations} of {perIteration} run(s), {times[i] * 1e3:0.00} ms a run   ");
         }
         CpuProfiler.Enabled = false;
-        log.Write("\r" + new string(' ', 48) + "\r");
+        if (terminal)
+            log.Write("\r" + new string(' ', 64) + "\r");
         Array.Sort(times);
-        return times[iterations / 2];
+        return new Timings(times, iterations * perIteration);
     }
 
-    /// <summary>Milliseconds per run of each (pass, group) the profiler saw.</summary>
-    private static Dictionary<(string Pass, string Group), double> Snapshot(int iterations) =>
-        CpuProfiler.Totals.ToDictionary(kv => kv.Key, kv => kv.Value.Seconds * 1e3 / iterations);
+    /// <summary>Milliseconds per run of each (pass, group) the profiler saw over <paramref name="runs"/> runs.</summary>
+    private static Dictionary<(string Pass, string Group), double> Snapshot(int runs) =>
+        CpuProfiler.Totals.ToDictionary(kv => kv.Key, kv => kv.Value.Seconds * 1e3 / runs);
 
     /// <summary>Prints and returns each group's time; a layer's main group also gets its GFLOP/s and its share of the matrix product's.</summary>
     private static List<Dictionary<string, object>> Groups(NetworkInfo info, int batch,

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -10,18 +11,33 @@ namespace NetGen.CommandLine;
 /// <summary><c>netgen eval &lt;network&gt; --weights W --data PATH [--ten-crop] [--json] [--strict]</c>: top-1 and top-5 over the whole validation (test) split.</summary>
 internal static class EvalCommand
 {
-    public static int Run(Options options)
+    public static Command Create()
     {
-        using var run = TrainedRun.Open(options);
+        var run = new TrainedRun.Arguments();
+        var data = Options.Path("--data", "the dataset: its validation (test) split is measured; an image folder or IDX files, as train reads them", "PATH", required: true);
+        var tenCropOption = Options.Flag("--ten-crop", "average the softmax over the paper's ten crops (corners, centre, and their mirror images) instead of the centre crop");
+        var jsonOption = Options.Flag("--json", "print one JSON object: top1_accuracy, top5_accuracy, images, skipped_images, ...");
+        var batch = Options.PositiveInt("--batch", "images per forward pass", 100, "B");
+        var strict = TrainCommand.StrictOption();
+        var command = run.AddTo(new Command("eval", "Top-1 and top-5 accuracy and the loss over the whole validation (test) split.") { data, tenCropOption, jsonOption, batch, strict });
+        command.SetAction(parsed =>
+        {
+            using var opened = run.Open(parsed);
+            return Run(opened, parsed.GetValue(data)!, parsed.GetValue(tenCropOption), parsed.GetValue(jsonOption), parsed.GetValue(batch), parsed.GetValue(strict));
+        });
+        return Verbs.WithExamples(command, "eval minialexnet --weights runs/minialexnet-20261206-120000/best.safetensors --data /usr/share/datasets/fashion-mnist --json");
+    }
+
+    private static int Run(TrainedRun run, string data, bool tenCrop, bool json, int batch, bool strict)
+    {
         var info = run.Network.Info;
-        var unreadable = TrainCommand.Unreadable(options);
-        var dataset = DataSplits.OpenValidation(options.Required("--data"), info.Input.Channels, unreadable);
+        var unreadable = TrainCommand.Unreadable(strict);
+        var dataset = DataSplits.OpenValidation(data, info.Input.Channels, unreadable);
         if (!dataset.Classes.SequenceEqual(run.Statistics.Classes))
             throw new InvalidDataException($"{dataset.Source}: its classes ({ClassCount.Listed(dataset.Classes)}) " +
                 $"are not the {run.Statistics.Classes.Count} the run was trained on ({ClassCount.Listed(run.Statistics.Classes)}).");
         bool top5 = ClassCount.HasTop5(info.Output.Size);
-        bool tenCrop = options.Flag("--ten-crop"), json = options.Flag("--json");
-        using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));
+        using var pass = run.Network.CreateForwardPass(batch);
         var bar = new ProgressBar();
         var result = Evaluator.Evaluate(pass, dataset, run.Augmenter, tenCrop,
             json ? null : done => bar.Update(tenCrop ? "evaluating, ten crops" : "evaluating", done, dataset.Count, "images"));
@@ -48,7 +64,7 @@ internal static class EvalCommand
         Console.WriteLine(string.Create(c, $"top-1 accuracy {result.Top1Accuracy:P2} (error {result.Top1Error:P2}), ") +
             (top5 ? string.Create(c, $"top-5 accuracy {result.Top5Accuracy:P2} (error {result.Top5Error:P2}), ") : "") + string.Create(c, $"loss {result.Loss:0.0000}"));
         if (unreadable.Files.Count > 0)
-            Console.WriteLine($"skipped {unreadable.Files.Count:N0} unreadable image(s), named in the warnings above");
+            Console.WriteLine($"skipped {TrainCommand.Plural(unreadable.Files.Count, "unreadable image")}, named in the warnings above");
         return 0;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Linq;
 using NetGen.CommandLine.Reports;
 
@@ -11,15 +12,24 @@ namespace NetGen.CommandLine;
 /// </summary>
 internal static class FiltersCommand
 {
-    public static int Run(Options options)
+    public static Command Create()
     {
-        string name = options.Positional(0, "network name");
-        string output = options.Required("--out");
+        var network = Options.Network();
+        var weights = Options.Path("--weights", "the trained weights (a run's best.safetensors)", "W.safetensors", required: true);
+        var output = Options.Path("--out", "the PNG to write [default: the first layer's name, conv1.png]", "PNG");
+        var command = new Command("filters", "Draw the first layer's kernels as a PNG grid, one block per column (AlexNet's two GPUs) side by side.") { network, weights, output };
+        command.SetAction(parsed => Run(parsed.GetValue(network)!, parsed.GetValue(weights)!, parsed.GetValue(output)));
+        return Verbs.WithExamples(command, "filters minialexnet --weights runs/minialexnet-20261206-120000/best.safetensors --out conv1.png");
+    }
+
+    private static int Run(string name, string weightsPath, string? output)
+    {
         var info = NamedNetworks.Get(name).Info;
-        var parameters = Checkpoint.Load(options.Required("--weights"), info).Parameters;
         var weight = info.Parameters[0];
         if (weight.Dimensions.Count != 4)
             throw new UsageException($"{info.Name}'s first layer is not a convolution; it has no filters to draw");
+        output ??= info.Layers[0].Name.ToLowerInvariant() + ".png";
+        var parameters = Checkpoint.Load(weightsPath, info).Parameters;
         int filters = weight.Dimensions[0], inputs = weight.Dimensions[1], kh = weight.Dimensions[2], kw = weight.Dimensions[3];
         int columns = info.Columns, perColumn = filters / columns;
         int across = (int)Math.Ceiling(Math.Sqrt(perColumn * 3.0 / 4.0)), down = (perColumn + across - 1) / across;

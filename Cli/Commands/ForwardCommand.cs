@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Linq;
 
@@ -10,12 +11,23 @@ namespace NetGen.CommandLine;
 /// </summary>
 internal static class ForwardCommand
 {
-    public static int Run(Options options)
+    public static Command Create()
     {
-        string name = options.Positional(0, "network name");
-        int batch = options.Int("--batch", 2);
-        ulong seed = options.ULong("--seed", 0);
-        using var device = Device.Open(options.String("--device", "auto"));
+        var network = Options.Network();
+        var batch = Options.PositiveInt("--batch", "images in the random batch", 2, "B");
+        var seed = Options.Seed("the seed of the initial weights and of the random images", 0);
+        var device = Options.Device();
+        var command = new Command("forward", "Initialise a network, run its generated forward pass on a random batch, and print the time, GFLOP/s and each image's top classes.")
+        {
+            network, batch, seed, device,
+        };
+        command.SetAction(parsed => Run(parsed.GetValue(network)!, parsed.GetValue(batch), parsed.GetValue(seed), parsed.GetValue(device)!));
+        return Verbs.WithExamples(command, "forward alexnet --batch 4 --device cpu");
+    }
+
+    private static int Run(string name, int batch, ulong seed, string deviceKind)
+    {
+        using var device = Device.Open(deviceKind);
         Console.WriteLine($"device: {device}");
 
         var clock = Stopwatch.StartNew();

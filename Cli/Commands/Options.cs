@@ -1,76 +1,140 @@
 using System;
-using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Linq;
 
 namespace NetGen.CommandLine;
 
-/// <summary>Positional arguments and --name value options, read on demand so each command states its own.</summary>
-internal sealed class Options
+/// <summary>
+/// The kinds of option the verbs take, each with the one-line message a wrong value gets
+/// (<c>--epochs takes a positive whole number, not 'x'</c>) instead of the parser's type names.
+/// An option made without a default is nullable: absent means "the network's declared default",
+/// which <c>train</c> reports as the setting's source.
+/// </summary>
+internal static class Options
 {
-    /// <summary>Options that take no value, so the word after one stays positional.</summary>
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--no-dropout", "--activations", "--json", "--resume", "--ten-crop", "--data-parallel", "--strict" };
+    private delegate bool TryParse<T>(string text, out T value);
 
-    private readonly List<string> positional = [];
-    private readonly Dictionary<string, string> named = new(StringComparer.Ordinal);
+    public static Option<int> PositiveInt(string name, string description, int fallback, string helpName = "N") =>
+        WithDefault(Parsed<int>(name, description, helpName, "a positive whole number", TryPositiveInt), fallback);
 
-    public Options(string[] args)
+    public static Option<int?> PositiveInt(string name, string description, string helpName = "N") =>
+        Parsed<int?>(name, description, helpName, "a positive whole number", Nullable<int>(TryPositiveInt));
+
+    public static Option<int?> Count(string name, string description, string helpName = "N") =>
+        Parsed<int?>(name, description, helpName, "a whole number of zero or more", Nullable<int>(TryCount));
+
+    public static Option<ulong> Seed(string description, ulong fallback) =>
+        WithDefault(Parsed<ulong>("--seed", description, "S", "a whole number",
+            (string text, out ulong value) => ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)), fallback);
+
+    public static Option<float?> Positive(string name, string description, string helpName) =>
+        Parsed<float?>(name, description, helpName, "a positive number", Nullable<float>((string text, out float value) => TryFloat(text, out value) && value > 0));
+
+    public static Option<float?> NonNegative(string name, string description, string helpName) =>
+        Parsed<float?>(name, description, helpName, "a number of zero or more", Nullable<float>((string text, out float value) => TryFloat(text, out value) && value >= 0));
+
+    /// <summary><c>on</c> or <c>off</c>, read with <see cref="IsOn"/>. Not a bool option: System.CommandLine's take no value, and would leave the <c>on</c> behind.</summary>
+    public static Option<string> Switch(string name, string description)
     {
-        for (int i = 0; i < args.Length; i++)
+        var option = new Option<string>(name) { Description = description, HelpName = "on|off" };
+        option.Validators.Add(result =>
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-                positional.Add(args[i]);
-            else if (!Flags.Contains(args[i]) && i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                named[args[i]] = args[++i];
-            else
-                named[args[i]] = "true";
-        }
+            string? text = result.Tokens.LastOrDefault()?.Value;
+            if (text is not null and not "on" and not "off")
+                result.AddError($"{name} takes on or off, not '{text}'");
+        });
+        option.CompletionSources.Add("on", "off");
+        return option;
     }
 
-    public string Positional(int index, string what) =>
-        index < positional.Count ? positional[index] : throw new UsageException($"missing {what}");
+    /// <summary>The value of a <see cref="Switch"/>: null when it was not given.</summary>
+    public static bool? IsOn(this ParseResult parsed, Option<string> option) => parsed.GetValue(option) is { } text ? text == "on" : null;
 
-    /// <summary>The positional arguments from <paramref name="index"/> on.</summary>
-    public IReadOnlyList<string> PositionalFrom(int index) => index < positional.Count ? positional[index..] : [];
+    /// <summary>An option that takes no value.</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
 
-    public string Required(string name) =>
-        named.TryGetValue(name, out var text) && text != "true" ? text : throw new UsageException($"missing {name} <path>");
+    public static Option<string> Path(string name, string description, string helpName, bool required = false) =>
+        new(name) { Description = description, HelpName = helpName, Required = required };
 
-    public bool Flag(string name) => named.ContainsKey(name);
+    public static Option<string> Path(string name, string description, string helpName, string fallback) =>
+        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => fallback };
 
-    public string String(string name, string fallback) => named.GetValueOrDefault(name, fallback);
+    /// <summary><c>--device</c>: one of <see cref="Device.Kinds"/>, in any case.</summary>
+    public static Option<string> Device()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "where the network runs: auto (a CUDA GPU, then an OpenCL GPU, else cpu), cpu (the CPU backend), cuda, opencl, " +
+                "or ilgpu-cpu (ILGPU's CPU accelerator running the GPU kernels: slow, for checking)",
+            HelpName = "D",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.CompletionSources.Add(NetGen.Device.Kinds);
+        option.Validators.Add(result =>
+        {
+            string? kind = result.Tokens.LastOrDefault()?.Value;
+            if (kind is not null && !NetGen.Device.Kinds.Contains(kind.ToLowerInvariant()))
+                result.AddError($"--device takes {string.Join(", ", NetGen.Device.Kinds)}, not '{kind}'");
+        });
+        return option;
+    }
 
-    public int Int(string name, int fallback) =>
-        !named.TryGetValue(name, out var text) ? fallback
-        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0 ? value
-        : throw new UsageException($"{name} takes a positive whole number, not '{text}'");
+    /// <summary><c>--devices</c>: 1, or a network's column count to split it over that many devices.</summary>
+    public static Option<int> Devices() =>
+        PositiveInt("--devices", "split a network with several columns over that many devices (CPU devices here), as its partition plan says", 1);
 
-    public ulong ULong(string name, ulong fallback) =>
-        !named.TryGetValue(name, out var text) ? fallback
-        : ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong value) ? value
-        : throw new UsageException($"{name} takes a whole number, not '{text}'");
+    /// <summary>The network, by class name in any case, completed from the networks this program declares.</summary>
+    public static Argument<string> Network(bool optional = false)
+    {
+        var argument = new Argument<string>("network")
+        {
+            Description = "a [Network] class of this program, by name in any case (" + (NetworkCatalog.Names is { Length: > 0 } names ? names : "none declared") + ")",
+            Arity = optional ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
+            HelpName = "network",
+        };
+        argument.CompletionSources.Add(_ => NetworkCatalog.All.Select(e => e.Name));
+        return argument;
+    }
 
-    /// <summary>A whole number of zero or more, such as a padding.</summary>
-    public int Count(string name, int fallback) =>
-        !named.TryGetValue(name, out var text) ? fallback
-        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 0 ? value
-        : throw new UsageException($"{name} takes a whole number of zero or more, not '{text}'");
+    private static Option<T> WithDefault<T>(Option<T> option, T fallback)
+    {
+        option.DefaultValueFactory = _ => fallback;
+        return option;
+    }
 
-    /// <summary>A number of zero or more, such as a weight decay.</summary>
-    public float NonNegative(string name, float fallback) =>
-        !named.TryGetValue(name, out var text) ? fallback
-        : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && value >= 0 && float.IsFinite(value) ? value
-        : throw new UsageException($"{name} takes a number of zero or more, not '{text}'");
+    private static Option<T> Parsed<T>(string name, string description, string helpName, string takes, TryParse<T> parse)
+    {
+        var option = new Option<T>(name) { Description = description, HelpName = helpName };
+        option.CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (parse(text, out T value))
+                return value;
+            result.AddError($"{name} takes {takes}, not '{text}'");
+            return default!;
+        };
+        return option;
+    }
 
-    /// <summary><c>on</c> or <c>off</c>.</summary>
-    public bool Switch(string name, bool fallback) =>
-        !named.TryGetValue(name, out var text) ? fallback
-        : text switch { "on" => true, "off" => false, _ => throw new UsageException($"{name} takes on or off, not '{text}'") };
+    private static TryParse<T?> Nullable<T>(TryParse<T> parse) where T : struct =>
+        (string text, out T? value) =>
+        {
+            bool ok = parse(text, out T parsed);
+            value = ok ? parsed : null;
+            return ok;
+        };
 
-    public float Float(string name, float fallback) =>
-        !named.TryGetValue(name, out var text) ? fallback
-        : float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && value > 0 && float.IsFinite(value) ? value
-        : throw new UsageException($"{name} takes a positive number, not '{text}'");
+    private static bool TryPositiveInt(string text, out int value) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value > 0;
+
+    private static bool TryCount(string text, out int value) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= 0;
+
+    private static bool TryFloat(string text, out float value) =>
+        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && float.IsFinite(value);
 }
 
-/// <summary>A mistake in the command line: printed with the usage, exit code 2.</summary>
+/// <summary>A mistake in the command line found after parsing: its one line and a pointer to the verb's help, exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);

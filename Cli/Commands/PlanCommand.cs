@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
@@ -13,17 +14,27 @@ namespace NetGen.CommandLine;
 /// </summary>
 internal static class PlanCommand
 {
-    public static int Run(Options options)
+    public static Command Create()
     {
-        string name = options.Positional(0, "network name");
-        var entry = NamedNetworks.Get(name);
-        var info = entry.Info;
-        var plan = entry.Partition
-            ?? throw new UsageException($"{info.Name} declares one column, so it has no partition plan; declare [Network(Columns = 2)] to split it over two devices");
-        int batch = options.Int("--batch", 128);
-        var dataParallel = options.Flag("--data-parallel") ? DataParallelEstimate.For(info, plan, batch) : null;
-        Console.Write(options.Flag("--json") ? Json(info, plan, dataParallel) + "\n" : Table(info, plan, dataParallel));
-        return 0;
+        var network = Options.Network();
+        var json = Options.Flag("--json", "print one JSON object instead of the tables");
+        var dataParallel = Options.Flag("--data-parallel", "add what Krizhevsky's 2014 scheme (data parallel convolutions, model parallel dense layers) would send instead");
+        var batch = Options.PositiveInt("--batch", "the batch size the --data-parallel estimate assumes", 128, "B");
+        var command = new Command("plan", "The split of a network with several columns over one device per column: each layer's share, every transfer and its bytes per image, each device's memory and arithmetic.")
+        {
+            network, json, dataParallel, batch,
+        };
+        command.SetAction(parsed =>
+        {
+            var entry = NamedNetworks.Get(parsed.GetValue(network)!);
+            var info = entry.Info;
+            var plan = entry.Partition
+                ?? throw new UsageException($"{info.Name} declares one column, so it has no partition plan; declare [Network(Columns = 2)] to split it over two devices");
+            var estimate = parsed.GetValue(dataParallel) ? DataParallelEstimate.For(info, plan, parsed.GetValue(batch)) : null;
+            Console.Write(parsed.GetValue(json) ? Json(info, plan, estimate) + "\n" : Table(info, plan, estimate));
+            return 0;
+        });
+        return Verbs.WithExamples(command, "plan alexnet", "plan alexnet --json --data-parallel --batch 128");
     }
 
     /// <summary>One JSON object: <c>devices</c>, <c>layers</c> (name, params per device, reads_other_device, ...), <c>transfers</c>, <c>per_device</c>, ...</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace NetGen.CommandLine;
 
@@ -45,7 +46,7 @@ internal sealed class ProgressBar
         double fraction = total == 0 ? 1 : Math.Clamp((double)done / total, 0, 1);
         const int Bar = 28;
         int filled = (int)(fraction * Bar);
-        string text = $"{label} [{new string('#', filled)}{new string('-', Bar - filled)}] {done:N0}/{total:N0} {unit}, {rate:N0} {unit}/s, " +
+        string text = $"{label} [{new string('#', filled)}{new string('-', Bar - filled)}] {done:N0}/{total:N0} {unit}, {(rate > 0 ? Rate(rate) : "?")} {unit}/s, " +
             $"{Format(elapsed)} elapsed, {left} left{(detail.Length > 0 ? ", " + detail : "")}";
         if (terminal)
         {
@@ -70,6 +71,14 @@ internal sealed class ProgressBar
         width = 0;
         phase = "";
     }
+
+    /// <summary>A rate with the digits that matter: 2,140, 37.5, 0.42; never a bare 0 for a slow one.</summary>
+    public static string Rate(double perSecond) => perSecond switch
+    {
+        >= 100 => perSecond.ToString("N0", CultureInfo.InvariantCulture),
+        >= 10 => perSecond.ToString("0.0", CultureInfo.InvariantCulture),
+        _ => perSecond.ToString("0.00", CultureInfo.InvariantCulture),
+    };
 
     private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}" : $"{t.Minutes}:{t.Seconds:00}";
 }

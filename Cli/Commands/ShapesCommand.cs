@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Linq;
 
 namespace NetGen.CommandLine;
@@ -7,11 +8,19 @@ namespace NetGen.CommandLine;
 /// <summary><c>netgen shapes &lt;network&gt;</c>: the table of layers the generator worked out at build time.</summary>
 internal static class ShapesCommand
 {
-    public static int Run(Options options)
+    public static Command Create()
     {
-        var info = NamedNetworks.Get(options.Positional(0, "network name")).Info;
-        Console.Write(Table(info));
-        return 0;
+        var network = Options.Network();
+        var command = new Command("shapes", "Every layer's operations, output shape, parameters and multiply-adds, the totals and the spatial chain (AlexNet: 227 -> 55 -> 27 -> 13 -> 6).")
+        {
+            network,
+        };
+        command.SetAction(parsed =>
+        {
+            Console.Write(Table(NamedNetworks.Get(parsed.GetValue(network)!).Info));
+            return 0;
+        });
+        return Verbs.WithExamples(command, "shapes alexnet", "shapes minialexnet");
     }
 
     /// <summary>One row per operation; parameters and multiply-adds on the layer's first row; totals and the spatial chain below.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Linq;
 using NetGen.Data;
 using NetGen.CommandLine.Reports;
@@ -12,16 +13,34 @@ namespace NetGen.CommandLine;
 /// </summary>
 internal static class SimilarCommand
 {
-    public static int Run(Options options)
+    public static Command Create()
     {
-        string query = options.Positional(1, "image (a file, or train:N / val:N)");
-        int k = options.Int("--k", 8);
-        using var run = TrainedRun.Open(options);
+        var run = new TrainedRun.Arguments();
+        var image = new Argument<string>("image") { Description = "the query: an image file, or train:N / val:N for image N of a split of --data" };
+        var data = Options.Path("--data", "the dataset whose training images are searched", "PATH", required: true);
+        var k = Options.PositiveInt("--k", "how many neighbours to show", 8, "K");
+        var output = Options.Path("--out", "the PNG to write: the query, framed, then its neighbours, nearest first", "PNG", "similar.png");
+        var batch = Options.PositiveInt("--batch", "images per forward pass", 100, "B");
+        var strict = TrainCommand.StrictOption();
+        var command = run.AddTo(new Command("similar", "The k training images nearest to IMAGE in the last hidden layer (fc7 in AlexNet), printed and drawn in a row, as in section 6.1 of the paper.")
+        {
+            image, data, k, output, batch, strict,
+        });
+        command.SetAction(parsed =>
+        {
+            using var opened = run.Open(parsed);
+            return Run(opened, parsed.GetValue(image)!, parsed.GetValue(data)!, parsed.GetValue(k), parsed.GetValue(output)!, parsed.GetValue(batch), parsed.GetValue(strict));
+        });
+        return Verbs.WithExamples(command, "similar minialexnet --weights runs/minialexnet-20261206-120000/best.safetensors --data /usr/share/datasets/fashion-mnist val:17 --k 8 --out similar.png");
+    }
+
+    private static int Run(TrainedRun run, string query, string data, int k, string output, int batchSize, bool strict)
+    {
         var info = run.Network.Info;
-        var splits = DataSplits.Open(options.Required("--data"), info.Input.Channels, TrainCommand.Unreadable(options));
+        var splits = DataSplits.Open(data, info.Input.Channels, TrainCommand.Unreadable(strict));
         var train = splits.Train;
         string layer = info.Layers[^2].Name;
-        using var pass = run.Network.CreateForwardPass(options.Int("--batch", 100));
+        using var pass = run.Network.CreateForwardPass(batchSize);
         string activation = Evaluator.OutputOf(pass, layer);
 
         var bar = new ProgressBar();
@@ -41,7 +60,6 @@ internal static class SimilarCommand
         foreach (var (index, distance) in nearest)
             Console.WriteLine($"  {distance,10:0.000}  train:{index}  {train.Describe(index)}  {run.Statistics.Classes[train.Label(index)]}");
 
-        string output = options.String("--out", "similar.png");
         int side = run.Statistics.Preprocessing.Size, scale = Math.Max(1, 96 / side), tile = side * scale, gap = 6;
         var grid = new ImageGrid((nearest.Length + 1) * (tile + gap) + gap + gap, tile + 2 * gap);
         grid.Paste(square.Pixels, side, side, square.Channels, gap, gap, scale);

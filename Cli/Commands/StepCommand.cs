@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
@@ -13,17 +14,32 @@ namespace NetGen.CommandLine;
 /// </summary>
 internal static class StepCommand
 {
-    public static int Run(Options options)
+    public static Command Create()
     {
-        string name = options.Positional(0, "network name");
-        string weights = options.Required("--weights"), input = options.Required("--input"), output = options.Required("--out");
-        bool dropout = !options.Flag("--no-dropout");
-        using var device = Device.Open(options.String("--device", "auto"));
+        var network = Options.Network();
+        var weights = Options.Path("--weights", "the weights to start from (netgen init, a run's checkpoint, or PyTorch's state_dict as safetensors)", "W.safetensors", required: true);
+        var input = Options.Path("--input", "the batch: 'input' float32 NCHW and 'labels' int64 or int32", "X.safetensors", required: true);
+        var output = Options.Path("--out", "where to write 'logits', 'loss' and every '<parameter>.grad'", "O.safetensors", required: true);
+        var noDropout = Options.Flag("--no-dropout", "run without dropout (evaluation mode), as PyTorch's model.eval() would");
+        var activations = Options.Flag("--activations", "also write every activation as 'activation.<name>' and its gradient as 'activation.<name>.grad'");
+        var device = Options.Device();
+        var devices = Options.Devices();
+        var command = new Command("step", "One forward and backward pass with no update on the batch in X: writes the logits, the loss and every gradient, for comparing with PyTorch.")
+        {
+            network, weights, input, output, noDropout, activations, device, devices,
+        };
+        command.SetAction(parsed => Run(parsed.GetValue(network)!, parsed.GetValue(weights)!, parsed.GetValue(input)!, parsed.GetValue(output)!,
+            !parsed.GetValue(noDropout), parsed.GetValue(activations), parsed.GetValue(device)!, parsed.GetValue(devices)));
+        return Verbs.WithExamples(command, "step alexnet --weights w.safetensors --input x.safetensors --out grads.safetensors --no-dropout");
+    }
+
+    private static int Run(string name, string weights, string input, string output, bool dropout, bool withActivations, string deviceKind, int devices)
+    {
+        using var device = Device.Open(deviceKind);
         Console.WriteLine($"device: {device}");
 
         using var network = NamedNetworks.Get(name).Create(device, 0);
-        int devices = options.Int("--devices", 1);
-        if (devices > 1 && options.Flag("--activations"))
+        if (devices > 1 && withActivations)
             throw new UsageException("--activations reads one device's buffers; with --devices each device holds only its slices");
         using var trainer = devices > 1 ? new PartitionedTrainer(network, devices) : new Trainer(network);
         if (trainer is PartitionedTrainer split)
@@ -45,7 +61,7 @@ internal static class StepCommand
         };
         foreach (var p in network.Info.Parameters)
             tensors.Add(SafeTensor.Float32(p.Name + ".grad", gradients.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Dimensions.Select(d => (long)d).ToArray()));
-        if (options.Flag("--activations"))
+        if (withActivations)
         {
             // For finding where two frameworks part: every activation, and the gradient of each
             // before its group's epilogue (the pre-ReLU gradient, as a hook on a convolution sees it).

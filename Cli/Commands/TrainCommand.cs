@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Linq;
 using System.Globalization;
 using System.IO;
 using System.Threading;
@@ -20,43 +23,113 @@ internal static class TrainCommand
     /// <summary>The Fashion-MNIST sample that ships beside the executable (see data/README.md).</summary>
     public static string Sample => Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-sample");
 
-    public static int Run(Options options)
+    /// <summary>Every option of <c>train</c>; those without a default fall back to the network's declared training defaults.</summary>
+    private sealed class Arguments
     {
-        string name = options.PositionalFrom(0) is [var first, ..] ? first : NamedNetworks.Default();
+        public Argument<string> Network { get; } = Options.Network(optional: true);
+
+        public Option<string> Data { get; } = Options.Path("--data", "an image folder (one folder per class, or train/ and val/ holding them) or IDX files " +
+            $"[default: Fashion-MNIST at {FashionMnist} when installed, else the 4,000-image sample shipped with NetGen]", "PATH");
+
+        public Option<int?> Epochs { get; } = Options.PositiveInt("--epochs", "passes over the training images [default: the network's [TrainingDefaults], else the paper's 90]");
+
+        public Option<int?> Batch { get; } = Options.PositiveInt("--batch", "images per step [default: declared, else 128]", "B");
+
+        public Option<float?> LearningRate { get; } = Options.Positive("--lr", "the starting learning rate [default: declared, else 0.01]", "R");
+
+        public Option<float?> Momentum { get; } = Options.NonNegative("--momentum", "SGD momentum [default: declared, else 0.9]", "M");
+
+        public Option<float?> WeightDecay { get; } = Options.NonNegative("--weight-decay", "L2 weight decay [default: declared, else 0.0005]", "W");
+
+        public Option<float?> LabelSmoothing { get; } = Options.NonNegative("--label-smoothing", "the share of each target spread evenly over the classes [default: declared, else 0]", "E");
+
+        public Option<int?> Patience { get; } = Options.PositiveInt("--patience", "epochs without a better validation error before the learning rate is divided by 10 [default: declared, else 2]", "P");
+
+        public Option<float?> Threshold { get; } = Options.NonNegative("--threshold", "how much lower (a fraction: 0.002 is 0.2 points) a validation error must be to count as better [default: declared, else 0]", "T");
+
+        public Option<int?> Warmup { get; } = Options.Count("--warmup", "epochs that keep the starting learning rate whatever the validation error does [default: declared, else 0]");
+
+        public Option<int?> Pad { get; } = Options.Count("--pad", "zero padding around each image before its random crop [default: declared, else 0]", "P");
+
+        public Option<string> Flip { get; } = Options.Switch("--flip", "random horizontal reflections [default: declared, else on]");
+
+        public Option<ulong> Seed { get; } = Options.Seed("the seed of the initial weights, the shuffles, the crops and the dropout masks", 1);
+
+        public Option<string> Device { get; } = Options.Device();
+
+        public Option<int> Devices { get; } = Options.Devices();
+
+        public Option<string> Out { get; } = Options.Path("--out", "the run's folder: checkpoints, metrics.csv, curves.png [default: runs/<network>-<time>]", "DIR");
+
+        public Option<bool> Resume { get; } = Options.Flag("--resume", "continue the run in --out from its last.safetensors, to exactly the weights of an uninterrupted run");
+
+        public Option<int?> SaveEvery { get; } = Options.PositiveInt("--save-every", "also save last.safetensors every STEPS steps, not only at the end of each epoch", "STEPS");
+
+        public Option<bool> TenCrop { get; } = Options.Flag("--ten-crop", "validate on the paper's ten crops instead of the centre crop");
+
+        public Option<float?> ClipNorm { get; } = Options.Positive("--clip-norm", "scale each step's gradients to at most this global L2 norm", "C");
+
+        public Option<bool> Strict { get; } = StrictOption();
+
+        public Command Command()
+        {
+            var command = new Command("train", "Train a network with a progress bar; validate every epoch; keep last.safetensors, best.safetensors, metrics.csv and curves.png in the run's folder. " +
+                "Every setting not given here comes from the network's [TrainingDefaults], else the paper's; train says which at the start.")
+            {
+                Network, Data, Epochs, Batch, LearningRate, Momentum, WeightDecay, LabelSmoothing, Patience, Threshold, Warmup, Pad, Flip, Seed,
+                Device, Devices, Out, Resume, SaveEvery, TenCrop, ClipNorm, Strict,
+            };
+            command.SetAction(Run);
+            return Verbs.WithExamples(command, "train", "train minialexnet --epochs 5 --batch 64", "train flowers --data photos --out runs/flowers",
+                "train flowers --data photos --out runs/flowers --resume");
+        }
+
+        private int Run(ParseResult parsed) => TrainCommand.Run(this, parsed);
+    }
+
+    public static Command Create() => new Arguments().Command();
+
+    /// <summary><c>--strict</c>: an unreadable image is an error rather than skipped with a warning.</summary>
+    public static Option<bool> StrictOption() => Options.Flag("--strict", "stop at the first unreadable or damaged image instead of skipping it with a warning");
+
+    private static int Run(Arguments a, ParseResult parsed)
+    {
+        string name = parsed.GetValue(a.Network) ?? NamedNetworks.Default();
         var entry = NamedNetworks.Get(name);
         var info = entry.Info;
         var declared = entry.Defaults;
         var defaults = TrainingOptions.From(declared);
+        var sources = new Sources(info.Name, declared);
         var trainingOptions = defaults with
         {
-            Epochs = options.Int("--epochs", defaults.Epochs),
-            BatchSize = options.Int("--batch", defaults.BatchSize),
-            LearningRate = options.Float("--lr", defaults.LearningRate),
-            Momentum = options.NonNegative("--momentum", defaults.Momentum),
-            WeightDecay = options.NonNegative("--weight-decay", defaults.WeightDecay),
-            Patience = options.Int("--patience", defaults.Patience),
-            Threshold = options.Float("--threshold", (float)defaults.Threshold),
-            Seed = options.ULong("--seed", defaults.Seed),
-            TenCrop = options.Flag("--ten-crop"),
-            SaveEverySteps = options.Int("--save-every", 0),
-            Devices = options.Int("--devices", 1),
-            ClipNorm = options.Float("--clip-norm", 0f),
-            LabelSmoothing = options.NonNegative("--label-smoothing", defaults.LabelSmoothing),
-            Warmup = options.Count("--warmup", defaults.Warmup),
+            Epochs = sources.Take("epochs", nameof(TrainingDefaultsAttribute.Epochs), parsed.GetValue(a.Epochs), defaults.Epochs),
+            BatchSize = sources.Take("batch", nameof(TrainingDefaultsAttribute.BatchSize), parsed.GetValue(a.Batch), defaults.BatchSize),
+            LearningRate = sources.Take("learning rate", nameof(TrainingDefaultsAttribute.LearningRate), parsed.GetValue(a.LearningRate), defaults.LearningRate),
+            Momentum = sources.Take("momentum", nameof(TrainingDefaultsAttribute.Momentum), parsed.GetValue(a.Momentum), defaults.Momentum),
+            WeightDecay = sources.Take("weight decay", nameof(TrainingDefaultsAttribute.WeightDecay), parsed.GetValue(a.WeightDecay), defaults.WeightDecay),
+            Patience = sources.Take("patience", nameof(TrainingDefaultsAttribute.Patience), parsed.GetValue(a.Patience), defaults.Patience),
+            Threshold = sources.Take("threshold", nameof(TrainingDefaultsAttribute.Threshold), parsed.GetValue(a.Threshold), (float)defaults.Threshold),
+            LabelSmoothing = sources.Take("label smoothing", nameof(TrainingDefaultsAttribute.LabelSmoothing), parsed.GetValue(a.LabelSmoothing), defaults.LabelSmoothing),
+            Warmup = sources.Take("warm-up", nameof(TrainingDefaultsAttribute.Warmup), parsed.GetValue(a.Warmup), defaults.Warmup),
+            Seed = parsed.GetValue(a.Seed),
+            TenCrop = parsed.GetValue(a.TenCrop),
+            SaveEverySteps = parsed.GetValue(a.SaveEvery) ?? 0,
+            Devices = parsed.GetValue(a.Devices),
+            ClipNorm = parsed.GetValue(a.ClipNorm) ?? 0f,
         };
         var declaredPreprocessing = Preprocessing.For(declared, info.Input);
         var preprocessing = declaredPreprocessing with
         {
-            Pad = options.Count("--pad", declaredPreprocessing.Pad),
-            Flip = options.Switch("--flip", declaredPreprocessing.Flip),
+            Pad = sources.Take("padding", nameof(TrainingDefaultsAttribute.Pad), parsed.GetValue(a.Pad), declaredPreprocessing.Pad),
+            Flip = sources.Take("flips", nameof(TrainingDefaultsAttribute.Flip), parsed.IsOn(a.Flip), declaredPreprocessing.Flip),
         };
-        string dataPath = options.String("--data", DefaultData());
-        string directory = options.String("--out", Path.Combine("runs", $"{info.Name.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}"));
-        bool resume = options.Flag("--resume");
+        string dataPath = parsed.GetValue(a.Data) ?? DefaultData();
+        string directory = parsed.GetValue(a.Out) ?? Path.Combine("runs", $"{info.Name.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        bool resume = parsed.GetValue(a.Resume);
 
-        var unreadable = Unreadable(options);
+        var unreadable = Unreadable(parsed.GetValue(a.Strict));
         var splits = DataSplits.Open(dataPath, info.Input.Channels, unreadable);
-        using var device = Device.Open(options.String("--device", "auto"));
+        using var device = Device.Open(parsed.GetValue(a.Device)!);
         using var network = entry.Create(device, trainingOptions.Seed);
         var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory);
         Console.WriteLine($"{info.Name} ({info.ParameterCount:N0} parameters) on {device}");
@@ -64,11 +137,20 @@ internal static class TrainCommand
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"momentum {trainingOptions.Momentum.ToString(CultureInfo.InvariantCulture)}, weight decay {trainingOptions.WeightDecay.ToString(CultureInfo.InvariantCulture)}, " +
             $"label smoothing {trainingOptions.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}, " +
-            $"divided by 10 after {trainingOptions.Patience} epoch(s) without a better validation error" +
-            (trainingOptions.Warmup > 0 ? $", not before the end of epoch {trainingOptions.Warmup}" : "") + $"; {trainingOptions.Epochs} epochs" +
+            $"divided by 10 after {Plural(trainingOptions.Patience, "epoch")} without a better validation error" +
+            (trainingOptions.Warmup > 0 ? $", not before the end of epoch {trainingOptions.Warmup}" : "") + $"; {Plural(trainingOptions.Epochs, "epoch")}" +
             (resume ? "" : $"; crops padded by {preprocessing.Pad}, flips {(preprocessing.Flip ? "on" : "off")}"));
+        if (resume)
+            Console.WriteLine("      a resumed run keeps the settings saved in its checkpoint");
+        else
+            foreach (string line in sources.Describe())
+                Console.WriteLine($"      {line}");
+        if (!resume && !sources.FromCommandLine("epochs") && !(declared?.Declares(nameof(TrainingDefaultsAttribute.Epochs)) ?? false))
+            Console.WriteLine($"      {info.Name} declares no Epochs: {trainingOptions.Epochs} is the paper's ImageNet schedule; set --epochs N, or [TrainingDefaults(Epochs = N)] on the class");
+        Console.WriteLine($"      {LeftOut(splits.Train.Count, trainingOptions.BatchSize)}");
 
         bool top5 = ClassCount.HasTop5(info.Output.Size);
+        long trained = splits.Train.Count / trainingOptions.BatchSize * (long)trainingOptions.BatchSize;
         var bar = new ProgressBar();
         run.Progress += p => bar.Update(
             p.Phase == "statistics" ? "mean image" : $"epoch {p.Epoch}/{p.Epochs} {p.Phase}", p.Done, p.Total, "images",
@@ -79,7 +161,8 @@ internal static class TrainCommand
             var e = history[^1];
             Console.WriteLine($"epoch {e.Epoch}: lr {e.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, train loss {e.TrainLoss:0.0000}, " +
                 $"train error {e.TrainError:P2}, val loss {e.ValidationLoss:0.0000}, val top-1 error {e.ValidationTop1Error:P2}" +
-                (top5 ? $", top-5 error {e.ValidationTop5Error:P2}" : "") + $" ({e.Seconds:0} s, {e.ImagesPerSecond:N0} images/s)");
+                (top5 ? $", top-5 error {e.ValidationTop5Error:P2}" : "") +
+                $" ({e.Seconds:0} s, {ProgressBar.Rate(e.ImagesPerSecond)} images/s, {trained:N0} of {splits.Train.Count:N0} images)");
             Curves.Write(Path.Combine(directory, "curves.png"), info.Name, history, run.Options.LabelSmoothing);
         };
 
@@ -102,10 +185,10 @@ internal static class TrainCommand
                 Console.WriteLine($"best: epoch {best.Epoch}, validation top-1 accuracy {1 - best.ValidationTop1Error:P2}" +
                     (top5 ? $", top-5 {1 - best.ValidationTop5Error:P2}" : "") + $" -> {Path.Combine(directory, TrainingRun.BestFile)}");
             if (unreadable.Files.Count > 0)
-                Console.WriteLine($"skipped {unreadable.Files.Count:N0} unreadable image(s), named in the warnings above; --strict makes one an error");
+                Console.WriteLine($"skipped {Plural(unreadable.Files.Count, "unreadable image")}, named in the warnings above; --strict makes one an error");
             if (!outcome.Completed)
-                Console.WriteLine($"interrupted; continue with: netgen train {name} --data {dataPath} --out {directory} --resume");
-            return outcome.Completed ? 0 : 130;
+                Console.WriteLine($"interrupted; continue with: {Verbs.ProgramName} train {name} --data {dataPath} --out {directory} --resume");
+            return outcome.Completed ? Cli.Success : Cli.Interrupted;
         }
         finally
         {
@@ -114,11 +197,45 @@ internal static class TrainCommand
     }
 
     /// <summary>The policy for unreadable images: skipped with a warning on standard error, or an error with <c>--strict</c>.</summary>
-    public static UnreadableImages Unreadable(Options options)
+    public static UnreadableImages Unreadable(bool strict)
     {
-        var unreadable = new UnreadableImages { Strict = options.Flag("--strict") };
+        var unreadable = new UnreadableImages { Strict = strict };
         unreadable.Skipped += (path, reason) => Console.Error.WriteLine($"\nnetgen: warning: {path}: {reason}; skipped");
         return unreadable;
+    }
+
+    /// <summary>What an epoch leaves out: the remainder after the last full batch, a different one each epoch, since every epoch reshuffles.</summary>
+    public static string LeftOut(int images, int batch)
+    {
+        int steps = images / batch, left = images - steps * batch;
+        string trains = $"each epoch trains {steps * (long)batch:N0} of the {images:N0} training images in {Plural(steps, "batch", "batches")} of {batch}";
+        if (left == 0)
+            return trains;
+        string text = $"{trains}; the other {left:N0} sit the epoch out (a different {left:N0} each epoch, as every epoch reshuffles)";
+        // Worth a suggestion when a tenth or more of the data is left out: the largest batch up to this one that divides it.
+        int divisor = Enumerable.Range(1, batch).Reverse().First(b => images % b == 0);
+        return left * 10 >= images && divisor > 1 ? $"{text}; --batch {divisor} would train on all of them" : text;
+    }
+
+    /// <summary>"1 epoch", "20 epochs".</summary>
+    public static string Plural(long count, string one, string? many = null) => $"{count:N0} {(count == 1 ? one : many ?? one + "s")}";
+
+    /// <summary>Where each training setting came from, for the lines <c>train</c> starts with.</summary>
+    private sealed class Sources(string network, TrainingDefaultsAttribute? declared)
+    {
+        private readonly List<(string Setting, string Source)> taken = [];
+
+        public T Take<T>(string setting, string property, T? given, T fallback) where T : struct
+        {
+            taken.Add((setting, given is not null ? "the command line" : declared?.Declares(property) == true ? $"{network}'s [TrainingDefaults]" : "the paper's defaults"));
+            return given ?? fallback;
+        }
+
+        public bool FromCommandLine(string setting) => taken.Any(t => t.Setting == setting && t.Source == "the command line");
+
+        /// <summary>One line per source: "from the command line: epochs, batch".</summary>
+        public IEnumerable<string> Describe() =>
+            taken.GroupBy(t => t.Source).Select(g => $"from {g.Key}: {string.Join(", ", g.Select(t => t.Setting))}");
     }
 
     private static string DefaultData() => IdxDataset.IsIdxFolder(FashionMnist) ? FashionMnist : Sample;

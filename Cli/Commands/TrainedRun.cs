@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using NetGen.Data;
@@ -27,17 +28,42 @@ internal sealed class TrainedRun : IDisposable
 
     public Augmenter Augmenter { get; }
 
-    /// <summary>Opens the network named by the first positional argument with <c>--weights</c>, on <c>--device</c>.</summary>
-    public static TrainedRun Open(Options options)
+    /// <summary>The arguments that name a trained run: the network, <c>--weights</c>, <c>--stats</c> and <c>--device</c>.</summary>
+    public sealed class Arguments
     {
-        string name = options.Positional(0, "network name");
-        string weights = options.Required("--weights");
-        string statisticsPath = options.String("--stats", Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, DataStatistics.FileName));
+        public Argument<string> Network { get; } = Options.Network();
+
+        public Option<string> Weights { get; } = Options.Path("--weights", "the trained weights (a run's best.safetensors or last.safetensors)", "W.safetensors", required: true);
+
+        public Option<string> Statistics { get; } = Options.Path("--stats", "the run's data statistics (mean image, class names) [default: data.safetensors beside the weights]", "S.safetensors");
+
+        public Option<string> Device { get; } = Options.Device();
+
+        /// <summary>Adds the network first, then the options, to <paramref name="command"/>.</summary>
+        public Command AddTo(Command command)
+        {
+            command.Arguments.Insert(0, Network);
+            command.Options.Add(Weights);
+            command.Options.Add(Statistics);
+            command.Options.Add(Device);
+            return command;
+        }
+
+        public TrainedRun Open(ParseResult parsed) =>
+            TrainedRun.Open(parsed.GetValue(Network)!, parsed.GetValue(Weights)!, parsed.GetValue(Statistics), parsed.GetValue(Device)!);
+    }
+
+    /// <summary>Opens network <paramref name="name"/> with the weights in <paramref name="weights"/> on device <paramref name="deviceKind"/>.</summary>
+    public static TrainedRun Open(string name, string weights, string? statisticsPath, string deviceKind)
+    {
+        if (!File.Exists(weights))
+            throw new FileNotFoundException($"{weights}: no such weights file{(Directory.Exists(weights) ? " (it is a folder; name the .safetensors file in it)" : "")}.", weights);
+        statisticsPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, DataStatistics.FileName);
         if (!File.Exists(statisticsPath))
             throw new FileNotFoundException($"{statisticsPath}: no data statistics (mean image, class names) beside {weights}; " +
                 "netgen train writes them into the run's directory, or name them with --stats.", statisticsPath);
         var statistics = DataStatistics.Load(statisticsPath);
-        var device = Device.Open(options.String("--device", "auto"));
+        var device = Device.Open(deviceKind);
         try
         {
             var network = NamedNetworks.Get(name).Create(device, 0);

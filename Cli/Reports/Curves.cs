@@ -36,6 +36,8 @@ internal static class Curves
         error.XLabel("epoch");
         error.YLabel("error (%)");
         error.ShowLegend(Alignment.UpperRight);
+        foreach (var plot in new[] { loss, error })
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // epochs are whole
 
         string temporary = path + ".tmp.png";
         figure.SavePng(temporary, 1400, 560);

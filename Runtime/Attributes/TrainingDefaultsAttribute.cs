@@ -16,45 +16,56 @@ namespace NetGen;
 [AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
 public sealed class TrainingDefaultsAttribute : Attribute
 {
+    private readonly System.Collections.Generic.HashSet<string> declared = new();
+
+    /// <summary>Whether the declaration sets <paramref name="setting"/> (a property name, such as <c>nameof(Epochs)</c>) itself, rather than leaving the paper's default.</summary>
+    public bool Declares(string setting) => declared.Contains(setting);
+
+    private T Declare<T>(T value, [System.Runtime.CompilerServices.CallerMemberName] string setting = "")
+    {
+        declared.Add(setting);
+        return value;
+    }
+
     /// <summary>Passes over the training set: about 90 in the paper.</summary>
-    public int Epochs { get; set; } = 90;
+    public int Epochs { get; set => field = Declare(value); } = 90;
 
     /// <summary>Images per step: 128.</summary>
-    public int BatchSize { get; set; } = 128;
+    public int BatchSize { get; set => field = Declare(value); } = 128;
 
     /// <summary>The starting learning rate: 0.01.</summary>
-    public float LearningRate { get; set; } = 0.01f;
+    public float LearningRate { get; set => field = Declare(value); } = 0.01f;
 
     /// <summary>Momentum: 0.9.</summary>
-    public float Momentum { get; set; } = 0.9f;
+    public float Momentum { get; set => field = Declare(value); } = 0.9f;
 
     /// <summary>Weight decay: 0.0005.</summary>
-    public float WeightDecay { get; set; } = 0.0005f;
+    public float WeightDecay { get; set => field = Declare(value); } = 0.0005f;
 
     /// <summary>Epochs without a lower validation top-1 error before the learning rate is divided by 10.</summary>
-    public int Patience { get; set; } = 2;
+    public int Patience { get; set => field = Declare(value); } = 2;
 
     /// <summary>How much lower (an absolute fraction: 0.002 is 0.2 points) a validation error must be to count as an improvement: 0.</summary>
-    public double Threshold { get; set; }
+    public double Threshold { get; set => field = Declare(value); }
 
     /// <summary>Epochs that always keep the starting learning rate, whatever the validation error does: none in the paper.</summary>
-    public int Warmup { get; set; }
+    public int Warmup { get; set => field = Declare(value); }
 
     /// <summary>The share of each training target spread evenly over the classes (label smoothing): none in the paper.</summary>
-    public float LabelSmoothing { get; set; }
+    public float LabelSmoothing { get; set => field = Declare(value); }
 
     /// <summary>The side images are rescaled and centre-cropped to before cropping to the input: 256 for AlexNet; 0 means the input's own size.</summary>
-    public int ImageSize { get; set; }
+    public int ImageSize { get; set => field = Declare(value); }
 
     /// <summary>Zero padding around the image before random crops: none in the paper.</summary>
-    public int Pad { get; set; }
+    public int Pad { get; set => field = Declare(value); }
 
     /// <summary>Random horizontal reflections: on, as in the paper.</summary>
-    public bool Flip { get; set; } = true;
+    public bool Flip { get; set => field = Declare(value); } = true;
 
     /// <summary>The standard deviation of the PCA colour weights: 0.1 (colour images only).</summary>
-    public float ColourStd { get; set; } = 0.1f;
+    public float ColourStd { get; set => field = Declare(value); } = 0.1f;
 
     /// <summary>Divide inputs by each channel's standard deviation as well as subtracting the mean image: off, as in the paper.</summary>
-    public bool Normalise { get; set; }
+    public bool Normalise { get; set => field = Declare(value); }
 }

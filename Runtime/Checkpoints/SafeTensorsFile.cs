@@ -65,6 +65,8 @@ public static class SafeTensorsFile
     public static SafeTensors Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such file{(Directory.Exists(path) ? " (it is a folder)" : "")}.", path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
         long fileLength = stream.Length;
         if (fileLength < 8)

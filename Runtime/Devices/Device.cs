@@ -44,7 +44,7 @@ public sealed class Device : IDisposable
     {
         kind = kind.ToLowerInvariant();
         if (!Kinds.Contains(kind))
-            throw new ArgumentException($"Unknown device '{kind}'; use one of {string.Join(", ", Kinds)}.", nameof(kind));
+            throw new ArgumentException($"There is no device kind '{kind}'; the kinds are {string.Join(", ", Kinds)}.");
         var context = Context.Create(builder => builder.Default().EnableAlgorithms());
         try
         {
@@ -59,7 +59,7 @@ public sealed class Device : IDisposable
             else if (kind is "ilgpu-cpu")
                 (accelerator, opened) = (context.CreateCPUAccelerator(0), "ilgpu-cpu");
             if (accelerator is null)
-                throw new InvalidOperationException($"No {kind} device is present on this machine; try --device auto.");
+                throw new NoDeviceException(kind, context.Devices.Select(d => $"{d.AcceleratorType}: {d.Name}").ToArray());
             return new Device(context, accelerator, opened);
         }
         catch
@@ -69,8 +69,18 @@ public sealed class Device : IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public override string ToString() => $"{Kind}: {Accelerator.Name}";
+    /// <summary>What runs the network, in words: the GPU's name, or which of the two CPU paths it is.</summary>
+    public override string ToString() => Kind switch
+    {
+        "cpu" => $"cpu: NetGen's CPU backend ({Environment.ProcessorCount} threads, {VectorWidth()})",
+        "ilgpu-cpu" => $"ilgpu-cpu: ILGPU's CPU accelerator running the GPU kernels ({Accelerator.Name}; slow, for checking)",
+        _ => $"{Kind}: {Accelerator.Name}",
+    };
+
+    private static string VectorWidth() =>
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "512-bit vectors"
+        : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "256-bit vectors"
+        : "128-bit vectors";
 
     /// <summary>Frees the accelerator and the context.</summary>
     public void Dispose()

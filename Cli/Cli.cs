@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.IO;
 using System.Linq;
 using NetGen.CommandLine;
@@ -45,7 +46,7 @@ public static class Cli
             return BadInput;
         }
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        if (parsed.Action is ParseErrorAction) // not for --help, which answers even when the rest of the line is incomplete
             return Fail(Suggestions.Explain(parsed), parsed.CommandResult.Command);
         try
         {

@@ -57,7 +57,7 @@ internal sealed class TrainedRun : IDisposable
     public static TrainedRun Open(string name, string weights, string? statisticsPath, string deviceKind)
     {
         if (!File.Exists(weights))
-            throw new FileNotFoundException($"{weights}: no such weights file{(Directory.Exists(weights) ? " (it is a folder; name the .safetensors file in it)" : "")}.", weights);
+            throw new FileNotFoundException($"{weights}: no such file{(Directory.Exists(weights) ? " (it is a folder; name the .safetensors file in it)" : "")}.", weights);
         statisticsPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weights))!, DataStatistics.FileName);
         if (!File.Exists(statisticsPath))
             throw new FileNotFoundException($"{statisticsPath}: no data statistics (mean image, class names) beside {weights}; " +

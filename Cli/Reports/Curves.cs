@@ -14,6 +14,17 @@ internal static class Curves
     /// <param name="labelSmoothing">The run's; named in the legend, since it lifts the training loss well above the validation loss.</param>
     public static void Write(string path, string network, IReadOnlyList<EpochRecord> history, float labelSmoothing)
     {
+        string temporary = path + ".tmp.png";
+        Figure(network, history, labelSmoothing).SavePng(temporary, Width, Height);
+        System.IO.File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The PNG's size in pixels.</summary>
+    public const int Width = 1400, Height = 560;
+
+    /// <summary>The two plots, side by side: the losses, then the errors.</summary>
+    internal static Multiplot Figure(string network, IReadOnlyList<EpochRecord> history, float labelSmoothing)
+    {
         double[] epochs = history.Select(r => (double)r.Epoch).ToArray();
         var figure = new Multiplot();
         figure.AddPlots(2);
@@ -38,10 +49,7 @@ internal static class Curves
         error.ShowLegend(Alignment.UpperRight);
         foreach (var plot in new[] { loss, error })
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // epochs are whole
-
-        string temporary = path + ".tmp.png";
-        figure.SavePng(temporary, 1400, 560);
-        System.IO.File.Move(temporary, path, overwrite: true);
+        return figure;
     }
 
     private static void Line(Plot plot, double[] epochs, IEnumerable<double> values, string label)

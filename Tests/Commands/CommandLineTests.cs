@@ -6,6 +6,7 @@ using ILGPU;
 using ILGPU.Runtime.Cuda;
 using NetGen.CommandLine;
 using NetGen.Tests.Infrastructure;
+using ScottPlot;
 
 namespace NetGen.Tests.Commands;
 
@@ -198,5 +199,26 @@ public class CommandLineTests
         Assert.Contains("each epoch trains 3,000 of the 3,000 training images in 12 batches of 250", output);
         Assert.DoesNotContain("paper's ImageNet schedule", output);
         Assert.Contains("3,000 of 3,000 images)", output);
+    }
+}
+
+/// <summary>The run's curves.</summary>
+public class CurvesTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(20)]
+    public void TheEpochAxisHasOnlyWholeEpochs(int epochs)
+    {
+        var history = Enumerable.Range(1, epochs).Select(e => new EpochRecord(e, 0.01f, 2.0 / e, 0.5 / e, 1.0 / e, 0.4 / e, 0.1 / e, 10, 100)).ToList();
+        var figure = NetGen.CommandLine.Reports.Curves.Figure("Probe", history, 0);
+        figure.Render(NetGen.CommandLine.Reports.Curves.Width, NetGen.CommandLine.Reports.Curves.Height);
+        for (int p = 0; p < 2; p++)
+        {
+            var ticks = figure.GetPlot(p).Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).ToArray();
+            Assert.True(ticks.Length >= 2, $"{ticks.Length} major ticks");
+            Assert.All(ticks, t => Assert.Equal(Math.Round(t.Position), t.Position));
+        }
     }
 }

@@ -146,7 +146,11 @@ public sealed class TrainingRun
             string kept = File.Exists(lastPath)
                 ? $"{lastPath} is untouched and holds the last good state ({savedAt}); resume from it with --resume, adding --clip-norm to bound the gradients."
                 : "No checkpoint had been written yet; start again with --clip-norm or a lower --lr.";
-            throw new NumericalFaultException(e.Step, e.Layer, $"{e.Message} {kept}");
+            // The paper's inputs are pixel values less the mean image, in the hundreds: a network with a
+            // small first layer and the paper's initialisation often needs them divided by their spread too.
+            string inputs = statistics.Preprocessing.Normalise ? ""
+                : $" The inputs are pixel values less the mean image (up to 255), not divided by their standard deviation; [TrainingDefaults(Normalise = true)] on {network.Info.Name} divides them.";
+            throw new NumericalFaultException(e.Step, e.Layer, $"{e.Message} {kept}{inputs}");
         }
     }
 

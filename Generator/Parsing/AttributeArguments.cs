@@ -33,7 +33,7 @@ internal sealed class AttributeArguments
         {
             var left = LeftOutParameter(type);
             if (left is not null)
-                Missing = new MissingSetting($"its {left.Name}", null);
+                missing = new MissingSetting($"its {left.Name}", null);
             else
                 Problem ??= "cannot read its arguments (they match none of its constructors)";
         }
@@ -52,8 +52,15 @@ internal sealed class AttributeArguments
     /// <summary>The first argument that could not be read, as a clause ("cannot read Stride (it is not a constant number)"), or null.</summary>
     public string? Problem { get; private set; }
 
-    /// <summary>The first required setting left out, or null.</summary>
-    public MissingSetting? Missing { get; private set; }
+    /// <summary>
+    /// The first required setting left out, or null. Left out of the constructor, it has no example
+    /// here (the operation gives one); left out by name, its example adds every named one left out.
+    /// </summary>
+    public MissingSetting? Missing => missing is null ? null
+        : missing with { Example = missingArguments.Count == 0 ? null : WithArguments(missingArguments) };
+
+    private MissingSetting? missing;
+    private readonly List<string> missingArguments = [];
 
     /// <summary>
     /// What the attribute takes, from its class: the constructor's parameters, then every settable
@@ -76,7 +83,7 @@ internal sealed class AttributeArguments
             foreach (var (name, settingType) in Settings(type))
                 if (seen.Add(name))
                     names.Add($"{name} ({TypeName(settingType)})");
-            return string.Join(", ", names);
+            return names.Count == 0 ? "no arguments" : string.Join(", ", names);
         }
     }
 
@@ -95,7 +102,11 @@ internal sealed class AttributeArguments
     public int RequiredInt(string name, int fallback, string meaning, int example)
     {
         if (!Has(name))
-            Missing ??= new MissingSetting($"{name} = ... ({meaning})", WithArgument($"{name} = {example}"));
+        {
+            if (missing is null || missingArguments.Count > 0)
+                missingArguments.Add($"{name} = {example}");
+            missing ??= new MissingSetting($"{name} = ... ({meaning})", null);
+        }
         return Int(name, fallback);
     }
 
@@ -143,12 +154,17 @@ internal sealed class AttributeArguments
     {
         if (syntax?.ArgumentList is not { } list)
             return;
-        var settings = new HashSet<string>(Settings(type).Select(s => s.Name), StringComparer.Ordinal);
+        var settings = Settings(type).GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.First().Type, StringComparer.Ordinal);
         var parameters = new HashSet<string>(type.InstanceConstructors.SelectMany(c => c.Parameters).Select(p => p.Name), StringComparer.Ordinal);
         foreach (var argument in list.Arguments)
         {
-            if (argument.NameEquals is { } equals && !settings.Contains(equals.Name.Identifier.ValueText))
+            if (argument.NameEquals is { } equals && !settings.ContainsKey(equals.Name.Identifier.ValueText))
                 Problem ??= $"has no setting named {equals.Name.Identifier.ValueText}";
+            else if (argument.NameEquals is { } bound && attribute.AttributeConstructor is not null
+                && settings[bound.Name.Identifier.ValueText] is var declared
+                && !(named.TryGetValue(bound.Name.Identifier.ValueText, out var value) && SymbolEqualityComparer.Default.Equals(value.Type, declared)))
+                // Stride = 1.5f: the compiler keeps the float (or drops the value) and says CS0266 or CS0029.
+                Problem ??= $"cannot read {bound.Name.Identifier.ValueText} (it is not a constant {TypeName(declared)})";
             else if (argument.NameColon is { } colon && !parameters.Contains(colon.Name.Identifier.ValueText))
                 Problem ??= $"has no parameter named {colon.Name.Identifier.ValueText}";
         }
@@ -169,10 +185,10 @@ internal sealed class AttributeArguments
             var required = constructor.Parameters.Where(p => !p.HasExplicitDefaultValue && !p.IsParams).ToList();
             if (positional > constructor.Parameters.Length)
                 continue;
-            var missing = required.Skip(positional).FirstOrDefault(p => !byName.Contains(p.Name));
-            if (missing is null)
+            var absent = required.Skip(positional).FirstOrDefault(p => !byName.Contains(p.Name));
+            if (absent is null)
                 return null; // this constructor has all it needs: another argument is what is wrong
-            left ??= missing;
+            left ??= absent;
         }
         return left;
     }
@@ -181,12 +197,12 @@ internal sealed class AttributeArguments
     private bool Written(string name) =>
         syntax?.ArgumentList?.Arguments.Any(a => a.NameEquals?.Name.Identifier.ValueText == name) == true;
 
-    /// <summary>The attribute as written with one more argument: Conv(16, Pad = 1, Kernel = 3).</summary>
-    private string? WithArgument(string argument)
+    /// <summary>The attribute as written with more arguments: Conv(16, Pad = 1, Kernel = 3).</summary>
+    private string? WithArguments(IEnumerable<string> added)
     {
         if (syntax is null)
             return null;
-        var arguments = (syntax.ArgumentList?.Arguments.Select(a => a.ToString()) ?? []).Append(argument);
+        var arguments = (syntax.ArgumentList?.Arguments.Select(a => a.ToString()) ?? []).Concat(added);
         return $"{syntax.Name}({string.Join(", ", arguments)})";
     }
 

@@ -246,6 +246,20 @@ public class DiagnosticTests
             "Net: Network has no setting named Chanels; it takes Channels (int), Height (int), Width (int), Columns (int), Round (Rounding), Layers (Type), Classes (int)"
         },
         {
+            "NG0014", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), Relu(2)] public partial Layer Fc { get; } }
+            """, "Relu(2)",
+            "Fc: Relu cannot read its arguments (they match none of its constructors); it takes no arguments"
+        },
+        {
+            "NG0024", """
+            [Network]
+            public partial class Net { [Dense(2)] public partial Layer Fc { get; } }
+            """, "Network",
+            "Net: Network needs Channels = ... (the input's channels: 3 for RGB, 1 for grayscale), which has no default; write, for example, Network(Channels = 3, Height = 224, Width = 224)"
+        },
+        {
             "NG0024", """
             [Network(Channels = 1, Height = 8, Width = 8)]
             public partial class Net { [Conv(16, Pad = 1)] public partial Layer Conv1 { get; } }
@@ -425,6 +439,22 @@ public class DiagnosticTests
         var diagnostic = Assert.Single(GeneratorHarness.CompileErrors(output).Concat(GeneratorHarness.Diagnostics(result)));
         Assert.Equal("NG0024", diagnostic.Id);
         Assert.Contains("Conv needs Kernel", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void AnOperationLeftUnreadDrawsNoErrorsAboutTheLayerWithoutIt()
+    {
+        // Before: NG0014, then NG0013 "Layer 'Fc' starts with Relu", as if Dense were not written.
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", Usings + """
+            [Network(Channels = 1, Height = 8, Width = 8, Classes = 2)]
+            public partial class Net
+            {
+                [Dense, Relu] public partial Layer Fc { get; }
+                [Dense(2), Softmax] public partial Layer Out { get; }
+            }
+            """));
+        Assert.Equal(["NG0024"], GeneratorHarness.Diagnostics(result).Select(d => d.Id));
+        Assert.Equal(["CS7036"], GeneratorHarness.CompileErrors(output).Select(d => d.Id));
     }
 
     [Fact]

@@ -6,6 +6,11 @@ namespace NetGen.Generator.Diagnostics;
 /// Every diagnostic NetGen reports, in one place. IDs are stable: a removed ID is never reused.
 /// AnalyzerReleases.*.md is the table of them; each has a test in Tests/DiagnosticTests.cs.
 /// </summary>
+/// <remarks>
+/// An operation's own checks get the layer and the operation as one name ("Fc Dropout", or "Fc"
+/// alone for the layer's Conv or Dense), so a message goes on with the settings, not the name again:
+/// "{0}({1}) has a rate", never "{0} Dropout({1})".
+/// </remarks>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "NetGen";
@@ -40,11 +45,11 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DropoutRate = Error(
         "NG0008", "Dropout rate outside [0, 1)",
-        "{0} Dropout({1}) has a rate outside [0, 1); the rate is the probability of zeroing a value, for example Dropout(0.5f)");
+        "{0}({1}) has a rate outside [0, 1); the rate is the probability of zeroing a value, for example Dropout(0.5f)");
 
     public static readonly DiagnosticDescriptor LrnEvenSize = Error(
         "NG0009", "Response normalisation size is even",
-        "{0} Lrn({1}) has an even size; the window is centred on each channel, so use an odd size such as {2}");
+        "{0}({1}) has an even size; the window is centred on each channel, so use an odd size such as {2}");
 
     public static readonly DiagnosticDescriptor NoLayers = Error(
         "NG0010", "Network has no layers",
@@ -64,7 +69,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "NG0014", "Attribute argument cannot be read",
-        "NetGen cannot read {0} on '{1}'; write it as a constant of the declared type");
+        "{0}: {1} {2}; it takes {3}");
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error(
         "NG0015", "Network type is not supported",
@@ -72,7 +77,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor PoolPadTooLarge = Error(
         "NG0016", "Pooling pad larger than half the window",
-        "{0} {1} pads {2} on each side of a {3}-wide window; a pad over {4} (half the window) makes windows of nothing but padding");
+        "{0} pads {1} on each side of a {2}-wide window; a pad over {3} (half the window) makes windows of nothing but padding");
 
     public static readonly DiagnosticDescriptor TooLarge = Error(
         "NG0017", "Tensor too large",
@@ -102,6 +107,10 @@ internal static class DiagnosticDescriptors
         "NG0023", "An operation the generator does not know",
         "{0} carries '{1}', an operation attribute this NetGen generator has no code for; use the operations NetGen declares (Conv, Dense, Relu, Lrn, MaxPool, AvgPool, Dropout, Softmax), or a NetGen whose generator knows it");
 
+    public static readonly DiagnosticDescriptor RequiredSetting = Error(
+        "NG0024", "Required setting left out",
+        "{0}: {1} needs {2}, which has no default; write, for example, {3}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
@@ -111,6 +120,6 @@ internal static class DiagnosticDescriptors
         NotPartial, InvalidMember, FractionalOutput, WindowTooLarge, GroupsMismatch, ColumnsMismatch,
         SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
-        GroupsSplitColumns, LayersFromInvalid, ClassesMismatch, UnknownOperation,
+        GroupsSplitColumns, LayersFromInvalid, ClassesMismatch, UnknownOperation, RequiredSetting,
     ];
 }

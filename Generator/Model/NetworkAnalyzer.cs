@@ -55,7 +55,8 @@ internal static class NetworkAnalyzer
             // over the columns, every column computes the whole layer (an operation that stays in
             // its column, as normalisation does, would have no column to stay in, so it still splits).
             int split = i == specLayers.Count - 1 && !layer.Ops.Any(o => o.StaysInColumn) ? 1 : columns;
-            CheckLearnable(layer, diagnostics);
+            if (!layer.Incomplete)
+                CheckLearnable(layer, diagnostics);
             var input = shape;
             var ops = new List<OpModel>();
             var tensors = new List<TensorSpec>();
@@ -99,6 +100,8 @@ internal static class NetworkAnalyzer
                     multiplyAdds += op.MultiplyAdds(current, result);
                 }
             }
+            if (layer.Incomplete)
+                shape = null; // what the unread operations make of it is unknown
             if (input is { } layerInput && shape is not null && ops.Count == layer.Ops.Count && ops.Count > 0 && tensors.Count > 0)
                 layers.Add(new LayerModel(layer.Member, layer.Modifiers, layer.Member.ToLowerInvariant(), i, layerInput,
                     ops.ToEquatableArray(), tensors.ToEquatableArray(), multiplyAdds));
@@ -122,7 +125,7 @@ internal static class NetworkAnalyzer
             return spec.Layers;
         }
         var last = spec.Layers[spec.Layers.Count - 1];
-        if (last.Ops.Count == 0 || last.Ops[0] is not LearnableOperation learnable || learnable.Outputs == spec.Classes)
+        if (last.Incomplete || last.Ops.Count == 0 || last.Ops[0] is not LearnableOperation learnable || learnable.Outputs == spec.Classes)
             return spec.Layers; // NG0013 reports a last layer without a learnable operation first
         if (spec.LayersFrom is null)
         {

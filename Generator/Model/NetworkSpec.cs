@@ -23,8 +23,12 @@ internal sealed record TypeSpec(string Namespace, string Name, EquatableArray<st
 /// <param name="Member">The property name (Conv1).</param>
 /// <param name="Modifiers">What the implementation writes before the type: the declared accessibility and
 /// <c>partial</c> ("public partial"), or "public" for a layer taken from another network, which the user did not declare.</param>
-/// <param name="Ops">The operations; null entries are attributes that could not be read.</param>
-internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<Operation> Ops, LocationInfo? Location);
+/// <param name="Ops">The operations that could be read, in order.</param>
+/// <param name="Incomplete">
+/// Whether an operation attribute of the layer could not be read (NG0014, NG0023, NG0024): its
+/// operations are the ones that could, so the layer's form and shape are not checked.
+/// </param>
+internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<Operation> Ops, LocationInfo? Location, bool Incomplete = false);
 
 /// <summary>How the generated code adds a network to the runtime's catalog.</summary>
 /// <param name="Visible">Whether code outside the class can create it (it is not abstract, and it and every type it is nested in are public or internal): only such a network registers itself.</param>

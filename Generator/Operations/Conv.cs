@@ -11,7 +11,7 @@ namespace NetGen.Generator.Operations;
 /// per value it writes, so no two threads add to the same place and sums come out in the same order
 /// on every device. On the CPU backend it is a packed matrix product (NetGen.Cpu.CpuConv).
 /// </summary>
-[ReadFrom(typeof(ConvAttribute))]
+[ReadFrom(typeof(ConvAttribute), Example = "Conv(96, Kernel = 11)")]
 internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Groups, Rounding Round, Learning Learn, LocationInfo? Location)
     : LearnableOperation(Learn, Location)
 {
@@ -20,7 +20,7 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         var conv = new ConvAttribute(0);
         return new Conv(
             Filters: r.Args.Int(0, "filters", conv.Filters),
-            Kernel: r.Args.Int(nameof(conv.Kernel), conv.Kernel),
+            Kernel: r.Args.RequiredInt(nameof(conv.Kernel), conv.Kernel, "the side of its square kernel", example: 3),
             Stride: r.Args.Int(nameof(conv.Stride), conv.Stride),
             Pad: r.Args.Int(nameof(conv.Pad), conv.Pad),
             Groups: r.Args.Int(nameof(conv.Groups), conv.Groups),

@@ -9,7 +9,7 @@ namespace NetGen.Generator.Operations;
 /// PyTorch flattens it. One thread per output value forward, one per value written backward; on
 /// the CPU backend a packed matrix product (NetGen.Cpu.CpuDense).
 /// </summary>
-[ReadFrom(typeof(DenseAttribute))]
+[ReadFrom(typeof(DenseAttribute), Example = "Dense(10)")]
 internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) : LearnableOperation(Learn, Location)
 {
     /// <summary>Weights each weight-gradient thread computes: a dense layer has millions of weights and little work in each.</summary>

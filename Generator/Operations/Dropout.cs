@@ -11,7 +11,7 @@ namespace NetGen.Generator.Operations;
 /// index in the whole network's activation), drawn again backward and the same on every backend
 /// and every split, so nothing is stored.
 /// </summary>
-[ReadFrom(typeof(DropoutAttribute))]
+[ReadFrom(typeof(DropoutAttribute), Example = "Dropout(0.5f)")]
 internal sealed record Dropout(float Rate, LocationInfo? Location) : ElementwiseOperation(Location)
 {
     public static Operation Read(OperationReading r) => new Dropout(r.Args.Float(0, "rate", new DropoutAttribute(0f).Rate), r.Location);

@@ -4,7 +4,7 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Operations;
 
 /// <summary>ELU as PyTorch defines it: x where x > 0, alpha * (exp(x) - 1) elsewhere; derivative 1, or y + alpha.</summary>
-[ReadFrom(typeof(EluAttribute))]
+[ReadFrom(typeof(EluAttribute), Example = "Elu(1f)")]
 internal sealed record Elu(float Alpha, LocationInfo? Location) : ActivationFunction(Location)
 {
     public static Operation Read(OperationReading r) => new Elu(r.Args.Float(0, "alpha", new EluAttribute().Alpha), r.Location);

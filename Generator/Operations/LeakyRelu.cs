@@ -4,7 +4,7 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Operations;
 
 /// <summary>Leaky ReLU as PyTorch defines it: x where x > 0, slope * x elsewhere; derivative 1 or slope.</summary>
-[ReadFrom(typeof(LeakyReluAttribute))]
+[ReadFrom(typeof(LeakyReluAttribute), Example = "LeakyRelu(0.01f)")]
 internal sealed record LeakyRelu(float Slope, LocationInfo? Location) : ActivationFunction(Location)
 {
     public static Operation Read(OperationReading r) => new LeakyRelu(r.Args.Float(0, "slope", new LeakyReluAttribute().Slope), r.Location);

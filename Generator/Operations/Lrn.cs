@@ -10,7 +10,7 @@ namespace NetGen.Generator.Operations;
 /// nearest channels)^beta. With several columns the window stays inside its column's channels, as
 /// each of AlexNet's GPUs normalised its own maps. One thread per value forward and backward.
 /// </summary>
-[ReadFrom(typeof(LrnAttribute))]
+[ReadFrom(typeof(LrnAttribute), Example = "Lrn(5)")]
 internal sealed record Lrn(int Size, float Alpha, float Beta, float K, bool AlphaDividedBySize, LocationInfo? Location) : MainOperation(Location)
 {
     public static Operation Read(OperationReading r)

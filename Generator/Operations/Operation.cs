@@ -57,6 +57,13 @@ internal abstract record Operation(LocationInfo? Location)
 internal sealed class ReadFromAttribute(Type attribute) : Attribute
 {
     public Type Attribute { get; } = attribute;
+
+    /// <summary>
+    /// The attribute written with what it needs, as a diagnostic suggests it when a required
+    /// constructor argument is left out (NG0024): "MaxPool(2)". Every attribute with a constructor
+    /// parameter that has no default gives one (tested).
+    /// </summary>
+    public string? Example { get; set; }
 }
 
 /// <summary>

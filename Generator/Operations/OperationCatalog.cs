@@ -25,6 +25,16 @@ internal static class OperationCatalog
     /// <summary>The attribute class names (ConvAttribute, ...) the generator reads.</summary>
     public static IEnumerable<string> AttributeNames => Readers.Value.Keys;
 
+    /// <summary>The attribute written with what it needs ("MaxPool(2)"), or null when its operation gives none.</summary>
+    public static string? Example(string attributeName) =>
+        Examples.Value.TryGetValue(attributeName, out var example) ? example : null;
+
+    private static readonly Lazy<Dictionary<string, string>> Examples = new(() =>
+        typeof(Operation).Assembly.GetTypes()
+            .SelectMany(t => t.GetCustomAttributes<ReadFromAttribute>())
+            .Where(r => r.Example is not null)
+            .ToDictionary(r => r.Attribute.Name, r => r.Example!));
+
     /// <summary>Reads the operation written as <paramref name="attributeName"/>, or null when none reads from it.</summary>
     public static Operation? Read(string attributeName, OperationReading reading) =>
         Readers.Value.TryGetValue(attributeName, out var read) ? read(reading) : null;

@@ -12,8 +12,8 @@ namespace NetGen.Generator.Operations;
 /// gradient to the element found again the same way. Average: padding counts as zeros in the
 /// divisor, the part of a ceil-rounded window past the padding does not.
 /// </summary>
-[ReadFrom(typeof(MaxPoolAttribute))]
-[ReadFrom(typeof(AvgPoolAttribute))]
+[ReadFrom(typeof(MaxPoolAttribute), Example = "MaxPool(2)")]
+[ReadFrom(typeof(AvgPoolAttribute), Example = "AvgPool(2)")]
 internal sealed record Pool(bool IsMax, int Window, int Stride, int Pad, Rounding Round, LocationInfo? Location) : MainOperation(Location)
 {
     public static Operation Read(OperationReading r)
@@ -46,7 +46,7 @@ internal sealed record Pool(bool IsMax, int Window, int Stride, int Pad, Roundin
         check.AtLeast(Location, who, nameof(PoolAttribute.Pad), Pad, 0);
         check.Rounding(Location, who, Round);
         if (Window > 0 && Pad > Window / 2)
-            check.Report(DiagnosticDescriptors.PoolPadTooLarge, Location, who, AttributeName, Pad, Window, Window / 2);
+            check.Report(DiagnosticDescriptors.PoolPadTooLarge, Location, who, Pad, Window, Window / 2);
     }
 
     public override Shape? Infer(ShapeRule rule) =>

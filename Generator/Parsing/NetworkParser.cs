@@ -35,7 +35,15 @@ internal static class NetworkParser
         var typeSpec = ReadType(type, diagnostics);
         token.ThrowIfCancellationRequested();
         if (diagnostics.Count > 0)
-            return new ParseResult(typeSpec, null, default, diagnostics.ToEquatableArray());
+        {
+            // A type that is only not partial (NG0001) still gets its layers implemented, in a partial
+            // declaration of its own: the compiler then says CS0260 once, where it would say CS0751
+            // and CS9248 for every layer. Their own mistakes wait until the type is partial.
+            var implemented = diagnostics.All(d => d.Id == DiagnosticDescriptors.NotPartial.Id)
+                ? ReadLayers(type, Rounding.Exact, [], token).Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray()
+                : default;
+            return new ParseResult(typeSpec, null, implemented, diagnostics.ToEquatableArray());
+        }
 
         var attributeLocation = LocationInfo.From(reference.GetSyntax(token));
         var args = new AttributeArguments(first);
@@ -43,6 +51,13 @@ internal static class NetworkParser
         var layers = ReadLayers(type, round, diagnostics, token);
         var members = layers.Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray();
         var declared = new NetworkAttribute(); // the defaults of what the attribute leaves out
+        if (!args.Has(nameof(NetworkAttribute.Layers)))
+        {
+            // The input has no default; a network that takes another's layers takes its input too.
+            args.RequiredInt(nameof(declared.Channels), declared.Channels, "the input's channels: 3 for RGB, 1 for grayscale", example: 3);
+            args.RequiredInt(nameof(declared.Height), declared.Height, "the input's height in pixels", example: 224);
+            args.RequiredInt(nameof(declared.Width), declared.Width, "the input's width in pixels", example: 224);
+        }
         // A network that takes another's layers takes its input and columns too, unless it sets them.
         var source = args.Type(nameof(NetworkAttribute.Layers));
         var sourceArgs = source is null ? null : SourceNetwork(type, source, layers, attributeLocation, diagnostics);
@@ -55,8 +70,8 @@ internal static class NetworkParser
             width = args.Int(nameof(declared.Width), sourceArgs?.Int(nameof(declared.Width), declared.Width) ?? declared.Width),
             columns = args.Int(nameof(declared.Columns), sourceArgs?.Int(nameof(declared.Columns), declared.Columns) ?? declared.Columns),
             classes = args.Int(nameof(declared.Classes), declared.Classes);
-        if (args.Problem is { } problem)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, attributeLocation, problem, type.Name));
+        if (ReportUnread(args, type.Name, attributeLocation, diagnostics) && args.Missing is not null)
+            return new ParseResult(typeSpec, null, members, diagnostics.ToEquatableArray()); // no input to check the layers against
 
         var spec = new NetworkSpec(typeSpec, channels, height, width, columns, classes, args.Int(nameof(declared.Round), (int)declared.Round), layers.ToEquatableArray(),
             source?.Name, ReadRegistration(type, source), attributeLocation);
@@ -187,24 +202,40 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersInSeveralFiles, memberLocation, member.Name, type.Name, layers[0].Member));
 
             var ops = new List<Operation>();
+            bool incomplete = false;
             foreach (var attribute in attributes)
             {
                 var location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token)) ?? memberLocation;
                 var args = new AttributeArguments(attribute);
                 var op = OperationReader.Read(attribute, args, location, round);
-                if (args.Problem is { } problem)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, location, problem, member.Name));
-                else if (op is not null)
+                bool unread = ReportUnread(args, member.Name, location, diagnostics);
+                if (!unread && op is not null)
                     ops.Add(op);
-                else
+                else if (!unread)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownOperation, location, member.Name,
                         attribute.AttributeClass!.ToDisplayString()));
+                incomplete |= unread || op is null;
             }
             string accessibility = syntax is null ? "public"
                 : string.Join(" ", syntax.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text));
-            layers.Add(new LayerSpec(member.Name, PartialModifiers(accessibility), ops.ToEquatableArray(), memberLocation));
+            layers.Add(new LayerSpec(member.Name, PartialModifiers(accessibility), ops.ToEquatableArray(), memberLocation, incomplete));
         }
         return layers;
+    }
+
+    /// <summary>
+    /// Reports what could not be read from an attribute of <paramref name="who"/> (a layer or the
+    /// network): an argument it cannot read or a name it does not have (NG0014, with what the
+    /// attribute takes), and a required setting left out (NG0024). Returns whether there was any.
+    /// </summary>
+    private static bool ReportUnread(AttributeArguments args, string who, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (args.Problem is { } problem)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, location, who, args.AttributeName, problem, args.Takes));
+        if (args.Missing is { } missing)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RequiredSetting, location, who, args.AttributeName, missing.What,
+                missing.Example ?? OperationCatalog.Example(args.AttributeName + "Attribute") ?? $"{args.AttributeName}(...)"));
+        return args.Problem is not null || args.Missing is not null;
     }
 
     /// <summary>

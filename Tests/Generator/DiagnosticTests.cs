@@ -140,7 +140,7 @@ public class DiagnosticTests
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net { [Dense(8), Dropout(1f)] public partial Layer Fc { get; } }
             """, "Dropout(1f)",
-            "Fc Dropout Dropout(1) has a rate outside [0, 1); the rate is the probability of zeroing a value, for example Dropout(0.5f)"
+            "Fc Dropout(1) has a rate outside [0, 1); the rate is the probability of zeroing a value, for example Dropout(0.5f)"
         },
         {
             "NG0011", """
@@ -161,7 +161,7 @@ public class DiagnosticTests
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net { [Conv(4, Kernel = 1), Lrn(4)] public partial Layer Conv1 { get; } }
             """, "Lrn(4)",
-            "Conv1 Lrn Lrn(4) has an even size; the window is centred on each channel, so use an odd size such as 5"
+            "Conv1 Lrn(4) has an even size; the window is centred on each channel, so use an odd size such as 5"
         },
         {
             "NG0010", """
@@ -173,8 +173,8 @@ public class DiagnosticTests
         {
             "NG0011", """
             [Network(Channels = 1, Height = 4, Width = 4)]
-            public partial class Net { [Conv(8)] public partial Layer Conv1 { get; } }
-            """, "Conv(8)",
+            public partial class Net { [Conv(8, Kernel = 0)] public partial Layer Conv1 { get; } }
+            """, "Conv(8, Kernel = 0)",
             "Conv1 Kernel = 0 must be at least 1"
         },
         {
@@ -221,7 +221,71 @@ public class DiagnosticTests
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net { [Dense("eight")] public partial Layer Fc { get; } }
             """, "Dense(\"eight\")",
-            "NetGen cannot read its arguments (they match none of its constructors) on 'Fc'; write it as a constant of the declared type"
+            "Fc: Dense cannot read its arguments (they match none of its constructors); it takes units (int), WeightStd (float), BiasInit (float), LrMult (float), BiasLrMult (float), DecayMult (float), BiasDecayMult (float)"
+        },
+        {
+            // A PyTorch habit: MaxPool has no Kernel (the compiler says CS0246 and, for the missing window, CS7036).
+            "NG0014", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(4, Kernel = 1), MaxPool(2, Kernel = 2)] public partial Layer Conv1 { get; } }
+            """, "MaxPool(2, Kernel = 2)",
+            "Conv1: MaxPool has no setting named Kernel; it takes window (int), Stride (int), Pad (int), Round (Rounding)"
+        },
+        {
+            "NG0014", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), Dropout(0.5)] public partial Layer Fc { get; } }
+            """, "Dropout(0.5)",
+            "Fc: Dropout cannot read its arguments (they match none of its constructors); it takes rate (float)"
+        },
+        {
+            "NG0014", """
+            [Network(Channels = 1, Height = 4, Width = 4, Chanels = 3)]
+            public partial class Net { [Dense(8)] public partial Layer Fc { get; } }
+            """, "Network(Channels = 1, Height = 4, Width = 4, Chanels = 3)",
+            "Net: Network has no setting named Chanels; it takes Channels (int), Height (int), Width (int), Columns (int), Round (Rounding), Layers (Type), Classes (int)"
+        },
+        {
+            "NG0014", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8), Relu(2)] public partial Layer Fc { get; } }
+            """, "Relu(2)",
+            "Fc: Relu cannot read its arguments (they match none of its constructors); it takes no arguments"
+        },
+        {
+            "NG0024", """
+            [Network]
+            public partial class Net { [Dense(2)] public partial Layer Fc { get; } }
+            """, "Network",
+            "Net: Network needs Channels = ... (the input's channels: 3 for RGB, 1 for grayscale), which has no default; write, for example, Network(Channels = 3, Height = 224, Width = 224)"
+        },
+        {
+            "NG0024", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(16, Pad = 1)] public partial Layer Conv1 { get; } }
+            """, "Conv(16, Pad = 1)",
+            "Conv1: Conv needs Kernel = ... (the side of its square kernel), which has no default; write, for example, Conv(16, Pad = 1, Kernel = 3)"
+        },
+        {
+            "NG0024", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(4, Kernel = 1), MaxPool(Stride = 2)] public partial Layer Conv1 { get; } }
+            """, "MaxPool(Stride = 2)",
+            "Conv1: MaxPool needs its window, which has no default; write, for example, MaxPool(2)"
+        },
+        {
+            "NG0024", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(4, Kernel = 1), Lrn] public partial Layer Conv1 { get; } }
+            """, "Lrn",
+            "Conv1: Lrn needs its size, which has no default; write, for example, Lrn(5)"
+        },
+        {
+            "NG0024", """
+            [Network(Height = 8, Width = 8)]
+            public partial class Net { [Dense(2)] public partial Layer Fc { get; } }
+            """, "Network(Height = 8, Width = 8)",
+            "Net: Network needs Channels = ... (the input's channels: 3 for RGB, 1 for grayscale), which has no default; write, for example, Network(Height = 8, Width = 8, Channels = 3)"
         },
         {
             "NG0015", """
@@ -243,7 +307,7 @@ public class DiagnosticTests
             [Network(Channels = 1, Height = 8, Width = 8)]
             public partial class Net { [Conv(4, Kernel = 1), MaxPool(3, Pad = 2)] public partial Layer Conv1 { get; } }
             """, "MaxPool(3, Pad = 2)",
-            "Conv1 MaxPool MaxPool pads 2 on each side of a 3-wide window; a pad over 1 (half the window) makes windows of nothing but padding"
+            "Conv1 MaxPool pads 2 on each side of a 3-wide window; a pad over 1 (half the window) makes windows of nothing but padding"
         },
         {
             "NG0017", """
@@ -362,6 +426,97 @@ public class DiagnosticTests
         Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS8785");
         if (id is not ("NG0001" or "NG0002" or "NG0015"))
             Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id == "CS9248");
+    }
+
+    [Fact]
+    public void AForgottenKernelIsOneErrorThatSaysItIsRequired()
+    {
+        // Before: "Conv1 Kernel = 0 must be at least 1", as if the user had written 0.
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", Usings + """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(16, Pad = 1)] public partial Layer Conv1 { get; } }
+            """));
+        var diagnostic = Assert.Single(GeneratorHarness.CompileErrors(output).Concat(GeneratorHarness.Diagnostics(result)));
+        Assert.Equal("NG0024", diagnostic.Id);
+        Assert.Contains("Conv needs Kernel", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void AnOperationLeftUnreadDrawsNoErrorsAboutTheLayerWithoutIt()
+    {
+        // Before: NG0014, then NG0013 "Layer 'Fc' starts with Relu", as if Dense were not written.
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", Usings + """
+            [Network(Channels = 1, Height = 8, Width = 8, Classes = 2)]
+            public partial class Net
+            {
+                [Dense, Relu] public partial Layer Fc { get; }
+                [Dense(2), Softmax] public partial Layer Out { get; }
+            }
+            """));
+        Assert.Equal(["NG0024"], GeneratorHarness.Diagnostics(result).Select(d => d.Id));
+        Assert.Equal(["CS7036"], GeneratorHarness.CompileErrors(output).Select(d => d.Id));
+    }
+
+    [Fact]
+    public void APyTorchKernelOnMaxPoolNamesTheAttributeAndWhatItTakes()
+    {
+        // MaxPool(Kernel = 2): the compiler finds no Kernel (CS0246) and no window (CS7036); NetGen
+        // says which attribute, what it takes, and that the window is what is missing.
+        string source = Usings + """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(4, Kernel = 1), MaxPool(Kernel = 2)] public partial Layer Conv1 { get; } }
+            """;
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", source));
+        var messages = GeneratorHarness.Diagnostics(result)
+            .Select(d => $"{d.Id} {source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}");
+        Assert.Equal(
+            [
+                "NG0014 MaxPool(Kernel = 2): Conv1: MaxPool has no setting named Kernel; it takes window (int), Stride (int), Pad (int), Round (Rounding)",
+                "NG0024 MaxPool(Kernel = 2): Conv1: MaxPool needs its window, which has no default; write, for example, MaxPool(2)",
+            ], messages.OrderBy(m => m, System.StringComparer.Ordinal));
+        Assert.Equal(["CS0246", "CS7036", "NG0014", "NG0024"],
+            GeneratorHarness.CompileErrors(output).Concat(result.Diagnostics).Select(d => d.Id).Distinct().OrderBy(id => id, System.StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ANetworkThatIsNotPartialGetsNoErrorPerLayer()
+    {
+        // The user's partial layers in a non-partial class are errors of their own, two per layer
+        // (CS0751: a partial member outside a partial type; CS9248: no implementing part). The
+        // generator implements them in a partial declaration of the class, which leaves only the
+        // compiler's CS0260 (the same advice as NG0001, at the same name): no partial declaration
+        // of a non-partial class can compile, and a diagnostic suppressor cannot suppress errors.
+        string source = Usings + """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public sealed class Net
+            {
+                [Conv(4, Kernel = 3), Relu, MaxPool(2)] public partial Layer Conv1 { get; }
+                [Dense(8), Relu] public partial Layer Fc1 { get; }
+                [Dense(2), Softmax] internal partial Layer Fc2 { get; }
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", source));
+        var errors = GeneratorHarness.CompileErrors(output).Concat(GeneratorHarness.Diagnostics(result))
+            .Select(d => $"{d.Id} {source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)}")
+            .OrderBy(e => e, System.StringComparer.Ordinal);
+        Assert.Equal(["CS0260 Net", "NG0001 Net"], errors);
+    }
+
+    [Fact]
+    public void ANetworkNestedInAClassThatIsNotPartialGetsNoErrorPerLayer()
+    {
+        string source = Usings + """
+            public class Outer
+            {
+                [Network(Channels = 1, Height = 4, Width = 4)]
+                public partial class Net { [Dense(2)] public partial Layer Fc { get; } }
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", source));
+        var errors = GeneratorHarness.CompileErrors(output).Concat(GeneratorHarness.Diagnostics(result))
+            .Select(d => $"{d.Id} {source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)}")
+            .OrderBy(e => e, System.StringComparer.Ordinal);
+        Assert.Equal(["CS0260 Outer", "NG0001 Outer"], errors);
     }
 
     [Fact]

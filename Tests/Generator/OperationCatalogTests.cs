@@ -31,6 +31,22 @@ public class OperationCatalogTests
         Assert.Equal(attributes, OperationCatalog.AttributeNames.OrderBy(n => n));
     }
 
+    [Fact]
+    public void EveryAttributeWithARequiredArgumentGivesAnExample()
+    {
+        // NG0024 suggests the example when a required constructor argument is left out ("MaxPool(2)").
+        var required = typeof(NetGen.OperationAttribute).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(NetGen.OperationAttribute)))
+            .Where(t => t.GetConstructors().Any(c => c.GetParameters().Any(p => !p.HasDefaultValue)))
+            .ToList();
+        Assert.Contains(typeof(NetGen.MaxPoolAttribute), required);
+        foreach (var type in required)
+        {
+            string name = type.Name[..^"Attribute".Length];
+            Assert.StartsWith(name + "(", OperationCatalog.Example(type.Name) ?? $"{type.Name} gives no example");
+        }
+    }
+
     /// <summary>An operation with a tensor but no gradient code for it: only the compiler's required members.</summary>
     private sealed record Scale(LocationInfo? Location) : MainOperation(Location)
     {

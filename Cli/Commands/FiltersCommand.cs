@@ -56,7 +56,7 @@ internal static class FiltersCommand
             grid.Paste(tile, kw, kh, channels, left, top, scale);
         }
         grid.Save(output);
-        Console.WriteLine($"{info.Name}: {filters} kernels of {inputs} x {kh} x {kw} ({columns} column(s) of {perColumn}, side by side) -> {output}");
+        Console.WriteLine($"{info.Name}: {filters} kernels of {inputs} x {kh} x {kw}{(columns > 1 ? $" ({columns} columns of {perColumn}, side by side)" : "")} -> {output}");
         return 0;
     }
 }

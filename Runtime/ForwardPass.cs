@@ -36,6 +36,13 @@ public abstract class ForwardPass : IDisposable
     public string OutputName => activations[activations.Count - 1].Name;
 
     /// <summary>
+    /// The name of the activation holding the logits: the one a final softmax reads (MiniAlexNet's <c>fc8</c>),
+    /// else <see cref="OutputName"/>. Ranks and losses are taken from it (<see cref="Ranking"/>).
+    /// </summary>
+    public string LogitsName =>
+        Network.Info.Layers[^1].Operations[^1].Kind == "softmax" && activations.Count > 1 ? activations[activations.Count - 2].Name : OutputName;
+
+    /// <summary>
     /// Copies <paramref name="images"/> (batch x channels x height x width, NCHW) to the accelerator,
     /// runs every kernel, and returns the output: batch rows of the last activation.
     /// </summary>

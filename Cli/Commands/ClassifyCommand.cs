@@ -39,10 +39,10 @@ internal static class ClassifyCommand
             var input = new float[crops.Count * info.Input.Size];
             for (int c = 0; c < crops.Count; c++)
                 run.Augmenter.Write(square, crops[c], default, input.AsSpan(c * info.Input.Size, info.Input.Size));
-            var probabilities = Evaluator.Probabilities(pass, input, crops.Count)[0];
+            var scores = Evaluator.Scores(pass, input, crops.Count)[0];
             Console.WriteLine($"{name}:");
-            foreach (var (p, i) in probabilities.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(5))
-                Console.WriteLine($"  {p,8:P2}  {run.Statistics.Classes[i]}");
+            foreach (int i in scores.Top(5)) // Ranking's order, as eval ranks
+                Console.WriteLine($"  {scores.Probability(i),8:P2}  {run.Statistics.Classes[i]}");
         }
         return 0;
     }

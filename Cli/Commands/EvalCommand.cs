@@ -49,10 +49,10 @@ internal static class EvalCommand
                 network = info.Name,
                 data = dataset.Source,
                 images = result.Images,
-                top1_accuracy = result.Top1Accuracy,
-                top5_accuracy = top5 ? result.Top5Accuracy : (double?)null,
-                top1_error = result.Top1Error,
-                top5_error = top5 ? result.Top5Error : (double?)null,
+                top1_accuracy = Fraction(result.Top1Accuracy),
+                top5_accuracy = top5 ? Fraction(result.Top5Accuracy) : (double?)null,
+                top1_error = Fraction(result.Top1Error),
+                top5_error = top5 ? Fraction(result.Top5Error) : (double?)null,
                 loss = result.Loss,
                 ten_crop = tenCrop,
                 skipped_images = unreadable.Files.Count,
@@ -67,4 +67,7 @@ internal static class EvalCommand
             Console.WriteLine($"skipped {TrainCommand.Plural(unreadable.Files.Count, "unreadable image")}, named in the warnings above");
         return 0;
     }
+
+    /// <summary>A fraction of images to six decimals, so an error of 1 - 0.8961 prints as 0.1039, not 0.10389999999999999.</summary>
+    private static double Fraction(double value) => Math.Round(value, 6, MidpointRounding.AwayFromZero);
 }

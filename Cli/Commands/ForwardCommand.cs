@@ -42,6 +42,7 @@ internal static class ForwardCommand
         clock.Restart();
         float[] output = pass.Run(images);
         double seconds = clock.Elapsed.TotalSeconds;
+        float[] logits = pass.Read(pass.LogitsName);
         Console.WriteLine($"forward pass, batch {batch}: {seconds:0.000} s ({batch / seconds:0.0} images/s, " +
             $"{2.0 * network.Info.MultiplyAdds * batch / seconds / 1e9:0.00} GFLOP/s); the first run, with kernel loading, took {firstSeconds:0.000} s");
 
@@ -49,7 +50,7 @@ internal static class ForwardCommand
         for (int n = 0; n < batch; n++)
         {
             var row = output.AsSpan(n * classes, classes).ToArray();
-            var top = row.Select((p, i) => (p, i)).OrderByDescending(x => x.p).Take(5);
+            var top = Ranking.Top(logits.AsSpan(n * classes, classes), 5).Select(i => (p: row[i], i)); // by the logits, as eval ranks
             Console.WriteLine($"image {n}: sum {row.Sum(p => (double)p):0.000000}, top 5 " +
                 string.Join(", ", top.Select(x => $"class {x.i} {x.p:0.0000}")));
         }

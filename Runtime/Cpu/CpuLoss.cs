@@ -30,8 +30,8 @@ public static unsafe class CpuLoss
 
     /// <summary>
     /// The fused loss: probabilities, each image's cross-entropy against the target q,
-    /// <c>max + log(sum exp) - sum q * logit</c>, the label's rank (classes scoring above it, ties to
-    /// the lower class), and the logits' gradient of the batch's mean loss, <c>(p - q) / batch</c>.
+    /// <c>max + log(sum exp) - sum q * logit</c>, the label's rank by the logits (<see cref="Ranking"/>: classes before it, a NaN
+    /// before every number, ties to the lower class), and the logits' gradient of the batch's mean loss, <c>(p - q) / batch</c>.
     /// The target is the label's one-hot vector, or with label <paramref name="smoothing"/> e,
     /// <c>1 - e</c> on the label plus <c>e / classes</c> on every class (Szegedy et al., 2016).
     /// </summary>
@@ -53,10 +53,7 @@ public static unsafe class CpuLoss
             int y = label[n];
             float target = row[y], spread = smoothing / classes;
             loss[n] = max + MathF.Log(sum) - ((1f - smoothing) * target + spread * logitSum);
-            int above = 0;
-            for (int i = 0; i < classes; i++)
-                above += row[i] > target || (row[i] == target && i < y) ? 1 : 0;
-            rank[n] = above;
+            rank[n] = Ranking.RankOf(new ReadOnlySpan<float>(row, classes), y);
             float mean = 1f / batch;
             for (int i = 0; i < classes; i++)
             {

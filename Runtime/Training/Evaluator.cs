@@ -7,9 +7,9 @@ namespace NetGen;
 
 /// <summary>Loss and accuracy over a whole split.</summary>
 /// <param name="Images">Images measured.</param>
-/// <param name="Loss">Mean cross-entropy of the (crop-averaged) probabilities.</param>
-/// <param name="Top1Accuracy">Fraction whose label scored highest.</param>
-/// <param name="Top5Accuracy">Fraction whose label was among the five highest.</param>
+/// <param name="Loss">Mean cross-entropy of the (crop-averaged) probabilities, from the logits.</param>
+/// <param name="Top1Accuracy">Fraction whose label ranked first (<see cref="Ranking"/>: by the logits, ties to the lower class).</param>
+/// <param name="Top5Accuracy">Fraction whose label ranked among the first five.</param>
 public sealed record EvaluationResult(int Images, double Loss, double Top1Accuracy, double Top5Accuracy)
 {
     /// <summary>1 - <see cref="Top1Accuracy"/>.</summary>
@@ -24,23 +24,22 @@ public static class Evaluator
 {
     /// <summary>
     /// Top-1 and top-5 accuracy and the loss over <paramref name="dataset"/>: on the centre crop, or with
-    /// <paramref name="tenCrop"/> on the paper's ten crops, their softmax outputs averaged.
+    /// <paramref name="tenCrop"/> on the paper's ten crops, their softmax outputs averaged. Each image is
+    /// ranked and scored by <see cref="ClassScores"/>: one crop by its logits, several by the log of their mean probability.
     /// </summary>
     public static EvaluationResult Evaluate(ForwardPass pass, Dataset dataset, Augmenter augmenter, bool tenCrop, Action<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(pass);
+        ArgumentNullException.ThrowIfNull(dataset);
         var crops = tenCrop ? augmenter.TenCrops : [augmenter.Centre];
         double loss = 0;
         int top1 = 0, top5 = 0;
-        ForEachImage(pass, dataset, augmenter, crops, null, (label, _, probabilities) =>
+        ForEachImage(pass, dataset, augmenter, crops, (label, _, scores) =>
         {
-            float p = probabilities[label];
-            int rank = 0;
-            foreach (float q in probabilities)
-                rank += q > p ? 1 : 0;
+            int rank = scores.RankOf(label);
             top1 += rank < 1 ? 1 : 0;
             top5 += rank < 5 ? 1 : 0;
-            loss -= Math.Log(Math.Max(p, 1e-30));
+            loss += scores.Loss(label);
         }, progress);
         int n = dataset.Count;
         return new EvaluationResult(n, loss / n, (double)top1 / n, (double)top5 / n);
@@ -56,35 +55,51 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(dataset);
         int size = pass.ShapeOf(activation).Size;
         var features = new float[(long)dataset.Count * size];
-        ForEachImage(pass, dataset, augmenter, [augmenter.Centre], activation, (_, index, values) => values.CopyTo(features.AsSpan(index * size, size)), progress);
+        ForEachBatch(pass, dataset, augmenter, [(augmenter.Centre, 1.0)], activation, (batch, outputs) =>
+        {
+            for (int k = 0; k < batch.Count; k++)
+                outputs[0].AsSpan(k * size, size).CopyTo(features.AsSpan(batch.Indices[k] * size, size));
+        }, progress);
         return features;
     }
 
-    /// <summary>The network's class probabilities for prepared inputs (NCHW, any number of images), <paramref name="crops"/> consecutive inputs averaged per image.</summary>
-    public static float[][] Probabilities(ForwardPass pass, float[] inputs, int crops = 1)
+    /// <summary>
+    /// The network's class scores for prepared inputs (NCHW, any number of images), <paramref name="crops"/> consecutive
+    /// inputs averaged per image as <see cref="Evaluate"/> averages them.
+    /// </summary>
+    public static ClassScores[] Scores(ForwardPass pass, float[] inputs, int crops = 1)
     {
         ArgumentNullException.ThrowIfNull(pass);
         ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(crops);
         int size = pass.Network.Info.Input.Size, classes = pass.Network.Info.Output.Size, count = inputs.Length / size;
-        var outputs = new float[count][];
+        var logits = new float[count][];
         var batch = new float[pass.BatchSize * size];
         for (int first = 0; first < count; first += pass.BatchSize)
         {
             int n = Math.Min(pass.BatchSize, count - first);
             Array.Clear(batch);
             inputs.AsSpan(first * size, n * size).CopyTo(batch);
-            var output = ToProbabilities(pass, pass.Run(batch));
+            var output = Logits(pass, batch);
             for (int k = 0; k < n; k++)
-                outputs[first + k] = output.AsSpan(k * classes, classes).ToArray();
+                logits[first + k] = output.AsSpan(k * classes, classes).ToArray();
         }
-        return Enumerable.Range(0, count / crops).Select(i =>
-        {
-            var mean = new float[classes];
-            for (int c = 0; c < crops; c++)
-                for (int j = 0; j < classes; j++)
-                    mean[j] += outputs[i * crops + c][j] / crops;
-            return mean;
-        }).ToArray();
+        var weights = Enumerable.Repeat(1.0 / crops, crops).ToArray();
+        return Enumerable.Range(0, count / crops)
+            .Select(i => crops == 1 ? ClassScores.FromLogits(logits[i]) : ClassScores.Average(logits[(i * crops)..((i + 1) * crops)], weights))
+            .ToArray();
+    }
+
+    /// <summary>The network's class probabilities for prepared inputs (NCHW, any number of images), <paramref name="crops"/> consecutive inputs averaged per image.</summary>
+    public static float[][] Probabilities(ForwardPass pass, float[] inputs, int crops = 1) =>
+        Scores(pass, inputs, crops).Select(s => Enumerable.Range(0, s.Classes).Select(c => (float)s.Probability(c)).ToArray()).ToArray();
+
+    /// <summary>Runs <paramref name="images"/> (one batch) and returns the logits: the activation before a final softmax, else the output.</summary>
+    public static float[] Logits(ForwardPass pass, float[] images)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        var output = pass.Run(images);
+        return pass.LogitsName == pass.OutputName ? output : pass.Read(pass.LogitsName);
     }
 
     /// <summary>
@@ -98,62 +113,152 @@ public static class Evaluator
             ?? throw new ArgumentException($"{pass.Network.Info.Name} has no layer '{layer}'.", nameof(layer));
     }
 
-    private static void ForEachImage(ForwardPass pass, Dataset dataset, Augmenter augmenter, IReadOnlyList<Crop> crops, string? activation,
-        Action<int, int, float[]> visit, Action<int>? progress)
+    private static void ForEachImage(ForwardPass pass, Dataset dataset, Augmenter augmenter, IReadOnlyList<Crop> crops,
+        Action<int, int, ClassScores> visit, Action<int>? progress)
     {
         // A crop listed twice gives the same output twice (a 28x28 network's ten crops are two views, five times
         // each): run each distinct crop once and weight it by how often it is listed.
-        var distinct = crops.GroupBy(c => c).Select(g => (Crop: g.Key, Weight: (float)g.Count() / crops.Count)).ToArray();
+        var distinct = crops.GroupBy(c => c).Select(g => (Crop: g.Key, Weight: (double)g.Count() / crops.Count)).ToArray();
+        var weights = distinct.Select(d => d.Weight).ToArray();
+        int classes = pass.Network.Info.Output.Size;
+        ForEachBatch(pass, dataset, augmenter, distinct, null, (batch, outputs) =>
+        {
+            for (int k = 0; k < batch.Count; k++)
+            {
+                var scores = distinct.Length == 1
+                    ? ClassScores.FromLogits(outputs[0].AsSpan(k * classes, classes))
+                    : ClassScores.Average(outputs.Select(o => o.AsSpan(k * classes, classes).ToArray()).ToArray(), weights);
+                visit(batch.Labels[k], batch.Indices[k], scores);
+            }
+        }, progress);
+    }
+
+    /// <summary>Each batch with, per crop, the activation <paramref name="activation"/> read for the whole batch (the logits when null).</summary>
+    private static void ForEachBatch(ForwardPass pass, Dataset dataset, Augmenter augmenter, IReadOnlyList<(Crop Crop, double Weight)> crops,
+        string? activation, Action<Batch, float[][]> visit, Action<int>? progress)
+    {
         int batchSize = pass.BatchSize, size = augmenter.Input.Size;
         var input = new float[batchSize * size];
-        float[]? sum = null;
+        var outputs = new float[crops.Count][];
         int done = 0;
-        using var queue = Batches.Evaluation(dataset, augmenter, batchSize, distinct.Select(d => d.Crop).ToArray());
+        using var queue = Batches.Evaluation(dataset, augmenter, batchSize, crops.Select(d => d.Crop).ToArray());
         foreach (var batch in queue)
         {
-            for (int c = 0; c < distinct.Length; c++)
+            for (int c = 0; c < crops.Count; c++)
             {
                 batch.Images.AsSpan(c * batchSize * size, batchSize * size).CopyTo(input);
-                var output = pass.Run(input);
-                output = activation is not null ? pass.Read(activation) : ToProbabilities(pass, output);
-                if (distinct.Length == 1)
-                    sum = output;
+                if (activation is null)
+                    outputs[c] = Logits(pass, input);
                 else
                 {
-                    sum ??= new float[output.Length];
-                    if (c == 0)
-                        Array.Clear(sum);
-                    for (int i = 0; i < sum.Length; i++)
-                        sum[i] += distinct[c].Weight * output[i];
+                    pass.Run(input);
+                    outputs[c] = pass.Read(activation);
                 }
             }
-            int width = sum!.Length / batchSize;
-            for (int k = 0; k < batch.Count; k++)
-                visit(batch.Labels[k], batch.Indices[k], sum.AsSpan(k * width, width).ToArray());
+            visit(batch, outputs);
             done += batch.Count;
             progress?.Invoke(done);
         }
     }
+}
 
-    /// <summary>The pass's output as probabilities: as it is when the network ends in softmax, else a softmax of each row.</summary>
-    private static float[] ToProbabilities(ForwardPass pass, float[] output)
+/// <summary>
+/// One image's class scores as <see cref="Evaluator"/>, <c>classify</c> and the tests rank them. One crop is ranked by its
+/// logits (<see cref="Ranking"/>: exactly <c>torch.sort(logits, descending=True, stable=True)</c>), never by probabilities that
+/// may round to equal values. Several crops average their softmax outputs, as the paper does; the average is kept as its
+/// logarithm, <c>log sum_c w_c exp(log p_c)</c> computed in double from each crop's log-softmax (log-sum-exp, so no
+/// probability underflows to zero), and ranked by that in the same order.
+/// </summary>
+public sealed class ClassScores
+{
+    private readonly float[]? logits;
+    private readonly double[] logProbabilities;
+
+    private ClassScores(float[]? logits, double[] logProbabilities)
     {
-        var layers = pass.Network.Info.Layers;
-        if (layers[^1].Operations[^1].Kind == "softmax")
-            return output;
-        int classes = pass.Network.Info.Output.Size;
-        for (int row = 0; row < output.Length / classes; row++)
+        this.logits = logits;
+        this.logProbabilities = logProbabilities;
+    }
+
+    /// <summary>A single crop's scores, from its logits.</summary>
+    public static ClassScores FromLogits(ReadOnlySpan<float> logits)
+    {
+        var copy = logits.ToArray();
+        return new ClassScores(copy, LogSoftmax(copy));
+    }
+
+    /// <summary>The weighted mean of several crops' softmax outputs (weights summing to 1), from each crop's logits.</summary>
+    public static ClassScores Average(IReadOnlyList<float[]> cropLogits, IReadOnlyList<double> weights)
+    {
+        ArgumentNullException.ThrowIfNull(cropLogits);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (cropLogits.Count == 0 || cropLogits.Count != weights.Count)
+            throw new ArgumentException($"{cropLogits.Count} crops and {weights.Count} weights.", nameof(weights));
+        var logs = cropLogits.Select(LogSoftmax).ToArray();
+        int classes = logs[0].Length;
+        var mean = new double[classes];
+        for (int j = 0; j < classes; j++)
         {
-            var values = output.AsSpan(row * classes, classes);
-            float max = float.NegativeInfinity;
-            foreach (float v in values)
-                max = Math.Max(max, v);
-            double total = 0;
-            for (int j = 0; j < classes; j++)
-                total += values[j] = MathF.Exp(values[j] - max);
-            for (int j = 0; j < classes; j++)
-                values[j] = (float)(values[j] / total);
+            double max = double.NegativeInfinity;
+            bool nan = false;
+            foreach (var l in logs)
+            {
+                nan |= double.IsNaN(l[j]);
+                max = Math.Max(max, l[j]);
+            }
+            if (nan || double.IsNegativeInfinity(max))
+            {
+                mean[j] = nan ? double.NaN : double.NegativeInfinity;
+                continue;
+            }
+            double sum = 0;
+            for (int c = 0; c < logs.Length; c++)
+                sum += weights[c] * Math.Exp(logs[c][j] - max);
+            mean[j] = max + Math.Log(sum);
         }
-        return output;
+        return new ClassScores(null, mean);
+    }
+
+    /// <summary>Classes scored.</summary>
+    public int Classes => logProbabilities.Length;
+
+    /// <summary>The log of class <paramref name="c"/>'s (mean) probability.</summary>
+    public double LogProbability(int c) => logProbabilities[c];
+
+    /// <summary>Class <paramref name="c"/>'s (mean) probability.</summary>
+    public double Probability(int c) => Math.Exp(logProbabilities[c]);
+
+    /// <summary>The cross-entropy against <paramref name="label"/>: <c>-log p</c>, from the logits (<c>logsumexp(z) - z[label]</c> for one crop).</summary>
+    public double Loss(int label) => -logProbabilities[label];
+
+    /// <summary>The label's rank (<see cref="Ranking.RankOf(ReadOnlySpan{float}, int)"/>): 0 is a top-1 hit, below 5 a top-5 hit.</summary>
+    public int RankOf(int label) => logits is not null ? Ranking.RankOf(logits, label) : Ranking.RankOf(logProbabilities, label);
+
+    /// <summary>The first <paramref name="k"/> classes in <see cref="Ranking"/>'s order.</summary>
+    public int[] Top(int k) => logits is not null ? Ranking.Top(logits, k) : Ranking.Top(logProbabilities, k);
+
+    /// <summary>Log-softmax in double: <c>z - max - log sum exp(z - max)</c>; a row holding a NaN gives NaN everywhere, as softmax does.</summary>
+    private static double[] LogSoftmax(float[] z)
+    {
+        double max = double.NegativeInfinity;
+        bool nan = false;
+        foreach (float v in z)
+        {
+            nan |= float.IsNaN(v);
+            max = Math.Max(max, v);
+        }
+        var result = new double[z.Length];
+        if (nan)
+        {
+            Array.Fill(result, double.NaN);
+            return result;
+        }
+        double sum = 0;
+        foreach (float v in z)
+            sum += Math.Exp(v - max);
+        double logSum = max + Math.Log(sum);
+        for (int j = 0; j < z.Length; j++)
+            result[j] = z[j] - logSum;
+        return result;
     }
 }

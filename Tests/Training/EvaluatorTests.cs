@@ -14,7 +14,7 @@ public class EvaluatorTests(AcceleratorFixture fixture)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void LossAndAccuracyAreTheMeansOverImagesOfTheCropAveragedProbabilities(bool tenCrop)
+    public void LossAndAccuracyAreTheMeansOverImagesRankedByLogitsOrCropAveragedProbabilities(bool tenCrop)
     {
         var all = DataSplits.Open(TrainCommand.Sample, 1).Validation;
         var dataset = new DatasetSubset(all, Enumerable.Range(0, 37).ToArray(), "37 images");
@@ -25,7 +25,9 @@ public class EvaluatorTests(AcceleratorFixture fixture)
 
         var result = Evaluator.Evaluate(pass, dataset, augmenter, tenCrop);
 
-        // By hand: every crop of every image through the network one image at a time, a plain mean over the crops.
+        // By hand: every crop of every image through the network one image at a time, its logits read before the softmax;
+        // one crop ranked and scored by its logits, several by the plain mean of their probabilities (double, from the logits).
+        // The rank is torch.sort's (descending, stable) written out here, apart from NetGen.Ranking: NaN first, ties to the lower class.
         var crops = tenCrop ? augmenter.TenCrops : [augmenter.Centre];
         using var single = network.CreateForwardPass(1);
         double loss = 0;
@@ -34,16 +36,29 @@ public class EvaluatorTests(AcceleratorFixture fixture)
         {
             var square = augmenter.Square(dataset.Read(i));
             var mean = new double[10];
+            float[] logits = [];
             foreach (var crop in crops)
             {
                 var input = new float[28 * 28];
                 augmenter.Write(square, crop, default, input);
-                var p = single.Run(input);
+                single.Run(input);
+                logits = single.Read("fc8");
+                double max = logits.Max(), sum = logits.Sum(z => Math.Exp(z - max));
                 for (int j = 0; j < 10; j++)
-                    mean[j] += p[j] / crops.Count;
+                    mean[j] += Math.Exp(logits[j] - max) / sum / crops.Count;
             }
-            int label = dataset.Label(i), rank = mean.Count(q => q > mean[label]);
-            loss -= Math.Log(mean[label]);
+            int label = dataset.Label(i), rank;
+            if (tenCrop)
+            {
+                rank = Enumerable.Range(0, 10).Count(j => Before(mean[j], j, mean[label], label));
+                loss -= Math.Log(mean[label]);
+            }
+            else
+            {
+                rank = Enumerable.Range(0, 10).Count(j => Before(logits[j], j, logits[label], label));
+                double max = logits.Max();
+                loss += max + Math.Log(logits.Sum(z => Math.Exp(z - max))) - logits[label];
+            }
             top1 += rank == 0 ? 1 : 0;
             top5 += rank < 5 ? 1 : 0;
         }
@@ -51,5 +66,13 @@ public class EvaluatorTests(AcceleratorFixture fixture)
         Assert.Equal(loss / 37, result.Loss, 5);
         Assert.Equal(top1 / 37.0, result.Top1Accuracy, 12);
         Assert.Equal(top5 / 37.0, result.Top5Accuracy, 12);
+    }
+
+    /// <summary>Whether class j scoring a comes before class k scoring b in torch.sort(descending=True, stable=True).</summary>
+    private static bool Before(double a, int j, double b, int k)
+    {
+        if (double.IsNaN(a) || double.IsNaN(b))
+            return double.IsNaN(a) && (!double.IsNaN(b) || j < k);
+        return a > b || (a == b && j < k);
     }
 }

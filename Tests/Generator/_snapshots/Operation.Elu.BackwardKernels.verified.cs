@@ -40,10 +40,11 @@ partial class EluProbe
             int label = labels[index];
             float target = logits[row + label], spread = smoothing / 3;
             losses[index] = max + XMath.Log(sum) - ((1f - smoothing) * target + spread * logitSum);
-            // The label's rank: classes scoring above it, ties going to the lower class as a stable sort orders them.
+            // The label's rank by the logits, in NetGen.Ranking's order (the CPU backend's and the evaluator's):
+            // classes before it, a NaN before every number, ties going to the lower class.
             int rank = 0;
             for (int i = 0; i < 3; i++)
-                rank += logits[row + i] > target || (logits[row + i] == target && i < label) ? 1 : 0;
+                rank += global::NetGen.Ranking.Precedes(logits[row + i], i, target, label) ? 1 : 0;
             ranks[index] = rank;
             float mean = 1f / batch; // the loss is the batch's mean
             for (int i = 0; i < 3; i++)

@@ -46,8 +46,9 @@ internal sealed class ProgressBar
         double fraction = total == 0 ? 1 : Math.Clamp((double)done / total, 0, 1);
         const int Bar = 28;
         int filled = (int)(fraction * Bar);
-        string text = $"{label} [{new string('#', filled)}{new string('-', Bar - filled)}] {done:N0}/{total:N0} {unit}, {(rate > 0 ? Rate(rate) : "?")} {unit}/s, " +
-            $"{Format(elapsed)} elapsed, {left} left{(detail.Length > 0 ? ", " + detail : "")}";
+        // A phase whose first report is its last (a small dataset) has no rate to show.
+        string pace = rate > 0 ? $"{Rate(rate)} {unit}/s, {Format(elapsed)} elapsed, {left} left" : last ? "done" : $"{Format(elapsed)} elapsed";
+        string text = $"{label} [{new string('#', filled)}{new string('-', Bar - filled)}] {done:N0}/{total:N0} {unit}, {pace}{(detail.Length > 0 ? ", " + detail : "")}";
         if (terminal)
         {
             Console.Error.Write("\r" + text.PadRight(width));

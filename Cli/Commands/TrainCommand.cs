@@ -217,6 +217,9 @@ internal static class TrainCommand
         return left * 10 >= images && divisor > 1 ? $"{text}; --batch {divisor} would train on all of them" : text;
     }
 
+    /// <summary>"MiniAlexNet's", "Flowers'".</summary>
+    public static string Possessive(string name) => name.EndsWith('s') ? name + "'" : name + "'s";
+
     /// <summary>"1 epoch", "20 epochs".</summary>
     public static string Plural(long count, string one, string? many = null) => $"{count:N0} {(count == 1 ? one : many ?? one + "s")}";
 
@@ -227,7 +230,7 @@ internal static class TrainCommand
 
         public T Take<T>(string setting, string property, T? given, T fallback) where T : struct
         {
-            taken.Add((setting, given is not null ? "the command line" : declared?.Declares(property) == true ? $"{network}'s [TrainingDefaults]" : "the paper's defaults"));
+            taken.Add((setting, given is not null ? "the command line" : declared?.Declares(property) == true ? $"{Possessive(network)} [TrainingDefaults]" : "the paper's defaults"));
             return given ?? fallback;
         }
 

@@ -231,7 +231,7 @@ public sealed class ClassScores
     /// <summary>The cross-entropy against <paramref name="label"/>: <c>-log p</c>, from the logits (<c>logsumexp(z) - z[label]</c> for one crop).</summary>
     public double Loss(int label) => -logProbabilities[label];
 
-    /// <summary>The label's rank (<see cref="Ranking.RankOf(ReadOnlySpan{float}, int)"/>): 0 is a top-1 hit, below 5 a top-5 hit.</summary>
+    /// <summary>The label's rank (<see cref="Ranking.RankOf{T}(ReadOnlySpan{T}, int)"/>): 0 is a top-1 hit, below 5 a top-5 hit.</summary>
     public int RankOf(int label) => logits is not null ? Ranking.RankOf(logits, label) : Ranking.RankOf(logProbabilities, label);
 
     /// <summary>The first <paramref name="k"/> classes in <see cref="Ranking"/>'s order.</summary>

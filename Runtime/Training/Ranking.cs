@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace NetGen;
 
@@ -23,28 +24,16 @@ public static class Ranking
     public static bool Precedes(float a, int i, float b, int j) =>
         float.IsNaN(b) ? float.IsNaN(a) && i < j : float.IsNaN(a) || a > b || (a == b && i < j);
 
-    /// <summary>As <see cref="Precedes(float, int, float, int)"/>, for scores in double precision.</summary>
-    public static bool Precedes(double a, int i, double b, int j) =>
-        double.IsNaN(b) ? double.IsNaN(a) && i < j : double.IsNaN(a) || a > b || (a == b && i < j);
+    /// <summary>As <see cref="Precedes(float, int, float, int)"/>, for scores of any precision.</summary>
+    public static bool Precedes<T>(T a, int i, T b, int j) where T : IFloatingPointIeee754<T> =>
+        T.IsNaN(b) ? T.IsNaN(a) && i < j : T.IsNaN(a) || a > b || (a == b && i < j);
 
     /// <summary>The label's rank in <paramref name="scores"/>: how many classes come before it (0 is a top-1 hit, below 5 a top-5 hit).</summary>
-    public static int RankOf(ReadOnlySpan<float> scores, int label)
+    public static int RankOf<T>(ReadOnlySpan<T> scores, int label) where T : IFloatingPointIeee754<T>
     {
         if ((uint)label >= (uint)scores.Length)
             throw new ArgumentOutOfRangeException(nameof(label), label, $"a label of {scores.Length} classes");
-        float target = scores[label];
-        int rank = 0;
-        for (int i = 0; i < scores.Length; i++)
-            rank += Precedes(scores[i], i, target, label) ? 1 : 0;
-        return rank;
-    }
-
-    /// <summary>As <see cref="RankOf(ReadOnlySpan{float}, int)"/>, for scores in double precision.</summary>
-    public static int RankOf(ReadOnlySpan<double> scores, int label)
-    {
-        if ((uint)label >= (uint)scores.Length)
-            throw new ArgumentOutOfRangeException(nameof(label), label, $"a label of {scores.Length} classes");
-        double target = scores[label];
+        T target = scores[label];
         int rank = 0;
         for (int i = 0; i < scores.Length; i++)
             rank += Precedes(scores[i], i, target, label) ? 1 : 0;
@@ -52,14 +41,7 @@ public static class Ranking
     }
 
     /// <summary>The first <paramref name="k"/> classes of <paramref name="scores"/> in order (fewer when the row is shorter).</summary>
-    public static int[] Top(ReadOnlySpan<float> scores, int k)
-    {
-        var values = scores.ToArray();
-        return Top(values.Length, k, (i, j) => Precedes(values[i], i, values[j], j));
-    }
-
-    /// <summary>As <see cref="Top(ReadOnlySpan{float}, int)"/>, for scores in double precision.</summary>
-    public static int[] Top(ReadOnlySpan<double> scores, int k)
+    public static int[] Top<T>(ReadOnlySpan<T> scores, int k) where T : IFloatingPointIeee754<T>
     {
         var values = scores.ToArray();
         return Top(values.Length, k, (i, j) => Precedes(values[i], i, values[j], j));

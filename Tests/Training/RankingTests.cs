@@ -139,10 +139,7 @@ public class RankingTests(AcceleratorFixture fixture)
         var (validation, network, top1, top5) = ZeroNetwork(fixture.CpuDevice);
         using var _ = network;
         using var folder = new TemporaryFolder();
-        string weights = Path.Combine(folder.Path, "zeros.safetensors");
-        Checkpoint.Save(weights, network.Info, network.ReadParameters(), null, new TrainingState(0, 0, 0.01f, 1));
-        DataStatistics.Compute(new DatasetSubset(validation, Enumerable.Range(0, 37).ToArray(), "37 images"), new Preprocessing(28, 0, true, 0, Normalise: true))
-            .Save(Path.Combine(folder.Path, DataStatistics.FileName));
+        string weights = SaveRun(network, validation, folder);
 
         var (code, output) = CommandTests.Netgen("eval", "minialexnet", "--weights", weights, "--data", TrainCommand.Sample, "--device", "cpu", "--json");
         Assert.True(code == 0, output);
@@ -171,10 +168,7 @@ public class RankingTests(AcceleratorFixture fixture)
         // their probabilities is 0 even in double: classify must list 0, 9, 8, 7, 6, not 0, 1, 2, 3, 4.
         network.Layers[^1].Bias.Write([0f, -1000f, -900f, -800f, -700f, -600f, -500f, -400f, -300f, -200f]);
         using var folder = new TemporaryFolder();
-        string weights = Path.Combine(folder.Path, "w.safetensors");
-        Checkpoint.Save(weights, network.Info, network.ReadParameters(), null, new TrainingState(0, 0, 0.01f, 1));
-        DataStatistics.Compute(new DatasetSubset(validation, Enumerable.Range(0, 37).ToArray(), "37 images"), new Preprocessing(28, 0, true, 0, Normalise: true))
-            .Save(Path.Combine(folder.Path, DataStatistics.FileName));
+        string weights = SaveRun(network, validation, folder);
 
         var (code, output) = CommandTests.Netgen("classify", "minialexnet", "--weights", weights, "--data", TrainCommand.Sample, "--device", "cpu", "val:0");
         Assert.True(code == 0, output);
@@ -182,5 +176,15 @@ public class RankingTests(AcceleratorFixture fixture)
             .Select(line => line.Trim().Split("  ", 2)[1].Trim()).ToArray();
         var names = IdxDataset.FashionMnistClasses;
         Assert.Equal(new[] { names[0], names[9], names[8], names[7], names[6] }, classes);
+    }
+
+    /// <summary>Writes the network's weights and a run's data statistics into <paramref name="folder"/>, as train leaves them; returns the weights' path.</summary>
+    private static string SaveRun(Network network, Dataset validation, TemporaryFolder folder)
+    {
+        string weights = Path.Combine(folder.Path, "w.safetensors");
+        Checkpoint.Save(weights, network.Info, network.ReadParameters(), null, new TrainingState(0, 0, 0.01f, 1));
+        DataStatistics.Compute(new DatasetSubset(validation, Enumerable.Range(0, 37).ToArray(), "37 images"), new Preprocessing(28, 0, true, 0, Normalise: true))
+            .Save(Path.Combine(folder.Path, DataStatistics.FileName));
+        return weights;
     }
 }

@@ -1,5 +1,5 @@
 // Every netgen verb for the networks declared in this project:
-//   dotnet run -- train fashionnet --epochs 1      (the shipped Fashion-MNIST sample when --data is not given)
+//   dotnet run -- train fashionnet --epochs 1      (Debian's Fashion-MNIST when installed, else the sample shipped in the package)
 //   dotnet run -- shapes fashionnet
 // and `dotnet run -- loop [DATA]` runs HandWrittenLoop, the same training written out with the library.
 if (args is ["loop", .. var rest])

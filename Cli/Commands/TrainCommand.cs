@@ -147,10 +147,10 @@ internal static class TrainCommand
                 Console.WriteLine($"      {line}");
         if (!resume && !sources.FromCommandLine("epochs") && !(declared?.Declares(nameof(TrainingDefaultsAttribute.Epochs)) ?? false))
             Console.WriteLine($"      {info.Name} declares no Epochs: {trainingOptions.Epochs} is the paper's ImageNet schedule; set --epochs N, or [TrainingDefaults(Epochs = N)] on the class");
-        Console.WriteLine($"      {LeftOut(splits.Train.Count, trainingOptions.BatchSize)}");
+        if (!resume)
+            Console.WriteLine($"      {LeftOut(splits.Train.Count, trainingOptions.BatchSize)}");
 
         bool top5 = ClassCount.HasTop5(info.Output.Size);
-        long trained = splits.Train.Count / trainingOptions.BatchSize * (long)trainingOptions.BatchSize;
         var bar = new ProgressBar();
         run.Progress += p => bar.Update(
             p.Phase == "statistics" ? "mean image" : $"epoch {p.Epoch}/{p.Epochs} {p.Phase}", p.Done, p.Total, "images",
@@ -159,6 +159,7 @@ internal static class TrainCommand
         {
             bar.Finish();
             var e = history[^1];
+            long trained = splits.Train.Count / run.Options.BatchSize * (long)run.Options.BatchSize; // a resumed run's own batch
             Console.WriteLine($"epoch {e.Epoch}: lr {e.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, train loss {e.TrainLoss:0.0000}, " +
                 $"train error {e.TrainError:P2}, val loss {e.ValidationLoss:0.0000}, val top-1 error {e.ValidationTop1Error:P2}" +
                 (top5 ? $", top-5 error {e.ValidationTop5Error:P2}" : "") +

@@ -75,7 +75,7 @@ internal static class BackwardEmitter
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel, string launchers)
     {
-        string threads = kernel.PerImage ? $"BatchSize * {Format.Int(kernel.Threads)}" : Format.Int(kernel.Threads);
+        string threads = kernel.PerImage ? IndexMath.Times("BatchSize", kernel.Threads) : Format.Int(kernel.Threads);
         var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => p.Argument);
         w.Line($"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});");
     }

@@ -89,7 +89,7 @@ internal static class ForwardEmitter
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, KernelPlan kernel, string launchers)
     {
-        var args = new[] { $"BatchSize * {Format.Int(kernel.ThreadsPerImage)}" }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
+        var args = new[] { IndexMath.Times("BatchSize", kernel.ThreadsPerImage) }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
         w.Line($"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}");
     }
 }

@@ -127,7 +127,7 @@ partial class AlexNet
                 RunLossOnCpu(dropout);
                 return;
             }
-            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
+            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
         }
 
         /// <inheritdoc />

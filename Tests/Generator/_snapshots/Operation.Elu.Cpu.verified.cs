@@ -21,7 +21,7 @@ partial class EluProbe
         /// <inheritdoc />
         public float Forward(float value, long index)
         {
-            value = value > 0f ? value : 1f * (global::System.MathF.Exp(value) - 1f); // elu 1
+            value = value > 0f ? value : global::System.MathF.Exp(value) - 1f; // elu 1
             return value;
         }
 
@@ -29,18 +29,15 @@ partial class EluProbe
         public float Backward(float value, long index, float gradient)
         {
             // elu 1
-            {
-                float valueAfter = value > 0f ? value : 1f * (global::System.MathF.Exp(value) - 1f);
-                gradient *= value > 0f ? 1f : valueAfter + 1f;
-                value = valueAfter;
-            }
+            float valueAfter = value > 0f ? value : global::System.MathF.Exp(value) - 1f;
+            gradient *= value > 0f ? 1f : valueAfter + 1f;
             return gradient;
         }
 
         /// <inheritdoc />
         public Vector512<float> Forward(Vector512<float> value, long index)
         {
-            value = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(1f) * (Vector512.Exp(value) - Vector512.Create(1f))); // elu 1
+            value = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Exp(value) - Vector512.Create(1f)); // elu 1
             return value;
         }
 
@@ -48,11 +45,8 @@ partial class EluProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // elu 1
-            {
-                Vector512<float> valueAfter = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(1f) * (Vector512.Exp(value) - Vector512.Create(1f)));
-                gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), valueAfter + Vector512.Create(1f));
-                value = valueAfter;
-            }
+            Vector512<float> valueAfter = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Exp(value) - Vector512.Create(1f));
+            gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), valueAfter + Vector512.Create(1f));
             return gradient;
         }
     }

@@ -29,11 +29,7 @@ partial class LeakyReluProbe
         public float Backward(float value, long index, float gradient)
         {
             // leaky relu 0.2
-            {
-                float valueAfter = value > 0f ? value : 0.2f * value;
-                gradient *= value > 0f ? 1f : 0.2f;
-                value = valueAfter;
-            }
+            gradient *= value > 0f ? 1f : 0.2f;
             return gradient;
         }
 
@@ -48,11 +44,7 @@ partial class LeakyReluProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // leaky relu 0.2
-            {
-                Vector512<float> valueAfter = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(0.2f) * value);
-                gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), Vector512.Create(0.2f));
-                value = valueAfter;
-            }
+            gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), Vector512.Create(0.2f));
             return gradient;
         }
     }

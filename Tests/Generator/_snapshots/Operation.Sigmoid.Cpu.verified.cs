@@ -29,11 +29,8 @@ partial class SigmoidProbe
         public float Backward(float value, long index, float gradient)
         {
             // sigmoid
-            {
-                float valueAfter = 1f / (1f + global::System.MathF.Exp(-value));
-                gradient *= valueAfter * (1f - valueAfter);
-                value = valueAfter;
-            }
+            float valueAfter = 1f / (1f + global::System.MathF.Exp(-value));
+            gradient *= valueAfter * (1f - valueAfter);
             return gradient;
         }
 
@@ -48,11 +45,8 @@ partial class SigmoidProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // sigmoid
-            {
-                Vector512<float> valueAfter = Vector512.Create(1f) / (Vector512.Create(1f) + Vector512.Exp(-value));
-                gradient *= valueAfter * (Vector512.Create(1f) - valueAfter);
-                value = valueAfter;
-            }
+            Vector512<float> valueAfter = Vector512.Create(1f) / (Vector512.Create(1f) + Vector512.Exp(-value));
+            gradient *= valueAfter * (Vector512.Create(1f) - valueAfter);
             return gradient;
         }
     }

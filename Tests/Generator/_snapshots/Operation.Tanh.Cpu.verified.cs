@@ -29,11 +29,8 @@ partial class TanhProbe
         public float Backward(float value, long index, float gradient)
         {
             // tanh
-            {
-                float valueAfter = global::System.MathF.Tanh(value);
-                gradient *= 1f - valueAfter * valueAfter;
-                value = valueAfter;
-            }
+            float valueAfter = global::System.MathF.Tanh(value);
+            gradient *= 1f - valueAfter * valueAfter;
             return gradient;
         }
 
@@ -48,11 +45,8 @@ partial class TanhProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // tanh
-            {
-                Vector512<float> valueAfter = VectorMath.Tanh(value);
-                gradient *= Vector512.Create(1f) - valueAfter * valueAfter;
-                value = valueAfter;
-            }
+            Vector512<float> valueAfter = VectorMath.Tanh(value);
+            gradient *= Vector512.Create(1f) - valueAfter * valueAfter;
             return gradient;
         }
     }

@@ -37,6 +37,10 @@ internal sealed class Loop : IDisposable
         return new Loop(w, variable, w.Block($"for (int {variable} = {start}; {variable} < {IndexMath.Plus(start, count)}; {variable}++)"));
     }
 
+    /// <summary>A loop from <paramref name="start"/> up to <paramref name="end"/>, bounds known only when it runs.</summary>
+    public static Loop Over(SourceWriter w, string variable, string start, string end) =>
+        new(w, variable, w.Block($"for (int {variable} = {start}; {variable} < {end}; {variable}++)"));
+
     /// <summary>
     /// A loop of one statement, written without braces: <paramref name="statement"/> is given the
     /// variable, or the start where <paramref name="count"/> is 1 and the statement stands alone.

@@ -83,16 +83,15 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
         long runs = (inputs + WeightsPerThread - 1) / WeightsPerThread;
         string unit = IndexMath.Declare(w, "unit", IndexMath.Over("index", runs));
         string first = IndexMath.Declare(w, "first", IndexMath.Times(IndexMath.Mod("index", runs), WeightsPerThread));
-        string end = IndexMath.Literal(first) is { } start
-            ? Format.Int(System.Math.Min(start + WeightsPerThread, inputs))
-            : IndexMath.Declare(w, "end", $"{first} + {WeightsPerThread} < {Format.Int(inputs)} ? {first} + {WeightsPerThread} : {Format.Int(inputs)}");
-        using (w.Block($"for (int i = {first}; i < {end}; i++)"))
-        {
-            w.Line("float sum = 0f;");
-            w.Line("for (int n = 0; n < batch; n++)");
-            w.Line($"    sum += delta[{IndexMath.Plus(IndexMath.Times("n", units), unit)}] * input[{IndexMath.Plus(IndexMath.Times("n", inputs), "i")}];");
-            w.Line($"weightGradient[{IndexMath.Plus(IndexMath.Times(unit, inputs), "i")}] += sum;");
-        }
+        // One run (a layer of at most 64 inputs) starts at 0 and ends at the literal input count.
+        using var loop = IndexMath.Literal(first) is { } start
+            ? Loop.For(w, "i", System.Math.Min(start + WeightsPerThread, inputs) - start, first)
+            : Loop.Over(w, "i", first, IndexMath.Declare(w, "end", $"{first} + {WeightsPerThread} < {Format.Int(inputs)} ? {first} + {WeightsPerThread} : {Format.Int(inputs)}"));
+        string i = loop.Variable;
+        w.Line("float sum = 0f;");
+        w.Line("for (int n = 0; n < batch; n++)");
+        w.Line($"    sum += delta[{IndexMath.Plus(IndexMath.Times("n", units), unit)}] * input[{IndexMath.Plus(IndexMath.Times("n", inputs), i)}];");
+        w.Line($"weightGradient[{IndexMath.Plus(IndexMath.Times(unit, inputs), i)}] += sum;");
     }
 
     /// <summary>One thread per input value: the output gradients through its column of the weight.</summary>

@@ -127,31 +127,39 @@ internal sealed record Pool(bool IsMax, int Window, int Stride, int Pad, Roundin
         }
         top = IndexMath.Declare(w, "top", top);
         left = IndexMath.Declare(w, "left", left);
-        string bottom = End(w, "bottom", top, output.Height, input.Height);
-        string right = End(w, "right", left, output.Width, input.Width);
+        var rowSpan = Span(w, "bottom", top, output.Height, input.Height);
+        var columnSpan = Span(w, "right", left, output.Width, input.Width);
         w.Line("float best = float.NegativeInfinity;");
         w.Line("int chosen = -1;");
-        using (w.Block($"for (int y = {(Pad > 0 ? $"{top} > 0 ? {top} : 0" : top)}; y < {bottom}; y++)"))
-        using (w.Block($"for (int x = {(Pad > 0 ? $"{left} > 0 ? {left} : 0" : left)}; x < {right}; x++)"))
+        using (var rows = rowSpan(w, "y"))
+        using (var columns = columnSpan(w, "x"))
         {
-            w.Line($"float a = input[{IndexMath.Plus(IndexMath.Plus(inputPlane, IndexMath.Times("y", input.Width)), "x")}];");
+            w.Line($"float a = input[{IndexMath.Plus(IndexMath.Plus(inputPlane, IndexMath.Times(rows.Variable, input.Width)), columns.Variable)}];");
             using (w.Block("if (a > best)"))
             {
                 w.Line("best = a;");
-                w.Line($"chosen = {IndexMath.Plus(IndexMath.Times("y", input.Width), "x")};");
+                w.Line($"chosen = {IndexMath.Plus(IndexMath.Times(rows.Variable, input.Width), columns.Variable)};");
             }
         }
         w.Line($"if (chosen == {IndexMath.Plus(IndexMath.Times(y.I, input.Width), x.I)})");
         w.Line($"    gradient += {d};");
     }
 
-    /// <summary>Declares where a window starting at <paramref name="start"/> ends, clipped to the input only where some window runs past it.</summary>
-    private string End(SourceWriter w, string name, string start, int outputs, int inputs)
+    /// <summary>
+    /// The loop over one axis of the window starting at <paramref name="start"/>, clipped to the
+    /// input only where it can cross it: before it only with padding, past it only where some
+    /// window runs over (a ceil-rounded or padded one). An unclipped window is a counted loop.
+    /// Declares the clipped end now; the result opens the loop.
+    /// </summary>
+    private System.Func<SourceWriter, string, Loop> Span(SourceWriter w, string endName, string start, int outputs, int inputs)
     {
         string end = IndexMath.Plus(start, Window);
-        if ((long)(outputs - 1) * Stride - Pad + Window <= inputs)
-            return IndexMath.Declare(w, name, end);
-        return IndexMath.Declare(w, name, $"{end} < {inputs} ? {end} : {inputs}");
+        bool clipsEnd = (long)(outputs - 1) * Stride - Pad + Window > inputs;
+        if (Pad == 0 && !clipsEnd)
+            return (writer, variable) => Loop.For(writer, variable, Window, start);
+        string first = Pad > 0 ? $"{start} > 0 ? {start} : 0" : start;
+        string last = IndexMath.Declare(w, endName, clipsEnd ? $"{end} < {inputs} ? {end} : {inputs}" : end);
+        return (writer, variable) => Loop.Over(writer, variable, first, last);
     }
 
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) =>

@@ -53,6 +53,41 @@ public class GeneratedCodeStyleTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    /// <summary>
+    /// Layers whose loops run once where a window's position can still fall outside the input, so
+    /// the body written once keeps its test as an <c>if</c> around it; and layers of one unit or one
+    /// channel. Each must compile and read cleanly.
+    /// </summary>
+    public static TheoryData<string> Edges => new()
+    {
+        "[Conv(2, Kernel = 3, Pad = 1)] public partial Layer Conv { get; } [Conv(2, Kernel = 1, Stride = 2, Round = Rounding.Floor)] public partial Layer Conv2 { get; } [Dense(3)] public partial Layer Fc { get; }",
+        "[Conv(2, Kernel = 1, Pad = 1), Relu] public partial Layer Conv { get; } [Conv(2, Kernel = 1, Pad = 1), Relu] public partial Layer Conv2 { get; } [Dense(3)] public partial Layer Fc { get; }",
+        "[Conv(1, Kernel = 3)] public partial Layer Conv { get; } [Conv(2, Kernel = 1)] public partial Layer Conv2 { get; } [Dense(1)] public partial Layer Fc { get; } [Dense(3)] public partial Layer Out { get; }",
+        "[Conv(2, Kernel = 6), Tanh, Dropout(0.5f), Elu(0.5f)] public partial Layer Conv { get; } [Dense(2), Gelu] public partial Layer Fc { get; } [Dense(2)] public partial Layer Out { get; }",
+        "[Conv(4, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, Round = Rounding.Floor), AvgPool(2, Pad = 1, Round = Rounding.Ceil)] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }",
+    };
+
+    [Theory]
+    [MemberData(nameof(Edges))]
+    public void EdgeLayersCompileAndReadCleanly(string layers)
+    {
+        var (result, output) = GeneratorHarness.Run(("Edge.cs", Probe("Edge", layers)));
+        Assert.Empty(GeneratorHarness.Diagnostics(result));
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        var problems = result.GeneratedSources.SelectMany(s => Check(s.SourceText.ToString(), out _).Select(p => $"{s.HintName}: {p}")).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    private static string Probe(string name, string layers) => $$"""
+        using NetGen;
+        namespace Probes;
+        [Network(Channels = 2, Height = 6, Width = 6)]
+        public sealed partial class {{name}}Probe
+        {
+            {{layers}}
+        }
+        """;
+
     /// <summary>Lines the generator wrote before this check: each is one of the problems it finds.</summary>
     public static TheoryData<string> OldLines => new()
     {
@@ -116,16 +151,7 @@ public class GeneratedCodeStyleTests
             return result.GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).ToArray();
         }
         string layer = (string)OperationSnapshotTests.Probes.Single(p => (string)p[0] == network)[1];
-        string source = $$"""
-            using NetGen;
-            namespace Probes;
-            [Network(Channels = 2, Height = 6, Width = 6)]
-            public sealed partial class {{network}}Probe
-            {
-                {{layer}}
-            }
-            """;
-        var (probe, _) = GeneratorHarness.Run(("Probe.cs", source));
+        var (probe, _) = GeneratorHarness.Run(("Probe.cs", Probe(network, layer)));
         return probe.GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).ToArray();
     }
 

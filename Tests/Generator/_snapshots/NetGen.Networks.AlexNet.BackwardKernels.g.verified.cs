@@ -236,13 +236,11 @@ partial class AlexNet
                     if (ox >= 6) continue;
                     // The element window (oy, ox) took: its first maximum, as the forward kernel chose it.
                     int top = oy * 2, left = ox * 2;
-                    int bottom = top + 3;
-                    int right = left + 3;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top; y < bottom; y++)
+                    for (int y = top; y < top + 3; y++)
                     {
-                        for (int x = left; x < right; x++)
+                        for (int x = left; x < left + 3; x++)
                         {
                             float a = input[inputPlane + y * 13 + x];
                             if (a > best)
@@ -549,13 +547,11 @@ partial class AlexNet
                     if (ox >= 13) continue;
                     // The element window (oy, ox) took: its first maximum, as the forward kernel chose it.
                     int top = oy * 2, left = ox * 2;
-                    int bottom = top + 3;
-                    int right = left + 3;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top; y < bottom; y++)
+                    for (int y = top; y < top + 3; y++)
                     {
-                        for (int x = left; x < right; x++)
+                        for (int x = left; x < left + 3; x++)
                         {
                             float a = input[inputPlane + y * 27 + x];
                             if (a > best)
@@ -721,13 +717,11 @@ partial class AlexNet
                     if (ox >= 27) continue;
                     // The element window (oy, ox) took: its first maximum, as the forward kernel chose it.
                     int top = oy * 2, left = ox * 2;
-                    int bottom = top + 3;
-                    int right = left + 3;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top; y < bottom; y++)
+                    for (int y = top; y < top + 3; y++)
                     {
-                        for (int x = left; x < right; x++)
+                        for (int x = left; x < left + 3; x++)
                         {
                             float a = input[inputPlane + y * 55 + x];
                             if (a > best)

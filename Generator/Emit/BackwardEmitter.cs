@@ -48,7 +48,7 @@ internal static class BackwardEmitter
                 {
                     using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
                     {
-                        w.Line("RunLossOnCpu(dropout);");
+                        w.Line(CpuEmitter.LossReadsDropout(plan) ? "RunLossOnCpu(dropout);" : "RunLossOnCpu();");
                         w.Line("return;");
                     }
                     WriteLaunch(w, plan, backward.Kernels[0], "network.BackwardKernelLaunchers");
@@ -59,7 +59,7 @@ internal static class BackwardEmitter
                 {
                     using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
                     {
-                        w.Line("RunBackwardOnCpu(parameterGradients, dropout);");
+                        w.Line(CpuEmitter.BackwardReadsDropout(plan) ? "RunBackwardOnCpu(parameterGradients, dropout);" : "RunBackwardOnCpu(parameterGradients);");
                         w.Line("return;");
                     }
                     w.Line("var kernels = network.BackwardKernelLaunchers;");

@@ -59,7 +59,7 @@ internal static class ForwardEmitter
                 {
                     using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
                     {
-                        w.Line("RunLogitsOnCpu(dropout);");
+                        w.Line(CpuEmitter.LogitsReadDropout(plan) ? "RunLogitsOnCpu(dropout);" : "RunLogitsOnCpu();");
                         w.Line("return;");
                     }
                     w.Line("var kernels = network.Launchers;");

@@ -48,7 +48,7 @@ internal static class BackwardEmitter
                 {
                     using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
                     {
-                        w.Line("RunLossOnCpu(dropout);");
+                        w.Line(CpuEmitter.LossReadsDropout(plan) ? "RunLossOnCpu(dropout);" : "RunLossOnCpu();");
                         w.Line("return;");
                     }
                     WriteLaunch(w, plan, backward.Kernels[0], "network.BackwardKernelLaunchers");
@@ -59,7 +59,7 @@ internal static class BackwardEmitter
                 {
                     using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
                     {
-                        w.Line("RunBackwardOnCpu(parameterGradients, dropout);");
+                        w.Line(CpuEmitter.BackwardReadsDropout(plan) ? "RunBackwardOnCpu(parameterGradients, dropout);" : "RunBackwardOnCpu(parameterGradients);");
                         w.Line("return;");
                     }
                     w.Line("var kernels = network.BackwardKernelLaunchers;");
@@ -75,7 +75,7 @@ internal static class BackwardEmitter
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel, string launchers)
     {
-        string threads = kernel.PerImage ? $"BatchSize * {Format.Int(kernel.Threads)}" : Format.Int(kernel.Threads);
+        string threads = kernel.PerImage ? IndexMath.Times("BatchSize", kernel.Threads) : Format.Int(kernel.Threads);
         var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => p.Argument);
         w.Line($"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});");
     }

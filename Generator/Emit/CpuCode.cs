@@ -124,8 +124,7 @@ internal static class CpuCode
                     w.Line("/// <inheritdoc />");
                     using (w.Block($"public {math.Type} Backward({math.Type} value, long index, {math.Type} gradient)"))
                     {
-                        foreach (var op in kernel.Epilogue)
-                            op.Elementwise.WriteChainStep(w, op, code);
+                        code.WriteChain(w, kernel.Epilogue);
                         w.Line("return gradient;");
                     }
                 }

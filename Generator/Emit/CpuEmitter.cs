@@ -28,7 +28,7 @@ internal static class CpuEmitter
             {
                 int logits = LogitsKernels(plan);
                 w.Line("/// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>");
-                using (w.Block("private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)"))
+                using (w.Block($"private void RunLogitsOnCpu({(LogitsReadDropout(plan) ? DropoutParameter : "")})"))
                 {
                     w.Line("CpuProfiler.Start();");
                     for (int k = 0; k < logits; k++)
@@ -58,7 +58,7 @@ internal static class CpuEmitter
                 var producer = plan.Kernels[plan.Backward.Logits - 1];
                 string gradient = BackwardEmitter.Gradient(plan, plan.Backward.Logits);
                 w.Line("/// <summary>Softmax and cross-entropy on the CPU backend.</summary>");
-                using (w.Block("private void RunLossOnCpu(global::NetGen.DropoutKey dropout)"))
+                using (w.Block($"private void RunLossOnCpu({(LossReadsDropout(plan) ? DropoutParameter : "")})"))
                 {
                     w.Line("CpuProfiler.Start();");
                     w.Line($"CpuLoss.SoftmaxCrossEntropy({logitsActivation.Shape.Size}, forward.{logitsActivation.Field}, Labels, Probabilities, Losses, Ranks, {gradient}, LabelSmoothing, BatchSize);");
@@ -67,7 +67,7 @@ internal static class CpuEmitter
                 }
                 w.Line();
                 w.Line("/// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>");
-                using (w.Block("private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)"))
+                using (w.Block($"private void RunBackwardOnCpu(ArrayView<float> parameterGradients{(BackwardReadsDropout(plan) ? ", " + DropoutParameter : "")})"))
                 {
                     w.Line("CpuProfiler.Start();");
                     for (int k = LogitsKernels(plan) - 1; k >= 0; k--)
@@ -82,6 +82,17 @@ internal static class CpuEmitter
         }
         return w.ToString();
     }
+
+    private const string DropoutParameter = "global::NetGen.DropoutKey dropout";
+
+    /// <summary>Whether the CPU forward pass to the logits reads the dropout key: a group before them drops out.</summary>
+    internal static bool LogitsReadDropout(NetworkPlan plan) => plan.Kernels.Take(LogitsKernels(plan)).Any(k => k.HasDropout);
+
+    /// <summary>Whether the CPU loss reads it: the logits' own group drops out, and the loss masks their gradient.</summary>
+    internal static bool LossReadsDropout(NetworkPlan plan) => plan.Kernels[plan.Backward.Logits - 1].HasDropout;
+
+    /// <summary>Whether the CPU backward pass reads it: each group's input gradient is masked by the group before it, so any but the logits' group.</summary>
+    internal static bool BackwardReadsDropout(NetworkPlan plan) => plan.Kernels.Take(LogitsKernels(plan) - 1).Any(k => k.HasDropout);
 
     /// <summary>The kernels that end in the logits: all of them, less a final softmax.</summary>
     private static int LogitsKernels(NetworkPlan plan) => plan.Backward.Probabilities >= 0 ? plan.Kernels.Count - 1 : plan.Kernels.Count;

@@ -59,7 +59,7 @@ internal static class ForwardEmitter
                 {
                     using (w.Block("if (network.Backend == global::NetGen.Backend.Cpu)"))
                     {
-                        w.Line("RunLogitsOnCpu(dropout);");
+                        w.Line(CpuEmitter.LogitsReadDropout(plan) ? "RunLogitsOnCpu(dropout);" : "RunLogitsOnCpu();");
                         w.Line("return;");
                     }
                     w.Line("var kernels = network.Launchers;");
@@ -89,7 +89,7 @@ internal static class ForwardEmitter
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, KernelPlan kernel, string launchers)
     {
-        var args = new[] { $"BatchSize * {Format.Int(kernel.ThreadsPerImage)}" }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
+        var args = new[] { IndexMath.Times("BatchSize", kernel.ThreadsPerImage) }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
         w.Line($"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}");
     }
 }

@@ -34,19 +34,20 @@ internal sealed class SourceWriter
         return new Closer(this, close);
     }
 
-    public IDisposable Indent()
+    /// <summary>Indents by <paramref name="levels"/> until the result is disposed (0: a scope that changes nothing).</summary>
+    public IDisposable Indent(int levels = 1)
     {
-        indent++;
-        return new Closer(this, null);
+        indent += levels;
+        return new Closer(this, null, levels);
     }
 
     public override string ToString() => text.ToString();
 
-    private sealed class Closer(SourceWriter writer, string? close) : IDisposable
+    private sealed class Closer(SourceWriter writer, string? close, int levels = 1) : IDisposable
     {
         public void Dispose()
         {
-            writer.indent--;
+            writer.indent -= levels;
             if (close is not null)
                 writer.Line(close);
         }

@@ -1,5 +1,6 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Diagnostics;
+using NetGen.Generator.Emit;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Model;
 
@@ -106,30 +107,27 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         var w = k.W;
         Shape input = k.Input, output = k.Output;
         int perGroup = input.Channels / Groups;
-        KernelEmitter.Decompose(w, output, "oc", "oy", "ox");
-        string channel = "c";
-        if (Groups > 1)
-        {
-            w.Line($"int firstChannel = oc / {Filters / Groups} * {perGroup}; // first input channel of oc's group");
-            channel = "firstChannel + c";
-        }
+        var at = KernelEmitter.Decompose(w, output, "oc", "oy", "ox");
+        string firstChannel = Groups > 1
+            ? IndexMath.Declare(w, "firstChannel", IndexMath.Times(IndexMath.Over(at.C, Filters / Groups), perGroup), "first input channel of oc's group")
+            : "0";
         KernelEmitter.BeginCompensatedSum(w, "value");
-        using (w.Block($"for (int c = 0; c < {perGroup}; c++)"))
+        using (var c = Loop.For(w, "c", perGroup))
         {
             w.Line("float partial = 0f; // this channel's window");
-            w.Line($"int inputPlane = (n * {input.Channels} + {channel}) * {input.Height};");
-            w.Line($"int weightPlane = (oc * {perGroup} + c) * {Kernel};");
-            using (KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, Kernel, Stride, Pad))
+            string inputPlane = IndexMath.Declare(w, "inputPlane", IndexMath.Times(IndexMath.Plus(IndexMath.Times(at.N, input.Channels), IndexMath.Plus(firstChannel, c.Variable)), input.Height));
+            string weightPlane = IndexMath.Declare(w, "weightPlane", IndexMath.Times(IndexMath.Plus(IndexMath.Times(at.C, perGroup), c.Variable), Kernel));
+            using (var y = KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, Kernel, Stride, Pad, at.Y))
             {
-                w.Line($"int inputRow = (inputPlane + iy) * {input.Width};");
-                w.Line($"int weightRow = (weightPlane + ky) * {Kernel};");
-                using (KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, Kernel, Stride, Pad))
-                    w.Line("partial += input[inputRow + ix] * weight[weightRow + kx];");
+                string inputRow = IndexMath.Declare(w, "inputRow", IndexMath.Times(IndexMath.Plus(inputPlane, y.I), input.Width));
+                string weightRow = IndexMath.Declare(w, "weightRow", IndexMath.Times(IndexMath.Plus(weightPlane, y.K), Kernel));
+                using (var x = KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, Kernel, Stride, Pad, at.X))
+                    w.Line($"partial += input[{IndexMath.Plus(inputRow, x.I)}] * weight[{IndexMath.Plus(weightRow, x.K)}];");
             }
             KernelEmitter.AddCompensated(w, "value", "partial");
         }
         KernelEmitter.EndCompensatedSum(w, "value");
-        w.Line("value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow");
+        w.Line($"value += bias[{at.C}]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow");
     }
 
     public override long TensorGradientThreads(int tensor, OpModel op) =>
@@ -152,9 +150,8 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         w.Line("float sum = 0f;");
         using (w.Block("for (int n = 0; n < batch; n++)"))
         {
-            w.Line($"int deltaPlane = (n * {output.Channels} + index) * {plane};");
-            w.Line($"for (int p = 0; p < {plane}; p++)");
-            w.Line("    sum += delta[deltaPlane + p];");
+            string deltaPlane = IndexMath.Declare(w, "deltaPlane", IndexMath.Times(IndexMath.Plus(IndexMath.Times("n", output.Channels), "index"), plane));
+            Loop.Statement(w, "p", plane, p => $"sum += delta[{IndexMath.Plus(deltaPlane, p)}];");
         }
         w.Line("biasGradient[index] += sum;");
     }
@@ -165,23 +162,24 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         var w = k.W;
         Shape input = k.Input, output = k.Output;
         int perGroup = input.Channels / Groups;
-        w.Line($"int kx = index % {Kernel};");
-        w.Line($"int ky = index / {Kernel} % {Kernel};");
-        w.Line($"int c = index / {Kernel * Kernel} % {perGroup};");
-        w.Line($"int f = index / {Kernel * Kernel * perGroup};");
-        if (Groups > 1)
-            w.Line($"int inputChannel = f / {Filters / Groups} * {perGroup} + c; // c within f's group");
+        string kx = IndexMath.Declare(w, "kx", IndexMath.Mod("index", Kernel));
+        string ky = IndexMath.Declare(w, "ky", IndexMath.Mod(IndexMath.Over("index", Kernel), Kernel));
+        string c = IndexMath.Declare(w, "c", IndexMath.Mod(IndexMath.Over("index", Kernel * Kernel), perGroup));
+        string f = IndexMath.Declare(w, "f", IndexMath.Over("index", Kernel * Kernel * perGroup));
+        string inputChannel = Groups > 1
+            ? IndexMath.Declare(w, "inputChannel", IndexMath.Plus(IndexMath.Times(IndexMath.Over(f, Filters / Groups), perGroup), c), "c within f's group")
+            : c;
         w.Line("float sum = 0f;");
         using (w.Block("for (int n = 0; n < batch; n++)"))
         {
-            w.Line($"int deltaPlane = (n * {output.Channels} + f) * {output.Height};");
-            w.Line($"int inputPlane = (n * {input.Channels} + {(Groups > 1 ? "inputChannel" : "c")}) * {input.Height};");
-            using (KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, Kernel, Stride, Pad, overOutputs: true))
+            string deltaPlane = IndexMath.Declare(w, "deltaPlane", IndexMath.Times(IndexMath.Plus(IndexMath.Times("n", output.Channels), f), output.Height));
+            string inputPlane = IndexMath.Declare(w, "inputPlane", IndexMath.Times(IndexMath.Plus(IndexMath.Times("n", input.Channels), inputChannel), input.Height));
+            using (var y = KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, Kernel, Stride, Pad, ky, overOutputs: true))
             {
-                w.Line($"int deltaRow = (deltaPlane + oy) * {output.Width};");
-                w.Line($"int inputRow = (inputPlane + iy) * {input.Width};");
-                using (KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, Kernel, Stride, Pad, overOutputs: true))
-                    w.Line("sum += delta[deltaRow + ox] * input[inputRow + ix];");
+                string deltaRow = IndexMath.Declare(w, "deltaRow", IndexMath.Times(IndexMath.Plus(deltaPlane, y.O), output.Width));
+                string inputRow = IndexMath.Declare(w, "inputRow", IndexMath.Times(IndexMath.Plus(inputPlane, y.I), input.Width));
+                using (var x = KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, Kernel, Stride, Pad, kx, overOutputs: true))
+                    w.Line($"sum += delta[{IndexMath.Plus(deltaRow, x.O)}] * input[{IndexMath.Plus(inputRow, x.I)}];");
             }
         }
         w.Line("weightGradient[index] += sum;");
@@ -193,27 +191,24 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         var w = k.W;
         Shape input = k.Input, output = k.Output;
         int perGroup = input.Channels / Groups, perGroupFilters = Filters / Groups;
-        KernelEmitter.Decompose(w, input, "c", "iy", "ix");
-        string filters = "int f = 0; f < " + Filters + "; f++";
-        string weightChannel = "c";
+        var at = KernelEmitter.Decompose(w, input, "c", "iy", "ix");
+        string firstFilter = "0", weightChannel = at.C;
         if (Groups > 1)
         {
-            w.Line($"int firstFilter = c / {perGroup} * {perGroupFilters}; // the filters of c's group");
-            w.Line($"int weightChannel = c % {perGroup};");
-            filters = $"int f = firstFilter; f < firstFilter + {perGroupFilters}; f++";
-            weightChannel = "weightChannel";
+            firstFilter = IndexMath.Declare(w, "firstFilter", IndexMath.Times(IndexMath.Over(at.C, perGroup), perGroupFilters), "the filters of c's group");
+            weightChannel = IndexMath.Declare(w, "weightChannel", IndexMath.Mod(at.C, perGroup));
         }
         w.Line("float gradient = 0f;");
-        using (w.Block($"for ({filters})"))
+        using (var f = Loop.For(w, "f", perGroupFilters, firstFilter))
         {
-            w.Line($"int deltaPlane = (n * {output.Channels} + f) * {output.Height};");
-            w.Line($"int weightPlane = (f * {perGroup} + {weightChannel}) * {Kernel};");
-            using (KernelEmitter.OutputsTouching(w, 'y', input.Height, output.Height, Kernel, Stride, Pad))
+            string deltaPlane = IndexMath.Declare(w, "deltaPlane", IndexMath.Times(IndexMath.Plus(IndexMath.Times(at.N, output.Channels), f.Variable), output.Height));
+            string weightPlane = IndexMath.Declare(w, "weightPlane", IndexMath.Times(IndexMath.Plus(IndexMath.Times(f.Variable, perGroup), weightChannel), Kernel));
+            using (var y = KernelEmitter.OutputsTouching(w, 'y', input.Height, output.Height, Kernel, Stride, Pad, at.Y))
             {
-                w.Line($"int deltaRow = (deltaPlane + oy) * {output.Width};");
-                w.Line($"int weightRow = (weightPlane + ky) * {Kernel};");
-                using (KernelEmitter.OutputsTouching(w, 'x', input.Width, output.Width, Kernel, Stride, Pad))
-                    w.Line("gradient += delta[deltaRow + ox] * weight[weightRow + kx];");
+                string deltaRow = IndexMath.Declare(w, "deltaRow", IndexMath.Times(IndexMath.Plus(deltaPlane, y.O), output.Width));
+                string weightRow = IndexMath.Declare(w, "weightRow", IndexMath.Times(IndexMath.Plus(weightPlane, y.K), Kernel));
+                using (var x = KernelEmitter.OutputsTouching(w, 'x', input.Width, output.Width, Kernel, Stride, Pad, at.X))
+                    w.Line($"gradient += delta[{IndexMath.Plus(deltaRow, x.O)}] * weight[{IndexMath.Plus(weightRow, x.K)}];");
             }
         }
     }

@@ -1,4 +1,5 @@
 using NetGen.Generator.Attributes;
+using NetGen.Generator.Emit;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Model;
 
@@ -47,16 +48,15 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
     public override void WriteKernel(KernelWriting k)
     {
         var w = k.W;
-        string inputs = Format.Int(k.Input.Size);
+        long inputs = k.Input.Size;
         int units = k.Output.Channels;
-        w.Line($"int unit = index % {units};");
-        w.Line($"int n = index / {units};");
-        w.Line($"int inputRow = n * {inputs};");
-        w.Line($"int weightRow = unit * {inputs};");
+        string unit = IndexMath.Declare(w, "unit", IndexMath.Mod("index", units));
+        string n = IndexMath.Declare(w, "n", IndexMath.Over("index", units));
+        string inputRow = IndexMath.Declare(w, "inputRow", IndexMath.Times(n, inputs));
+        string weightRow = IndexMath.Declare(w, "weightRow", IndexMath.Times(unit, inputs));
         w.Line("float value = 0f;");
-        w.Line($"for (int i = 0; i < {inputs}; i++)");
-        w.Line("    value += input[inputRow + i] * weight[weightRow + i];");
-        w.Line("value += bias[unit]; // after the products, which a large bias would otherwise round away");
+        Loop.Statement(w, "i", inputs, i => $"value += input[{IndexMath.Plus(inputRow, i)}] * weight[{IndexMath.Plus(weightRow, i)}];");
+        w.Line($"value += bias[{unit}]; // after the products, which a large bias would otherwise round away");
     }
 
     public override long TensorGradientThreads(int tensor, OpModel op) => tensor == WeightTensor
@@ -75,35 +75,35 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
         {
             w.Line("float sum = 0f;");
             w.Line("for (int n = 0; n < batch; n++)");
-            w.Line($"    sum += delta[n * {units} + index];");
+            w.Line($"    sum += delta[{IndexMath.Plus(IndexMath.Times("n", units), "index")}];");
             w.Line("biasGradient[index] += sum;");
             return;
         }
         // Each weight (unit, i) is the outer product of output gradient and input, summed over the batch.
         long runs = (inputs + WeightsPerThread - 1) / WeightsPerThread;
-        w.Line($"int unit = index / {Format.Int(runs)};");
-        w.Line($"int first = index % {Format.Int(runs)} * {WeightsPerThread};");
-        w.Line($"int end = first + {WeightsPerThread} < {Format.Int(inputs)} ? first + {WeightsPerThread} : {Format.Int(inputs)};");
-        using (w.Block("for (int i = first; i < end; i++)"))
-        {
-            w.Line("float sum = 0f;");
-            w.Line("for (int n = 0; n < batch; n++)");
-            w.Line($"    sum += delta[n * {units} + unit] * input[n * {Format.Int(inputs)} + i];");
-            w.Line($"weightGradient[unit * {Format.Int(inputs)} + i] += sum;");
-        }
+        string unit = IndexMath.Declare(w, "unit", IndexMath.Over("index", runs));
+        string first = IndexMath.Declare(w, "first", IndexMath.Times(IndexMath.Mod("index", runs), WeightsPerThread));
+        // One run (a layer of at most 64 inputs) starts at 0 and ends at the literal input count.
+        using var loop = IndexMath.Literal(first) is { } start
+            ? Loop.For(w, "i", System.Math.Min(start + WeightsPerThread, inputs) - start, first)
+            : Loop.Over(w, "i", first, IndexMath.Declare(w, "end", $"{first} + {WeightsPerThread} < {Format.Int(inputs)} ? {first} + {WeightsPerThread} : {Format.Int(inputs)}"));
+        string i = loop.Variable;
+        w.Line("float sum = 0f;");
+        w.Line("for (int n = 0; n < batch; n++)");
+        w.Line($"    sum += delta[{IndexMath.Plus(IndexMath.Times("n", units), unit)}] * input[{IndexMath.Plus(IndexMath.Times("n", inputs), i)}];");
+        w.Line($"weightGradient[{IndexMath.Plus(IndexMath.Times(unit, inputs), i)}] += sum;");
     }
 
     /// <summary>One thread per input value: the output gradients through its column of the weight.</summary>
     public override void WriteInputGradient(KernelWriting k)
     {
         var w = k.W;
-        string inputs = Format.Int(k.Input.Size);
+        long inputs = k.Input.Size;
         int units = k.Output.Channels;
-        w.Line($"int i = index % {inputs};");
-        w.Line($"int deltaRow = index / {inputs} * {units};");
+        string i = IndexMath.Declare(w, "i", IndexMath.Mod("index", inputs));
+        string deltaRow = IndexMath.Declare(w, "deltaRow", IndexMath.Times(IndexMath.Over("index", inputs), units));
         w.Line("float gradient = 0f;");
-        w.Line($"for (int unit = 0; unit < {units}; unit++)");
-        w.Line($"    gradient += delta[deltaRow + unit] * weight[unit * {inputs} + i];");
+        Loop.Statement(w, "unit", units, unit => $"gradient += delta[{IndexMath.Plus(deltaRow, unit)}] * weight[{IndexMath.Plus(IndexMath.Times(unit, inputs), i)}];");
     }
 
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) => null; // the call carries its two sizes

@@ -45,6 +45,15 @@ internal sealed record Dropout(float Rate, LocationInfo? Location) : Elementwise
 
     public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
     {
+        if (!c.ValueReadAfter)
+        {
+            // The last step: only the gradient is masked.
+            w.Line("if (dropout.Training != 0) // the forward mask, drawn again");
+            w.Line(c.Math.IsVector
+                ? $"    {c.Gradient} = {Kept(op, c)} & ({c.Gradient} * {c.Math.Constant(Scale)});"
+                : $"    {c.Gradient} = dropout.Keeps({op.Id}, {c.Index}, {RateLiteral}) ? {c.Gradient} * {ScaleLiteral} : 0f;");
+            return;
+        }
         using (w.Block("if (dropout.Training != 0) // the forward mask, drawn again"))
         {
             if (c.Math.IsVector)

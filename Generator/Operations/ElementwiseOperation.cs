@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 
@@ -12,9 +13,31 @@ namespace NetGen.Generator.Operations;
 /// <param name="Gradient">The variable holding the gradient of what it returns.</param>
 /// <param name="Index">The value's index in the whole network's activation (dropout draws its mask from it).</param>
 /// <param name="Index">For <see cref="Formula.Vector"/>: the index of the first of the sixteen.</param>
-internal sealed record ElementwiseCode(string Value, string Gradient, Formula Math, string Index)
+/// <param name="ValueReadAfter">Whether a chain step's value is read after it: false for the last step, which then updates only the gradient.</param>
+/// <param name="Scoped">Whether a chain step's names need a block of their own, as when more steps follow and declare them again.</param>
+internal sealed record ElementwiseCode(string Value, string Gradient, Formula Math, string Index, bool ValueReadAfter = true, bool Scoped = true)
 {
     public static ElementwiseCode Kernel(string index) => new("value", "gradient", Formula.Kernel, index);
+
+    /// <summary>Opens a chain step under its comment: a block where <see cref="Scoped"/>, else just the comment line.</summary>
+    public IDisposable Step(SourceWriter w, string comment)
+    {
+        if (Scoped)
+            return w.Block($"// {comment}");
+        w.Line($"// {comment}");
+        return w.Indent(0);
+    }
+
+    /// <summary>
+    /// Writes the chain steps of <paramref name="ops"/> in order, the last one updating only the
+    /// gradient (the value after an epilogue is never read backward), each in a block of its own
+    /// only where there are several.
+    /// </summary>
+    public void WriteChain(SourceWriter w, IReadOnlyList<OpModel> ops)
+    {
+        for (int i = 0; i < ops.Count; i++)
+            ops[i].Elementwise.WriteChainStep(w, ops[i], this with { ValueReadAfter = i < ops.Count - 1, Scoped = ops.Count > 1 });
+    }
 }
 
 /// <summary>
@@ -107,12 +130,15 @@ internal abstract record ActivationFunction(LocationInfo? Location) : Elementwis
 
     public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
     {
-        using (w.Block($"// {Comment}"))
+        using (c.Step(w, Comment))
         {
             string y = c.Value + "After";
-            w.Line($"{c.Math.Type} {y} = {Formula.Bare(Value(c.Value, c.Math))};");
-            w.Line($"{c.Gradient} *= {Formula.Bare(Derivative(c.Value, y, c.Math))};");
-            w.Line($"{c.Value} = {y};");
+            string derivative = Formula.Bare(Derivative(c.Value, y, c.Math));
+            if (c.ValueReadAfter || derivative.Contains(y))
+                w.Line($"{c.Math.Type} {y} = {Formula.Bare(Value(c.Value, c.Math))};");
+            w.Line($"{c.Gradient} *= {derivative};");
+            if (c.ValueReadAfter)
+                w.Line($"{c.Value} = {y};");
         }
     }
 }

@@ -15,7 +15,7 @@ internal sealed record Elu(float Alpha, LocationInfo? Location) : ActivationFunc
 
     public override void Check(RangeCheck check, string who) => check.NonNegative(Location, who, "alpha", Alpha);
 
-    public override string Value(string x, Formula m) => m.IfPositive(x, x, $"{m.Constant(Alpha)} * ({m.Exp(x)} - {m.Constant(1f)})");
+    public override string Value(string x, Formula m) => m.IfPositive(x, x, m.Scaled(Alpha, $"{m.Exp(x)} - {m.Constant(1f)}"));
 
     public override string Derivative(string x, string y, Formula m) => m.IfPositive(x, m.Constant(1f), $"{y} + {m.Constant(Alpha)}");
 }

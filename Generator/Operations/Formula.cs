@@ -34,6 +34,17 @@ internal abstract class Formula
     /// <summary><paramref name="whenPositive"/> where <paramref name="x"/> > 0, else <paramref name="otherwise"/>, parenthesised.</summary>
     public abstract string IfPositive(string x, string whenPositive, string otherwise);
 
+    /// <summary>
+    /// <paramref name="k"/> * <paramref name="x"/>, or <paramref name="x"/> alone where <paramref name="k"/>
+    /// is 1 (a float times 1 is that float, bit for bit); <paramref name="x"/> is parenthesised where it needs it.
+    /// </summary>
+    public string Scaled(float k, string x)
+    {
+        if (k == 1f)
+            return x;
+        return $"{Constant(k)} * {(x.IndexOf(' ') >= 0 ? $"({x})" : x)}";
+    }
+
     /// <summary>The expression without one pair of parentheses around all of it, for a statement of its own.</summary>
     public static string Bare(string expression)
     {

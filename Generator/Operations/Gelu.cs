@@ -40,12 +40,13 @@ internal sealed record Gelu(LocationInfo? Location) : ActivationFunction(Locatio
     /// <summary>As every activation's, with the tanh computed once for the value and the derivative.</summary>
     public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
     {
-        using (w.Block($"// {Describe()}"))
+        using (c.Step(w, Describe()))
         {
             string t = c.Value + "Tanh";
             w.Line($"{c.Math.Type} {t} = {Tanh(c.Value, c.Math)};");
             w.Line($"{c.Gradient} *= {DerivativeOf(c.Value, t, c.Math)};");
-            w.Line($"{c.Value} = {ValueOf(c.Value, t, c.Math)};");
+            if (c.ValueReadAfter)
+                w.Line($"{c.Value} = {ValueOf(c.Value, t, c.Math)};");
         }
     }
 }

@@ -15,7 +15,7 @@ internal sealed record LeakyRelu(float Slope, LocationInfo? Location) : Activati
 
     public override void Check(RangeCheck check, string who) => check.Finite(Location, who, "slope", Slope);
 
-    public override string Value(string x, Formula m) => m.IfPositive(x, x, $"{m.Constant(Slope)} * {x}");
+    public override string Value(string x, Formula m) => m.IfPositive(x, x, m.Scaled(Slope, x));
 
     public override string Derivative(string x, string y, Formula m) => m.IfPositive(x, m.Constant(1f), m.Constant(Slope));
 }

@@ -56,32 +56,32 @@ internal sealed record Pool(bool IsMax, int Window, int Stride, int Pad, Roundin
     {
         var w = k.W;
         Shape input = k.Input, output = k.Output;
-        w.Line($"int ox = index % {output.Width};");
-        w.Line($"int oy = index / {output.Width} % {output.Height};");
-        w.Line($"int inputPlane = index / {output.Height * output.Width} * {input.Height * input.Width}; // (n, c) plane of the input");
+        string ox = IndexMath.Declare(w, "ox", IndexMath.Mod("index", output.Width));
+        string oy = IndexMath.Declare(w, "oy", IndexMath.Mod(IndexMath.Over("index", output.Width), output.Height));
+        string inputPlane = IndexMath.Declare(w, "inputPlane", IndexMath.Times(IndexMath.Over("index", output.Height * output.Width), input.Height * input.Width), "(n, c) plane of the input");
         w.Line(IsMax ? "float value = float.NegativeInfinity;" : "float value = 0f;");
-        using (KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, Window, Stride, Pad))
-        using (KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, Window, Stride, Pad))
+        using (var y = KernelEmitter.WindowAxis(w, 'y', input.Height, output.Height, Window, Stride, Pad, oy))
+        using (var x = KernelEmitter.WindowAxis(w, 'x', input.Width, output.Width, Window, Stride, Pad, ox))
         {
-            w.Line($"float a = input[inputPlane + iy * {input.Width} + ix];");
+            w.Line($"float a = input[{IndexMath.Plus(IndexMath.Plus(inputPlane, IndexMath.Times(y.I, input.Width)), x.I)}];");
             w.Line(IsMax ? "if (a > value) value = a;" : "value += a;");
         }
         if (!IsMax)
-            w.Line($"value /= {Divisor(w, input, output)};");
+            w.Line($"value /= {Divisor(w, input, output, oy, ox)};");
     }
 
     /// <summary>
-    /// The divisor of an average window at (oy, ox): window * window, except where a ceil-rounded
+    /// The divisor of an average window at (<paramref name="oy"/>, <paramref name="ox"/>): window * window, except where a ceil-rounded
     /// window runs past the padded input; that part does not count. Writes the lines it needs.
     /// </summary>
-    private string Divisor(SourceWriter w, Shape input, Shape output)
+    private string Divisor(SourceWriter w, Shape input, Shape output, string oy, string ox)
     {
         bool overhang = (long)(output.Height - 1) * Stride - Pad + Window > input.Height + Pad
             || (long)(output.Width - 1) * Stride - Pad + Window > input.Width + Pad;
         if (!overhang)
             return $"{Window * Window}f";
         w.Line("// A ceil-rounded window may run past the padded input; that part does not count.");
-        w.Line($"int y0 = oy * {Stride} - {Pad}, x0 = ox * {Stride} - {Pad};");
+        w.Line($"int y0 = {IndexMath.Plus(IndexMath.Times(oy, Stride), -Pad)}, x0 = {IndexMath.Plus(IndexMath.Times(ox, Stride), -Pad)};");
         w.Line($"int y1 = y0 + {Window} < {input.Height + Pad} ? y0 + {Window} : {input.Height + Pad};");
         w.Line($"int x1 = x0 + {Window} < {input.Width + Pad} ? x0 + {Window} : {input.Width + Pad};");
         return "(y1 - y0) * (x1 - x0)";
@@ -92,50 +92,82 @@ internal sealed record Pool(bool IsMax, int Window, int Stride, int Pad, Roundin
     {
         var w = k.W;
         Shape input = k.Input, output = k.Output;
-        w.Line($"int ix = index % {input.Width};");
-        w.Line($"int iy = index / {input.Width} % {input.Height};");
-        w.Line($"int inputPlane = index / {input.Height * input.Width} * {input.Height * input.Width};");
-        w.Line($"int deltaPlane = index / {input.Height * input.Width} * {output.Height * output.Width};");
+        int inputPlaneSize = input.Height * input.Width;
+        string ix = IndexMath.Declare(w, "ix", IndexMath.Mod("index", input.Width));
+        string iy = IndexMath.Declare(w, "iy", IndexMath.Mod(IndexMath.Over("index", input.Width), input.Height));
+        string inputPlane = IsMax ? IndexMath.Declare(w, "inputPlane", IndexMath.Times(IndexMath.Over("index", inputPlaneSize), inputPlaneSize)) : ""; // only max pooling reads the input
+        string deltaPlane = IndexMath.Declare(w, "deltaPlane", IndexMath.Times(IndexMath.Over("index", inputPlaneSize), output.Height * output.Width));
         w.Line("float gradient = 0f;");
-        using (KernelEmitter.OutputsTouching(w, 'y', input.Height, output.Height, Window, Stride, Pad))
-        using (KernelEmitter.OutputsTouching(w, 'x', input.Width, output.Width, Window, Stride, Pad))
+        using (var y = KernelEmitter.OutputsTouching(w, 'y', input.Height, output.Height, Window, Stride, Pad, iy))
+        using (var x = KernelEmitter.OutputsTouching(w, 'x', input.Width, output.Width, Window, Stride, Pad, ix))
         {
-            string d = $"delta[deltaPlane + oy * {output.Width} + ox]";
+            string d = $"delta[{IndexMath.Plus(IndexMath.Plus(deltaPlane, IndexMath.Times(y.O, output.Width)), x.O)}]";
             if (IsMax)
-                WriteRoute(w, input, d);
+            {
+                WriteRoute(w, input, output, inputPlane, y, x, d);
+            }
             else
-                w.Line($"gradient += {d} / ({Divisor(w, input, output)});");
+            {
+                string divisor = Divisor(w, input, output, y.O, x.O);
+                w.Line($"gradient += {d} / {(divisor.EndsWith("f", System.StringComparison.Ordinal) ? divisor : $"({divisor})")};");
+            }
         }
     }
 
-    private void WriteRoute(SourceWriter w, Shape input, string d)
+    private void WriteRoute(SourceWriter w, Shape input, Shape output, string inputPlane, Axis y, Axis x, string d)
     {
-        w.Line("// The element window (oy, ox) took: its first maximum, as the forward kernel chose it.");
-        w.Line($"int top = oy * {Stride}" + (Pad != 0 ? $" - {Pad}" : "") + $", left = ox * {Stride}" + (Pad != 0 ? $" - {Pad}" : "") + ";");
-        w.Line($"int bottom = top + {Window} < {input.Height} ? top + {Window} : {input.Height};");
-        w.Line($"int right = left + {Window} < {input.Width} ? left + {Window} : {input.Width};");
+        w.Line($"// The element window ({y.O}, {x.O}) took: its first maximum, as the forward kernel chose it.");
+        // Without padding a window never starts before the input, and without a ceil-rounded
+        // overhang it never ends past it: those bounds need no test.
+        string top = IndexMath.Plus(IndexMath.Times(y.O, Stride), -Pad), left = IndexMath.Plus(IndexMath.Times(x.O, Stride), -Pad);
+        if (!IndexMath.IsAtom(top) && !IndexMath.IsAtom(left))
+        {
+            w.Line($"int top = {top}, left = {left};");
+            (top, left) = ("top", "left");
+        }
+        top = IndexMath.Declare(w, "top", top);
+        left = IndexMath.Declare(w, "left", left);
+        var rowSpan = Span(w, "bottom", top, output.Height, input.Height);
+        var columnSpan = Span(w, "right", left, output.Width, input.Width);
         w.Line("float best = float.NegativeInfinity;");
         w.Line("int chosen = -1;");
-        using (w.Block("for (int y = top > 0 ? top : 0; y < bottom; y++)"))
-        using (w.Block("for (int x = left > 0 ? left : 0; x < right; x++)"))
+        using (var rows = rowSpan(w, "y"))
+        using (var columns = columnSpan(w, "x"))
         {
-            w.Line($"float a = input[inputPlane + y * {input.Width} + x];");
+            w.Line($"float a = input[{IndexMath.Plus(IndexMath.Plus(inputPlane, IndexMath.Times(rows.Variable, input.Width)), columns.Variable)}];");
             using (w.Block("if (a > best)"))
             {
                 w.Line("best = a;");
-                w.Line($"chosen = y * {input.Width} + x;");
+                w.Line($"chosen = {IndexMath.Plus(IndexMath.Times(rows.Variable, input.Width), columns.Variable)};");
             }
         }
-        w.Line($"if (chosen == iy * {input.Width} + ix)");
+        w.Line($"if (chosen == {IndexMath.Plus(IndexMath.Times(y.I, input.Width), x.I)})");
         w.Line($"    gradient += {d};");
+    }
+
+    /// <summary>
+    /// The loop over one axis of the window starting at <paramref name="start"/>, clipped to the
+    /// input only where it can cross it: before it only with padding, past it only where some
+    /// window runs over (a ceil-rounded or padded one). An unclipped window is a counted loop.
+    /// Declares the clipped end now; the result opens the loop.
+    /// </summary>
+    private System.Func<SourceWriter, string, Loop> Span(SourceWriter w, string endName, string start, int outputs, int inputs)
+    {
+        string end = IndexMath.Plus(start, Window);
+        bool clipsEnd = (long)(outputs - 1) * Stride - Pad + Window > inputs;
+        if (Pad == 0 && !clipsEnd)
+            return (writer, variable) => Loop.For(writer, variable, Window, start);
+        string first = Pad > 0 ? $"{start} > 0 ? {start} : 0" : start;
+        string last = IndexMath.Declare(w, endName, clipsEnd ? $"{end} < {inputs} ? {end} : {inputs}" : end);
+        return (writer, variable) => Loop.Over(writer, variable, first, last);
     }
 
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) =>
         $"public static readonly PoolGeometry {method} = new(IsMax: {(IsMax ? "true" : "false")}, Height: {input.Height}, Width: {input.Width}, Window: {Window}, Stride: {Stride}, Pad: {Pad}, OutHeight: {output.Height}, OutWidth: {output.Width});";
 
     public override void WriteCpuForward(CpuStep s) =>
-        s.W.Line($"CpuPool.Forward({s.GeometryField}, {s.InputField}, {s.OutputField}, BatchSize * {s.Input.Channels});");
+        s.W.Line($"CpuPool.Forward({s.GeometryField}, {s.InputField}, {s.OutputField}, {IndexMath.Times("BatchSize", s.Input.Channels)});");
 
     public override void WriteCpuBackward(CpuStep s) =>
-        s.W.Line($"CpuPool.Backward({s.GeometryField}, {s.InputField}, {s.Delta}, {s.InputGradient}, BatchSize * {s.Input.Channels});");
+        s.W.Line($"CpuPool.Backward({s.GeometryField}, {s.InputField}, {s.Delta}, {s.InputGradient}, {IndexMath.Times("BatchSize", s.Input.Channels)});");
 }

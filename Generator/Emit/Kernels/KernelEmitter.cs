@@ -81,14 +81,18 @@ internal static class KernelEmitter
 
     public static string Dims(Shape s) => s.IsVector ? $"(N, {s.Channels})" : $"(N, {s.Channels}, {s.Height}, {s.Width})";
 
-    /// <summary>Writes the lines that split the thread index into (n, c, y, x) of <paramref name="shape"/>.</summary>
-    public static void Decompose(SourceWriter w, Shape shape, string c, string y, string x)
+    /// <summary>
+    /// Writes the lines that split the thread index into (n, c, y, x) of <paramref name="shape"/>
+    /// and returns what names each: a coordinate that is always 0 (a size of 1) is the literal.
+    /// </summary>
+    public static Coordinates Decompose(SourceWriter w, Shape shape, string c, string y, string x)
     {
         int plane = shape.Height * shape.Width;
-        w.Line($"int {x} = index % {shape.Width};");
-        w.Line($"int {y} = index / {shape.Width} % {shape.Height};");
-        w.Line($"int {c} = index / {plane} % {shape.Channels};");
-        w.Line($"int n = index / {Format.Int(shape.Size)};");
+        string ox = IndexMath.Declare(w, x, IndexMath.Mod("index", shape.Width));
+        string oy = IndexMath.Declare(w, y, IndexMath.Mod(IndexMath.Over("index", shape.Width), shape.Height));
+        string oc = IndexMath.Declare(w, c, IndexMath.Mod(IndexMath.Over("index", plane), shape.Channels));
+        string n = IndexMath.Declare(w, "n", IndexMath.Over("index", shape.Size));
+        return new Coordinates(n, oc, oy, ox);
     }
 
     /// <summary>
@@ -111,55 +115,65 @@ internal static class KernelEmitter
     public static void EndCompensatedSum(SourceWriter w, string sum) => w.Line($"{sum} += {sum}Error;");
 
     /// <summary>
-    /// Opens the loop over one axis of a sliding window (<c>ky</c> or <c>kx</c>): declares the input
-    /// coordinate (<c>iy = oy * stride - pad + ky</c>) and skips the positions outside the input, with
-    /// no test at all where every window lies inside it, the common case without padding. With
-    /// <paramref name="overOutputs"/> the loop runs over the output coordinate instead, for a fixed
-    /// kernel offset, as a weight gradient needs. Disposing the result closes the loop.
+    /// Opens the loop over one axis of a sliding window (<c>ky</c> or <c>kx</c>), for the output
+    /// coordinate <paramref name="outer"/>: declares the input coordinate (<c>iy = oy * stride - pad + ky</c>)
+    /// and skips the positions outside the input, with no test at all where every window lies inside
+    /// it, the common case without padding. With <paramref name="overOutputs"/> the loop runs over the
+    /// output coordinate instead, for the kernel offset <paramref name="outer"/>, as a weight gradient
+    /// needs. A window of one (or one output) is no loop (<see cref="Loop"/>). Disposing the result closes it.
     /// </summary>
-    public static System.IDisposable WindowAxis(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad, bool overOutputs = false)
+    public static Axis WindowAxis(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad, string outer, bool overOutputs = false)
     {
-        string k = "k" + axis, o = "o" + axis, i = "i" + axis;
-        var loop = overOutputs
-            ? w.Block($"for (int {o} = 0; {o} < {output}; {o}++)")
-            : w.Block($"for (int {k} = 0; {k} < {kernel}; {k}++)");
-        w.Line($"int {i} = {o}" + (stride != 1 ? $" * {stride}" : "") + (pad != 0 ? $" - {pad}" : "") + $" + {k};");
+        var loop = overOutputs ? Loop.For(w, "o" + axis, output) : Loop.For(w, "k" + axis, kernel);
+        string o = overOutputs ? loop.Variable : outer, k = overOutputs ? outer : loop.Variable;
+        string i = IndexMath.Declare(w, "i" + axis, IndexMath.Plus(IndexMath.Plus(IndexMath.Times(o, stride), -pad), k));
         bool low = pad > 0;
         bool high = (long)(output - 1) * stride - pad + kernel - 1 >= input;
-        Skip(w, low ? $"{i} < 0" : null, high ? $"{i} >= {input}" : null);
-        return loop;
+        loop.SkipWhere(low ? Condition.Below(i, "0") : null, high ? Condition.AtLeast(i, Format.Int(input)) : null);
+        return new Axis(loop, k, o, i);
     }
 
     /// <summary>
-    /// The transpose of <see cref="WindowAxis"/>, for gradients that gather: for an input coordinate
-    /// <c>iy</c>, loops over the kernel offsets <c>ky</c> and declares the output <c>oy</c> whose window
+    /// The transpose of <see cref="WindowAxis"/>, for gradients that gather: for the input coordinate
+    /// <paramref name="i"/>, loops over the kernel offsets <c>ky</c> and declares the output <c>oy</c> whose window
     /// puts <c>ky</c> on <c>iy</c> (<c>oy * stride - pad + ky == iy</c>), skipping offsets no output has.
     /// </summary>
-    public static System.IDisposable OutputsTouching(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad)
+    public static Axis OutputsTouching(SourceWriter w, char axis, int input, int output, int kernel, int stride, int pad, string i)
     {
-        string k = "k" + axis, o = "o" + axis, i = "i" + axis;
-        var loop = w.Block($"for (int {k} = 0; {k} < {kernel}; {k}++)");
-        string offset = (pad != 0 ? $" + {pad}" : "") + $" - {k}";
+        var loop = Loop.For(w, "k" + axis, kernel);
+        string k = loop.Variable;
+        string shifted = IndexMath.Minus(IndexMath.Plus(i, pad), k);
         bool low = pad - (kernel - 1) < 0;
         bool high = (long)(input - 1 + pad) / stride >= output;
         if (stride == 1)
         {
-            w.Line($"int {o} = {i}{offset};");
-            Skip(w, low ? $"{o} < 0" : null, high ? $"{o} >= {output}" : null);
-            return loop;
+            string o1 = IndexMath.Declare(w, "o" + axis, shifted);
+            loop.SkipWhere(low ? Condition.Below(o1, "0") : null, high ? Condition.AtLeast(o1, Format.Int(output)) : null);
+            return new Axis(loop, k, o1, i);
         }
-        string t = "t" + axis;
-        w.Line($"int {t} = {i}{offset}; // {o} * {stride}");
-        Skip(w, low ? $"{t} < 0" : null, $"{t} % {stride} != 0");
-        w.Line($"int {o} = {t} / {stride};");
-        Skip(w, high ? $"{o} >= {output}" : null);
-        return loop;
+        string t = IndexMath.Declare(w, "t" + axis, shifted, $"o{axis} * {stride}");
+        loop.SkipWhere(low ? Condition.Below(t, "0") : null, Condition.NotMultiple(t, stride));
+        string o = IndexMath.Declare(w, "o" + axis, IndexMath.Over(t, stride));
+        loop.SkipWhere(high ? Condition.AtLeast(o, Format.Int(output)) : null);
+        return new Axis(loop, k, o, i);
     }
+}
 
-    private static void Skip(SourceWriter w, params string?[] conditions)
-    {
-        var present = conditions.Where(c => c is not null).ToArray();
-        if (present.Length > 0)
-            w.Line($"if ({string.Join(" || ", present)}) continue;");
-    }
+/// <summary>A thread's coordinates in an NCHW tensor, each a name or, where its size is 1, the literal 0.</summary>
+internal sealed record Coordinates(string N, string C, string Y, string X);
+
+/// <summary>
+/// One axis of a window, open until disposed: the kernel offset <see cref="K"/>, the output
+/// coordinate <see cref="O"/> and the input coordinate <see cref="I"/>, each a name or an expression
+/// (a loop that runs once leaves its variable a literal, and a coordinate equal to another is that one).
+/// </summary>
+internal sealed class Axis(Loop loop, string k, string o, string i) : System.IDisposable
+{
+    public string K => k;
+
+    public string O => o;
+
+    public string I => i;
+
+    public void Dispose() => loop.Dispose();
 }

@@ -237,13 +237,11 @@ partial class AlexNet
                     if (ox >= 6) continue;
                     // The element window (oy, ox) took: its first maximum, as the forward kernel chose it.
                     int top = oy * 2, left = ox * 2;
-                    int bottom = top + 3 < 13 ? top + 3 : 13;
-                    int right = left + 3 < 13 ? left + 3 : 13;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top > 0 ? top : 0; y < bottom; y++)
+                    for (int y = top; y < top + 3; y++)
                     {
-                        for (int x = left > 0 ? left : 0; x < right; x++)
+                        for (int x = left; x < left + 3; x++)
                         {
                             float a = input[inputPlane + y * 13 + x];
                             if (a > best)
@@ -550,13 +548,11 @@ partial class AlexNet
                     if (ox >= 13) continue;
                     // The element window (oy, ox) took: its first maximum, as the forward kernel chose it.
                     int top = oy * 2, left = ox * 2;
-                    int bottom = top + 3 < 27 ? top + 3 : 27;
-                    int right = left + 3 < 27 ? left + 3 : 27;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top > 0 ? top : 0; y < bottom; y++)
+                    for (int y = top; y < top + 3; y++)
                     {
-                        for (int x = left > 0 ? left : 0; x < right; x++)
+                        for (int x = left; x < left + 3; x++)
                         {
                             float a = input[inputPlane + y * 27 + x];
                             if (a > best)
@@ -722,13 +718,11 @@ partial class AlexNet
                     if (ox >= 27) continue;
                     // The element window (oy, ox) took: its first maximum, as the forward kernel chose it.
                     int top = oy * 2, left = ox * 2;
-                    int bottom = top + 3 < 55 ? top + 3 : 55;
-                    int right = left + 3 < 55 ? left + 3 : 55;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top > 0 ? top : 0; y < bottom; y++)
+                    for (int y = top; y < top + 3; y++)
                     {
-                        for (int x = left > 0 ? left : 0; x < right; x++)
+                        for (int x = left; x < left + 3; x++)
                         {
                             float a = input[inputPlane + y * 55 + x];
                             if (a > best)

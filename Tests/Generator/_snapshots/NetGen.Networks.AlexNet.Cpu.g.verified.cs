@@ -84,7 +84,7 @@ partial class AlexNet
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(1000, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);

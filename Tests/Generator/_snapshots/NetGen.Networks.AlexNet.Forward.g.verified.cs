@@ -98,7 +98,7 @@ partial class AlexNet
             if (network.Backend == global::NetGen.Backend.Cpu)
                 RunOutputOnCpu();
             else
-                network.Launchers.Fc8Softmax(BatchSize * 1, fc8, fc8Softmax); // softmax
+                network.Launchers.Fc8Softmax(BatchSize, fc8, fc8Softmax); // softmax
         }
 
         /// <inheritdoc />

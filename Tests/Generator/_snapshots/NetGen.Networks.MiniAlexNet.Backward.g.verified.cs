@@ -120,10 +120,10 @@ partial class MiniAlexNet
         {
             if (network.Backend == global::NetGen.Backend.Cpu)
             {
-                RunLossOnCpu(dropout);
+                RunLossOnCpu();
                 return;
             }
-            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize * 1, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
+            network.BackwardKernelLaunchers.SoftmaxCrossEntropy(BatchSize, forward.fc8, Labels, Probabilities, Losses, Ranks, fc8Gradient, LabelSmoothing, BatchSize);
         }
 
         /// <inheritdoc />

@@ -497,9 +497,9 @@ partial class MiniAlexNet
                     int right = left + 3 < 14 ? left + 3 : 14;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top > 0 ? top : 0; y < bottom; y++)
+                    for (int y = top; y < bottom; y++)
                     {
-                        for (int x = left > 0 ? left : 0; x < right; x++)
+                        for (int x = left; x < right; x++)
                         {
                             float a = input[inputPlane + y * 14 + x];
                             if (a > best)
@@ -664,9 +664,9 @@ partial class MiniAlexNet
                     int right = left + 3 < 28 ? left + 3 : 28;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top > 0 ? top : 0; y < bottom; y++)
+                    for (int y = top; y < bottom; y++)
                     {
-                        for (int x = left > 0 ? left : 0; x < right; x++)
+                        for (int x = left; x < right; x++)
                         {
                             float a = input[inputPlane + y * 28 + x];
                             if (a > best)
@@ -745,13 +745,12 @@ partial class MiniAlexNet
         {
             int kx = index % 3;
             int ky = index / 3 % 3;
-            int c = index / 9 % 1;
             int f = index / 9;
             float sum = 0f;
             for (int n = 0; n < batch; n++)
             {
                 int deltaPlane = (n * 32 + f) * 28;
-                int inputPlane = (n * 1 + c) * 28;
+                int inputPlane = n * 28;
                 for (int oy = 0; oy < 28; oy++)
                 {
                     int iy = oy - 1 + ky;

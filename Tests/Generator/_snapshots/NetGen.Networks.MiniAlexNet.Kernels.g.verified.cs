@@ -27,28 +27,25 @@ partial class MiniAlexNet
             int oc = index / 784 % 32;
             int n = index / 25088;
             float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
-            for (int c = 0; c < 1; c++)
+            float partial = 0f; // this channel's window
+            int inputPlane = n * 28;
+            int weightPlane = oc * 3;
+            for (int ky = 0; ky < 3; ky++)
             {
-                float partial = 0f; // this channel's window
-                int inputPlane = (n * 1 + c) * 28;
-                int weightPlane = (oc * 1 + c) * 3;
-                for (int ky = 0; ky < 3; ky++)
+                int iy = oy - 1 + ky;
+                if (iy < 0 || iy >= 28) continue;
+                int inputRow = (inputPlane + iy) * 28;
+                int weightRow = (weightPlane + ky) * 3;
+                for (int kx = 0; kx < 3; kx++)
                 {
-                    int iy = oy - 1 + ky;
-                    if (iy < 0 || iy >= 28) continue;
-                    int inputRow = (inputPlane + iy) * 28;
-                    int weightRow = (weightPlane + ky) * 3;
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int ix = ox - 1 + kx;
-                        if (ix < 0 || ix >= 28) continue;
-                        partial += input[inputRow + ix] * weight[weightRow + kx];
-                    }
+                    int ix = ox - 1 + kx;
+                    if (ix < 0 || ix >= 28) continue;
+                    partial += input[inputRow + ix] * weight[weightRow + kx];
                 }
-                float valueNext = value + partial;
-                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
-                value = valueNext;
             }
+            float valueNext = value + partial;
+            valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+            value = valueNext;
             value += valueError;
             value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             value = value > 0f ? value : 0f; // ReLU

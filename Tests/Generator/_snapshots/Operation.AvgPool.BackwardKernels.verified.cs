@@ -65,7 +65,6 @@ partial class AvgPoolProbe
         {
             int ix = index % 6;
             int iy = index / 6 % 6;
-            int inputPlane = index / 36 * 36;
             int deltaPlane = index / 36 * 16;
             float gradient = 0f;
             for (int ky = 0; ky < 2; ky++)
@@ -78,7 +77,7 @@ partial class AvgPoolProbe
                     int tx = ix + 1 - kx; // ox * 2
                     if (tx % 2 != 0) continue;
                     int ox = tx / 2;
-                    gradient += delta[deltaPlane + oy * 4 + ox] / (4f);
+                    gradient += delta[deltaPlane + oy * 4 + ox] / 4f;
                 }
             }
             inputGradient[index] = gradient;
@@ -109,9 +108,7 @@ partial class AvgPoolProbe
         /// <param name="batch">N</param>
         public static void ConvWeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
-            int kx = index % 1;
-            int ky = index / 1 % 1;
-            int c = index / 1 % 2;
+            int c = index % 2;
             int f = index / 2;
             float sum = 0f;
             for (int n = 0; n < batch; n++)
@@ -120,13 +117,11 @@ partial class AvgPoolProbe
                 int inputPlane = (n * 2 + c) * 6;
                 for (int oy = 0; oy < 6; oy++)
                 {
-                    int iy = oy + ky;
                     int deltaRow = (deltaPlane + oy) * 6;
-                    int inputRow = (inputPlane + iy) * 6;
+                    int inputRow = (inputPlane + oy) * 6;
                     for (int ox = 0; ox < 6; ox++)
                     {
-                        int ix = ox + kx;
-                        sum += delta[deltaRow + ox] * input[inputRow + ix];
+                        sum += delta[deltaRow + ox] * input[inputRow + ox];
                     }
                 }
             }

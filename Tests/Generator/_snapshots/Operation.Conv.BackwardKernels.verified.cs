@@ -83,9 +83,8 @@ partial class ConvProbe
         {
             int kx = index % 3;
             int ky = index / 3 % 3;
-            int c = index / 9 % 1;
             int f = index / 9;
-            int inputChannel = f / 2 * 1 + c; // c within f's group
+            int inputChannel = f / 2; // c within f's group
             float sum = 0f;
             for (int n = 0; n < batch; n++)
             {

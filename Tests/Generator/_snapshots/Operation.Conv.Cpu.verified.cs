@@ -18,7 +18,7 @@ partial class ConvProbe
     partial class ForwardPass
     {
         /// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>
-        private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLogitsOnCpu()
         {
             CpuProfiler.Start();
             // conv 4, 3x3, stride 2, pad 1, groups 2, floor + bias
@@ -30,7 +30,7 @@ partial class ConvProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(36, forward.conv, Labels, Probabilities, Losses, Ranks, convGradient, LabelSmoothing, BatchSize);
@@ -38,7 +38,7 @@ partial class ConvProbe
         }
 
         /// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>
-        private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
+        private void RunBackwardOnCpu(ArrayView<float> parameterGradients)
         {
             CpuProfiler.Start();
             // conv 4, 3x3, stride 2, pad 1, groups 2, floor + bias

@@ -26,30 +26,27 @@ partial class ConvProbe
             int oy = index / 3 % 3;
             int oc = index / 9 % 4;
             int n = index / 36;
-            int firstChannel = oc / 2 * 1; // first input channel of oc's group
+            int firstChannel = oc / 2; // first input channel of oc's group
             float value = 0f, valueError = 0f; // a compensated sum: valueError keeps what rounding took
-            for (int c = 0; c < 1; c++)
+            float partial = 0f; // this channel's window
+            int inputPlane = (n * 2 + firstChannel) * 6;
+            int weightPlane = oc * 3;
+            for (int ky = 0; ky < 3; ky++)
             {
-                float partial = 0f; // this channel's window
-                int inputPlane = (n * 2 + firstChannel + c) * 6;
-                int weightPlane = (oc * 1 + c) * 3;
-                for (int ky = 0; ky < 3; ky++)
+                int iy = oy * 2 - 1 + ky;
+                if (iy < 0) continue;
+                int inputRow = (inputPlane + iy) * 6;
+                int weightRow = (weightPlane + ky) * 3;
+                for (int kx = 0; kx < 3; kx++)
                 {
-                    int iy = oy * 2 - 1 + ky;
-                    if (iy < 0) continue;
-                    int inputRow = (inputPlane + iy) * 6;
-                    int weightRow = (weightPlane + ky) * 3;
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int ix = ox * 2 - 1 + kx;
-                        if (ix < 0) continue;
-                        partial += input[inputRow + ix] * weight[weightRow + kx];
-                    }
+                    int ix = ox * 2 - 1 + kx;
+                    if (ix < 0) continue;
+                    partial += input[inputRow + ix] * weight[weightRow + kx];
                 }
-                float valueNext = value + partial;
-                valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
-                value = valueNext;
             }
+            float valueNext = value + partial;
+            valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
+            value = valueNext;
             value += valueError;
             value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             output[index] = value;

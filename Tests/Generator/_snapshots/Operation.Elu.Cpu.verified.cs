@@ -21,7 +21,7 @@ partial class EluProbe
         /// <inheritdoc />
         public float Forward(float value, long index)
         {
-            value = value > 0f ? value : 1f * (global::System.MathF.Exp(value) - 1f); // elu 1
+            value = value > 0f ? value : global::System.MathF.Exp(value) - 1f; // elu 1
             return value;
         }
 
@@ -29,18 +29,15 @@ partial class EluProbe
         public float Backward(float value, long index, float gradient)
         {
             // elu 1
-            {
-                float valueAfter = value > 0f ? value : 1f * (global::System.MathF.Exp(value) - 1f);
-                gradient *= value > 0f ? 1f : valueAfter + 1f;
-                value = valueAfter;
-            }
+            float valueAfter = value > 0f ? value : global::System.MathF.Exp(value) - 1f;
+            gradient *= value > 0f ? 1f : valueAfter + 1f;
             return gradient;
         }
 
         /// <inheritdoc />
         public Vector512<float> Forward(Vector512<float> value, long index)
         {
-            value = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(1f) * (Vector512.Exp(value) - Vector512.Create(1f))); // elu 1
+            value = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Exp(value) - Vector512.Create(1f)); // elu 1
             return value;
         }
 
@@ -48,11 +45,8 @@ partial class EluProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // elu 1
-            {
-                Vector512<float> valueAfter = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(1f) * (Vector512.Exp(value) - Vector512.Create(1f)));
-                gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), valueAfter + Vector512.Create(1f));
-                value = valueAfter;
-            }
+            Vector512<float> valueAfter = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Exp(value) - Vector512.Create(1f));
+            gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), valueAfter + Vector512.Create(1f));
             return gradient;
         }
     }
@@ -60,7 +54,7 @@ partial class EluProbe
     partial class ForwardPass
     {
         /// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>
-        private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLogitsOnCpu()
         {
             CpuProfiler.Start();
             // conv 2, 3x3 + bias + elu 1
@@ -76,7 +70,7 @@ partial class EluProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(3, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
@@ -84,7 +78,7 @@ partial class EluProbe
         }
 
         /// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>
-        private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
+        private void RunBackwardOnCpu(ArrayView<float> parameterGradients)
         {
             CpuProfiler.Start();
             // dense 3 + bias

@@ -51,7 +51,7 @@ partial class EluProbe
             value += valueError;
             value += bias[oc]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow
             before[index] = value;
-            value = value > 0f ? value : 1f * (XMath.Exp(value) - 1f); // elu 1
+            value = value > 0f ? value : XMath.Exp(value) - 1f; // elu 1
             output[index] = value;
         }
 

@@ -29,11 +29,8 @@ partial class GeluProbe
         public float Backward(float value, long index, float gradient)
         {
             // gelu tanh
-            {
-                float valueTanh = global::System.MathF.Tanh(0.7978846f * (value + 0.044715f * value * value * value));
-                gradient *= 0.5f * (1f + valueTanh) + 0.5f * value * (1f - valueTanh * valueTanh) * 0.7978846f * (1f + 3f * 0.044715f * value * value);
-                value = 0.5f * value * (1f + valueTanh);
-            }
+            float valueTanh = global::System.MathF.Tanh(0.7978846f * (value + 0.044715f * value * value * value));
+            gradient *= 0.5f * (1f + valueTanh) + 0.5f * value * (1f - valueTanh * valueTanh) * 0.7978846f * (1f + 3f * 0.044715f * value * value);
             return gradient;
         }
 
@@ -48,11 +45,8 @@ partial class GeluProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // gelu tanh
-            {
-                Vector512<float> valueTanh = VectorMath.Tanh(Vector512.Create(0.7978846f) * (value + Vector512.Create(0.044715f) * value * value * value));
-                gradient *= Vector512.Create(0.5f) * (Vector512.Create(1f) + valueTanh) + Vector512.Create(0.5f) * value * (Vector512.Create(1f) - valueTanh * valueTanh) * Vector512.Create(0.7978846f) * (Vector512.Create(1f) + Vector512.Create(3f) * Vector512.Create(0.044715f) * value * value);
-                value = Vector512.Create(0.5f) * value * (Vector512.Create(1f) + valueTanh);
-            }
+            Vector512<float> valueTanh = VectorMath.Tanh(Vector512.Create(0.7978846f) * (value + Vector512.Create(0.044715f) * value * value * value));
+            gradient *= Vector512.Create(0.5f) * (Vector512.Create(1f) + valueTanh) + Vector512.Create(0.5f) * value * (Vector512.Create(1f) - valueTanh * valueTanh) * Vector512.Create(0.7978846f) * (Vector512.Create(1f) + Vector512.Create(3f) * Vector512.Create(0.044715f) * value * value);
             return gradient;
         }
     }
@@ -60,7 +54,7 @@ partial class GeluProbe
     partial class ForwardPass
     {
         /// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>
-        private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLogitsOnCpu()
         {
             CpuProfiler.Start();
             // conv 2, 3x3 + bias + gelu tanh
@@ -76,7 +70,7 @@ partial class GeluProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(3, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
@@ -84,7 +78,7 @@ partial class GeluProbe
         }
 
         /// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>
-        private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
+        private void RunBackwardOnCpu(ArrayView<float> parameterGradients)
         {
             CpuProfiler.Start();
             // dense 3 + bias

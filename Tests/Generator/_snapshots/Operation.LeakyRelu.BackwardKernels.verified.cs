@@ -77,15 +77,12 @@ partial class LeakyReluProbe
         /// <param name="batch">N</param>
         public static void FcWeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
-            int unit = index / 1;
-            int first = index % 1 * 64;
-            int end = first + 64 < 32 ? first + 64 : 32;
-            for (int i = first; i < end; i++)
+            for (int i = 0; i < 32; i++)
             {
                 float sum = 0f;
                 for (int n = 0; n < batch; n++)
-                    sum += delta[n * 3 + unit] * input[n * 32 + i];
-                weightGradient[unit * 32 + i] += sum;
+                    sum += delta[n * 3 + index] * input[n * 32 + i];
+                weightGradient[index * 32 + i] += sum;
             }
         }
 
@@ -105,11 +102,7 @@ partial class LeakyReluProbe
                 gradient += delta[deltaRow + unit] * weight[unit * 32 + i];
             float value = before[index]; // conv's epilogue, run again from the value before it
             // leaky relu 0.2
-            {
-                float valueAfter = value > 0f ? value : 0.2f * value;
-                gradient *= value > 0f ? 1f : 0.2f;
-                value = valueAfter;
-            }
+            gradient *= value > 0f ? 1f : 0.2f;
             inputGradient[index] = gradient;
         }
 

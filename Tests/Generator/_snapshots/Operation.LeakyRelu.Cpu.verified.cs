@@ -29,11 +29,7 @@ partial class LeakyReluProbe
         public float Backward(float value, long index, float gradient)
         {
             // leaky relu 0.2
-            {
-                float valueAfter = value > 0f ? value : 0.2f * value;
-                gradient *= value > 0f ? 1f : 0.2f;
-                value = valueAfter;
-            }
+            gradient *= value > 0f ? 1f : 0.2f;
             return gradient;
         }
 
@@ -48,11 +44,7 @@ partial class LeakyReluProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // leaky relu 0.2
-            {
-                Vector512<float> valueAfter = Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), value, Vector512.Create(0.2f) * value);
-                gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), Vector512.Create(0.2f));
-                value = valueAfter;
-            }
+            gradient *= Vector512.ConditionalSelect(Vector512.GreaterThan(value, Vector512<float>.Zero), Vector512.Create(1f), Vector512.Create(0.2f));
             return gradient;
         }
     }
@@ -60,7 +52,7 @@ partial class LeakyReluProbe
     partial class ForwardPass
     {
         /// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>
-        private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLogitsOnCpu()
         {
             CpuProfiler.Start();
             // conv 2, 3x3 + bias + leaky relu 0.2
@@ -76,7 +68,7 @@ partial class LeakyReluProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(3, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
@@ -84,7 +76,7 @@ partial class LeakyReluProbe
         }
 
         /// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>
-        private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
+        private void RunBackwardOnCpu(ArrayView<float> parameterGradients)
         {
             CpuProfiler.Start();
             // dense 3 + bias

@@ -114,9 +114,7 @@ partial class LrnProbe
         /// <param name="batch">N</param>
         public static void ConvWeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
-            int kx = index % 1;
-            int ky = index / 1 % 1;
-            int c = index / 1 % 2;
+            int c = index % 2;
             int f = index / 2;
             float sum = 0f;
             for (int n = 0; n < batch; n++)
@@ -125,13 +123,11 @@ partial class LrnProbe
                 int inputPlane = (n * 2 + c) * 6;
                 for (int oy = 0; oy < 6; oy++)
                 {
-                    int iy = oy + ky;
                     int deltaRow = (deltaPlane + oy) * 6;
-                    int inputRow = (inputPlane + iy) * 6;
+                    int inputRow = (inputPlane + oy) * 6;
                     for (int ox = 0; ox < 6; ox++)
                     {
-                        int ix = ox + kx;
-                        sum += delta[deltaRow + ox] * input[inputRow + ix];
+                        sum += delta[deltaRow + ox] * input[inputRow + ox];
                     }
                 }
             }

@@ -19,7 +19,7 @@ partial class LrnProbe
     partial class ForwardPass
     {
         /// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>
-        private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLogitsOnCpu()
         {
             CpuProfiler.Start();
             // conv 4, 1x1 + bias
@@ -34,7 +34,7 @@ partial class LrnProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(144, forward.convLrn, Labels, Probabilities, Losses, Ranks, convLrnGradient, LabelSmoothing, BatchSize);
@@ -42,7 +42,7 @@ partial class LrnProbe
         }
 
         /// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>
-        private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
+        private void RunBackwardOnCpu(ArrayView<float> parameterGradients)
         {
             CpuProfiler.Start();
             // lrn 3, alpha 0.0001, beta 0.75, k 2

@@ -31,18 +31,9 @@ partial class LrnProbe
             {
                 float partial = 0f; // this channel's window
                 int inputPlane = (n * 2 + c) * 6;
-                int weightPlane = (oc * 2 + c) * 1;
-                for (int ky = 0; ky < 1; ky++)
-                {
-                    int iy = oy + ky;
-                    int inputRow = (inputPlane + iy) * 6;
-                    int weightRow = (weightPlane + ky) * 1;
-                    for (int kx = 0; kx < 1; kx++)
-                    {
-                        int ix = ox + kx;
-                        partial += input[inputRow + ix] * weight[weightRow + kx];
-                    }
-                }
+                int weightPlane = oc * 2 + c;
+                int inputRow = (inputPlane + oy) * 6;
+                partial += input[inputRow + ox] * weight[weightPlane];
                 float valueNext = value + partial;
                 valueError += XMath.Abs(value) >= XMath.Abs(partial) ? value - valueNext + partial : partial - valueNext + value;
                 value = valueNext;

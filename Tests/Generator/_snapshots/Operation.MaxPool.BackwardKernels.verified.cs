@@ -84,9 +84,9 @@ partial class MaxPoolProbe
                     int right = left + 3 < 6 ? left + 3 : 6;
                     float best = float.NegativeInfinity;
                     int chosen = -1;
-                    for (int y = top > 0 ? top : 0; y < bottom; y++)
+                    for (int y = top; y < bottom; y++)
                     {
-                        for (int x = left > 0 ? left : 0; x < right; x++)
+                        for (int x = left; x < right; x++)
                         {
                             float a = input[inputPlane + y * 6 + x];
                             if (a > best)
@@ -128,9 +128,7 @@ partial class MaxPoolProbe
         /// <param name="batch">N</param>
         public static void ConvWeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
-            int kx = index % 1;
-            int ky = index / 1 % 1;
-            int c = index / 1 % 2;
+            int c = index % 2;
             int f = index / 2;
             float sum = 0f;
             for (int n = 0; n < batch; n++)
@@ -139,13 +137,11 @@ partial class MaxPoolProbe
                 int inputPlane = (n * 2 + c) * 6;
                 for (int oy = 0; oy < 6; oy++)
                 {
-                    int iy = oy + ky;
                     int deltaRow = (deltaPlane + oy) * 6;
-                    int inputRow = (inputPlane + iy) * 6;
+                    int inputRow = (inputPlane + oy) * 6;
                     for (int ox = 0; ox < 6; ox++)
                     {
-                        int ix = ox + kx;
-                        sum += delta[deltaRow + ox] * input[inputRow + ix];
+                        sum += delta[deltaRow + ox] * input[inputRow + ox];
                     }
                 }
             }

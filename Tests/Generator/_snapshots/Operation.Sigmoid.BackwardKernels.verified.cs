@@ -77,15 +77,12 @@ partial class SigmoidProbe
         /// <param name="batch">N</param>
         public static void FcWeightGradient(Index1D index, ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weightGradient, int batch)
         {
-            int unit = index / 1;
-            int first = index % 1 * 64;
-            int end = first + 64 < 32 ? first + 64 : 32;
-            for (int i = first; i < end; i++)
+            for (int i = 0; i < 32; i++)
             {
                 float sum = 0f;
                 for (int n = 0; n < batch; n++)
-                    sum += delta[n * 3 + unit] * input[n * 32 + i];
-                weightGradient[unit * 32 + i] += sum;
+                    sum += delta[n * 3 + index] * input[n * 32 + i];
+                weightGradient[index * 32 + i] += sum;
             }
         }
 
@@ -105,11 +102,8 @@ partial class SigmoidProbe
                 gradient += delta[deltaRow + unit] * weight[unit * 32 + i];
             float value = before[index]; // conv's epilogue, run again from the value before it
             // sigmoid
-            {
-                float valueAfter = 1f / (1f + XMath.Exp(-value));
-                gradient *= valueAfter * (1f - valueAfter);
-                value = valueAfter;
-            }
+            float valueAfter = 1f / (1f + XMath.Exp(-value));
+            gradient *= valueAfter * (1f - valueAfter);
             inputGradient[index] = gradient;
         }
 

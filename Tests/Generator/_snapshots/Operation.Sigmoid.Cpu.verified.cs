@@ -29,11 +29,8 @@ partial class SigmoidProbe
         public float Backward(float value, long index, float gradient)
         {
             // sigmoid
-            {
-                float valueAfter = 1f / (1f + global::System.MathF.Exp(-value));
-                gradient *= valueAfter * (1f - valueAfter);
-                value = valueAfter;
-            }
+            float valueAfter = 1f / (1f + global::System.MathF.Exp(-value));
+            gradient *= valueAfter * (1f - valueAfter);
             return gradient;
         }
 
@@ -48,11 +45,8 @@ partial class SigmoidProbe
         public Vector512<float> Backward(Vector512<float> value, long index, Vector512<float> gradient)
         {
             // sigmoid
-            {
-                Vector512<float> valueAfter = Vector512.Create(1f) / (Vector512.Create(1f) + Vector512.Exp(-value));
-                gradient *= valueAfter * (Vector512.Create(1f) - valueAfter);
-                value = valueAfter;
-            }
+            Vector512<float> valueAfter = Vector512.Create(1f) / (Vector512.Create(1f) + Vector512.Exp(-value));
+            gradient *= valueAfter * (Vector512.Create(1f) - valueAfter);
             return gradient;
         }
     }
@@ -60,7 +54,7 @@ partial class SigmoidProbe
     partial class ForwardPass
     {
         /// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>
-        private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLogitsOnCpu()
         {
             CpuProfiler.Start();
             // conv 2, 3x3 + bias + sigmoid
@@ -76,7 +70,7 @@ partial class SigmoidProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(3, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
@@ -84,7 +78,7 @@ partial class SigmoidProbe
         }
 
         /// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>
-        private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
+        private void RunBackwardOnCpu(ArrayView<float> parameterGradients)
         {
             CpuProfiler.Start();
             // dense 3 + bias

@@ -17,7 +17,7 @@ partial class SoftmaxProbe
     partial class ForwardPass
     {
         /// <summary>The forward pass up to the logits on the CPU backend, one call per fused group.</summary>
-        private void RunLogitsOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLogitsOnCpu()
         {
             CpuProfiler.Start();
             // dense 3 + bias
@@ -36,7 +36,7 @@ partial class SoftmaxProbe
     partial class BackwardPass
     {
         /// <summary>Softmax and cross-entropy on the CPU backend.</summary>
-        private void RunLossOnCpu(global::NetGen.DropoutKey dropout)
+        private void RunLossOnCpu()
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(3, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
@@ -44,7 +44,7 @@ partial class SoftmaxProbe
         }
 
         /// <summary>Every group's gradients on the CPU backend, from the logits down.</summary>
-        private void RunBackwardOnCpu(ArrayView<float> parameterGradients, global::NetGen.DropoutKey dropout)
+        private void RunBackwardOnCpu(ArrayView<float> parameterGradients)
         {
             CpuProfiler.Start();
             // dense 3 + bias

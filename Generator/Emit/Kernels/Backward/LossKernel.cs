@@ -16,7 +16,7 @@ internal static class LossKernel
     public static void Body(SourceWriter w, KernelPlan producer, string name)
     {
         string classes = Format.Int(producer.Main.Output.Size);
-        w.Line($"int row = index * {classes};");
+        w.Line($"int row = {IndexMath.Times("index", producer.Main.Output.Size)};");
         w.Line("float max = logits[row];");
         w.Line($"for (int i = 1; i < {classes}; i++)");
         w.Line("    max = logits[row + i] > max ? logits[row + i] : max;");

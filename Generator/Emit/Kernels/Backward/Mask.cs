@@ -28,8 +28,7 @@ internal static class Mask
             return;
         }
         w.Line($"float value = before[{element}]; // {name}'s epilogue, run again from the value before it");
-        foreach (var op in producer.Epilogue)
-            op.Elementwise.WriteChainStep(w, op, ElementwiseCode.Kernel(element));
+        ElementwiseCode.Kernel(element).WriteChain(w, producer.Epilogue);
     }
 
     /// <summary>

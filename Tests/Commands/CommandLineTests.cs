@@ -155,6 +155,23 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void BenchReportsItsMedianWithTheRangeAndWritesNoRedrawsIntoAPipe()
+    {
+        var (code, output, error) = Netgen("bench", "twoclassprobe", "--batch", "4", "--warmup", "1", "--iterations", "3", "--device", "cpu", "--json");
+        Assert.True(code == 0, error);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("iterations").GetInt32());
+        foreach (string pass in new[] { "forward", "train" })
+        {
+            double median = root.GetProperty($"{pass}_images_per_second").GetDouble();
+            Assert.InRange(median, root.GetProperty($"{pass}_images_per_second_min").GetDouble(), root.GetProperty($"{pass}_images_per_second_max").GetDouble());
+        }
+        Assert.Contains("timed iterations", error);
+        Assert.DoesNotContain('\r', output + error); // the test host's streams are pipes: no progress redrawn in place
+    }
+
+    [Fact]
     public void TheCpuBackendAndIlgpusCpuAcceleratorAreToldApart()
     {
         using var cpu = Device.Open("cpu");

@@ -55,4 +55,18 @@ public class ShapeTests
         Assert.Contains("724,406,816", table);
         Assert.Equal("28 -> 14 -> 7", string.Join(" -> ", ShapesCommand.SpatialChain(MiniAlexNet.Description)));
     }
+
+    [Fact]
+    public void GlobalAveragePoolingLeavesOneValuePerChannelForTheDenseLayer()
+    {
+        var info = Kernels.GlobalAvgPoolProbe.Description;
+        Assert.Equal(new Shape(4, 7, 7), Kernels.GlobalAvgPoolProbe.Shapes.Conv);
+        Assert.Equal(new Shape(4, 1, 1), Kernels.GlobalAvgPoolProbe.Shapes.ConvGlobalAvgPool);
+        Assert.Equal([3, 4], info.Parameters.Single(p => p.Name == "fc.weight").Dimensions);
+        // The pool adds, as an average pool does: only the convolution and the dense layer multiply.
+        Assert.Equal([4L * 49 * 27, 3 * 4], info.Layers.Select(l => l.MultiplyAdds));
+        string table = ShapesCommand.Table(info);
+        Assert.Contains(table.Split('\n'), line => line.Split("  ", System.StringSplitOptions.RemoveEmptyEntries).Select(c => c.Trim()).SequenceEqual(["global avg pool", "4"]));
+        Assert.Equal("7", string.Join(" -> ", ShapesCommand.SpatialChain(info)));
+    }
 }

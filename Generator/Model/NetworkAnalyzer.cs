@@ -46,7 +46,7 @@ internal static class NetworkAnalyzer
         // still checked for their own mistakes but not for shapes that depend on a wrong one.
         Shape? shape = diagnostics.Count == before ? new Shape(spec.Channels, spec.Height, spec.Width) : null;
         int columns = Math.Max(1, spec.Columns);
-        string? flattenedBy = null; // the dense layer that flattened the activation
+        string? flattenedBy = null; // the last dense layer, whose flat output the activation is
         var layers = new List<LayerModel>();
         for (int i = 0; i < specLayers.Count; i++)
         {
@@ -80,7 +80,7 @@ internal static class NetworkAnalyzer
                     valid = false;
                 }
                 if (op.Flattens)
-                    flattenedBy ??= layer.Member;
+                    flattenedBy = layer.Member;
                 if (shape is not { } current || !valid)
                 {
                     shape = null;

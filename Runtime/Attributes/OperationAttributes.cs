@@ -135,6 +135,15 @@ public sealed class AvgPoolAttribute(int window) : PoolAttribute(window)
 }
 
 /// <summary>
+/// Global average pooling: the mean of each channel over its whole height and width, so the output
+/// is (channels, 1, 1) and a dense layer after it reads one value per channel (PyTorch's
+/// <c>nn.AdaptiveAvgPool2d(1)</c>).
+/// </summary>
+public sealed class GlobalAvgPoolAttribute : OperationAttribute
+{
+}
+
+/// <summary>
 /// Dropout: in training, each output is zeroed with probability <paramref name="rate"/> and the
 /// survivors are scaled by <c>1 / (1 - rate)</c>; in evaluation it does nothing.
 /// </summary>

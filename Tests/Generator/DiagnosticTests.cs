@@ -203,6 +203,17 @@ public class DiagnosticTests
             "Conv on Conv comes after dense layer Fc, whose output is a flat vector of 8 values; put convolutions and pooling before the first dense layer"
         },
         {
+            "NG0012", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Dense(8)] public partial Layer Fc { get; }
+                [Dense(4), GlobalAvgPool] public partial Layer Fc2 { get; }
+            }
+            """, "GlobalAvgPool",
+            "GlobalAvgPool on Fc2 comes after dense layer Fc2, whose output is a flat vector of 4 values; put convolutions and pooling before the first dense layer"
+        },
+        {
             "NG0013", """
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net { [Relu, Dense(8)] public partial Layer Fc { get; } }

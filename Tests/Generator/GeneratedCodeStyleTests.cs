@@ -65,6 +65,7 @@ public class GeneratedCodeStyleTests
         "[Conv(1, Kernel = 3)] public partial Layer Conv { get; } [Conv(2, Kernel = 1)] public partial Layer Conv2 { get; } [Dense(1)] public partial Layer Fc { get; } [Dense(3)] public partial Layer Out { get; }",
         "[Conv(2, Kernel = 6), Tanh, Dropout(0.5f), Elu(0.5f)] public partial Layer Conv { get; } [Dense(2), Gelu] public partial Layer Fc { get; } [Dense(2)] public partial Layer Out { get; }",
         "[Conv(4, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, Round = Rounding.Floor), AvgPool(2, Pad = 1, Round = Rounding.Ceil)] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }",
+        "[Conv(2, Kernel = 6), GlobalAvgPool] public partial Layer Conv { get; } [Conv(4, Kernel = 1), Relu, GlobalAvgPool] public partial Layer Conv2 { get; } [Dense(3)] public partial Layer Fc { get; }",
     };
 
     [Theory]

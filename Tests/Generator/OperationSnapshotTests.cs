@@ -22,6 +22,7 @@ public class OperationSnapshotTests
         { "Lrn", "[Conv(4, Kernel = 1), Lrn(3)] public partial Layer Conv { get; }" },
         { "MaxPool", "[Conv(2, Kernel = 1), MaxPool(3, Stride = 2, Round = Rounding.Ceil)] public partial Layer Conv { get; }" },
         { "AvgPool", "[Conv(2, Kernel = 1), AvgPool(2, Pad = 1)] public partial Layer Conv { get; }" },
+        { "GlobalAvgPool", "[Conv(2, Kernel = 3, Pad = 1), Relu, GlobalAvgPool] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
         { "Dropout", "[Dense(4), Dropout(0.25f)] public partial Layer Fc { get; }" },
         { "Softmax", "[Dense(3), Softmax] public partial Layer Fc { get; }" },
         { "LeakyRelu", "[Conv(2, Kernel = 3), LeakyRelu(0.2f)] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },

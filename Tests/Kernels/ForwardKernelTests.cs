@@ -98,6 +98,29 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
     }
 
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void GlobalAveragePoolingIsEachChannelsMean(string device)
+    {
+        using var net = new GlobalAvgPoolProbe(fixture[device]);
+        var (pass, _) = Run(net);
+
+        Assert.Equal(new Shape(4, 7, 7), GlobalAvgPoolProbe.Shapes.Conv);
+        Assert.Equal(new Shape(4, 1, 1), GlobalAvgPoolProbe.Shapes.ConvGlobalAvgPool);
+        var conv = pass.Read("conv");
+        var expected = new float[Batch * 4];
+        for (int plane = 0; plane < Batch * 4; plane++)
+        {
+            double sum = 0;
+            for (int i = 0; i < 49; i++)
+                sum += conv[plane * 49 + i];
+            expected[plane] = (float)(sum / 49);
+        }
+        Assert.Contains(expected, v => v > 0);
+        Numbers.AssertClose(expected, pass.Read("conv.globalavgpool"), "conv.globalavgpool");
+        var fc = Reference.Dense(pass.Read("conv.globalavgpool"), Batch, 4, net.Fc.Weight.Read(), net.Fc.Bias.Read(), 3);
+        Numbers.AssertClose(fc, pass.Read("fc"), "fc");
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
     public void DenseAndSoftmax(string device)
     {
         using var net = new DenseProbe(fixture[device]);

@@ -54,6 +54,22 @@ public sealed partial class PoolProbe
     public partial Layer Conv2 { get; }
 }
 
+/// <summary>
+/// Global average pooling after a same-size convolution and a ReLU, read by a dense layer, over two
+/// columns: the pool stays in its column, and the dense layer's 3 classes do not split, so every
+/// column computes it whole.
+/// </summary>
+[Network(Channels = 3, Height = 7, Width = 7, Columns = 2)]
+public sealed partial class GlobalAvgPoolProbe
+{
+    // 7 x 7 -> 1 x 1: one mean per channel
+    [Conv(4, Kernel = 3, Pad = 1, BiasInit = 0.1f), Relu, GlobalAvgPool]
+    public partial Layer Conv { get; }
+
+    [Dense(3)]
+    public partial Layer Fc { get; }
+}
+
 /// <summary>Dense layers on a flattened image, ReLU, dropout and softmax.</summary>
 [Network(Channels = 3, Height = 4, Width = 5)]
 public sealed partial class DenseProbe

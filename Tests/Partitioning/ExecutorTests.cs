@@ -32,6 +32,21 @@ public class ExecutorTests(AcceleratorFixture fixture)
         AssertSameStep(network, images, [17, 912], dropout: true);
     }
 
+    [Fact]
+    public void GlobalAveragePoolingStaysInItsColumnOnTwoDevices()
+    {
+        using var network = new Kernels.GlobalAvgPoolProbe(fixture.CpuDevice, seed: 2);
+        // The pool averages each device's own channels; only fc, computed whole on both, gathers them.
+        var plan = Kernels.GlobalAvgPoolProbe.Partition;
+        Assert.Equal(["conv", "fc"], plan.Layers.Select(l => l.Name));
+        Assert.False(plan.Layers[0].ReadsOtherDevice);
+        Assert.True(plan.Layers[1].ReadsOtherDevice);
+        Assert.True(plan.Layers[1].Replicated);
+        Assert.Equal(2, plan.Transfers.Count); // each device sends the other its two channel means, once, forward
+        Assert.All(plan.Transfers, t => Assert.Equal(("fc", "forward", 2L), (t.Layer, t.Pass, t.FloatsPerImage)));
+        AssertSameStep(network, Numbers.Uniform(5 * 3 * 7 * 7, 13, scale: 2f), [0, 1, 2, 1, 0], dropout: false);
+    }
+
     [Theory, InlineData(0f, 0f), InlineData(0.5f, 0f), InlineData(0f, 0.2f)]
     public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne(float clipNorm, float labelSmoothing)
     {

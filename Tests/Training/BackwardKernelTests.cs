@@ -90,6 +90,17 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
     }
 
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void GlobalAveragePoolingAfterReluIntoDense(string device)
+    {
+        using var net = new GlobalAvgPoolProbe(fixture[device]);
+        // 4 x 3 x 3 x 3 = 108 weights and 4 biases, then fc's 3 x 4 from 112 and its 3 biases from 124.
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(3, 7, 7), 4, 3, 1, 1, 1, new(4, 7, 7), 0, 108), new Relu(),
+            new GlobalAvgPool(new(4, 7, 7)),
+            new Dense(4, 3, 112, 124)));
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
     public void DenseReluDropoutAndSoftmaxCrossEntropy(string device)
     {
         using var net = new DenseProbe(fixture[device]);

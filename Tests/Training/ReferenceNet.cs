@@ -359,4 +359,31 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
             return dx;
         }
     }
+
+    /// <summary>Global average pooling: each (image, channel) plane's mean.</summary>
+    public sealed record GlobalAvgPool(Shape In) : Op
+    {
+        public override double[] Forward(double[] x, int batch, double[] p)
+        {
+            int plane = In.Height * In.Width;
+            var y = new double[batch * In.Channels];
+            for (int nc = 0; nc < y.Length; nc++)
+            {
+                for (int q = 0; q < plane; q++)
+                    y[nc] += x[nc * plane + q];
+                y[nc] /= plane;
+            }
+            return y;
+        }
+
+        public override double[] Backward(double[] x, double[] y, double[] dy, int batch, double[] p, double[] g)
+        {
+            int plane = In.Height * In.Width;
+            var dx = new double[x.Length];
+            for (int nc = 0; nc < dy.Length; nc++)
+                for (int q = 0; q < plane; q++)
+                    dx[nc * plane + q] += dy[nc] / plane;
+            return dx;
+        }
+    }
 }

@@ -56,6 +56,14 @@ public sealed partial class PyTorchDefaultInitProbe
     [Dense(10, BiasInit = 0.5f)] public partial Layer Fc { get; }
 }
 
+/// <summary>HeNormalFanOutInitProbe's layers with its Init, which a network that takes them inherits...</summary>
+[Network(Layers = typeof(HeNormalFanOutInitProbe))]
+public sealed partial class TakenInitProbe;
+
+/// <summary>...unless it sets its own.</summary>
+[Network(Layers = typeof(HeNormalFanOutInitProbe), Init = Init.XavierNormal)]
+public sealed partial class RetakenInitProbe;
+
 /// <summary>
 /// Each preset's draws against its formula, computed here from the fans above. Tolerances are
 /// five standard errors of the statistic for the tensor's size: a sample mean's is std / sqrt(n),
@@ -123,6 +131,16 @@ public class InitialisationTests(AcceleratorFixture fixture)
         Assert.All(bias, b => Assert.InRange(b, -bound, bound));
         Assert.True(bias.Distinct().Count() > 16, "conv.bias is drawn, not constant");
         Assert.All(net.Fc.Bias.Read(), b => Assert.Equal(0.5f, b));
+    }
+
+    [Fact]
+    public void ANetworkTakingLayersTakesTheirInitUnlessItSetsOne()
+    {
+        using var taken = new TakenInitProbe(fixture.CpuDevice, seed: 9);
+        Gaussian(taken.Layers[0].Weight.Read(), Math.Sqrt(2 / ConvFanOut), "taken conv.weight");
+        using var retaken = new RetakenInitProbe(fixture.CpuDevice, seed: 9);
+        Gaussian(retaken.Layers[0].Weight.Read(), Math.Sqrt(2 / (ConvFanIn + ConvFanOut)), "retaken conv.weight");
+        Gaussian(retaken.Layers[1].Weight.Read(), Math.Sqrt(2 / (FcFanIn + FcFanOut)), "retaken fc.weight");
     }
 
     [Fact]

@@ -41,10 +41,10 @@ internal sealed record Learning(float WeightStd, float BiasInit, float LrMult, f
     }
 
     /// <summary>
-    /// How the weight of dimensions <paramref name="weight"/> starts, a zero-mean Gaussian of Std or a
-    /// uniform draw in [-Bound, Bound) (the other 0), by
-    /// PyTorch's fan_in and fan_out (<c>_calculate_fan_in_and_fan_out</c>: the second and first
-    /// dimensions times the product of the rest, so a grouped convolution's fan_in is its group's).
+    /// How the weight of dimensions <paramref name="weight"/> starts, a zero-mean Gaussian of Std or
+    /// a uniform draw in [-Bound, Bound) (the other 0), by PyTorch's fan_in and fan_out
+    /// (<c>_calculate_fan_in_and_fan_out</c>: the second and first dimensions times the product of
+    /// the rest, so a grouped convolution's fan_in is its group's and its fan_out all its filters').
     /// </summary>
     public (float Std, float Bound) WeightDraw(EquatableArray<int> weight)
     {
@@ -75,8 +75,8 @@ internal sealed record Learning(float WeightStd, float BiasInit, float LrMult, f
 
 /// <summary>
 /// The operation a layer starts with: a weight and a bias (unless <c>Bias = false</c>), both
-/// trained, named as PyTorch names them (<c>conv1.weight</c>, <c>conv1.bias</c>). Its outputs are a layer's channels, and the
-/// network's classes when it ends the network.
+/// trained, named as PyTorch names them (<c>conv1.weight</c>, <c>conv1.bias</c>). Its outputs are
+/// a layer's channels, and the network's classes when it ends the network.
 /// </summary>
 internal abstract record LearnableOperation(Learning Learn, LocationInfo? Location) : MainOperation(Location)
 {

@@ -27,13 +27,13 @@ public sealed class Layer
     /// <summary>The shape of one image's output.</summary>
     public Shape Output => Info.Output;
 
-    /// <summary>Its parameter tensors, in the order they sit in the network's buffer (weight, then bias).</summary>
+    /// <summary>Its parameter tensors, in the order they sit in the network's buffer (weight, then bias unless <c>Bias = false</c>).</summary>
     public IReadOnlyList<ParameterTensor> Parameters { get; }
 
     /// <summary>The weights: (out, in / groups, kh, kw) or (out, in).</summary>
     public ParameterTensor Weight => Tensor("weight");
 
-    /// <summary>The biases: (out).</summary>
+    /// <summary>The biases: (out). A layer declared <c>Bias = false</c> has none (<see cref="KeyNotFoundException"/>).</summary>
     public ParameterTensor Bias => Tensor("bias");
 
     /// <summary>The tensor named <c>{layer}.{name}</c> (<c>weight</c>, <c>bias</c>).</summary>

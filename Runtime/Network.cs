@@ -66,8 +66,9 @@ public abstract class Network : IDisposable
     public IReadOnlyList<ParameterTensor> Tensors => tensors;
 
     /// <summary>
-    /// Sets every weight to a zero-mean Gaussian draw with its layer's standard deviation and every
-    /// bias to its layer's constant. Each value is a pure function of (seed, tensor, index), so the
+    /// Sets every weight to a zero-mean Gaussian draw with its layer's standard deviation (or, for the
+    /// uniform presets, a uniform draw within its bound) and every bias to its layer's constant (or
+    /// PyTorch's uniform draw). Each value is a pure function of (seed, tensor, index), so the
     /// same seed gives the same network on any machine and any number of threads.
     /// </summary>
     public void Initialise(ulong seed)
@@ -81,7 +82,7 @@ public abstract class Network : IDisposable
     private static void Fill(float[] host, ParameterInfo parameter, ulong seed, ulong stream)
     {
         int offset = checked((int)parameter.Offset), count = checked((int)parameter.Count);
-        if (parameter.InitStd == 0f)
+        if (parameter.InitStd == 0f && parameter.InitBound == 0f)
         {
             host.AsSpan(offset, count).Fill(parameter.InitMean);
             return;
@@ -91,7 +92,10 @@ public abstract class Network : IDisposable
         {
             int end = Math.Min(count, (c + 1) * Chunk);
             for (int i = c * Chunk; i < end; i++)
-                host[offset + i] = (float)(parameter.InitMean + parameter.InitStd * CounterHash.Normal(seed, stream, (ulong)i));
+                host[offset + i] = parameter.InitBound != 0f
+                    // 2u - 1 lies in [-1, 1): the 24-bit uniform draw dropout uses, of the same (seed, tensor, index).
+                    ? (float)(parameter.InitMean + parameter.InitBound * (2.0 * CounterHash.Uniform(seed, stream, (ulong)i) - 1.0))
+                    : (float)(parameter.InitMean + parameter.InitStd * CounterHash.Normal(seed, stream, (ulong)i));
         });
     }
 

@@ -111,6 +111,10 @@ internal static class DiagnosticDescriptors
         "NG0024", "Required setting left out",
         "{0}: {1} needs {2}, which has no default; write, for example, {3}");
 
+    public static readonly DiagnosticDescriptor WeightStdIgnored = Error(
+        "NG0025", "WeightStd set with an Init that ignores it",
+        "{0} sets WeightStd = {1}, but its weights are drawn by Init.{2}, which ignores WeightStd; leave WeightStd out, or set Init = Init.Gaussian on the layer");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
@@ -121,5 +125,6 @@ internal static class DiagnosticDescriptors
         SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
         GroupsSplitColumns, LayersFromInvalid, ClassesMismatch, UnknownOperation, RequiredSetting,
+        WeightStdIgnored,
     ];
 }

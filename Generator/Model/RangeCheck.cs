@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Attributes;
 
@@ -46,6 +47,13 @@ internal sealed class RangeCheck(List<DiagnosticInfo> diagnostics)
         if (round is not (Attributes.Rounding.Exact or Attributes.Rounding.Floor or Attributes.Rounding.Ceil))
             Out(at, who, nameof(ConvAttribute.Round), Format.Int((int)round),
                 $"{nameof(Attributes.Rounding)}.{Attributes.Rounding.Exact}, {nameof(Attributes.Rounding)}.{Attributes.Rounding.Floor} or {nameof(Attributes.Rounding)}.{Attributes.Rounding.Ceil}");
+    }
+
+    public void Init(LocationInfo? at, string who, Attributes.Init init)
+    {
+        if (!System.Enum.IsDefined(typeof(Attributes.Init), init))
+            Out(at, who, nameof(LearnableAttribute.Init), Format.Int((int)init),
+                "one of " + string.Join(", ", System.Enum.GetNames(typeof(Attributes.Init)).Select(n => $"{nameof(Attributes.Init)}.{n}")));
     }
 
     private void Out(LocationInfo? at, string who, string name, string value, string constraint) =>

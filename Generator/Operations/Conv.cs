@@ -7,7 +7,7 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Operations;
 
 /// <summary>
-/// A 2-D convolution with bias: weight (filters, channels / groups, kernel, kernel) as in PyTorch,
+/// A 2-D convolution with bias (unless <c>Bias = false</c>): weight (filters, channels / groups, kernel, kernel) as in PyTorch,
 /// filter f reading only the input channels of its group. Every kernel is a gather with one thread
 /// per value it writes, so no two threads add to the same place and sums come out in the same order
 /// on every device. On the CPU backend it is a packed matrix product (NetGen.Cpu.CpuConv).
@@ -26,7 +26,7 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
             Pad: r.Args.Int(nameof(conv.Pad), conv.Pad),
             Groups: r.Args.Int(nameof(conv.Groups), conv.Groups),
             Round: (Rounding)r.Args.Int(nameof(conv.Round), (int)r.Round),
-            Learn: Learning.Read(r.Args, conv),
+            Learn: Learning.Read(r.Args, conv, r.Init),
             Location: r.Location);
     }
 
@@ -42,7 +42,8 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         + (Stride != 1 ? $", stride {Stride}" : "")
         + (Pad != 0 ? $", pad {Pad}" : "")
         + (Groups != 1 ? $", groups {Groups}" : "")
-        + Format.RoundingSuffix(Round);
+        + Format.RoundingSuffix(Round)
+        + BiasSuffix;
 
     public override void Check(RangeCheck check, string who)
     {
@@ -101,7 +102,7 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
 
     public override int GroupsInColumn(bool slicedInput, int devices) => slicedInput ? Groups / devices : Groups;
 
-    /// <summary>Direct convolution, the bias added after the products.</summary>
+    /// <summary>Direct convolution, the bias (if any) added after the products.</summary>
     public override void WriteKernel(KernelWriting k)
     {
         var w = k.W;
@@ -127,7 +128,8 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
             KernelEmitter.AddCompensated(w, "value", "partial");
         }
         KernelEmitter.EndCompensatedSum(w, "value");
-        w.Line($"value += bias[{at.C}]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow");
+        if (HasBias)
+            w.Line($"value += bias[{at.C}]; // last: a bias of 1 would swallow small products, and ties in a max pool after it would follow");
     }
 
     public override long TensorGradientThreads(int tensor, OpModel op) =>
@@ -217,8 +219,8 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         $"public static readonly ConvGeometry {method} = new(Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {output.Channels}, Kernel: {Kernel}, Stride: {Stride}, Pad: {Pad}, Groups: {groups}, OutHeight: {output.Height}, OutWidth: {output.Width});";
 
     public override void WriteCpuForward(CpuStep s) =>
-        s.W.Line($"CpuConv.Forward({s.GeometryField}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Tensors[BiasTensor]}, {s.OutputField}, BatchSize, relu: {s.Relu});");
+        s.W.Line($"CpuConv.Forward({s.GeometryField}, {s.InputField}, {s.Tensors[WeightTensor]}, {(HasBias ? s.Tensors[BiasTensor] : "default")}, {s.OutputField}, BatchSize, relu: {s.Relu});");
 
     public override void WriteCpuBackward(CpuStep s) =>
-        s.W.Line($"CpuConv.Backward({s.GeometryField}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.TensorGradients[WeightTensor]}, {s.TensorGradients[BiasTensor]}, {s.InputGradient}, BatchSize);");
+        s.W.Line($"CpuConv.Backward({s.GeometryField}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.TensorGradients[WeightTensor]}, {(HasBias ? s.TensorGradients[BiasTensor] : "default")}, {s.InputGradient}, BatchSize);");
 }

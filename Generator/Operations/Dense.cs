@@ -6,7 +6,7 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator.Operations;
 
 /// <summary>
-/// A fully connected layer with bias: weight (units, inputs), the input flattened in NCHW order as
+/// A fully connected layer with bias (unless <c>Bias = false</c>): weight (units, inputs), the input flattened in NCHW order as
 /// PyTorch flattens it. One thread per output value forward, one per value written backward; on
 /// the CPU backend a packed matrix product (NetGen.Cpu.CpuDense).
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
     public static Operation Read(OperationReading r)
     {
         var dense = new DenseAttribute(0);
-        return new Dense(r.Args.Int(0, "units", dense.Units), Learning.Read(r.Args, dense), r.Location);
+        return new Dense(r.Args.Int(0, "units", dense.Units), Learning.Read(r.Args, dense, r.Init), r.Location);
     }
 
     public override string Kind => "dense";
@@ -27,7 +27,7 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
     public override int Outputs => Units;
     public override string OutputsName => "units";
     public override LearnableOperation WithOutputs(int outputs) => this with { Units = outputs };
-    public override string Describe() => $"dense {Units}";
+    public override string Describe() => $"dense {Units}" + BiasSuffix;
     public override bool Flattens => true;
     public override bool GathersInput => true;
 
@@ -56,7 +56,8 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
         string weightRow = IndexMath.Declare(w, "weightRow", IndexMath.Times(unit, inputs));
         w.Line("float value = 0f;");
         Loop.Statement(w, "i", inputs, i => $"value += input[{IndexMath.Plus(inputRow, i)}] * weight[{IndexMath.Plus(weightRow, i)}];");
-        w.Line($"value += bias[{unit}]; // after the products, which a large bias would otherwise round away");
+        if (HasBias)
+            w.Line($"value += bias[{unit}]; // after the products, which a large bias would otherwise round away");
     }
 
     public override long TensorGradientThreads(int tensor, OpModel op) => tensor == WeightTensor
@@ -109,8 +110,8 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) => null; // the call carries its two sizes
 
     public override void WriteCpuForward(CpuStep s) =>
-        s.W.Line($"CpuDense.Forward({s.Input.Size}, {s.Output.Size}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Tensors[BiasTensor]}, {s.OutputField}, BatchSize, relu: {s.Relu});");
+        s.W.Line($"CpuDense.Forward({s.Input.Size}, {s.Output.Size}, {s.InputField}, {s.Tensors[WeightTensor]}, {(HasBias ? s.Tensors[BiasTensor] : "default")}, {s.OutputField}, BatchSize, relu: {s.Relu});");
 
     public override void WriteCpuBackward(CpuStep s) =>
-        s.W.Line($"CpuDense.Backward({s.Input.Size}, {s.Output.Size}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.TensorGradients[WeightTensor]}, {s.TensorGradients[BiasTensor]}, {s.InputGradient}, BatchSize);");
+        s.W.Line($"CpuDense.Backward({s.Input.Size}, {s.Output.Size}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.TensorGradients[WeightTensor]}, {(HasBias ? s.TensorGradients[BiasTensor] : "default")}, {s.InputGradient}, BatchSize);");
 }

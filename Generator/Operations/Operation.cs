@@ -76,7 +76,8 @@ internal sealed class ReadFromAttribute(Type attribute) : Attribute
 /// <param name="LrMult">The optimiser's learning-rate multiplier.</param>
 /// <param name="DecayMult">The optimiser's weight-decay multiplier.</param>
 /// <param name="Trainable">Whether the optimiser updates it; a tensor that is not trained (running statistics) is still saved and loaded.</param>
-internal sealed record TensorSpec(string Name, EquatableArray<int> Dimensions, float InitMean, float InitStd, float LrMult, float DecayMult, bool Trainable)
+/// <param name="InitBound">When not 0, every value starts from a uniform draw in [InitMean - InitBound, InitMean + InitBound) instead (InitStd is 0).</param>
+internal sealed record TensorSpec(string Name, EquatableArray<int> Dimensions, float InitMean, float InitStd, float LrMult, float DecayMult, bool Trainable, float InitBound = 0f)
 {
     public long Count
     {

@@ -11,7 +11,8 @@ namespace NetGen.Generator.Operations;
 /// <summary>What an operation's <c>Read</c> is given: the attribute's arguments and where it stands.</summary>
 /// <param name="AttributeName">The attribute's class name (MaxPoolAttribute), for an operation read from several.</param>
 /// <param name="Round">The network's rounding, for an operation that does not set its own.</param>
-internal sealed record OperationReading(AttributeArguments Args, string AttributeName, LocationInfo? Location, Rounding Round);
+/// <param name="Init">The network's initialisation, for a learnable operation that does not set its own.</param>
+internal sealed record OperationReading(AttributeArguments Args, string AttributeName, LocationInfo? Location, Rounding Round, Init Init);
 
 /// <summary>
 /// Every operation the generator knows, found once by its <see cref="ReadFromAttribute"/>: adding

@@ -95,6 +95,8 @@ internal sealed class AttributeArguments
 
     public float Float(string name, float fallback) => Float(-1, name, fallback);
 
+    public bool Bool(string name, bool fallback) => Read(-1, name, fallback, v => Convert.ToBoolean(v, CultureInfo.InvariantCulture));
+
     /// <summary>
     /// A named setting that has no usable default: when it is left out, records it as
     /// <see cref="Missing"/> (with what it means and an example value) and returns <paramref name="fallback"/>.

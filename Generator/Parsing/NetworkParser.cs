@@ -40,7 +40,7 @@ internal static class NetworkParser
             // declaration of its own: the compiler then says CS0260 once, where it would say CS0751
             // and CS9248 for every layer. Their own mistakes wait until the type is partial.
             var implemented = diagnostics.All(d => d.Id == DiagnosticDescriptors.NotPartial.Id)
-                ? ReadLayers(type, Rounding.Exact, [], token).Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray()
+                ? ReadLayers(type, Rounding.Exact, Init.Gaussian, [], token).Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray()
                 : default;
             return new ParseResult(typeSpec, null, implemented, diagnostics.ToEquatableArray());
         }
@@ -48,7 +48,7 @@ internal static class NetworkParser
         var attributeLocation = LocationInfo.From(reference.GetSyntax(token));
         var args = new AttributeArguments(first);
         var round = NetworkRounding(args);
-        var layers = ReadLayers(type, round, diagnostics, token);
+        var layers = ReadLayers(type, round, NetworkInit(args), diagnostics, token);
         var members = layers.Select(l => l.Member + "|" + l.Modifiers).ToEquatableArray();
         var declared = new NetworkAttribute(); // the defaults of what the attribute leaves out
         if (!args.Has(nameof(NetworkAttribute.Layers)))
@@ -64,7 +64,7 @@ internal static class NetworkParser
         if (sourceArgs is null)
             source = null;
         else
-            layers = ReadTakenLayers(source!, NetworkRounding(sourceArgs), attributeLocation, token);
+            layers = ReadTakenLayers(source!, NetworkRounding(sourceArgs), args.Has(nameof(NetworkAttribute.Init)) ? NetworkInit(args) : NetworkInit(sourceArgs), attributeLocation, token);
         int channels = args.Int(nameof(declared.Channels), sourceArgs?.Int(nameof(declared.Channels), declared.Channels) ?? declared.Channels),
             height = args.Int(nameof(declared.Height), sourceArgs?.Int(nameof(declared.Height), declared.Height) ?? declared.Height),
             width = args.Int(nameof(declared.Width), sourceArgs?.Int(nameof(declared.Width), declared.Width) ?? declared.Width),
@@ -107,6 +107,12 @@ internal static class NetworkParser
     /// </summary>
     private static Rounding NetworkRounding(AttributeArguments args) =>
         args.Int(nameof(NetworkAttribute.Round), (int)Rounding.Exact) is var round && round is >= (int)Rounding.Exact and <= (int)Rounding.Ceil ? (Rounding)round : Rounding.Exact;
+
+    /// <summary>
+    /// The network-wide initialisation its learnable layers default to. A value that is no
+    /// <c>Init</c> is passed on as it is: each layer that takes it reports it (NG0011).
+    /// </summary>
+    private static Init NetworkInit(AttributeArguments args) => (Init)args.Int(nameof(NetworkAttribute.Init), (int)Init.Gaussian);
     private const string TrainingDefaultsName = OperationReader.Namespace + "." + nameof(TrainingDefaultsAttribute);
 
     /// <summary>
@@ -165,7 +171,7 @@ internal static class NetworkParser
         return new TypeSpec(ns, type.Name, containing.ToEquatableArray());
     }
 
-    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, Rounding round, List<DiagnosticInfo> diagnostics, CancellationToken token)
+    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, Rounding round, Init init, List<DiagnosticInfo> diagnostics, CancellationToken token)
     {
         var layers = new List<LayerSpec>();
         var names = new HashSet<string>(System.StringComparer.Ordinal);
@@ -207,7 +213,7 @@ internal static class NetworkParser
             {
                 var location = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(token)) ?? memberLocation;
                 var args = new AttributeArguments(attribute);
-                var op = OperationReader.Read(attribute, args, location, round);
+                var op = OperationReader.Read(attribute, args, location, round, init);
                 bool unread = ReportUnread(args, member.Name, location, diagnostics);
                 if (!unread && op is not null)
                     ops.Add(op);
@@ -246,7 +252,7 @@ internal static class NetworkParser
     /// <paramref name="location"/>, the taking network's attribute, and their implementations are
     /// plain public properties.
     /// </summary>
-    private static List<LayerSpec> ReadTakenLayers(INamedTypeSymbol type, Rounding round, LocationInfo? location, CancellationToken token)
+    private static List<LayerSpec> ReadTakenLayers(INamedTypeSymbol type, Rounding round, Init init, LocationInfo? location, CancellationToken token)
     {
         var layers = new List<LayerSpec>();
         foreach (var property in type.GetMembers().OfType<IPropertySymbol>())
@@ -256,7 +262,7 @@ internal static class NetworkParser
                 continue;
             var ops = new List<Operation>();
             foreach (var attribute in property.GetAttributes().Where(a => OperationReader.IsOperation(a.AttributeClass)))
-                if (OperationReader.Read(attribute, new AttributeArguments(attribute), location, round) is { } op)
+                if (OperationReader.Read(attribute, new AttributeArguments(attribute), location, round, init) is { } op)
                     ops.Add(op);
             if (ops.Count > 0)
                 layers.Add(new LayerSpec(property.Name, "public", ops.ToEquatableArray(), location));

@@ -16,12 +16,13 @@ internal static class OperationReader
 
     /// <summary>Reads <paramref name="attribute"/>, or returns null when it is not an operation this generator knows.</summary>
     /// <param name="round">The network's rounding, for an operation that does not set its own.</param>
-    public static Operation? Read(AttributeData attribute, AttributeArguments args, LocationInfo? location, Rounding round)
+    /// <param name="init">The network's initialisation, for a learnable operation that does not set its own.</param>
+    public static Operation? Read(AttributeData attribute, AttributeArguments args, LocationInfo? location, Rounding round, Init init)
     {
         var type = attribute.AttributeClass;
         if (type is null || type.ContainingNamespace?.ToDisplayString() != Namespace)
             return null;
-        return OperationCatalog.Read(type.Name, new OperationReading(args, type.Name, location, round));
+        return OperationCatalog.Read(type.Name, new OperationReading(args, type.Name, location, round, init));
     }
 
     /// <summary>Whether <paramref name="type"/> is a NetGen operation attribute (derives from OperationAttribute).</summary>

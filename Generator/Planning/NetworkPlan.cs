@@ -26,7 +26,8 @@ internal sealed record ParameterPlan(
     float InitStd,
     float LrMult,
     float DecayMult,
-    bool Trainable);
+    bool Trainable,
+    float InitBound);
 
 /// <summary>
 /// A fused group: one kernel that runs a main operation and then, on each value before it is

@@ -35,14 +35,14 @@ internal static class Planner
                 {
                     tensors.Add(parameters.Count);
                     parameters.Add(new ParameterPlan($"{layer.Name}.{tensor.Name}", tensor.Name, layer.Member + tensor.Identifier, tensor.Dimensions, offset, tensor.Count,
-                        tensor.InitMean, tensor.InitStd, tensor.LrMult, tensor.DecayMult, tensor.Trainable));
+                        tensor.InitMean, tensor.InitStd, tensor.LrMult, tensor.DecayMult, tensor.Trainable, tensor.InitBound));
                     offset += tensor.Count;
                 }
                 // A learnable operation names the layer's activation; another adds its kind (conv1.maxpool).
                 bool learnable = main.Op is LearnableOperation;
                 string suffix = learnable ? "" : main.Op.AttributeName;
                 string group = string.Join(" + ",
-                    new[] { main.Op.Describe() }.Concat(learnable ? new[] { "bias" } : []).Concat(epilogue.Select(e => e.Op.Describe())));
+                    new[] { main.Op.Describe() }.Concat(main.Op is LearnableOperation { HasBias: true } ? new[] { "bias" } : []).Concat(epilogue.Select(e => e.Op.Describe())));
                 var output = epilogue.Count > 0 ? epilogue[epilogue.Count - 1].Output : main.Output;
                 string name = learnable ? layer.Name : $"{layer.Name}.{main.Op.Kind}";
                 var activation = Activation(names, name, layer.Member + suffix, output, group);

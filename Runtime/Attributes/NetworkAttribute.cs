@@ -54,4 +54,11 @@ public sealed class NetworkAttribute : Attribute
     /// they are.
     /// </summary>
     public int Classes { get; set; }
+
+    /// <summary>
+    /// How every convolution's and dense layer's weights start unless it sets its own <c>Init</c>:
+    /// <see cref="Init.Gaussian"/> (the default, each layer's <c>WeightStd</c>) or a PyTorch preset.
+    /// With <see cref="Layers"/>, the other network's unless set here.
+    /// </summary>
+    public Init Init { get; set; }
 }

@@ -21,10 +21,13 @@ public abstract class OperationAttribute : Attribute
 /// <summary>A learnable operation: its initial weights, and the multipliers the optimiser applies to it.</summary>
 public abstract class LearnableAttribute : OperationAttribute
 {
-    /// <summary>Standard deviation of the zero-mean Gaussian the weights start from (the paper: 0.01).</summary>
+    /// <summary>Standard deviation of the zero-mean Gaussian the weights start from (the paper: 0.01); only with <see cref="Init.Gaussian"/>.</summary>
     public float WeightStd { get; set; } = 0.01f;
 
-    /// <summary>Initial value of every bias (the paper: 1 in conv2, conv4, conv5, fc6, fc7; 0 elsewhere).</summary>
+    /// <summary>
+    /// Initial value of every bias (the paper: 1 in conv2, conv4, conv5, fc6, fc7; 0 elsewhere).
+    /// With <see cref="Init.PyTorchDefault"/> and left out, the biases are drawn as PyTorch draws them.
+    /// </summary>
     public float BiasInit { get; set; }
 
     /// <summary>Multiplier of the learning rate for the weights (Caffe's <c>lr_mult</c>).</summary>
@@ -38,9 +41,18 @@ public abstract class LearnableAttribute : OperationAttribute
 
     /// <summary>Multiplier of the weight decay for the biases (Caffe's bvlc_alexnet uses 0).</summary>
     public float BiasDecayMult { get; set; } = 1f;
+
+    /// <summary>
+    /// How the weights start; the network's <c>Init</c> unless set here. Every preset but
+    /// <see cref="Init.Gaussian"/> ignores <see cref="WeightStd"/> (setting both is NG0025).
+    /// </summary>
+    public Init Init { get; set; }
+
+    /// <summary>Whether the layer has a bias; <c>false</c> is PyTorch's <c>bias=False</c>: no bias tensor at all.</summary>
+    public bool Bias { get; set; } = true;
 }
 
-/// <summary>A 2-D convolution with bias: weights (filters, channels / groups, kernel, kernel).</summary>
+/// <summary>A 2-D convolution with bias (unless <c>Bias = false</c>): weights (filters, channels / groups, kernel, kernel).</summary>
 /// <param name="filters">Number of output channels.</param>
 public sealed class ConvAttribute(int filters) : LearnableAttribute
 {
@@ -66,7 +78,7 @@ public sealed class ConvAttribute(int filters) : LearnableAttribute
     public Rounding Round { get; set; }
 }
 
-/// <summary>A fully connected layer with bias: weights (units, inputs). Flattens its input first.</summary>
+/// <summary>A fully connected layer with bias (unless <c>Bias = false</c>): weights (units, inputs). Flattens its input first.</summary>
 /// <param name="units">Number of outputs.</param>
 public sealed class DenseAttribute(int units) : LearnableAttribute
 {

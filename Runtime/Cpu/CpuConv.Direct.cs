@@ -37,7 +37,7 @@ public static unsafe partial class CpuConv
                 for (int f = 0; f < g.Filters; f++)
                 {
                     float* filter = w + (long)f * taps;
-                    var sum = Vector512.Create(b[f]);
+                    var sum = Vector512.Create(b is null ? 0f : b[f]);
                     for (int t = 0; t < taps; t++)
                         sum = Vector512.FusedMultiplyAdd(Vector512.Create(filter[t]), shifted[t], sum);
                     if (relu)
@@ -49,7 +49,7 @@ public static unsafe partial class CpuConv
     }
 
     /// <summary>
-    /// The weight and bias gradients, added into <paramref name="dw"/> and <paramref name="db"/>:
+    /// The weight and bias gradients, added into <paramref name="dw"/> and <paramref name="db"/> (null: no bias):
     /// every task sums <c>dy[f] * shifted_t(x)</c> lane by lane over its share of the images into
     /// filters x (taps + 1) vectors, the last one the bias's, and the shares are added at the end.
     /// </summary>
@@ -93,7 +93,7 @@ public static unsafe partial class CpuConv
                     total += sums[((long)task * g.Filters + f) * row + t];
                 if (t < taps)
                     dw[(long)f * taps + t] += Vector512.Sum(total);
-                else
+                else if (db is not null)
                     db[f] += Vector512.Sum(total);
             }
     }

@@ -17,13 +17,13 @@ public static unsafe partial class CpuConv
     /// <summary>Floats of lowered input per chunk: 16 MB, which bounds memory at any batch size.</summary>
     private const long ChunkFloats = 4L << 20;
 
-    /// <summary>Forward: <c>output = relu?(conv(input, weight) + bias)</c> for <paramref name="batch"/> images, NCHW.</summary>
+    /// <summary>Forward: <c>output = relu?(conv(input, weight) + bias)</c> for <paramref name="batch"/> images, NCHW; an empty <paramref name="bias"/> adds none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in ConvGeometry g, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> output, int batch, bool relu)
     {
         var geometry = g;
-        float* x = Host.Pointer(input), w = Host.Pointer(weight), b = Host.Pointer(bias), y = Host.Pointer(output);
+        float* x = Host.Pointer(input), w = Host.Pointer(weight), b = bias.Length == 0 ? null : Host.Pointer(bias), y = Host.Pointer(output);
         if (IsDirect(geometry))
         {
             ForwardDirect(geometry, x, w, b, y, batch, relu);
@@ -40,7 +40,7 @@ public static unsafe partial class CpuConv
                 Gemm.Multiply(geometry.GroupFilters, batch * geometry.OutPixels, geometry.Taps,
                     new Strided(w + (long)f0 * geometry.Taps, geometry.Taps, 1), planes,
                     new Strided(y + (long)f0 * geometry.OutPixels, geometry.OutPixels, 0, mapped),
-                    rowBias: b + f0, relu: relu);
+                    rowBias: b is null ? null : b + f0, relu: relu);
             }
             return;
         }
@@ -58,14 +58,14 @@ public static unsafe partial class CpuConv
                     new Strided(w + (long)f0 * geometry.Taps, geometry.Taps, 1),
                     new Strided(lowered, columns, 1),
                     new Strided(y + ((long)n0 * geometry.Filters + f0) * geometry.OutPixels, geometry.OutPixels, 0, outputColumns),
-                    rowBias: b + f0, relu: relu);
+                    rowBias: b is null ? null : b + f0, relu: relu);
             }
         }
     }
 
     /// <summary>
     /// Backward: adds the weight and bias gradients into <paramref name="weightGradient"/> and
-    /// <paramref name="biasGradient"/>, and, when <paramref name="inputGradient"/> is not empty,
+    /// <paramref name="biasGradient"/> (when it is not empty: a layer without a bias has none), and, when <paramref name="inputGradient"/> is not empty,
     /// writes the input's gradient there. <paramref name="delta"/> is the gradient of the output
     /// before the layer's epilogue, already masked.
     /// </summary>
@@ -75,7 +75,7 @@ public static unsafe partial class CpuConv
     {
         var geometry = g;
         float* x = Host.Pointer(input), w = Host.Pointer(weight), dy = Host.Pointer(delta);
-        float* dw = Host.Pointer(weightGradient), db = Host.Pointer(biasGradient);
+        float* dw = Host.Pointer(weightGradient), db = biasGradient.Length == 0 ? null : Host.Pointer(biasGradient);
         float* dx = inputGradient.Length == 0 ? null : Host.Pointer(inputGradient);
         if (IsDirect(geometry))
         {
@@ -141,7 +141,8 @@ public static unsafe partial class CpuConv
             float* target = dw + (long)f * taps;
             for (int r = 0; r < taps; r++)
                 target[r] += source[(long)r * filters];
-            db[f] += source[(long)taps * filters];
+            if (db is not null)
+                db[f] += source[(long)taps * filters];
         });
     }
 

@@ -11,7 +11,7 @@ namespace NetGen.Cpu;
 /// </summary>
 public static unsafe class CpuDense
 {
-    /// <summary>Forward: <c>output = relu?(input W^T + bias)</c>; input is batch x inputs, W is outputs x inputs.</summary>
+    /// <summary>Forward: <c>output = relu?(input W^T + bias)</c>; input is batch x inputs, W is outputs x inputs; an empty <paramref name="bias"/> adds none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(int inputs, int outputs, ArrayView<float> input, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> output, int batch, bool relu)
@@ -21,11 +21,11 @@ public static unsafe class CpuDense
             new Strided(Host.Pointer(weight), inputs, 1),
             new Strided(x, 1, inputs),
             new Strided(y, 1, outputs),
-            rowBias: Host.Pointer(bias), relu: relu);
+            rowBias: bias.Length == 0 ? null : Host.Pointer(bias), relu: relu);
     }
 
     /// <summary>
-    /// Backward: adds the weight and bias gradients, and, when <paramref name="inputGradient"/> is
+    /// Backward: adds the weight and bias gradients (the bias's when <paramref name="biasGradient"/> is not empty), and, when <paramref name="inputGradient"/> is
     /// not empty, writes the input's gradient. <paramref name="delta"/> is the output's gradient
     /// before the layer's epilogue, already masked.
     /// </summary>
@@ -34,14 +34,15 @@ public static unsafe class CpuDense
         ArrayView<float> weightGradient, ArrayView<float> biasGradient, ArrayView<float> inputGradient, int batch)
     {
         float* x = Host.Pointer(input), w = Host.Pointer(weight), dy = Host.Pointer(delta);
-        float* db = Host.Pointer(biasGradient);
-        Host.For(outputs, batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o) =>
-        {
-            float sum = 0f;
-            for (int n = 0; n < batch; n++)
-                sum += dy[(long)n * outputs + o];
-            db[o] += sum;
-        });
+        float* db = biasGradient.Length == 0 ? null : Host.Pointer(biasGradient);
+        if (db is not null)
+            Host.For(outputs, batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o) =>
+            {
+                float sum = 0f;
+                for (int n = 0; n < batch; n++)
+                    sum += dy[(long)n * outputs + o];
+                db[o] += sum;
+            });
         // dW (outputs x inputs) += dY^T (outputs x batch) . X (batch x inputs)
         Gemm.Multiply(outputs, inputs, batch,
             new Strided(dy, 1, outputs),

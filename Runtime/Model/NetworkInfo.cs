@@ -63,6 +63,7 @@ public sealed record OperationInfo(string Kind, string Description, Shape Output
 /// <param name="LrMult">Learning-rate multiplier.</param>
 /// <param name="DecayMult">Weight-decay multiplier.</param>
 /// <param name="Trainable">Whether the optimiser updates it. A tensor that is not trained (running statistics) is still initialised, saved and loaded.</param>
+/// <param name="InitBound">When not 0, every initial value is a uniform draw in [InitMean - InitBound, InitMean + InitBound) (InitStd is then 0).</param>
 public sealed record ParameterInfo(
     string Name,
     IReadOnlyList<int> Dimensions,
@@ -72,4 +73,5 @@ public sealed record ParameterInfo(
     float InitStd,
     float LrMult,
     float DecayMult,
-    bool Trainable = true);
+    bool Trainable = true,
+    float InitBound = 0f);

@@ -116,6 +116,34 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void LayersWithoutBiasRoundTripAndLoadPyTorchsStateDict()
+    {
+        var info = Tests.Kernels.NoBiasProbe.Description;
+        float[] parameters = Values(678, seed: 8);
+        string path = _temp.File("nobias.safetensors");
+        Checkpoint.Save(path, info, parameters, Values(678, seed: 9), new TrainingState(2, 20, 0.01f, 4));
+        var loaded = Checkpoint.Load(path, info);
+        Assert.Equal(Bits(parameters), Bits(loaded.Parameters));
+        Assert.DoesNotContain(SafeTensorsFile.Read(path).Tensors, t => t.Name.EndsWith("conv1.bias", StringComparison.Ordinal));
+
+        // PyTorch's state dict of the same model, conv*(bias=False) and fc1(bias=False): no bias tensor for them, sorted by name.
+        (string Name, long[] Shape, int Start)[] stateDict =
+        [
+            ("conv1.weight", [6, 2, 3, 3], 0), ("conv2.weight", [4, 6, 3, 3], 108), ("conv3.weight", [4, 4, 1, 1], 324),
+            ("fc1.weight", [5, 64], 340), ("fc2.bias", [3], 675), ("fc2.weight", [3, 5], 660),
+        ];
+        float[] expected = Enumerable.Range(0, 678).Select(i => (float)i).ToArray();
+        string pytorch = _temp.File("nobias-pytorch.safetensors");
+        SafeTensorsFile.Write(pytorch, stateDict.Select(t => SafeTensor.Float32(t.Name,
+            expected.Skip(t.Start).Take((int)t.Shape.Aggregate(1L, (a, b) => a * b)).ToArray(), t.Shape)), new Dictionary<string, string> { ["format"] = "pt" });
+        Assert.Equal(expected, Checkpoint.Load(pytorch, info).Parameters);
+
+        // A state dict that has the bias the layer was declared without does not load.
+        string biased = Rewrite(pytorch, tensors => tensors.Append(SafeTensor.Float32("conv1.bias", new float[6], 6)));
+        AssertInvalid(() => Checkpoint.Load(biased, info), biased, "conv1.bias");
+    }
+
+    [Fact]
     public void RefusesARenamedTensor()
     {
         string path = Rewrite(Saved(momentum: false), tensors => tensors.Select(t => t.Name == "conv1.weight" ? Renamed(t, "conv1.weights") : t));

@@ -232,7 +232,7 @@ public class DiagnosticTests
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net { [Dense("eight")] public partial Layer Fc { get; } }
             """, "Dense(\"eight\")",
-            "Fc: Dense cannot read its arguments (they match none of its constructors); it takes units (int), WeightStd (float), BiasInit (float), LrMult (float), BiasLrMult (float), DecayMult (float), BiasDecayMult (float)"
+            "Fc: Dense cannot read its arguments (they match none of its constructors); it takes units (int), WeightStd (float), BiasInit (float), LrMult (float), BiasLrMult (float), DecayMult (float), BiasDecayMult (float), Init (Init), Bias (bool)"
         },
         {
             // A PyTorch habit: MaxPool has no Kernel (the compiler says CS0246 and, for the missing window, CS7036).
@@ -254,7 +254,7 @@ public class DiagnosticTests
             [Network(Channels = 1, Height = 4, Width = 4, Chanels = 3)]
             public partial class Net { [Dense(8)] public partial Layer Fc { get; } }
             """, "Network(Channels = 1, Height = 4, Width = 4, Chanels = 3)",
-            "Net: Network has no setting named Chanels; it takes Channels (int), Height (int), Width (int), Columns (int), Round (Rounding), Layers (Type), Classes (int)"
+            "Net: Network has no setting named Chanels; it takes Channels (int), Height (int), Width (int), Columns (int), Round (Rounding), Layers (Type), Classes (int), Init (Init)"
         },
         {
             "NG0014", """
@@ -419,6 +419,27 @@ public class DiagnosticTests
             public partial class Net;
             """, "Network(Layers = typeof(Base), Classes = -2)",
             "Net Classes = -2 must be at least 1"
+        },
+        {
+            "NG0025", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8, Init = Init.HeNormal, WeightStd = 0.05f)] public partial Layer Fc { get; } }
+            """, "Dense(8, Init = Init.HeNormal, WeightStd = 0.05f)",
+            "Fc sets WeightStd = 0.05, but its weights are drawn by Init.HeNormal, which ignores WeightStd; leave WeightStd out, or set Init = Init.Gaussian on the layer"
+        },
+        {
+            "NG0025", """
+            [Network(Channels = 1, Height = 4, Width = 4, Init = Init.XavierUniform)]
+            public partial class Net { [Conv(2, Kernel = 3, WeightStd = 0.1f)] public partial Layer Conv1 { get; } }
+            """, "Conv(2, Kernel = 3, WeightStd = 0.1f)",
+            "Conv1 sets WeightStd = 0.1, but its weights are drawn by Init.XavierUniform, which ignores WeightStd; leave WeightStd out, or set Init = Init.Gaussian on the layer"
+        },
+        {
+            "NG0011", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net { [Dense(8, Init = (Init)9)] public partial Layer Fc { get; } }
+            """, "Dense(8, Init = (Init)9)",
+            "Fc Init = 9 must be one of Init.Gaussian, Init.HeNormal, Init.HeNormalFanOut, Init.XavierUniform, Init.XavierNormal, Init.PyTorchDefault"
         },
     };
 

@@ -18,6 +18,7 @@ public class OperationSnapshotTests
     {
         { "Conv", "[Conv(4, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, Round = Rounding.Floor)] public partial Layer Conv { get; }" },
         { "Dense", "[Dense(3)] public partial Layer Fc { get; }" },
+        { "ConvNoBias", "[Conv(4, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, Round = Rounding.Floor, Bias = false), Relu] public partial Layer Conv { get; } [Dense(3, Bias = false)] public partial Layer Fc { get; }" },
         { "Relu", "[Dense(3), Relu] public partial Layer Fc { get; }" },
         { "Lrn", "[Conv(4, Kernel = 1), Lrn(3)] public partial Layer Conv { get; }" },
         { "MaxPool", "[Conv(2, Kernel = 1), MaxPool(3, Stride = 2, Round = Rounding.Ceil)] public partial Layer Conv { get; }" },

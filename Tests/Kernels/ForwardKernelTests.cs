@@ -20,7 +20,8 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         foreach (var layer in network.Layers)
         {
             layer.Weight.Write(Numbers.Uniform((int)layer.Weight.Info.Count, seed++));
-            layer.Bias.Write(Numbers.Uniform((int)layer.Bias.Info.Count, seed++));
+            if (layer.Parameters.Count > 1) // Bias = false: none
+                layer.Bias.Write(Numbers.Uniform((int)layer.Bias.Info.Count, seed++));
         }
         var pass = network.CreateForwardPass(Batch);
         var input = Numbers.Uniform(Batch * network.Info.Input.Size, 99, 2f);
@@ -168,5 +169,36 @@ public class ForwardKernelTests(AcceleratorFixture fixture)
         Assert.InRange(dropped, mean - 5 * sd, mean + 5 * sd);
         Assert.Equal(train, again);
         Assert.NotEqual(train, nextStep);
+    }
+
+    [Fact]
+    public void LayersWithoutBiasHaveNoBiasTensor()
+    {
+        var info = NoBiasProbe.Description;
+        Assert.Equal(["conv1.weight", "conv2.weight", "conv3.weight", "fc1.weight", "fc2.weight", "fc2.bias"], info.Parameters.Select(p => p.Name));
+        Assert.Equal([0L, 108, 324, 340, 660, 675], info.Parameters.Select(p => p.Offset));
+        Assert.Equal(678, info.ParameterCount);
+        Assert.Equal([108L, 216, 16, 320, 18], info.Layers.Select(l => l.ParameterCount));
+        Assert.Equal("conv 6, 3x3, stride 2, pad 1, groups 2, no bias", info.Layers[0].Operations[0].Description);
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void LayersWithoutBiasAddNone(string device)
+    {
+        using var net = new NoBiasProbe(fixture[device]);
+        var (pass, input) = Run(net);
+        float[] None(int count) => new float[count];
+
+        var conv1 = Reference.Relu(Reference.Conv(input, Batch, new Shape(4, 7, 7), net.Conv1.Weight.Read(), None(6), 6, 3, 2, 1, 2, new Shape(6, 4, 4)));
+        Numbers.AssertClose(conv1, pass.Read("conv1"), "conv1");
+        var conv2 = Reference.Relu(Reference.Conv(pass.Read("conv1"), Batch, new Shape(6, 4, 4), net.Conv2.Weight.Read(), None(4), 4, 3, 1, 1, 1, new Shape(4, 4, 4)));
+        Numbers.AssertClose(conv2, pass.Read("conv2"), "conv2");
+        var conv3 = Reference.Relu(Reference.Conv(pass.Read("conv2"), Batch, new Shape(4, 4, 4), net.Conv3.Weight.Read(), None(4), 4, 1, 1, 0, 1, new Shape(4, 4, 4)));
+        Numbers.AssertClose(conv3, pass.Read("conv3"), "conv3");
+        var fc1 = Reference.Relu(Reference.Dense(pass.Read("conv3"), Batch, 64, net.Fc1.Weight.Read(), None(5), 5));
+        Numbers.AssertClose(fc1, pass.Read("fc1"), "fc1");
+        var fc2 = Reference.Dense(pass.Read("fc1"), Batch, 5, net.Fc2.Weight.Read(), net.Fc2.Bias.Read(), 3);
+        Numbers.AssertClose(fc2, pass.Read("fc2"), "fc2");
+        Assert.Contains(conv3, v => v > 0);
     }
 }

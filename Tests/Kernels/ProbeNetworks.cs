@@ -141,3 +141,32 @@ public sealed partial class TwoClassProbe
     [Dense(2)]
     public partial Layer Fc { get; }
 }
+
+/// <summary>
+/// Layers declared <c>Bias = false</c>, as PyTorch's <c>bias=False</c>: a strided grouped
+/// convolution (lowered on the CPU backend), a same-size 3x3 (shifted planes) and a 1x1 (direct),
+/// a dense layer, and a last dense layer that keeps its bias, so the offsets after them show.
+/// </summary>
+[Network(Channels = 4, Height = 7, Width = 7)]
+public sealed partial class NoBiasProbe
+{
+    // (7 - 3 + 2) / 2 + 1 = 4: weight 6 x 2 x 3 x 3 = 108 at 0
+    [Conv(6, Kernel = 3, Stride = 2, Pad = 1, Groups = 2, Bias = false), Relu]
+    public partial Layer Conv1 { get; }
+
+    // weight 4 x 6 x 3 x 3 = 216 at 108
+    [Conv(4, Kernel = 3, Pad = 1, Bias = false), Relu]
+    public partial Layer Conv2 { get; }
+
+    // weight 4 x 4 = 16 at 324
+    [Conv(4, Kernel = 1, Bias = false), Relu]
+    public partial Layer Conv3 { get; }
+
+    // weight 5 x 64 = 320 at 340
+    [Dense(5, Bias = false), Relu]
+    public partial Layer Fc1 { get; }
+
+    // weight 3 x 5 = 15 at 660, bias 3 at 675: 678 in all
+    [Dense(3)]
+    public partial Layer Fc2 { get; }
+}

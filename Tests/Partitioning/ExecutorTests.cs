@@ -47,6 +47,15 @@ public class ExecutorTests(AcceleratorFixture fixture)
         AssertSameStep(network, Numbers.Uniform(5 * 3 * 7 * 7, 13, scale: 2f), [0, 1, 2, 1, 0], dropout: false);
     }
 
+    [Fact]
+    public void LayersWithoutBiasOnTwoDevicesMatchOneDevice()
+    {
+        using var network = new NoBiasColumnsProbe(fixture.CpuDevice, seed: 2);
+        Assert.Equal(["conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight", "fc2.bias"], network.Info.Parameters.Select(p => p.Name));
+        var images = Numbers.Uniform(4 * 3 * 8 * 8, 6, scale: 2f);
+        AssertSameStep(network, images, [0, 1, 4, 2], dropout: false);
+    }
+
     [Theory, InlineData(0f, 0f), InlineData(0.5f, 0f), InlineData(0f, 0.2f)]
     public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne(float clipNorm, float labelSmoothing)
     {
@@ -174,4 +183,14 @@ public class ExecutorTests(AcceleratorFixture fixture)
         double relative = Math.Sqrt(difference / norm);
         Assert.True(relative <= Tolerance, $"{what}: relative difference {relative:E2} between one and two devices");
     }
+}
+
+/// <summary>Layers without a bias split over two columns (He-initialised), the last one whole on each.</summary>
+[Network(Channels = 3, Height = 8, Width = 8, Columns = 2, Init = Init.HeNormal)]
+public sealed partial class NoBiasColumnsProbe
+{
+    [Conv(8, Kernel = 3, Pad = 1, Bias = false), Relu, MaxPool(2)] public partial Layer Conv1 { get; }
+    [Conv(8, Kernel = 3, Pad = 1, Groups = 2, Bias = false), Relu] public partial Layer Conv2 { get; }
+    [Dense(16, Bias = false), Relu] public partial Layer Fc1 { get; }
+    [Dense(5)] public partial Layer Fc2 { get; }
 }

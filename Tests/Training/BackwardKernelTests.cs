@@ -30,6 +30,19 @@ public class BackwardKernelTests(AcceleratorFixture fixture)
     }
 
     [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
+    public void LayersWithoutBias(string device)
+    {
+        using var net = new NoBiasProbe(fixture[device]);
+        // Offsets from NoBiasProbe's comments; -1: no bias.
+        Check(net, _ => new ReferenceNet(net.Info,
+            new Conv(new(4, 7, 7), 6, 3, 2, 1, 2, new(6, 4, 4), 0, -1), new Relu(),
+            new Conv(new(6, 4, 4), 4, 3, 1, 1, 1, new(4, 4, 4), 108, -1), new Relu(),
+            new Conv(new(4, 4, 4), 4, 1, 1, 0, 1, new(4, 4, 4), 324, -1), new Relu(),
+            new Dense(64, 5, 340, -1), new Relu(),
+            new Dense(5, 3, 660, 675)));
+    }
+
+    [Theory, InlineData(AcceleratorFixture.Kernels), InlineData(AcceleratorFixture.Cpu)]
     public void ConvolutionInputThroughStridePadGroupsAndRelu(string device)
     {
         using var net = new ConvInputProbe(fixture[device]);

@@ -89,6 +89,7 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
 
     public static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
 
+    /// <summary>A convolution with its weight at <paramref name="W"/> and its bias at <paramref name="B"/> (-1: none).</summary>
     public sealed record Conv(Shape In, int Filters, int Kernel, int Stride, int Pad, int Groups, Shape Out, int W, int B) : Op
     {
         private int PerGroupIn => In.Channels / Groups;
@@ -127,7 +128,7 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                 for (int oy = 0; oy < Out.Height; oy++)
                     for (int ox = 0; ox < Out.Width; ox++)
                     {
-                        var tap = new SumTap(x, p) { Sum = p[B + f] };
+                        var tap = new SumTap(x, p) { Sum = B < 0 ? 0 : p[B + f] };
                         Taps(n, f, oy, ox, ref tap);
                         y[OutIndex(n, f, oy, ox)] = tap.Sum;
                     }
@@ -146,7 +147,8 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                         for (int ox = 0; ox < Out.Width; ox++)
                         {
                             double d = dy[OutIndex(n, f, oy, ox)];
-                            g[B + f] += d;
+                            if (B >= 0)
+                                g[B + f] += d;
                             var tap = new WeightTap(x, g, d);
                             Taps(n, f, oy, ox, ref tap);
                         }
@@ -188,6 +190,7 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
         public void Visit(int input, int weight) => dx[input] += d * p[weight];
     }
 
+    /// <summary>A dense layer with its weight at <paramref name="W"/> and its bias at <paramref name="B"/> (-1: none).</summary>
     public sealed record Dense(int Inputs, int Units, int W, int B) : Op
     {
         public override double[] Forward(double[] x, int batch, double[] p)
@@ -196,7 +199,7 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
             Parallel.For(0, batch * Units, job =>
             {
                 int n = job / Units, u = job % Units;
-                double sum = p[B + u];
+                double sum = B < 0 ? 0 : p[B + u];
                 for (int i = 0; i < Inputs; i++)
                     sum += x[n * Inputs + i] * p[W + u * Inputs + i];
                 y[job] = sum;
@@ -212,7 +215,8 @@ internal sealed class ReferenceNet(NetworkInfo info, params ReferenceNet.Op[] op
                 for (int n = 0; n < batch; n++)
                 {
                     double d = dy[n * Units + u];
-                    g[B + u] += d;
+                    if (B >= 0)
+                        g[B + u] += d;
                     for (int i = 0; i < Inputs; i++)
                         g[W + u * Inputs + i] += d * x[n * Inputs + i];
                 }

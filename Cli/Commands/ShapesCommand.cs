@@ -50,9 +50,13 @@ internal static class ShapesCommand
                 row.Select((cell, c) => c >= 3 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
         }
         text.AppendLine($"spatial size: {string.Join(" -> ", SpatialChain(info))}");
-        text.AppendLine($"{info.ParameterCount:N0} parameters, {info.MultiplyAdds:N0} multiply-adds per image forward ({2.0 * info.MultiplyAdds / 1e9:0.##} GFLOP)");
+        text.AppendLine($"{info.ParameterCount:N0} parameters, {info.MultiplyAdds:N0} multiply-adds per image forward ({Flops(2.0 * info.MultiplyAdds)})");
         return text.ToString();
     }
+
+    /// <summary>A FLOP count with the unit that keeps its digits: 1.45 GFLOP, 2.03 MFLOP.</summary>
+    public static string Flops(double flops) =>
+        flops >= 1e9 ? $"{flops / 1e9:0.##} GFLOP" : flops >= 1e6 ? $"{flops / 1e6:0.##} MFLOP" : $"{flops / 1e3:0.##} kFLOP";
 
     /// <summary>The input's height and each new height after it: 227 -> 55 -> 27 -> 13 -> 6 for AlexNet.</summary>
     public static IEnumerable<int> SpatialChain(NetworkInfo info)

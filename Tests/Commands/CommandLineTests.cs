@@ -239,3 +239,13 @@ public class CurvesTests
         }
     }
 }
+
+/// <summary>The shapes table's totals.</summary>
+public class ShapesTableTests
+{
+    [Theory]
+    [InlineData(1_448_813_632.0, "1.45 GFLOP")] // AlexNet: 2 x 724,406,816 multiply-adds
+    [InlineData(2_032_768.0, "2.03 MFLOP")]
+    [InlineData(640.0, "0.64 kFLOP")]
+    public void FlopsKeepTheirDigits(double flops, string expected) => Assert.Equal(expected, ShapesCommand.Flops(flops));
+}

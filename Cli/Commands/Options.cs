@@ -39,14 +39,7 @@ internal static class Options
     public static Option<string> Switch(string name, string description)
     {
         var option = new Option<string>(name) { Description = description, HelpName = "on|off" };
-        option.Validators.Add(result =>
-        {
-            string? text = result.Tokens.LastOrDefault()?.Value;
-            if (text is not null and not "on" and not "off")
-                result.AddError($"{name} takes on or off, not '{text}'");
-        });
-        option.CompletionSources.Add("on", "off");
-        return option;
+        return OneOf(option, ["on", "off"], "on or off");
     }
 
     /// <summary>The value of a <see cref="Switch"/>: null when it was not given.</summary>
@@ -71,12 +64,21 @@ internal static class Options
             HelpName = "D",
             DefaultValueFactory = _ => "auto",
         };
-        option.CompletionSources.Add(NetGen.Device.Kinds);
+        return OneOf(option, NetGen.Device.Kinds, string.Join(", ", NetGen.Device.Kinds), ignoreCase: true);
+    }
+
+    /// <summary>
+    /// Accepts only <paramref name="values"/> (completed in that order), with our one-line message rather than
+    /// the library's <c>AcceptOnlyFromAmong</c>, which lists the values one per line.
+    /// </summary>
+    private static Option<string> OneOf(Option<string> option, string[] values, string takes, bool ignoreCase = false)
+    {
+        option.CompletionSources.Add(values);
         option.Validators.Add(result =>
         {
-            string? kind = result.Tokens.LastOrDefault()?.Value;
-            if (kind is not null && !NetGen.Device.Kinds.Contains(kind.ToLowerInvariant()))
-                result.AddError($"--device takes {string.Join(", ", NetGen.Device.Kinds)}, not '{kind}'");
+            string? text = result.Tokens.LastOrDefault()?.Value;
+            if (text is not null && !values.Contains(ignoreCase ? text.ToLowerInvariant() : text))
+                result.AddError($"{option.Name} takes {takes}, not '{text}'");
         });
         return option;
     }

@@ -28,7 +28,8 @@ internal static class Suggestions
                 : $"unexpected argument '{token}' for {command.Name}";
             return Nearest(token, candidates) is { Count: > 0 } near ? $"{what}; did you mean {string.Join(" or ", near.Select(n => $"'{n}'"))}?" : what;
         }
-        return parsed.Errors[0].Message.TrimEnd('.');
+        // One line, whatever the library's message spans (AcceptOnlyFromAmong lists its values a line each).
+        return string.Join(' ', parsed.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim())).TrimEnd('.');
     }
 
     /// <summary>The names a mistyped <paramref name="word"/> most likely meant: those it begins, or the few edits away from it.</summary>

@@ -145,7 +145,7 @@ internal static class TrainCommand
         else
             foreach (string line in sources.Describe())
                 Console.WriteLine($"      {line}");
-        if (!resume && !sources.FromCommandLine("epochs") && !(declared?.Declares(nameof(TrainingDefaultsAttribute.Epochs)) ?? false))
+        if (!resume && sources.SourceOf("epochs") == Sources.Paper)
             Console.WriteLine($"      {info.Name} declares no Epochs: {trainingOptions.Epochs} is the paper's ImageNet schedule; set --epochs N, or [TrainingDefaults(Epochs = N)] on the class");
         if (!resume)
             Console.WriteLine($"      {LeftOut(splits.Train.Count, trainingOptions.BatchSize)}");
@@ -229,13 +229,15 @@ internal static class TrainCommand
     {
         private readonly List<(string Setting, string Source)> taken = [];
 
+        public const string CommandLine = "the command line", Paper = "the paper's defaults";
+
         public T Take<T>(string setting, string property, T? given, T fallback) where T : struct
         {
-            taken.Add((setting, given is not null ? "the command line" : declared?.Declares(property) == true ? $"{Possessive(network)} [TrainingDefaults]" : "the paper's defaults"));
+            taken.Add((setting, given is not null ? CommandLine : declared?.Declares(property) == true ? $"{Possessive(network)} [TrainingDefaults]" : Paper));
             return given ?? fallback;
         }
 
-        public bool FromCommandLine(string setting) => taken.Any(t => t.Setting == setting && t.Source == "the command line");
+        public string SourceOf(string setting) => taken.Single(t => t.Setting == setting).Source;
 
         /// <summary>One line per source: "from the command line: epochs, batch".</summary>
         public IEnumerable<string> Describe() =>

@@ -87,9 +87,9 @@ internal static class Verbs
     {
         public override int Invoke(ParseResult parseResult)
         {
-            var program = Assembly.GetEntryAssembly()?.GetName();
-            bool own = program is null || program.Name is "netgen" or "testhost";
-            parseResult.InvocationConfiguration.Output.WriteLine($"NetGen {Version}" + (own ? "" : $" in {program!.Name} {program.Version}"));
+            string program = ProgramName;
+            parseResult.InvocationConfiguration.Output.WriteLine($"NetGen {Version}" +
+                (program == "netgen" ? "" : $" in {program} {Assembly.GetEntryAssembly()?.GetName().Version}"));
             return 0;
         }
     }

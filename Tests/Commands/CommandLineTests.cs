@@ -15,7 +15,7 @@ namespace NetGen.Tests.Commands;
 public class CommandLineTests
 {
     /// <summary>Runs the entry point; returns its exit code, standard output and standard error.</summary>
-    private static (int Code, string Output, string Error) Netgen(params string[] args)
+    internal static (int Code, string Output, string Error) Netgen(params string[] args)
     {
         var (output, error) = (Console.Out, Console.Error);
         var (outWriter, errorWriter) = (new StringWriter(), new StringWriter());
@@ -88,6 +88,7 @@ public class CommandLineTests
     [InlineData(new[] { "train", "--epochs", "x" }, "--epochs takes a positive whole number, not 'x'")]
     [InlineData(new[] { "train", "--flip", "maybe" }, "--flip takes on or off, not 'maybe'")]
     [InlineData(new[] { "forward", "minialexnet", "--device", "gpu" }, "--device takes auto, cpu, cuda, opencl, ilgpu-cpu, not 'gpu'")]
+    [InlineData(new[] { "completion", "fish" }, "Argument 'fish' not recognized. Must be one of: 'bash' 'zsh'")]
     public void AWrongCommandLineIsOneLineAndAPointerToHelp(string[] args, string message)
     {
         var (code, output, error) = Netgen(args);

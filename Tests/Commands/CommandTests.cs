@@ -22,18 +22,8 @@ public class CommandTests
     /// <summary>Runs the command line's entry point and returns its exit code and standard output.</summary>
     internal static (int Code, string Output) Netgen(params string[] args)
     {
-        var original = Console.Out;
-        var output = new StringWriter();
-        Console.SetOut(output);
-        try
-        {
-            int code = Cli.Run(args);
-            return (code, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
+        var (code, output, _) = CommandLineTests.Netgen(args);
+        return (code, output);
     }
 
     [Fact]
@@ -108,18 +98,9 @@ public class CommandTests
         using var folder = new TemporaryFolder();
         string weights = Path.Combine(folder.Path, "w.safetensors");
         Assert.Equal(0, Netgen("init", "minialexnet", "--seed", "1", "--out", weights, "--device", "cpu").Code);
-        var error = new StringWriter();
-        var original = Console.Error;
-        Console.SetError(error);
-        try
-        {
-            Assert.Equal(1, Netgen("eval", "minialexnet", "--weights", weights, "--data", TrainCommand.Sample, "--device", "cpu").Code);
-        }
-        finally
-        {
-            Console.SetError(original);
-        }
-        Assert.Contains("data.safetensors", error.ToString());
-        Assert.Contains("no data statistics", error.ToString());
+        var (code, _, error) = CommandLineTests.Netgen("eval", "minialexnet", "--weights", weights, "--data", TrainCommand.Sample, "--device", "cpu");
+        Assert.Equal(1, code);
+        Assert.Contains("data.safetensors", error);
+        Assert.Contains("no data statistics", error);
     }
 }

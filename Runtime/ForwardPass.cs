@@ -89,6 +89,9 @@ public abstract class ForwardPass : IDisposable
     /// <summary>Allocates an activation of <paramref name="shape"/> per image, for the whole batch.</summary>
     protected ArrayView<float> Allocate(string name, Shape shape) => activations.Allocate(name, shape);
 
+    /// <summary>Allocates <paramref name="count"/> floats of statistics over the whole batch (batch normalisation's), which are not an activation.</summary>
+    protected ArrayView<float> AllocateStatistics(int count) => activations.AllocateUnnamed(count);
+
     /// <summary>Frees the activations.</summary>
     public void Dispose()
     {

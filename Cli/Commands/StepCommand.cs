@@ -8,7 +8,7 @@ using System.Linq;
 namespace NetGen.CommandLine;
 
 /// <summary>
-/// <c>netgen step &lt;network&gt; --weights W --input X --out O [--no-dropout]</c>: one forward and
+/// <c>netgen step &lt;network&gt; --weights W --input X --out O [--eval]</c>: one forward and
 /// backward pass on the batch in X with no update. Writes the logits, the loss and every parameter's
 /// gradient, named as PyTorch names them, so another framework can be compared on the same weights.
 /// </summary>
@@ -19,21 +19,23 @@ internal static class StepCommand
         var network = Options.Network();
         var weights = Options.Path("--weights", "the weights to start from (netgen init, a run's checkpoint, or PyTorch's state_dict as safetensors)", "W.safetensors", required: true);
         var input = Options.Path("--input", "the batch: 'input' float32 NCHW and 'labels' int64 or int32", "X.safetensors", required: true);
-        var output = Options.Path("--out", "where to write 'logits', 'loss' and every '<parameter>.grad'", "O.safetensors", required: true);
-        var noDropout = Options.Flag("--no-dropout", "run without dropout (evaluation mode), as PyTorch's model.eval() would");
+        var output = Options.Path("--out", "where to write 'logits', 'loss', every '<parameter>.grad', and every tensor that is not trained as the step leaves it", "O.safetensors", required: true);
+        var evaluation = Options.Flag("--eval", "evaluation mode, as PyTorch's model.eval(): running statistics, no dropout (also spelled --no-dropout)");
+        evaluation.Aliases.Add("--no-dropout");
         var activations = Options.Flag("--activations", "also write every activation as 'activation.<name>' and its gradient as 'activation.<name>.grad'");
         var device = Options.Device();
         var devices = Options.Devices();
         var command = new Command("step", "One forward and backward pass with no update on the batch in X: writes the logits, the loss and every gradient, for comparing with PyTorch.")
         {
-            network, weights, input, output, noDropout, activations, device, devices,
+            network, weights, input, output, evaluation, activations, device, devices,
         };
         command.SetAction(parsed => Run(parsed.GetValue(network)!, parsed.GetValue(weights)!, parsed.GetValue(input)!, parsed.GetValue(output)!,
-            !parsed.GetValue(noDropout), parsed.GetValue(activations), parsed.GetValue(device)!, parsed.GetValue(devices)));
-        return Verbs.WithExamples(command, "step alexnet --weights w.safetensors --input x.safetensors --out grads.safetensors --no-dropout");
+            !parsed.GetValue(evaluation), parsed.GetValue(activations), parsed.GetValue(device)!, parsed.GetValue(devices)));
+        return Verbs.WithExamples(command, "step alexnet --weights w.safetensors --input x.safetensors --out grads.safetensors --eval");
     }
 
-    private static int Run(string name, string weights, string input, string output, bool dropout, bool withActivations, string deviceKind, int devices)
+    // training: dropout, and batch statistics that update the running ones; else evaluation mode.
+    private static int Run(string name, string weights, string input, string output, bool training, bool withActivations, string deviceKind, int devices)
     {
         using var device = Device.Open(deviceKind);
         Console.WriteLine($"device: {device}");
@@ -47,7 +49,7 @@ internal static class StepCommand
         var checkpoint = trainer.Load(weights);
         var batch = BatchFile.Read(input, network.Info);
         var clock = Stopwatch.StartNew();
-        var result = trainer.ComputeGradients(batch.Images, batch.Labels, dropout);
+        var result = trainer.ComputeGradients(batch.Images, batch.Labels, training);
         double seconds = clock.Elapsed.TotalSeconds;
 
         var (forward, backward) = trainer.PassesFor(batch.Labels.Length);
@@ -59,8 +61,12 @@ internal static class StepCommand
             SafeTensor.Float32("logits", trainer.ReadLogits(batch.Labels.Length), Dims(network.Info.Output)),
             SafeTensor.Float32("loss", [(float)result.Loss]),
         };
+        // Trained tensors get their gradient; the others (running statistics) their value after the step.
+        var after = network.ReadParameters();
         foreach (var p in network.Info.Parameters)
-            tensors.Add(SafeTensor.Float32(p.Name + ".grad", gradients.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Dimensions.Select(d => (long)d).ToArray()));
+            tensors.Add(p.Trainable
+                ? SafeTensor.Float32(p.Name + ".grad", gradients.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Dimensions.Select(d => (long)d).ToArray())
+                : SafeTensor.Float32(p.Name, after.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Dimensions.Select(d => (long)d).ToArray()));
         if (withActivations)
         {
             // For finding where two frameworks part: every activation, and the gradient of each
@@ -73,14 +79,17 @@ internal static class StepCommand
         SafeTensorsFile.Write(output, tensors, new Dictionary<string, string>
         {
             ["netgen.network"] = network.Info.Name,
-            ["dropout"] = dropout ? $"on, seed {trainer.Seed}, step {trainer.Step}" : "off",
+            ["mode"] = training ? "training" : "evaluation",
+            ["dropout"] = training ? $"on, seed {trainer.Seed}, step {trainer.Step}" : "off",
             ["top1"] = result.Top1.ToString(CultureInfo.InvariantCulture),
             ["top5"] = result.Top5.ToString(CultureInfo.InvariantCulture),
         });
-        Console.WriteLine($"{network.Info.Name}, {n} images, weights from {weights} (step {checkpoint.State.Step}), dropout {(dropout ? "on" : "off")}: " +
+        Console.WriteLine($"{network.Info.Name}, {n} images, weights from {weights} (step {checkpoint.State.Step}), {(training ? "training mode" : "evaluation mode")}: " +
             $"loss {result.Loss.ToString("0.000000", CultureInfo.InvariantCulture)}, top-1 {result.Top1}/{n}, top-5 {result.Top5}/{n}");
         Console.WriteLine($"forward and backward in {seconds:0.000} s ({3.0 * 2 * network.Info.MultiplyAdds * n / seconds / 1e9:0.00} GFLOP/s, counting backward as twice forward)");
-        Console.WriteLine($"wrote logits, loss and {network.Info.Parameters.Count} gradients to {output}");
+        int trained = network.Info.Parameters.Count(p => p.Trainable);
+        string rest = trained < network.Info.Parameters.Count ? $" and {network.Info.Parameters.Count - trained} tensors that are not trained" : "";
+        Console.WriteLine($"wrote logits, loss, {trained} gradients{rest} to {output}");
         return 0;
     }
 }

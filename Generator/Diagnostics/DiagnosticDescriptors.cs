@@ -115,6 +115,35 @@ internal static class DiagnosticDescriptors
         "NG0025", "WeightStd set with an Init that ignores it",
         "{0} sets WeightStd = {1}, but its weights are drawn by Init.{2}, which ignores WeightStd; leave WeightStd out, or set Init = Init.Gaussian on the layer");
 
+    public static readonly DiagnosticDescriptor UnknownLayer = Error(
+        "NG0026", "Not an earlier layer of this network",
+        "{0} reads '{1}', which is not an earlier layer of {2}; name one of {3} with nameof, or move {0} after the layer it reads");
+
+    public static readonly DiagnosticDescriptor AddShapeMismatch = Error(
+        "NG0027", "Added shapes differ",
+        "{0} adds {1}'s output {2} to its own value {3}; the two must have one shape ({4}); give the layers the same channels and stride, or add a projection layer such as [Conv({5}, Kernel = 1, Stride = ..., Input = nameof({1}))] and add that");
+
+    public static readonly DiagnosticDescriptor JoinNotAfterMain = Error(
+        "NG0028", "Add must follow the layer's main operation",
+        "{0}: {1} comes after {2}; a join comes right after the layer's Conv, Dense, BatchNorm or pooling, before its activations, so move it there (as in [Conv(...), BatchNorm, Add(...), Relu])");
+
+    public static readonly DiagnosticDescriptor UnreadLayer = Error(
+        "NG0029", "Layer output never read",
+        "{0}'s output {1} is read by no layer: {2} reads {3}; read {0} with Input = nameof({0}) or Add(nameof({0})) in a later layer, or remove it");
+
+    public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = new(
+        "NG0030", "Bias cancelled by batch normalisation",
+        "{0} has a bias, but BatchNorm right after it subtracts each channel's mean, which cancels the bias; write Bias = false on {0} (the learned shift is BatchNorm's bias)",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor GraphOverColumns = Error(
+        "NG0031", "Not yet split over columns",
+        "{0} has Columns = {1}, but {2} uses {3}, which the column split does not plan yet: it passes each layer's slice to the next layer only, and batch statistics over a column's slice would differ from one device's; leave Columns out (1) for this network");
+
+    public static readonly DiagnosticDescriptor RepeatedBatchNorm = Error(
+        "NG0032", "Two batch normalisations in one layer",
+        "{0} has a second BatchNorm, whose tensors would also be named {1}.bn.*; put the second BatchNorm in a layer of its own");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
@@ -125,6 +154,7 @@ internal static class DiagnosticDescriptors
         SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
         GroupsSplitColumns, LayersFromInvalid, ClassesMismatch, UnknownOperation, RequiredSetting,
-        WeightStdIgnored,
+        WeightStdIgnored, UnknownLayer, AddShapeMismatch, JoinNotAfterMain, UnreadLayer, BiasBeforeBatchNorm, GraphOverColumns,
+        RepeatedBatchNorm,
     ];
 }

@@ -16,6 +16,9 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
             _ => a.ToString() ?? "",
         }).ToEquatableArray());
 
+    /// <summary>Whether it stops the generator (an error), rather than advising (a warning).</summary>
+    public bool IsError => DiagnosticDescriptors.All.First(d => d.Id == Id).DefaultSeverity == DiagnosticSeverity.Error;
+
     public Diagnostic ToDiagnostic() =>
         Diagnostic.Create(
             DiagnosticDescriptors.All.First(d => d.Id == Id),

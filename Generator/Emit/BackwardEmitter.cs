@@ -29,6 +29,8 @@ internal static class BackwardEmitter
                 w.Line("private readonly ForwardPass forward;");
                 foreach (int a in backward.Gradients)
                     w.Line($"private readonly ArrayView<float> {Gradient(plan, a)}; // {KernelEmitter.Dims(plan.Activations[a].Shape)}, before {plan.Activations[a].Name}'s epilogue");
+                for (int p = 0; p < backward.Partials.Count; p++)
+                    w.Line($"private readonly ArrayView<float> {Partial(plan, p)}; // {KernelEmitter.Dims(plan.Activations[backward.Partials[p].Activation].Shape)}, {plan.Activations[plan.Kernels[backward.Partials[p].Reader].Output].Name}'s part");
                 w.Line();
                 w.Line("/// <summary>Allocates every gradient for the batches of <paramref name=\"forward\"/>.</summary>");
                 w.Line("public BackwardPass(ForwardPass forward)");
@@ -41,6 +43,8 @@ internal static class BackwardEmitter
                     w.Line("this.forward = forward;");
                     foreach (int a in backward.Gradients)
                         w.Line($"{Gradient(plan, a)} = AllocateGradient(\"{plan.Activations[a].Name}\", Shapes.{plan.Activations[a].Identifier});");
+                    for (int p = 0; p < backward.Partials.Count; p++)
+                        w.Line($"{Partial(plan, p)} = AllocatePartialGradient(Shapes.{plan.Activations[backward.Partials[p].Activation].Identifier});");
                 }
                 w.Line();
                 w.Line("/// <inheritdoc />");
@@ -72,6 +76,13 @@ internal static class BackwardEmitter
     }
 
     internal static string Gradient(NetworkPlan plan, int activation) => plan.Activations[activation].Field.TrimStart('@') + "Gradient";
+
+    /// <summary>The buffer of partial gradient <paramref name="index"/>: one reader's part of an activation's gradient.</summary>
+    internal static string Partial(NetworkPlan plan, int index)
+    {
+        var partial = plan.Backward.Partials[index];
+        return Gradient(plan, partial.Activation) + "From" + plan.Kernels[partial.Reader].Method;
+    }
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel, string launchers)
     {

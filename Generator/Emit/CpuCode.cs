@@ -22,6 +22,8 @@ namespace NetGen.Generator.Emit;
 /// <param name="Delta">The gradient of its output (before the epilogue).</param>
 /// <param name="InputGradient">The gradient of its input, or <c>default</c> for the image.</param>
 /// <param name="InputBefore">Where the group that wrote the input keeps its value from before its epilogue, or null.</param>
+/// <param name="Operand">What the group's join reads (an earlier layer's output), or null.</param>
+/// <param name="Statistics">The group's batch statistics, or null.</param>
 internal sealed record CpuPlace(
     string Geometry,
     string Input,
@@ -33,7 +35,9 @@ internal sealed record CpuPlace(
     EquatableArray<string> TensorGradients,
     string Delta,
     string InputGradient,
-    string? InputBefore);
+    string? InputBefore,
+    string? Operand = null,
+    string? Statistics = null);
 
 /// <summary>
 /// The per-operation CPU backend code, written once for one device and for a column of a split
@@ -45,10 +49,11 @@ internal static class CpuCode
     public static void Forward(SourceWriter w, KernelPlan kernel, CpuPlace at)
     {
         var main = kernel.Operation;
-        // The product's store applies a leading ReLU when nothing needs the value before it.
-        bool fuseRelu = main.FusesReluOnCpu && kernel.Saved is null && kernel.Epilogue.Count > 0 && kernel.Epilogue[0].Elementwise.IsRectifier;
+        // The product's store applies a leading ReLU when nothing needs the value before it and no join comes first.
+        bool fuseRelu = main.FusesReluOnCpu && kernel.Saved is null && kernel.Join is null && kernel.Epilogue.Count > 0 && kernel.Epilogue[0].Elementwise.IsRectifier;
         main.WriteCpuForward(Step(w, kernel, at, fuseRelu, foldReluMask: false));
         long whole = kernel.Main.Output.Size;
+        kernel.Join?.Join.WriteCpu(w, at.Output, at.Operand!, $"BatchSize * {at.OutputShape.Size}L");
         if (kernel.Saved is not null)
         {
             w.Line($"CpuEpilogue.Forward({at.Output}, {at.Before}, {CpuGate.Placement(at.OutputShape.Size, whole)}, new {EpilogueType(kernel)}({Key(kernel)}));");
@@ -138,5 +143,5 @@ internal static class CpuCode
 
     private static CpuStep Step(SourceWriter w, KernelPlan kernel, CpuPlace at, bool fuseRelu, bool foldReluMask) =>
         new(w, at.Geometry, kernel.Method, at.InputShape, at.OutputShape, at.Input, at.Output, at.Tensors, at.TensorGradients,
-            at.Delta, at.InputGradient, fuseRelu, foldReluMask);
+            at.Delta, at.InputGradient, fuseRelu, foldReluMask, at.Statistics, kernel.Operation.ReadsMode ? "dropout.Training != 0" : "false");
 }

@@ -73,8 +73,11 @@ internal static class CpuEmitter
                     for (int k = LogitsKernels(plan) - 1; k >= 0; k--)
                     {
                         var kernel = plan.Kernels[k];
+                        if (plan.Backward.SumOf(k) is { } sum)
+                            WriteSum(w, plan, kernel, sum);
                         w.Line($"// {kernel.Group}");
-                        CpuCode.Backward(w, kernel, k > 0 ? plan.Kernels[k - 1] : null, Place(plan, kernel, inBackward: true));
+                        var inputGradient = plan.Backward.InputGradientOf(k);
+                        CpuCode.Backward(w, kernel, inputGradient is { MaskedBy: >= 0 } ? plan.Kernels[inputGradient.MaskedBy] : null, Place(plan, kernel, inBackward: true));
                         w.Line($"CpuProfiler.Mark(\"backward\", \"{plan.Activations[kernel.Output].Name}\");");
                     }
                 }
@@ -83,16 +86,28 @@ internal static class CpuEmitter
         return w.ToString();
     }
 
+    /// <summary>The gradient of <paramref name="kernel"/>'s output, which several read: their parts added in forward order, then its epilogue's mask.</summary>
+    private static void WriteSum(SourceWriter w, NetworkPlan plan, KernelPlan kernel, BackwardKernelPlan sum)
+    {
+        var output = plan.Activations[kernel.Output];
+        string gradient = BackwardEmitter.Gradient(plan, kernel.Output);
+        var terms = sum.Terms.Select(t => t.Partial >= 0 ? BackwardEmitter.Partial(plan, t.Partial) : BackwardEmitter.Gradient(plan, t.Activation));
+        w.Line($"// the gradient of {output.Name}, which {sum.Terms.Count} read");
+        w.Line($"CpuGradients.Sum({gradient}, BatchSize * {output.Shape.Size}L, {string.Join(", ", terms)});");
+        CpuCode.WriteMask(w, kernel, gradient, "forward." + output.Field, kernel.Saved is { } saved ? "forward." + saved.Field : null, output.Shape.Size);
+    }
+
     private const string DropoutParameter = "global::NetGen.DropoutKey dropout";
 
     /// <summary>Whether the CPU forward pass to the logits reads the dropout key: a group before them drops out.</summary>
-    internal static bool LogitsReadDropout(NetworkPlan plan) => plan.Kernels.Take(LogitsKernels(plan)).Any(k => k.HasDropout);
+    internal static bool LogitsReadDropout(NetworkPlan plan) => plan.Kernels.Take(LogitsKernels(plan)).Any(k => k.ReadsKey);
 
     /// <summary>Whether the CPU loss reads it: the logits' own group drops out, and the loss masks their gradient.</summary>
     internal static bool LossReadsDropout(NetworkPlan plan) => plan.Kernels[plan.Backward.Logits - 1].HasDropout;
 
     /// <summary>Whether the CPU backward pass reads it: each group's input gradient is masked by the group before it, so any but the logits' group.</summary>
-    internal static bool BackwardReadsDropout(NetworkPlan plan) => plan.Kernels.Take(LogitsKernels(plan) - 1).Any(k => k.HasDropout);
+    internal static bool BackwardReadsDropout(NetworkPlan plan) =>
+        plan.Kernels.Take(LogitsKernels(plan) - 1).Any(k => k.HasDropout) || plan.Kernels.Take(LogitsKernels(plan)).Any(k => k.Operation.ReadsMode);
 
     /// <summary>The kernels that end in the logits: all of them, less a final softmax.</summary>
     private static int LogitsKernels(NetworkPlan plan) => plan.Backward.Probabilities >= 0 ? plan.Kernels.Count - 1 : plan.Kernels.Count;
@@ -101,7 +116,13 @@ internal static class CpuEmitter
     private static CpuPlace Place(NetworkPlan plan, KernelPlan kernel, bool inBackward)
     {
         string pass = inBackward ? "forward." : "";
-        bool inputGradient = plan.Backward.Gradients.Contains(kernel.Input);
+        int k = kernel.Output - 1; // kernel k writes activation k + 1
+        string inputGradient = plan.Backward.InputGradientOf(k) switch
+        {
+            null => "default",
+            { Partial: >= 0 } partial => BackwardEmitter.Partial(plan, partial.Partial),
+            _ => BackwardEmitter.Gradient(plan, kernel.Input),
+        };
         return new CpuPlace(
             "CpuGeometry",
             pass + plan.Activations[kernel.Input].Field,
@@ -112,8 +133,10 @@ internal static class CpuEmitter
             kernel.Tensors.Select(t => Kernels.KernelEmitter.Tensor(plan, t)).ToEquatableArray(),
             kernel.Tensors.Select(t => Kernels.KernelEmitter.TensorGradient(plan, t)).ToEquatableArray(),
             inBackward ? BackwardEmitter.Gradient(plan, kernel.Output) : "",
-            inputGradient ? BackwardEmitter.Gradient(plan, kernel.Input) : "default",
-            kernel.Input > 0 && plan.Kernels[kernel.Input - 1].Saved is { } before ? pass + before.Field : null);
+            inputGradient,
+            kernel.Input > 0 && plan.Kernels[kernel.Input - 1].Saved is { } before ? pass + before.Field : null,
+            kernel.JoinInput >= 0 ? pass + plan.Activations[kernel.JoinInput].Field : null,
+            kernel.Statistics is { } statistics ? pass + statistics.Field : null);
     }
 
     private static void WriteGeometry(SourceWriter w, NetworkPlan plan)

@@ -18,7 +18,8 @@ internal static class ForwardEmitter
         using (TypeScope.Open(w, type, null, "ILGPU", "ILGPU.Runtime"))
         {
             LauncherWriter.Write(w, "KernelLaunchers", "Launchers", "Kernels", "forward",
-                plan.Kernels.Select(k => (k.Method, KernelEmitter.Parameters(plan, k).Select(p => p.Type))));
+                plan.Kernels.SelectMany(k => (k.Statistics is null ? [] : new[] { (k.StatisticsMethod, KernelEmitter.StatisticsParameters(plan, k).Select(p => p.Type)) })
+                    .Append((k.Method, KernelEmitter.Parameters(plan, k).Select(p => p.Type)))));
             w.Line();
             w.Line($"/// <summary>{type.Name}'s forward pass for batches of one size: its activations and the kernel launches that fill them.</summary>");
             using (w.Block("public sealed partial class ForwardPass : global::NetGen.ForwardPass"))
@@ -26,6 +27,8 @@ internal static class ForwardEmitter
                 w.Line($"private readonly {type.Name} network;");
                 foreach (var a in Buffers(plan))
                     w.Line($"internal readonly ArrayView<float> {a.Field}; // {KernelEmitter.Dims(a.Shape)}");
+                foreach (var statistics in plan.Kernels.Select(k => k.Statistics).OfType<StatisticsPlan>())
+                    w.Line($"internal readonly ArrayView<float> {statistics.Field}; // ({statistics.Count}) the batch's statistics");
                 w.Line();
                 w.Line("/// <summary>Allocates every activation for batches of <paramref name=\"batchSize\"/> images.</summary>");
                 w.Line($"public ForwardPass({type.Name} network, int batchSize)");
@@ -36,6 +39,8 @@ internal static class ForwardEmitter
                     w.Line("this.network = network;");
                     foreach (var a in Buffers(plan))
                         w.Line($"{a.Field} = Allocate(\"{a.Name}\", Shapes.{a.Identifier});");
+                    foreach (var statistics in plan.Kernels.Select(k => k.Statistics).OfType<StatisticsPlan>())
+                        w.Line($"{statistics.Field} = AllocateStatistics({statistics.Count});");
                 }
                 w.Line();
                 int logits = plan.Backward.Probabilities >= 0 ? plan.Kernels.Count - 1 : plan.Kernels.Count;
@@ -89,6 +94,11 @@ internal static class ForwardEmitter
 
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, KernelPlan kernel, string launchers)
     {
+        if (kernel.Statistics is not null)
+        {
+            var statisticsArgs = new[] { Format.Int(kernel.Operation.StatisticsThreads(kernel.Main)) }.Concat(KernelEmitter.StatisticsParameters(plan, kernel).Select(p => p.Argument));
+            w.Line($"{launchers}.{kernel.StatisticsMethod}({string.Join(", ", statisticsArgs)}); // the batch's statistics");
+        }
         var args = new[] { IndexMath.Times("BatchSize", kernel.ThreadsPerImage) }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
         w.Line($"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}");
     }

@@ -18,7 +18,7 @@ internal static class NetworkAnalyzer
     {
         var diagnostics = parsed.Diagnostics.ToList();
         NetworkModel? model = parsed.Spec is { } spec ? Build(spec, diagnostics) : null;
-        return new AnalysisResult(parsed.Type, diagnostics.Count == 0 ? model : null, parsed.LayerMembers, diagnostics.ToEquatableArray());
+        return new AnalysisResult(parsed.Type, diagnostics.Any(d => d.IsError) ? null : model, parsed.LayerMembers, diagnostics.ToEquatableArray());
     }
 
     private static NetworkModel? Build(NetworkSpec spec, List<DiagnosticInfo> diagnostics)
@@ -48,9 +48,22 @@ internal static class NetworkAnalyzer
         int columns = Math.Max(1, spec.Columns);
         string? flattenedBy = null; // the last dense layer, whose flat output the activation is
         var layers = new List<LayerModel>();
+        // Each earlier layer's output, by member name, for the layers that read one by nameof.
+        var outputs = new Dictionary<string, (Shape? Shape, string? FlattenedBy)>(StringComparer.Ordinal);
         for (int i = 0; i < specLayers.Count; i++)
         {
             var layer = specLayers[i];
+            if (i > 0)
+                outputs[specLayers[i - 1].Member] = (shape, flattenedBy);
+            // A learnable operation may read an earlier layer in place of the previous one.
+            string? inputLayer = layer.Ops.Count > 0 && layer.Ops[0] is LearnableOperation { NamedInput: { } named } ? named : null;
+            if (inputLayer is not null)
+            {
+                if (Earlier(spec, specLayers, i, inputLayer, layer.Ops[0], outputs, diagnostics) is { } read)
+                    (shape, flattenedBy) = read;
+                else
+                    shape = null;
+            }
             // The last layer's outputs are the classes, any number of them: when they do not split
             // over the columns, every column computes the whole layer (an operation that stays in
             // its column, as normalisation does, would have no column to stay in, so it still splits).
@@ -81,6 +94,8 @@ internal static class NetworkAnalyzer
                 }
                 if (op.Flattens)
                     flattenedBy = layer.Member;
+                if (op is JoinOperation join && !CheckJoin(spec, specLayers, i, layer, j, join, shape, outputs, diagnostics))
+                    valid = false;
                 if (shape is not { } current || !valid)
                 {
                     shape = null;
@@ -104,9 +119,10 @@ internal static class NetworkAnalyzer
                 shape = null; // what the unread operations make of it is unknown
             if (input is { } layerInput && shape is not null && ops.Count == layer.Ops.Count && ops.Count > 0 && tensors.Count > 0)
                 layers.Add(new LayerModel(layer.Member, layer.Modifiers, layer.Member.ToLowerInvariant(), i, layerInput,
-                    ops.ToEquatableArray(), tensors.ToEquatableArray(), multiplyAdds));
+                    ops.ToEquatableArray(), tensors.ToEquatableArray(), multiplyAdds, inputLayer));
         }
-        if (diagnostics.Count > before)
+        CheckGraph(spec, specLayers, columns, diagnostics);
+        if (diagnostics.Skip(before).Any(d => d.IsError))
             return null;
         return new NetworkModel(spec.Type, new Shape(spec.Channels, spec.Height, spec.Width), columns, layers.ToEquatableArray(), spec.Registration);
     }
@@ -135,6 +151,105 @@ internal static class NetworkAnalyzer
         }
         var ops = new[] { (Operation)learnable.WithOutputs(spec.Classes) }.Concat(last.Ops.Skip(1)).ToEquatableArray();
         return spec.Layers.Take(spec.Layers.Count - 1).Concat(new[] { last with { Ops = ops } }).ToList();
+    }
+
+    /// <summary>
+    /// The output of the earlier layer <paramref name="name"/> that <paramref name="op"/> of layer
+    /// <paramref name="index"/> reads, or null after NG0026 (or when that layer's shape is unknown).
+    /// </summary>
+    private static (Shape Shape, string? FlattenedBy)? Earlier(NetworkSpec spec, IReadOnlyList<LayerSpec> layers, int index, string name, Operation op,
+        Dictionary<string, (Shape? Shape, string? FlattenedBy)> outputs, List<DiagnosticInfo> diagnostics)
+    {
+        if (!outputs.TryGetValue(name, out var output))
+        {
+            var earlier = layers.Take(index).Select(l => l.Member).ToList();
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, op.Location, layers[index].Member, name, spec.Type.Name,
+                earlier.Count == 0 ? "no layer (it is the first)" : string.Join(", ", earlier)));
+            return null;
+        }
+        return output.Shape is { } shape ? (shape, output.FlattenedBy) : null;
+    }
+
+    /// <summary>NG0028 unless a join follows the main operation; NG0026 and NG0027 unless it names an earlier layer of its own shape.</summary>
+    private static bool CheckJoin(NetworkSpec spec, IReadOnlyList<LayerSpec> layers, int index, LayerSpec layer, int position, JoinOperation join, Shape? shape,
+        Dictionary<string, (Shape? Shape, string? FlattenedBy)> outputs, List<DiagnosticInfo> diagnostics)
+    {
+        if (position == 0 || layer.Ops[position - 1] is not MainOperation)
+        {
+            string after = position == 0 ? "nothing" : layer.Ops[position - 1].AttributeName;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.JoinNotAfterMain, join.Location, layer.Member, join.AttributeName, after));
+            return false;
+        }
+        if (Earlier(spec, layers, index, join.Layer, join, outputs, diagnostics) is not { } other)
+            return outputs.ContainsKey(join.Layer);
+        if (shape is { } own && !own.Equals(other.Shape))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AddShapeMismatch, join.Location, layer.Member, join.Layer, other.Shape.ToString(), own.ToString(),
+                Differences(other.Shape, own), own.Channels));
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>What differs between two shapes, with the arithmetic: "channels 16 against 32, height 28 against 14".</summary>
+    private static string Differences(Shape a, Shape b)
+    {
+        var parts = new List<string>();
+        if (a.Channels != b.Channels)
+            parts.Add($"channels {a.Channels} against {b.Channels}");
+        if (a.Height != b.Height)
+            parts.Add($"height {a.Height} against {b.Height}");
+        if (a.Width != b.Width)
+            parts.Add($"width {a.Width} against {b.Width}");
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// The rules of a network that is a graph: every layer but the last is read (NG0029); a bias
+    /// straight before BatchNorm is cancelled by it (NG0030, a warning); one BatchNorm a layer
+    /// (NG0032); and what the column split cannot plan yet (NG0031).
+    /// </summary>
+    private static void CheckGraph(NetworkSpec spec, IReadOnlyList<LayerSpec> layers, int columns, List<DiagnosticInfo> diagnostics)
+    {
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        var readers = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var ops = layers[i].Ops;
+            string? input = ops.Count > 0 && ops[0] is LearnableOperation { NamedInput: { } named } ? named : null;
+            if (i > 0)
+            {
+                string source = input ?? layers[i - 1].Member;
+                read.Add(source);
+                readers[layers[i].Member] = source;
+            }
+            foreach (var join in ops.OfType<JoinOperation>())
+                read.Add(join.Layer);
+            for (int j = 0; j + 1 < ops.Count; j++)
+                if (ops[j] is LearnableOperation { HasBias: true } && ops[j + 1] is BatchNorm)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, ops[j].Location, layers[i].Member));
+            foreach (var extra in ops.OfType<BatchNorm>().Skip(1))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatedBatchNorm, extra.Location, layers[i].Member, layers[i].Member.ToLowerInvariant()));
+        }
+        for (int i = 0; i + 1 < layers.Count; i++)
+        {
+            if (read.Contains(layers[i].Member) || layers[i].Incomplete)
+                continue;
+            var next = layers[i + 1];
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadLayer, layers[i].Location, layers[i].Member,
+                layers[i].Member.ToLowerInvariant(), next.Member, readers.TryGetValue(next.Member, out var source) ? source : "?"));
+        }
+        if (columns > 1 && layers.SelectMany(l => l.Ops).FirstOrDefault(o => o is BatchNorm or JoinOperation || o.NamedInput is not null) is { } graph)
+        {
+            var holder = layers.First(l => l.Ops.Contains(graph));
+            string what = graph switch
+            {
+                BatchNorm => "BatchNorm",
+                JoinOperation j => $"{j.AttributeName}(nameof({j.Layer}))",
+                _ => $"Input = nameof({graph.NamedInput})",
+            };
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GraphOverColumns, graph.Location, spec.Type.Name, columns, holder.Member, what));
+        }
     }
 
     /// <summary>NG0013: one learnable operation, and it comes first.</summary>

@@ -11,6 +11,9 @@ internal sealed record OpModel(Operation Op, Shape Input, Shape Output, int Id)
     /// <summary>The operation as one that starts a group (the planner puts only such operations first).</summary>
     public MainOperation Main => (MainOperation)Op;
 
+    /// <summary>The operation as a join (a residual add), which the planner puts right after a group's main operation.</summary>
+    public JoinOperation Join => (JoinOperation)Op;
+
     /// <summary>The operation as one of a group's epilogue.</summary>
     public ElementwiseOperation Elementwise => (ElementwiseOperation)Op;
 }
@@ -18,6 +21,7 @@ internal sealed record OpModel(Operation Op, Shape Input, Shape Output, int Id)
 /// <summary>A layer with every shape and count worked out.</summary>
 /// <param name="Name">Lower-case member name: conv1. Parameters and activations are named after it.</param>
 /// <param name="Tensors">Its operations' parameter tensors, in order: for a convolution or dense layer, weight then bias.</param>
+/// <param name="InputLayer">The member name of the earlier layer it reads (<c>Input = nameof(Stem)</c>), or null for the previous layer.</param>
 internal sealed record LayerModel(
     string Member,
     string Modifiers,
@@ -26,7 +30,8 @@ internal sealed record LayerModel(
     Shape Input,
     EquatableArray<OpModel> Ops,
     EquatableArray<TensorSpec> Tensors,
-    long MultiplyAdds)
+    long MultiplyAdds,
+    string? InputLayer = null)
 {
     public Shape Output => Ops[Ops.Count - 1].Output;
 

@@ -22,6 +22,8 @@ internal sealed record KernelWriting(SourceWriter W, OpModel Op, int Columns)
 /// <param name="InputGradient">The input's gradient view, or <c>default</c> for the network's input.</param>
 /// <param name="FuseRelu">Whether the call applies the epilogue's leading ReLU (forward).</param>
 /// <param name="FoldReluMask">Whether the call applies the producer's ReLU mask to the input gradient (backward), where the operation can.</param>
+/// <param name="Statistics">The group's batch statistics buffer, or null.</param>
+/// <param name="Training">The mode as a bool expression (<c>dropout.Training != 0</c>), for an operation that reads it.</param>
 internal sealed record CpuStep(
     SourceWriter W,
     string Geometry,
@@ -35,7 +37,9 @@ internal sealed record CpuStep(
     string Delta,
     string InputGradient,
     bool FuseRelu,
-    bool FoldReluMask)
+    bool FoldReluMask,
+    string? Statistics = null,
+    string Training = "false")
 {
     public string GeometryField => $"{Geometry}.{Method}";
 

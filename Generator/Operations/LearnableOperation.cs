@@ -6,13 +6,14 @@ using NetGen.Generator.Parsing;
 
 namespace NetGen.Generator.Operations;
 
-/// <summary>How a learnable operation's tensors start and how the optimiser treats them.</summary>
+/// <summary>The settings every learnable operation shares: how its tensors start, how the optimiser treats them, and what it reads.</summary>
 /// <param name="Init">The preset its weights are drawn by: its own, else the network's.</param>
 /// <param name="WeightStdSet">Whether the attribute sets WeightStd, which only <see cref="Init.Gaussian"/> reads (NG0025).</param>
 /// <param name="BiasInitSet">Whether the attribute sets BiasInit, which <see cref="Init.PyTorchDefault"/> then keeps instead of drawing the bias.</param>
 /// <param name="Bias">Whether it has a bias tensor (PyTorch's <c>bias=False</c>: none at all).</param>
+/// <param name="Input">The earlier layer it reads (<c>Input = nameof(Stem)</c>), or null for the previous one.</param>
 internal sealed record Learning(float WeightStd, float BiasInit, float LrMult, float BiasLrMult, float DecayMult, float BiasDecayMult,
-    Init Init = Init.Gaussian, bool WeightStdSet = false, bool BiasInitSet = false, bool Bias = true)
+    Init Init = Init.Gaussian, bool WeightStdSet = false, bool BiasInitSet = false, bool Bias = true, string? Input = null)
 {
     /// <summary>Reads the settings every learnable attribute shares, with its own defaults and the network's <paramref name="init"/>.</summary>
     public static Learning Read(AttributeArguments args, LearnableAttribute defaults, Init init) => new(
@@ -25,7 +26,8 @@ internal sealed record Learning(float WeightStd, float BiasInit, float LrMult, f
         Init: (Init)args.Int(nameof(defaults.Init), (int)init),
         WeightStdSet: args.Has(nameof(defaults.WeightStd)),
         BiasInitSet: args.Has(nameof(defaults.BiasInit)),
-        Bias: args.Bool(nameof(defaults.Bias), defaults.Bias));
+        Bias: args.Bool(nameof(defaults.Bias), defaults.Bias),
+        Input: args.String(-1, nameof(defaults.Input), defaults.Input));
 
     public void Check(RangeCheck check, LocationInfo? at, string who)
     {
@@ -106,6 +108,8 @@ internal abstract record LearnableOperation(Learning Learn, LocationInfo? Locati
 
     /// <summary>Whether it has a bias tensor (<c>Bias = false</c>: none).</summary>
     public bool HasBias => Learn.Bias;
+
+    public override string? NamedInput => Learn.Input;
 
     /// <summary>", no bias" when it has none, for <see cref="Operation.Describe"/>.</summary>
     protected string BiasSuffix => Learn.Bias ? "" : ", no bias";

@@ -41,6 +41,34 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
         ? $"One thread per output value: n * {op.Output.Channels} + unit."
         : "One thread per output value: ((n * C + c) * H + y) * W + x.";
 
+    /// <summary>Which of its tensors the forward kernel reads, by position in <see cref="Operation.Tensors"/>: all of them unless it says otherwise.</summary>
+    public virtual IReadOnlyList<int>? KernelTensors => null;
+
+    /// <summary>
+    /// Floats it keeps per batch (not per image) between its kernels, or 0: statistics over the whole
+    /// batch (batch normalisation's), which a statistics kernel fills before the forward kernel runs
+    /// and the backward kernels read. Each of its kernels then takes them as <c>statistics</c>.
+    /// </summary>
+    public virtual int BatchStatistics(OpModel op) => 0;
+
+    /// <summary>Whether it behaves differently in training and evaluation, so its statistics kernel and input gradient take <c>training</c> (and <c>batch</c>).</summary>
+    public virtual bool ReadsMode => false;
+
+    /// <summary>Which of its tensors the statistics kernel reads and updates (running estimates).</summary>
+    public virtual IReadOnlyList<int> StatisticsTensors => [];
+
+    /// <summary>Threads the statistics kernel launches (once per batch).</summary>
+    public virtual long StatisticsThreads(OpModel op) => throw NoStatistics();
+
+    /// <summary>What one thread of the statistics kernel computes.</summary>
+    public virtual string StatisticsIndexDoc => throw NoStatistics();
+
+    /// <summary>Writes the statistics kernel's body for thread <c>index</c>, which fills <c>statistics</c> from <c>input</c> (a batch of <c>batch</c> images).</summary>
+    public virtual void WriteStatisticsKernel(KernelWriting k) => throw NoStatistics();
+
+    /// <summary>Whether its tensor-gradient kernels read and write <c>statistics</c> (batch normalisation keeps the sums its input gradient needs there).</summary>
+    public virtual bool TensorGradientReadsStatistics => false;
+
     /// <summary>Which of its tensors the input gradient reads, by position in <see cref="Operation.Tensors"/>.</summary>
     public virtual IReadOnlyList<int> InputGradientTensors => [];
 
@@ -67,6 +95,9 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
 
     /// <summary>Whether its CPU backward call can zero the input gradient where a ReLU before it let nothing through, saving a pass.</summary>
     public virtual bool FoldsReluMaskOnCpu => false;
+
+    private InvalidOperationException NoStatistics() =>
+        new($"NetGen generator bug: {AttributeName} keeps no batch statistics.");
 
     private InvalidOperationException NoTensors() =>
         new($"NetGen generator bug: {AttributeName} declares parameter tensors but writes no gradient for them.");

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
 
@@ -41,6 +42,12 @@ internal abstract record Operation(LocationInfo? Location)
 
     /// <summary>Whether it flattens its input, so no spatial operation may follow.</summary>
     public virtual bool Flattens => false;
+
+    /// <summary>
+    /// The earlier layer it reads by name, or null: a learnable operation's <c>Input = nameof(Stem)</c>
+    /// (in place of the previous layer's output), a join's second operand (<c>Add(nameof(Stem))</c>).
+    /// </summary>
+    public virtual string? NamedInput => null;
 
     /// <summary>Its parameter tensors for this input and output, in the order they sit in the parameter buffer.</summary>
     public virtual IReadOnlyList<TensorSpec> Tensors(Shape input, Shape output) => [];
@@ -90,6 +97,9 @@ internal sealed record TensorSpec(string Name, EquatableArray<int> Dimensions, f
         }
     }
 
-    /// <summary>PascalCase, for generated names: WeightGradient.</summary>
-    public string Identifier => char.ToUpperInvariant(Name[0]) + Name.Substring(1);
+    /// <summary>PascalCase, for generated names: Weight, BnRunningMean (from bn.running_mean).</summary>
+    public string Identifier => string.Concat(Name.Split('.', '_').Select(part => char.ToUpperInvariant(part[0]) + part.Substring(1)));
+
+    /// <summary>camelCase, for a kernel's parameter: weight, bnRunningMean.</summary>
+    public string Local => char.ToLowerInvariant(Identifier[0]) + Identifier.Substring(1);
 }

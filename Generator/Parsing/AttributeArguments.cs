@@ -95,6 +95,8 @@ internal sealed class AttributeArguments
 
     public float Float(string name, float fallback) => Float(-1, name, fallback);
 
+    public string? String(int position, string name, string? fallback) => Read(position, name, fallback, v => v as string);
+
     public bool Bool(string name, bool fallback) => Read(-1, name, fallback, v => Convert.ToBoolean(v, CultureInfo.InvariantCulture));
 
     /// <summary>
@@ -134,7 +136,7 @@ internal sealed class AttributeArguments
             return fallback;
 
         if (constant.Kind == TypedConstantKind.Error || constant.Kind == TypedConstantKind.Array || constant.Value is null)
-            return Fail(name, "it is not a constant number", fallback);
+            return Fail(name, typeof(T) == typeof(string) ? "it is not a constant string; write nameof(Layer)" : "it is not a constant number", fallback);
         try
         {
             return convert(constant.Value);

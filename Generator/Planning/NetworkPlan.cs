@@ -8,6 +8,11 @@ namespace NetGen.Generator.Planning;
 /// <param name="Field">camelCase, for the generated field that holds it: conv1MaxPool.</param>
 internal sealed record ActivationPlan(string Name, string Identifier, string Field, Shape Shape, string Description);
 
+/// <summary>A group's statistics over the batch (not per image), which its kernels share within a step.</summary>
+/// <param name="Field">The generated field holding it: stemBatchNormStatistics.</param>
+/// <param name="Count">Its floats.</param>
+internal sealed record StatisticsPlan(string Field, int Count);
+
 /// <summary>
 /// One parameter tensor and where it sits in the flat parameter buffer: the one table through which
 /// the forward pass, the backward pass, the optimiser, the checkpoints and the partition reach it.
@@ -41,6 +46,9 @@ internal sealed record ParameterPlan(
 /// <param name="Tensors">Its main operation's tensors, as indices in the parameter table.</param>
 /// <param name="Saved">Where it keeps its value from before the epilogue, for an epilogue that is not all gates (see ElementwiseOperation); else null.</param>
 /// <param name="ThreadsPerImage">Threads launched per image: one per output value, or one per image for softmax.</param>
+/// <param name="Join">A join right after the main operation (a residual Add), combined before the epilogue; else null.</param>
+/// <param name="JoinInput">Index of the activation the join reads (an earlier layer's output), or -1.</param>
+/// <param name="Statistics">The buffer of the main operation's batch statistics (batch normalisation), or null.</param>
 internal sealed record KernelPlan(
     string Method,
     string Group,
@@ -51,8 +59,17 @@ internal sealed record KernelPlan(
     int Output,
     EquatableArray<int> Tensors,
     ActivationPlan? Saved,
-    long ThreadsPerImage)
+    long ThreadsPerImage,
+    OpModel? Join = null,
+    int JoinInput = -1,
+    StatisticsPlan? Statistics = null)
 {
+    /// <summary>Whether its kernels take the step's key: its epilogue drops out, or it behaves differently in training and evaluation.</summary>
+    public bool ReadsKey => HasDropout || Operation.ReadsMode;
+
+    /// <summary>The statistics kernel's method name: Conv1BatchNormStatistics.</summary>
+    public string StatisticsMethod => Method + "Statistics";
+
     /// <summary>Whether its epilogue draws dropout masks, so its kernels take the dropout key.</summary>
     public bool HasDropout => System.Linq.Enumerable.Any(Epilogue, o => o.Elementwise.UsesDropoutKey);
 

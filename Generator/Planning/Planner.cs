@@ -21,12 +21,17 @@ internal static class Planner
         var parameters = new List<ParameterPlan>();
         var kernels = new List<KernelPlan>();
         long offset = 0;
+        // Each layer's output activation, by member name, for the layers that read one by nameof.
+        var layerOutputs = new Dictionary<string, int>(System.StringComparer.Ordinal);
         foreach (var layer in model.Layers)
         {
             int i = 0;
+            int input = layer.InputLayer is { } named ? layerOutputs[named] : activations.Count - 1;
             while (i < layer.Ops.Count)
             {
                 var main = layer.Ops[i++];
+                // A join comes right after the main operation (NG0028), before the epilogue.
+                OpModel? join = i < layer.Ops.Count && layer.Ops[i].Op is JoinOperation ? layer.Ops[i++] : null;
                 var epilogue = new List<OpModel>();
                 while (i < layer.Ops.Count && layer.Ops[i].Op is ElementwiseOperation)
                     epilogue.Add(layer.Ops[i++]);
@@ -34,7 +39,7 @@ internal static class Planner
                 foreach (var tensor in main.Op.Tensors(main.Input, main.Output))
                 {
                     tensors.Add(parameters.Count);
-                    parameters.Add(new ParameterPlan($"{layer.Name}.{tensor.Name}", tensor.Name, layer.Member + tensor.Identifier, tensor.Dimensions, offset, tensor.Count,
+                    parameters.Add(new ParameterPlan($"{layer.Name}.{tensor.Name}", tensor.Local, layer.Member + tensor.Identifier, tensor.Dimensions, offset, tensor.Count,
                         tensor.InitMean, tensor.InitStd, tensor.LrMult, tensor.DecayMult, tensor.Trainable, tensor.InitBound));
                     offset += tensor.Count;
                 }
@@ -42,7 +47,8 @@ internal static class Planner
                 bool learnable = main.Op is LearnableOperation;
                 string suffix = learnable ? "" : main.Op.AttributeName;
                 string group = string.Join(" + ",
-                    new[] { main.Op.Describe() }.Concat(main.Op is LearnableOperation { HasBias: true } ? new[] { "bias" } : []).Concat(epilogue.Select(e => e.Op.Describe())));
+                    new[] { main.Op.Describe() }.Concat(main.Op is LearnableOperation { HasBias: true } ? new[] { "bias" } : [])
+                        .Concat(join is null ? [] : new[] { join.Op.Describe() }).Concat(epilogue.Select(e => e.Op.Describe())));
                 var output = epilogue.Count > 0 ? epilogue[epilogue.Count - 1].Output : main.Output;
                 string name = learnable ? layer.Name : $"{layer.Name}.{main.Op.Kind}";
                 var activation = Activation(names, name, layer.Member + suffix, output, group);
@@ -50,12 +56,17 @@ internal static class Planner
                 var saved = epilogue.Any(e => !e.Elementwise.IsGate)
                     ? Activation(names, name + ".before", activation.Identifier + "Before", main.Output, $"{name} before its epilogue, kept for the backward pass")
                     : null;
+                int statistics = main.Main.BatchStatistics(main);
                 kernels.Add(new KernelPlan(
                     activation.Identifier, group, layer, main, epilogue.ToEquatableArray(),
-                    activations.Count - 1, activations.Count, tensors.ToEquatableArray(), saved,
-                    main.Main.ThreadsPerImage(main)));
+                    input, activations.Count, tensors.ToEquatableArray(), saved,
+                    main.Main.ThreadsPerImage(main),
+                    join, join is null ? -1 : layerOutputs[join.Op.NamedInput!],
+                    statistics > 0 ? new StatisticsPlan(activation.Field.TrimStart('@') + "Statistics", statistics) : null));
+                input = activations.Count;
                 activations.Add(activation);
             }
+            layerOutputs[layer.Member] = activations.Count - 1;
         }
         var backward = BackwardPlanner.Plan(kernels, parameters);
         return new NetworkPlan(model, activations.ToEquatableArray(), parameters.ToEquatableArray(), kernels.ToEquatableArray(), backward,

@@ -50,6 +50,12 @@ public abstract class LearnableAttribute : OperationAttribute
 
     /// <summary>Whether the layer has a bias; <c>false</c> is PyTorch's <c>bias=False</c>: no bias tensor at all.</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// The earlier layer whose output this layer reads, written <c>nameof(Layer)</c>; the previous
+    /// layer's unless set. A residual network's shortcut reads the block's input this way.
+    /// </summary>
+    public string? Input { get; set; }
 }
 
 /// <summary>A 2-D convolution with bias (unless <c>Bias = false</c>): weights (filters, channels / groups, kernel, kernel).</summary>
@@ -153,6 +159,35 @@ public sealed class AvgPoolAttribute(int window) : PoolAttribute(window)
 /// </summary>
 public sealed class GlobalAvgPoolAttribute : OperationAttribute
 {
+}
+
+/// <summary>
+/// Batch normalisation (PyTorch's <c>nn.BatchNorm2d</c> after a convolution, <c>nn.BatchNorm1d</c>
+/// after a dense layer): each channel (or unit) normalised by the batch's mean and variance in
+/// training and by running estimates of them in evaluation, then scaled and shifted by a learned
+/// weight (starting at 1) and bias (starting at 0). Its tensors are named <c>layer.bn.weight</c>,
+/// <c>layer.bn.bias</c>, <c>layer.bn.running_mean</c>, <c>layer.bn.running_var</c> and
+/// <c>layer.bn.num_batches_tracked</c>, as a PyTorch module with a <c>bn</c> submodule names them.
+/// </summary>
+public sealed class BatchNormAttribute : OperationAttribute
+{
+    /// <summary>Added to the variance before its square root.</summary>
+    public float Eps { get; set; } = 1e-5f;
+
+    /// <summary>How far each training batch moves the running estimates: <c>running = (1 - m) running + m batch</c>.</summary>
+    public float Momentum { get; set; } = 0.1f;
+}
+
+/// <summary>
+/// A residual connection: adds the output of the earlier layer <paramref name="layer"/> (written
+/// <c>nameof(Layer)</c>) to the value at this point, which must have the same shape. It comes right
+/// after the layer's Conv, Dense or BatchNorm, before the activation.
+/// </summary>
+/// <param name="layer">The earlier layer whose output is added, as <c>nameof(Layer)</c>.</param>
+public sealed class AddAttribute(string layer) : OperationAttribute
+{
+    /// <summary>The earlier layer whose output is added.</summary>
+    public string Layer { get; } = layer;
 }
 
 /// <summary>

@@ -12,6 +12,7 @@ namespace NetGen;
 internal sealed class BatchBuffers(Accelerator accelerator, string network, int batchSize, string what) : IDisposable
 {
     private readonly List<(string Name, Shape Shape, MemoryBuffer1D<float, Stride1D.Dense> Buffer)> buffers = [];
+    private readonly List<MemoryBuffer1D<float, Stride1D.Dense>> unnamed = [];
 
     public IEnumerable<string> Names
     {
@@ -33,6 +34,17 @@ internal sealed class BatchBuffers(Accelerator accelerator, string network, int 
                 $"A batch of {batchSize} makes {name} ({shape} per image) {length} floats; the kernels index with 32-bit integers, so keep it under {int.MaxValue}.");
         var buffer = accelerator.Allocate1D<float>(length);
         buffers.Add((name, shape, buffer));
+        return buffer.View;
+    }
+
+    /// <summary>
+    /// Allocates <paramref name="length"/> floats that are not one of the named tensors (statistics over
+    /// the batch, a reader's part of a gradient), freed with the rest.
+    /// </summary>
+    public ArrayView<float> AllocateUnnamed(long length)
+    {
+        var buffer = accelerator.Allocate1D<float>(length);
+        unnamed.Add(buffer);
         return buffer.View;
     }
 
@@ -61,5 +73,8 @@ internal sealed class BatchBuffers(Accelerator accelerator, string network, int 
         foreach (var b in buffers)
             b.Buffer.Dispose();
         buffers.Clear();
+        foreach (var b in unnamed)
+            b.Dispose();
+        unnamed.Clear();
     }
 }

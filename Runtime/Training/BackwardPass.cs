@@ -129,6 +129,9 @@ public abstract class BackwardPass : IDisposable
     /// <summary>Allocates the gradient of the activation <paramref name="name"/>.</summary>
     protected ArrayView<float> AllocateGradient(string name, Shape shape) => gradients.Allocate(name, shape);
 
+    /// <summary>Allocates one reader's part of the gradient of an activation of <paramref name="shape"/> that several read, for the whole batch.</summary>
+    protected ArrayView<float> AllocatePartialGradient(Shape shape) => gradients.AllocateUnnamed((long)BatchSize * shape.Size);
+
     /// <summary>Frees the gradients and the loss buffers.</summary>
     public void Dispose()
     {

@@ -30,6 +30,11 @@ internal static class KernelEmitter
                     if (!first)
                         w.Line();
                     first = false;
+                    if (kernel.Statistics is not null)
+                    {
+                        WriteStatistics(w, plan, kernel);
+                        w.Line();
+                    }
                     Write(w, plan, kernel);
                 }
             }
@@ -40,15 +45,59 @@ internal static class KernelEmitter
     /// <summary>The kernel's parameters after the index, with what the forward pass passes for each.</summary>
     public static IReadOnlyList<KernelParameter> Parameters(NetworkPlan plan, KernelPlan kernel)
     {
-        var list = new List<KernelParameter> { KernelParameter.Floats("input", Dims(plan.Activations[kernel.Input].Shape), plan.Activations[kernel.Input].Field) };
-        foreach (int t in kernel.Tensors)
-            list.Add(KernelParameter.Floats(plan.Parameters[t].Local, Dims(plan.Parameters[t]), Tensor(plan, t)));
+        var list = new List<KernelParameter> { Input(plan, kernel) };
+        foreach (int t in kernel.Operation.KernelTensors ?? Enumerable.Range(0, kernel.Tensors.Count).ToList())
+            list.Add(KernelParameter.Floats(plan.Parameters[kernel.Tensors[t]].Local, Dims(plan.Parameters[kernel.Tensors[t]]), Tensor(plan, kernel.Tensors[t])));
+        if (kernel.Join is { } join)
+        {
+            var operand = plan.Activations[kernel.JoinInput];
+            list.Add(KernelParameter.Floats(join.Join.Operand, $"{Dims(operand.Shape)} {operand.Name}, which the {join.Op.Kind} reads", operand.Field));
+        }
         list.Add(KernelParameter.Floats("output", Dims(plan.Activations[kernel.Output].Shape), plan.Activations[kernel.Output].Field));
         if (kernel.Saved is { } saved)
             list.Add(KernelParameter.Floats("before", $"{Dims(saved.Shape)} written: the value before the epilogue, for the backward pass", saved.Field));
         if (kernel.HasDropout)
             list.Add(new("global::NetGen.DropoutKey", "dropout", "seed and step of the masks; a default key evaluates without dropout", "dropout"));
+        if (kernel.Statistics is { } statistics)
+            list.Add(Statistics(statistics, "read", ""));
         return list;
+    }
+
+    /// <summary>The parameters of a group's statistics kernel: its input, the tensors it updates, the statistics it writes, the mode and the batch.</summary>
+    public static IReadOnlyList<KernelParameter> StatisticsParameters(NetworkPlan plan, KernelPlan kernel)
+    {
+        var list = new List<KernelParameter> { Input(plan, kernel) };
+        foreach (int t in kernel.Operation.StatisticsTensors)
+            list.Add(KernelParameter.Floats(plan.Parameters[kernel.Tensors[t]].Local, $"{Dims(plan.Parameters[kernel.Tensors[t]])} updated in training", Tensor(plan, kernel.Tensors[t])));
+        list.Add(Statistics(kernel.Statistics!, "written", ""));
+        list.AddRange(Mode("dropout"));
+        return list;
+    }
+
+    /// <summary>The group's batch statistics, reached from <paramref name="pass"/> (<c>forward.</c> in the backward pass).</summary>
+    public static KernelParameter Statistics(StatisticsPlan statistics, string how, string pass) =>
+        KernelParameter.Floats("statistics", $"({statistics.Count}) {how}: the batch's statistics", pass + statistics.Field);
+
+    /// <summary>Training or evaluation, from the step's key, and the batch size.</summary>
+    public static IEnumerable<KernelParameter> Mode(string key)
+    {
+        yield return KernelParameter.Int("training", "1 in training (batch statistics), 0 in evaluation (running statistics)", key + ".Training");
+        yield return KernelParameter.Int("batch", "N", "BatchSize");
+    }
+
+    private static KernelParameter Input(NetworkPlan plan, KernelPlan kernel) =>
+        KernelParameter.Floats("input", Dims(plan.Activations[kernel.Input].Shape) + (kernel.Input == kernel.Output - 1 ? "" : $" {plan.Activations[kernel.Input].Name}"),
+            plan.Activations[kernel.Input].Field);
+
+    private static void WriteStatistics(SourceWriter w, NetworkPlan plan, KernelPlan kernel)
+    {
+        var parameters = StatisticsParameters(plan, kernel);
+        w.Line($"/// <summary>The batch statistics of {plan.Activations[kernel.Output].Name}'s {kernel.Main.Op.Describe()}, before its kernel runs.</summary>");
+        w.Line($"/// <param name=\"index\">{kernel.Operation.StatisticsIndexDoc}</param>");
+        foreach (var p in parameters)
+            w.Line($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
+        using (w.Block($"public static void {kernel.StatisticsMethod}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})"))
+            kernel.Operation.WriteStatisticsKernel(new KernelWriting(w, kernel.Main, plan.Model.Columns));
     }
 
     /// <summary>Parameter tensor <paramref name="index"/> of the network's table, on its accelerator.</summary>
@@ -71,6 +120,7 @@ internal static class KernelEmitter
             kernel.Operation.WriteKernel(new KernelWriting(w, kernel.Main, plan.Model.Columns));
             if (!kernel.Operation.StoresValue)
                 return;
+            kernel.Join?.Join.WriteKernel(w);
             if (kernel.Saved is not null)
                 w.Line("before[index] = value;");
             foreach (var op in kernel.Epilogue)

@@ -67,6 +67,8 @@ internal static class BackwardKernelEmitter
                     list.Add(KernelParameter.Floats("input", $"{KernelEmitter.Dims(input.Shape)} {input.Name}", "forward." + input.Field));
                 list.Add(KernelParameter.Floats("delta", $"{KernelEmitter.Dims(output.Shape)} the {before}", delta));
                 list.Add(KernelParameter.Floats(tensor.Local + "Gradient", $"{KernelEmitter.Dims(tensor)} added to", KernelEmitter.TensorGradient(plan, t)));
+                if (forward.Operation.TensorGradientReadsStatistics)
+                    list.Add(KernelEmitter.Statistics(forward.Statistics!, "read, and the sum kept for the input gradient written", "forward."));
                 list.Add(KernelParameter.Int("batch", "N", "BatchSize"));
                 break;
             case GradientKind.Input:
@@ -74,7 +76,19 @@ internal static class BackwardKernelEmitter
                 foreach (int i in forward.Operation.InputGradientTensors)
                     list.Add(KernelParameter.Floats(plan.Parameters[forward.Tensors[i]].Local, KernelEmitter.Dims(plan.Parameters[forward.Tensors[i]]), KernelEmitter.Tensor(plan, forward.Tensors[i])));
                 list.Add(KernelParameter.Floats("delta", $"{KernelEmitter.Dims(output.Shape)} the {before}", delta));
-                list.Add(KernelParameter.Floats("inputGradient", $"{KernelEmitter.Dims(input.Shape)} written: the gradient before {input.Name}'s epilogue", BackwardEmitter.Gradient(plan, forward.Input)));
+                list.Add(kernel.Partial < 0
+                    ? KernelParameter.Floats("inputGradient", $"{KernelEmitter.Dims(input.Shape)} written: the gradient before {input.Name}'s epilogue", BackwardEmitter.Gradient(plan, forward.Input))
+                    : KernelParameter.Floats("inputGradient", $"{KernelEmitter.Dims(input.Shape)} written: {output.Name}'s part of {input.Name}'s gradient, which several read", BackwardEmitter.Partial(plan, kernel.Partial)));
+                if (forward.Statistics is { } statistics)
+                    list.Add(KernelEmitter.Statistics(statistics, "read", "forward."));
+                if (forward.Operation.ReadsMode)
+                    list.AddRange(KernelEmitter.Mode("dropout"));
+                break;
+            case GradientKind.Sum:
+                foreach (var term in kernel.Terms)
+                    list.Add(Term(plan, term));
+                list.Add(KernelParameter.Floats("output", $"{KernelEmitter.Dims(output.Shape)} {output.Name}", "forward." + output.Field));
+                list.Add(KernelParameter.Floats("outputGradient", $"{KernelEmitter.Dims(output.Shape)} written: the {before}", delta));
                 break;
             default:
                 throw new System.InvalidOperationException($"NetGen generator bug: no parameters for a {kernel.Kind} gradient kernel.");
@@ -84,6 +98,19 @@ internal static class BackwardKernelEmitter
         if (kernel.MaskedBy >= 0 && plan.Kernels[kernel.MaskedBy].HasDropout)
             list.Add(new("global::NetGen.DropoutKey", "dropout", "the forward pass's key, to draw its dropout masks again", "dropout"));
         return list;
+    }
+
+    /// <summary>One addend of a sum: a reader's partial gradient, or a join reader's group gradient.</summary>
+    private static KernelParameter Term(NetworkPlan plan, GradientTerm term)
+    {
+        if (term.Partial >= 0)
+        {
+            var reader = plan.Kernels[plan.Backward.Partials[term.Partial].Reader];
+            return KernelParameter.Floats("from" + reader.Method, $"{plan.Activations[reader.Output].Name}'s part, through {reader.Group}", BackwardEmitter.Partial(plan, term.Partial));
+        }
+        var joiner = plan.Kernels[term.Activation - 1];
+        return KernelParameter.Floats("from" + joiner.Method + joiner.Join!.Op.AttributeName,
+            $"{plan.Activations[joiner.Output].Name}'s gradient, which its {joiner.Join.Op.Kind} passes on", BackwardEmitter.Gradient(plan, term.Activation));
     }
 
     private static void Write(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel)
@@ -107,8 +134,14 @@ internal static class BackwardKernelEmitter
                     return;
                 case GradientKind.Input:
                     forward.Operation.WriteInputGradient(writing);
-                    Mask.Write(w, plan.Kernels[kernel.MaskedBy], plan.Activations[forward.Input].Name, "input", "index");
+                    if (kernel.MaskedBy >= 0)
+                        Mask.Write(w, plan.Kernels[kernel.MaskedBy], plan.Activations[forward.Input].Name, "input", "index");
                     w.Line("inputGradient[index] = gradient;");
+                    return;
+                case GradientKind.Sum:
+                    w.Line($"float gradient = {string.Join(" + ", parameters.Take(kernel.Terms.Count).Select(p => p.Name + "[index]"))};");
+                    Mask.Write(w, forward, plan.Activations[forward.Output].Name, "output", "index");
+                    w.Line("outputGradient[index] = gradient;");
                     return;
                 default:
                     throw new System.InvalidOperationException($"NetGen generator bug: no body for a {kernel.Kind} gradient kernel.");
@@ -123,8 +156,11 @@ internal static class BackwardKernelEmitter
         {
             GradientKind.Loss => $"Fused softmax and cross-entropy on {group}: probabilities, losses, ranks and the gradient p - y.",
             GradientKind.Tensor => $"{group}'s {plan.Parameters[forward.Tensors[kernel.Tensor]].Local} gradient, summed over the batch.",
+            GradientKind.Input when kernel.MaskedBy < 0 => $"{group}'s part of the gradient of its input, {plan.Activations[forward.Input].Name}, through {forward.Group}; the parts are summed later.",
             GradientKind.Input => $"The gradient of {group}'s input, {plan.Activations[forward.Input].Name}, through {forward.Group}" +
                 (plan.Kernels[kernel.MaskedBy].Epilogue.Count > 0 ? $", masked by {plan.Activations[forward.Input].Name}'s epilogue." : "."),
+            GradientKind.Sum => $"The gradient of {group}, which {kernel.Terms.Count} read: their parts summed in forward order" +
+                (forward.Epilogue.Count > 0 ? ", masked by its epilogue." : "."),
             _ => throw new System.InvalidOperationException($"NetGen generator bug: no summary for a {kernel.Kind} gradient kernel."),
         };
     }
@@ -134,6 +170,7 @@ internal static class BackwardKernelEmitter
         GradientKind.Loss => "One thread per image: n.",
         GradientKind.Tensor => forward.Operation.TensorGradientIndexDoc(kernel.Tensor),
         GradientKind.Input => forward.Main.Input.IsVector ? "One thread per input value: n * C + i." : "One thread per input value: ((n * C + c) * H + y) * W + x.",
+        GradientKind.Sum => forward.Main.Output.IsVector ? "One thread per value: n * C + i." : "One thread per value: ((n * C + c) * H + y) * W + x.",
         _ => throw new System.InvalidOperationException($"NetGen generator bug: no index for a {kernel.Kind} gradient kernel."),
     };
 }

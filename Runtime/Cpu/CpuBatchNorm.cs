@@ -1,0 +1,254 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using ILGPU;
+
+namespace NetGen.Cpu;
+
+/// <summary>
+/// Batch normalisation on the CPU backend. B = batch, C = channels, P = plane (H x W values per
+/// channel, 1 after a dense layer); tensors are NCHW, and each channel's statistics are taken over
+/// its count = B x P values.
+/// </summary>
+/// <remarks>
+/// The ILGPU kernels do the same arithmetic in the same order (the sums in double, n first and then
+/// the plane's values in order; the elementwise formulas in float, left to right), so both backends
+/// give the same bits. The vectorised loops keep each lane's operations and their order, and .NET
+/// never fuses a multiply and an add, so they match the scalar formulas exactly.
+/// <para>
+/// <c>statistics</c> (4C) holds <c>[mean C | invstd C | sumDelta C | sumDeltaXhat C]</c>: the forward
+/// pass writes the first half, the backward pass the second.
+/// </para>
+/// </remarks>
+public static unsafe class CpuBatchNorm
+{
+    /// <summary>
+    /// The statistics <see cref="Normalise"/> uses, into <c>statistics[0..2C)</c>: in training the batch's
+    /// mean and 1 / sqrt(biased variance + eps), with the running estimates updated by PyTorch's rule
+    /// (unbiased variance, biased for a count of 1 rather than a division by 0) and
+    /// <c>batchesTracked[0]</c> (PyTorch's num_batches_tracked, as a float) counted up once; in
+    /// evaluation the running estimates, with nothing updated.
+    /// </summary>
+    /// <remarks>The mean and variance are summed in double in two passes: one pass of sums of squares in float loses the variance of values far from zero.</remarks>
+    /// <param name="input">(B, C, P) activation.</param>
+    /// <param name="runningMean">(C) running mean.</param>
+    /// <param name="runningVar">(C) running variance.</param>
+    /// <param name="batchesTracked">(1) batches seen in training.</param>
+    /// <param name="statistics">(4C) statistics; the first 2C are written.</param>
+    /// <param name="batch">B, the images.</param>
+    /// <param name="channels">C, the channels.</param>
+    /// <param name="plane">P, the values per channel of an image (1 after a dense layer).</param>
+    /// <param name="eps">Added to the variance before its square root.</param>
+    /// <param name="momentum">The weight of this batch in the running estimates.</param>
+    /// <param name="training">The batch's statistics, or the running estimates.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Statistics(ArrayView<float> input, ArrayView<float> runningMean, ArrayView<float> runningVar, ArrayView<float> batchesTracked,
+        ArrayView<float> statistics, int batch, int channels, int plane, float eps, float momentum, bool training)
+    {
+        float* rm = Host.Pointer(runningMean), rv = Host.Pointer(runningVar), s = Host.Pointer(statistics);
+        if (!training)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                s[c] = rm[c];
+                s[channels + c] = 1f / MathF.Sqrt(rv[c] + eps);
+            }
+            return;
+        }
+        float* x = Host.Pointer(input);
+        int count = batch * plane;
+        Host.For(channels, 2L * count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
+        {
+            double sum = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                float* xc = x + ((long)n * channels + c) * plane;
+                for (int p = 0; p < plane; p++)
+                    sum += xc[p];
+            }
+            double mean = sum / count;
+            double squares = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                float* xc = x + ((long)n * channels + c) * plane;
+                for (int p = 0; p < plane; p++)
+                {
+                    double d = xc[p] - mean;
+                    squares += d * d;
+                }
+            }
+            double variance = squares / count;
+            s[c] = (float)mean;
+            s[channels + c] = (float)(1.0 / Math.Sqrt(variance + eps));
+            double unbiased = count > 1 ? variance * count / (count - 1) : variance;
+            rm[c] = (1f - momentum) * rm[c] + momentum * (float)mean;
+            rv[c] = (1f - momentum) * rv[c] + momentum * (float)unbiased;
+        });
+        Host.Pointer(batchesTracked)[0] += 1f;
+    }
+
+    /// <summary>
+    /// <c>y = (x - mean) * invstd * weight + bias</c>, in float and in that order, with the mean and
+    /// invstd from <see cref="Statistics"/>.
+    /// </summary>
+    /// <remarks>
+    /// Planes of more than one value are vectorised along the plane; a dense layer's (P = 1) along
+    /// the channels, where a task per value would cost more than the value.
+    /// </remarks>
+    /// <param name="input">(B, C, P) activation.</param>
+    /// <param name="output">(B, C, P) result; may be <paramref name="input"/>.</param>
+    /// <param name="weight">(C) scale.</param>
+    /// <param name="bias">(C) shift.</param>
+    /// <param name="statistics">(4C) statistics; the first 2C are read.</param>
+    /// <param name="batch">B, the images.</param>
+    /// <param name="channels">C, the channels.</param>
+    /// <param name="plane">P, the values per channel of an image (1 after a dense layer).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Normalise(ArrayView<float> input, ArrayView<float> output, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> statistics,
+        int batch, int channels, int plane)
+    {
+        float* x = Host.Pointer(input), y = Host.Pointer(output), w = Host.Pointer(weight), b = Host.Pointer(bias), s = Host.Pointer(statistics);
+        float* mean = s, invstd = s + channels;
+        if (plane == 1)
+        {
+            Host.For(batch, channels, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
+            {
+                float* xn = x + (long)n * channels, yn = y + (long)n * channels;
+                int c = 0;
+                for (; c <= channels - 16; c += 16)
+                    ((Vector512.Load(xn + c) - Vector512.Load(mean + c)) * Vector512.Load(invstd + c) * Vector512.Load(w + c) + Vector512.Load(b + c)).Store(yn + c);
+                for (; c < channels; c++)
+                    yn[c] = (xn[c] - mean[c]) * invstd[c] * w[c] + b[c];
+            });
+            return;
+        }
+        Host.For(batch * channels, plane, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
+        {
+            int c = task % channels;
+            float m = mean[c], v = invstd[c], wc = w[c], bc = b[c];
+            float* xc = x + (long)task * plane, yc = y + (long)task * plane;
+            int p = 0;
+            for (; p <= plane - 16; p += 16)
+                ((Vector512.Load(xc + p) - Vector512.Create(m)) * v * wc + Vector512.Create(bc)).Store(yc + p);
+            for (; p < plane; p++)
+                yc[p] = (xc[p] - m) * v * wc + bc;
+        });
+    }
+
+    /// <summary>
+    /// Every gradient of a batch normalisation from the output's gradient <paramref name="delta"/>:
+    /// adds <c>sum delta * xhat</c> into <paramref name="weightGradient"/> and <c>sum delta</c> into
+    /// <paramref name="biasGradient"/>, keeps both sums in <c>statistics[2C..4C)</c>, and writes the
+    /// input's gradient unless <paramref name="inputGradient"/> is empty (the first layer needs none).
+    /// </summary>
+    /// <remarks>
+    /// In training the mean and invstd depend on every value of the channel, so
+    /// <c>dx = weight * invstd / count * (count * dy - sum dy - xhat * sum dy xhat)</c>; in evaluation
+    /// they are constants and <c>dx = dy * weight * invstd</c>. <c>xhat = (x - mean) * invstd</c> is
+    /// recomputed from the input rather than kept, which would cost an activation's memory.
+    /// </remarks>
+    /// <param name="input">(B, C, P) the forward pass's input.</param>
+    /// <param name="delta">(B, C, P) the output's gradient.</param>
+    /// <param name="weight">(C) scale.</param>
+    /// <param name="statistics">(4C) statistics: the first 2C from <see cref="Statistics"/>, the last 2C written.</param>
+    /// <param name="weightGradient">(C) accumulated.</param>
+    /// <param name="biasGradient">(C) accumulated.</param>
+    /// <param name="inputGradient">(B, C, P) written; skipped when empty.</param>
+    /// <param name="batch">B, the images.</param>
+    /// <param name="channels">C, the channels.</param>
+    /// <param name="plane">P, the values per channel of an image (1 after a dense layer).</param>
+    /// <param name="training">Whether the forward pass used the batch's statistics.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Backward(ArrayView<float> input, ArrayView<float> delta, ArrayView<float> weight, ArrayView<float> statistics,
+        ArrayView<float> weightGradient, ArrayView<float> biasGradient, ArrayView<float> inputGradient, int batch, int channels, int plane, bool training)
+    {
+        float* x = Host.Pointer(input), dy = Host.Pointer(delta), w = Host.Pointer(weight), s = Host.Pointer(statistics);
+        float* dw = Host.Pointer(weightGradient), db = Host.Pointer(biasGradient);
+        float* mean = s, invstd = s + channels, sumDelta = s + 2 * channels, sumDeltaXhat = s + 3 * channels;
+        int count = batch * plane;
+        Host.For(channels, 2L * count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
+        {
+            float m = mean[c], v = invstd[c];
+            double sd = 0, sdx = 0;
+            for (int n = 0; n < batch; n++)
+            {
+                long offset = ((long)n * channels + c) * plane;
+                float* xc = x + offset, dyc = dy + offset;
+                for (int p = 0; p < plane; p++)
+                {
+                    float xhat = (xc[p] - m) * v;
+                    sd += dyc[p];
+                    sdx += dyc[p] * xhat;
+                }
+            }
+            db[c] += (float)sd;
+            dw[c] += (float)sdx;
+            sumDelta[c] = (float)sd;
+            sumDeltaXhat[c] = (float)sdx;
+        });
+        if (inputGradient.Length == 0)
+            return;
+        float* dx = Host.Pointer(inputGradient);
+        float size = count; // the count as a float, as the kernel divides and multiplies by it
+        if (plane == 1)
+        {
+            Host.For(batch, channels, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (image) =>
+            {
+                long offset = (long)image * channels;
+                float* xn = x + offset, dyn = dy + offset, dxn = dx + offset;
+                int c = 0;
+                if (training)
+                {
+                    for (; c <= channels - 16; c += 16)
+                    {
+                        var v = Vector512.Load(invstd + c);
+                        var scale = Vector512.Load(w + c) * v / size;
+                        var xhat = (Vector512.Load(xn + c) - Vector512.Load(mean + c)) * v;
+                        (scale * (size * Vector512.Load(dyn + c) - Vector512.Load(sumDelta + c) - xhat * Vector512.Load(sumDeltaXhat + c))).Store(dxn + c);
+                    }
+                    for (; c < channels; c++)
+                    {
+                        float scale = w[c] * invstd[c] / size, xhat = (xn[c] - mean[c]) * invstd[c];
+                        dxn[c] = scale * (size * dyn[c] - sumDelta[c] - xhat * sumDeltaXhat[c]);
+                    }
+                }
+                else
+                {
+                    for (; c <= channels - 16; c += 16)
+                        (Vector512.Load(dyn + c) * Vector512.Load(w + c) * Vector512.Load(invstd + c)).Store(dxn + c);
+                    for (; c < channels; c++)
+                        dxn[c] = dyn[c] * w[c] * invstd[c];
+                }
+            });
+            return;
+        }
+        Host.For(batch * channels, plane, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
+        {
+            int c = task % channels;
+            float m = mean[c], v = invstd[c], wc = w[c], sd = sumDelta[c], sdx = sumDeltaXhat[c];
+            float* xc = x + (long)task * plane, dyc = dy + (long)task * plane, dxc = dx + (long)task * plane;
+            int p = 0;
+            if (training)
+            {
+                float scale = wc * v / size;
+                for (; p <= plane - 16; p += 16)
+                {
+                    var xhat = (Vector512.Load(xc + p) - Vector512.Create(m)) * v;
+                    (scale * (size * Vector512.Load(dyc + p) - Vector512.Create(sd) - xhat * sdx)).Store(dxc + p);
+                }
+                for (; p < plane; p++)
+                {
+                    float xhat = (xc[p] - m) * v;
+                    dxc[p] = scale * (size * dyc[p] - sd - xhat * sdx);
+                }
+            }
+            else
+            {
+                for (; p <= plane - 16; p += 16)
+                    (Vector512.Load(dyc + p) * wc * v).Store(dxc + p);
+                for (; p < plane; p++)
+                    dxc[p] = dyc[p] * wc * v;
+            }
+        });
+    }
+}

@@ -1,0 +1,77 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using ILGPU;
+
+namespace NetGen.Cpu;
+
+/// <summary>
+/// Elementwise sums the CPU backend needs where activations meet: a residual connection's forward
+/// add, and an activation's gradient gathered from every layer that reads it. Each element's sum is
+/// the same float additions in the same order as the ILGPU kernels', sixteen lanes at a time, so
+/// both backends give the same bits.
+/// </summary>
+public static unsafe class CpuGradients
+{
+    private const int Block = 1 << 14;
+
+    /// <summary><c>values[i] += addend[i]</c> for i below <paramref name="count"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(ArrayView<float> values, ArrayView<float> addend, long count)
+    {
+        float* v = Host.Pointer(values), a = Host.Pointer(addend);
+        ForBlocks(count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
+        {
+            long i = start;
+            for (; i <= end - 16; i += 16)
+                (Vector512.Load(v + i) + Vector512.Load(a + i)).Store(v + i);
+            for (; i < end; i++)
+                v[i] += a[i];
+        });
+    }
+
+    /// <summary>
+    /// <c>target[i] = terms[0][i] + terms[1][i] + ...</c>, left to right, for i below
+    /// <paramref name="count"/>: an activation's gradient summed over the layers that read it. Every
+    /// term of an element is read before the element is written, so <paramref name="target"/> may be
+    /// one of the terms; with no terms the sum is 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Sum(ArrayView<float> target, long count, params ArrayView<float>[] terms)
+    {
+        float* t = Host.Pointer(target);
+        if (terms.Length == 0)
+        {
+            ForBlocks(count, (start, end) => new Span<float>(t + start, (int)(end - start)).Clear());
+            return;
+        }
+        var p = new nint[terms.Length];
+        for (int k = 0; k < terms.Length; k++)
+            p[k] = (nint)Host.Pointer(terms[k]);
+        ForBlocks(count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
+        {
+            long i = start;
+            for (; i <= end - 16; i += 16)
+            {
+                var sum = Vector512.Load((float*)p[0] + i);
+                for (int k = 1; k < p.Length; k++)
+                    sum += Vector512.Load((float*)p[k] + i);
+                sum.Store(t + i);
+            }
+            for (; i < end; i++)
+            {
+                float sum = ((float*)p[0])[i];
+                for (int k = 1; k < p.Length; k++)
+                    sum += ((float*)p[k])[i];
+                t[i] = sum;
+            }
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> over blocks of <see cref="Block"/> values (start, end), in parallel when there are enough.</summary>
+    private static void ForBlocks(long count, Action<long, long> body)
+    {
+        int blocks = (int)((count + Block - 1) / Block);
+        Host.For(blocks, Block, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) => body((long)b * Block, Math.Min(count, (long)(b + 1) * Block)));
+    }
+}

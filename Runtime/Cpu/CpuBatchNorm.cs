@@ -217,7 +217,7 @@ public static unsafe class CpuBatchNorm
                     for (; c <= channels - 16; c += 16)
                         (Vector512.Load(dyn + c) * Vector512.Load(w + c) * Vector512.Load(invstd + c)).Store(dxn + c);
                     for (; c < channels; c++)
-                        dxn[c] = dyn[c] * (w[c] * invstd[c]);
+                        dxn[c] = dyn[c] * w[c] * invstd[c];
                 }
             });
             return;

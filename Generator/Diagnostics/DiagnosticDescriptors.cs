@@ -138,7 +138,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor GraphOverColumns = Error(
         "NG0031", "Not yet split over columns",
-        "{0} has Columns = {1}, but {2} uses {3}, which the column split does not plan yet: it passes each layer's slice to the next layer only, and batch statistics over a column's slice would differ from one device's; leave Columns out (1) for this network");
+        "{0} has Columns = {1}, but {2} uses {3}, which the column split does not plan yet: its columns pass each layer's slice only to the next layer and keep no batch statistics; leave Columns out (1) for this network");
 
     public static readonly DiagnosticDescriptor RepeatedBatchNorm = Error(
         "NG0032", "Two batch normalisations in one layer",

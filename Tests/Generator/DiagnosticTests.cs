@@ -441,6 +441,84 @@ public class DiagnosticTests
             """, "Dense(8, Init = (Init)9)",
             "Fc Init = 9 must be one of Init.Gaussian, Init.HeNormal, Init.HeNormalFanOut, Init.XavierUniform, Init.XavierNormal, Init.PyTorchDefault"
         },
+        {
+            "NG0026", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Conv(2, Kernel = 3, Pad = 1)] public partial Layer Conv1 { get; }
+                [Conv(2, Kernel = 3, Pad = 1, Input = nameof(Conv3))] public partial Layer Conv2 { get; }
+                [Conv(2, Kernel = 3, Pad = 1)] public partial Layer Conv3 { get; }
+            }
+            """, "Conv(2, Kernel = 3, Pad = 1, Input = nameof(Conv3))",
+            "Conv2 reads 'Conv3', which is not an earlier layer of Net; name one of Conv1 with nameof, or move Conv2 after the layer it reads"
+        },
+        {
+            "NG0026", """
+            [Network(Channels = 1, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Conv(2, Kernel = 3, Pad = 1), Add("Conv1")] public partial Layer Conv1 { get; }
+                [Conv(2, Kernel = 3, Pad = 1)] public partial Layer Conv2 { get; }
+            }
+            """, "Add(\"Conv1\")",
+            "Conv1 reads 'Conv1', which is not an earlier layer of Net; name one of no layer (it is the first) with nameof, or move Conv1 after the layer it reads"
+        },
+        {
+            "NG0027", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net
+            {
+                [Conv(4, Kernel = 3, Pad = 1)] public partial Layer Conv1 { get; }
+                [Conv(8, Kernel = 3, Stride = 2, Pad = 1), Add(nameof(Conv1)), Relu] public partial Layer Conv2 { get; }
+            }
+            """, "Add(nameof(Conv1))",
+            "Conv2 adds Conv1's output 4 x 8 x 8 to its own value 8 x 4 x 4; the two must have one shape (channels 4 against 8, height 8 against 4, width 8 against 4); give the layers the same channels and stride, or add a projection layer such as [Conv(8, Kernel = 1, Stride = ..., Input = nameof(Conv1))] and add that"
+        },
+        {
+            "NG0028", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net
+            {
+                [Conv(4, Kernel = 3, Pad = 1)] public partial Layer Conv1 { get; }
+                [Conv(4, Kernel = 3, Pad = 1), Relu, Add(nameof(Conv1))] public partial Layer Conv2 { get; }
+            }
+            """, "Add(nameof(Conv1))",
+            "Conv2: Add comes after Relu; a join comes right after the layer's Conv, Dense, BatchNorm or pooling, before its activations, so move it there (as in [Conv(...), BatchNorm, Add(...), Relu])"
+        },
+        {
+            "NG0029", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net
+            {
+                [Conv(4, Kernel = 3, Pad = 1)] public partial Layer Conv1 { get; }
+                [Conv(4, Kernel = 3, Pad = 1)] public partial Layer Conv2 { get; }
+                [Conv(4, Kernel = 3, Pad = 1, Input = nameof(Conv1))] public partial Layer Conv3 { get; }
+            }
+            """, "Conv2",
+            "Conv2's output conv2 is read by no layer: Conv3 reads Conv1; read Conv2 with Input = nameof(Conv2) or Add(nameof(Conv2)) in a later layer, or remove it"
+        },
+        {
+            "NG0030", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(4, Kernel = 3, Pad = 1), BatchNorm, Relu] public partial Layer Conv1 { get; } }
+            """, "Conv(4, Kernel = 3, Pad = 1)",
+            "Conv1 has a bias, but BatchNorm right after it subtracts each channel's mean, which cancels the bias; write Bias = false on Conv1 (the learned shift is BatchNorm's bias)"
+        },
+        {
+            "NG0031", """
+            [Network(Channels = 1, Height = 8, Width = 8, Columns = 2)]
+            public partial class Net { [Conv(4, Kernel = 3, Pad = 1, Bias = false), BatchNorm, Relu] public partial Layer Conv1 { get; } }
+            """, "BatchNorm",
+            "Net has Columns = 2, but Conv1 uses BatchNorm, which the column split does not plan yet: its columns pass each layer's slice only to the next layer and keep no batch statistics; leave Columns out (1) for this network"
+        },
+        {
+            "NG0032", """
+            [Network(Channels = 1, Height = 8, Width = 8)]
+            public partial class Net { [Conv(4, Kernel = 3, Pad = 1, Bias = false), BatchNorm, Relu, BatchNorm] public partial Layer Conv1 { get; } }
+            """, "BatchNorm",
+            "Conv1 has a second BatchNorm, whose tensors would also be named conv1.bn.*; put the second BatchNorm in a layer of its own"
+        },
     };
 
     [Theory]
@@ -451,7 +529,7 @@ public class DiagnosticTests
         var (result, output) = GeneratorHarness.Run(("Probe.cs", source));
 
         var diagnostic = Assert.Single(GeneratorHarness.Diagnostics(result), d => d.Id == id);
-        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(id == "NG0030" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.Equal(located, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
         Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         // No generator crash; and where the type and member can take generated code, no cascade of missing implementations.
@@ -597,7 +675,7 @@ public class DiagnosticTests
         foreach (var descriptor in NetGen.Generator.Diagnostics.DiagnosticDescriptors.All)
         {
             Assert.Contains(descriptor.Id, tested);
-            Assert.Contains($"{descriptor.Id} | NetGen | Error | {descriptor.Title}", releases);
+            Assert.Contains($"{descriptor.Id} | NetGen | {descriptor.DefaultSeverity} | {descriptor.Title}", releases);
         }
     }
 

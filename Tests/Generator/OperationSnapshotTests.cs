@@ -31,6 +31,9 @@ public class OperationSnapshotTests
         { "Gelu", "[Conv(2, Kernel = 3), Gelu] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
         { "Sigmoid", "[Conv(2, Kernel = 3), Sigmoid] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
         { "Tanh", "[Conv(2, Kernel = 3), Tanh] public partial Layer Conv { get; } [Dense(3)] public partial Layer Fc { get; }" },
+        { "BatchNorm", "[Conv(2, Kernel = 3, Bias = false), BatchNorm, Relu] public partial Layer Conv { get; } [Dense(3, Bias = false), BatchNorm] public partial Layer Fc { get; }" },
+        { "Add", "[Conv(2, Kernel = 3, Pad = 1), Relu] public partial Layer Conv { get; } [Conv(2, Kernel = 3, Pad = 1), Add(nameof(Conv)), Relu] public partial Layer Block { get; } [Dense(3)] public partial Layer Fc { get; }" },
+        { "Input", "[Conv(2, Kernel = 3, Pad = 1), Relu] public partial Layer Conv { get; } [Conv(2, Kernel = 1), Gelu] public partial Layer Side { get; } [Conv(2, Kernel = 3, Pad = 1, Input = nameof(Conv)), Add(nameof(Side)), Tanh] public partial Layer Block { get; } [Dense(3)] public partial Layer Fc { get; }" },
     };
 
     [Theory]

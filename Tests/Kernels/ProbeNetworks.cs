@@ -170,3 +170,33 @@ public sealed partial class NoBiasProbe
     [Dense(3)]
     public partial Layer Fc2 { get; }
 }
+
+/// <summary>
+/// The graph operations together: batch normalisation after a convolution and after a dense layer,
+/// a residual Add, and layers that read an earlier layer by name. Stem's output is read three times
+/// (Block's input, Block's Add, Side's input), so its gradient is a sum of three parts; Side's is
+/// read by a join alone. Its activations are smooth (no ReLU), so finite differences of its float
+/// loss meet no kink; ResNet8's ReLUs are held to PyTorch instead (ResNetTorchTests).
+/// </summary>
+[Network(Channels = 2, Height = 6, Width = 6, Round = Rounding.Floor)]
+public sealed partial class GraphProbe
+{
+    [Conv(4, Kernel = 3, Pad = 1, Bias = false), BatchNorm, Tanh]
+    public partial Layer Stem { get; }
+
+    [Conv(4, Kernel = 3, Pad = 1, Bias = false), BatchNorm, Add(nameof(Stem)), Gelu]
+    public partial Layer Block { get; }
+
+    // 6 x 6 -> 3 x 3, from the stem
+    [Conv(8, Kernel = 1, Stride = 2, Input = nameof(Stem)), Tanh]
+    public partial Layer Side { get; }
+
+    [Conv(8, Kernel = 3, Stride = 2, Pad = 1, Input = nameof(Block)), Add(nameof(Side)), Elu, GlobalAvgPool]
+    public partial Layer Down { get; }
+
+    [Dense(6, Bias = false), BatchNorm(Momentum = 0.25f), Sigmoid]
+    public partial Layer Fc { get; }
+
+    [Dense(3)]
+    public partial Layer Out { get; }
+}

@@ -27,7 +27,7 @@ internal static class GradientCheck
             var dims = layer.Weight.Info.Dimensions;
             int fanIn = dims.Skip(1).Aggregate(1, (a, d) => a * d);
             layer.Weight.Write(Numbers.Uniform((int)layer.Weight.Info.Count, seed++, 1.5f / MathF.Sqrt(fanIn)));
-            if (layer.Parameters.Count > 1) // a layer declared Bias = false has none
+            if (layer.Parameters.Any(t => t.Info.Name == layer.Name + ".bias")) // a layer declared Bias = false has none
                 layer.Bias.Write(Numbers.Uniform((int)layer.Bias.Info.Count, seed++, 0.2f));
         }
     }

@@ -7,17 +7,26 @@ Subcommands (run with /usr/bin/python3; needs only the standard library, numpy a
           random batch: "input" F32 (B,C,H,W) uniform in [-V, V], "labels" I64 (B) uniform classes.
   weights --network N --seed S --out W.safetensors
           initial weights as the declarations specify them (for self-tests without netgen).
-  step    --network N --weights W --input X --out T.safetensors [--double]
-          torch forward + backward; writes "logits" (B,classes), "loss" (scalar), "<param>.grad".
-  compare --network N --weights W --input X --netgen O.safetensors [--tolerance 1e-3]
+  perturb-stats --weights W --seed S --out W2.safetensors
+          W with every BatchNorm's running statistics replaced: running_mean N(0, 0.5^2) (std 0.5),
+          running_var U(0.5, 2.0), num_batches_tracked 7; everything else (dtypes, metadata) kept.
+  step    --network N --weights W --input X --out T.safetensors [--double] [--mode train|eval]
+          torch forward + backward; writes "logits" (B,classes), "loss" (scalar), "<param>.grad",
+          and for a network with BatchNorm every running statistic after the step under its own name.
+  compare --network N --weights W --input X --netgen O.safetensors [--tolerance 1e-3] [--mode train|eval]
           diffs O against torch in float64 (the truth) and shows float32 torch's own error;
           exit 1 if any tensor is missing, misshapen, non-finite or off by more than the tolerance.
   lrn-check
           checks numerically that the LRN here is the paper's formula (alpha not divided by n),
           kept inside each column's channels.
 
-The networks are written out below by hand from Runtime/Networks/AlexNet.cs, Runtime/Networks/MiniAlexNet.cs and
-ALEXNET.md, independently of NetGen's generator.
+--mode: train is model.train() (batch statistics; running statistics updated once, momentum 0.1,
+unbiased variance; num_batches_tracked + 1), eval is model.eval() (running statistics, no dropout).
+AlexNet and MiniAlexNet have only eval (their dropout is netgen's own draw: netgen step --no-dropout);
+ResNet8 defaults to train, as `netgen step` without --eval.
+
+The networks are written out below by hand from Runtime/Networks/AlexNet.cs, Runtime/Networks/MiniAlexNet.cs,
+ALEXNET.md and ResNet8's declaration (Runtime/Networks/ResNet8.cs), independently of NetGen's generator.
 """
 
 import argparse
@@ -27,6 +36,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 # ----------------------------------------------------------------------------------------------
@@ -130,6 +140,11 @@ class Dense:
 
 
 class Net:
+    """AlexNet and MiniAlexNet, written as functions: dropout off, so evaluation mode only."""
+
+    modes = ("eval",)
+    default_mode = "eval"
+
     def __init__(self, name, channels, size, classes, columns, convs, denses):
         self.name, self.channels, self.size, self.classes = name, channels, size, classes
         self.columns, self.convs, self.denses = columns, convs, denses
@@ -172,7 +187,100 @@ def minialexnet():
     ])
 
 
-NETWORKS = {"alexnet": alexnet, "minialexnet": minialexnet}
+class ConvBn(nn.Module):
+    """A convolution with no bias, then BatchNorm2d(eps=1e-5, momentum=0.1): what
+    [Conv(..., Bias = false), BatchNorm] declares. State-dict names: <layer>.weight, <layer>.bn.weight,
+    <layer>.bn.bias, <layer>.bn.running_mean, <layer>.bn.running_var, <layer>.bn.num_batches_tracked."""
+
+    def __init__(self, cin, cout, kernel, stride=1, pad=0):
+        super().__init__()
+        self.stride, self.pad = stride, pad
+        self.weight = nn.Parameter(torch.empty(cout, cin, kernel, kernel))
+        self.bn = nn.BatchNorm2d(cout, eps=1e-5, momentum=0.1)
+
+    def forward(self, x):
+        return self.bn(F.conv2d(x, self.weight, None, stride=self.stride, padding=self.pad))
+
+
+class ResNet8Module(nn.Module):
+    """Runtime/Networks/ResNet8.cs, by hand: 1 x 28 x 28 in, Round = Floor, 10 classes.
+
+        Stem       Conv(16, 3, pad 1, no bias), BatchNorm, Relu                      28 x 28
+        Block1a    Conv(16, 3, pad 1, no bias), BatchNorm, Relu                      28 x 28
+        Block1b    Conv(16, 3, pad 1, no bias), BatchNorm, Add(Stem), Relu           28 x 28
+        Shortcut2  Conv(32, 1, stride 2, no bias) of Block1b, BatchNorm              14 x 14
+        Block2a    Conv(32, 3, stride 2, pad 1, no bias) of Block1b, BatchNorm, Relu 14 x 14
+        Block2b    Conv(32, 3, pad 1, no bias), BatchNorm, Add(Shortcut2), Relu, GlobalAvgPool -> 32
+        Classifier Dense(10), Softmax (folded into the loss: the logits are the Dense's output)
+
+    A layer's output is its value after all its operations; Add adds the named layer's output after
+    the BatchNorm and before the Relu; Input = nameof(X) makes the convolution read X's output."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvBn(1, 16, 3, pad=1)
+        self.block1a = ConvBn(16, 16, 3, pad=1)
+        self.block1b = ConvBn(16, 16, 3, pad=1)
+        self.shortcut2 = ConvBn(16, 32, 1, stride=2)
+        self.block2a = ConvBn(16, 32, 3, stride=2, pad=1)
+        self.block2b = ConvBn(32, 32, 3, pad=1)
+        self.classifier = nn.Linear(32, 10)
+
+    def forward(self, x):
+        stem = F.relu(self.stem(x))
+        block1a = F.relu(self.block1a(stem))
+        block1b = F.relu(self.block1b(block1a) + stem)
+        shortcut2 = self.shortcut2(block1b)
+        block2a = F.relu(self.block2a(block1b))
+        block2b = F.relu(self.block2b(block2a) + shortcut2).mean(dim=(2, 3))  # GlobalAvgPool, flattened
+        return self.classifier(block2b)
+
+
+class ModuleNet:
+    """A network written as a torch nn.Module whose state_dict() names are NetGen's tensor names."""
+
+    modes = ("train", "eval")
+    default_mode = "train"
+
+    def __init__(self, name, channels, size, classes, build):
+        self.name, self.channels, self.size, self.classes, self.build = name, channels, size, classes, build
+
+    def initial_tensors(self, rng):
+        """Init.HeNormal as NetGen's declaration gives it: conv and dense weights
+        kaiming_normal_(mode='fan_in', nonlinearity='relu'), std sqrt(2 / fan_in); the dense bias its
+        BiasInit, 0 (HeNormal draws no bias); BatchNorm weight 1, bias 0, running_mean 0, running_var 1,
+        num_batches_tracked 0, written as netgen init writes it (F32, shape [])."""
+        model = self.build()
+        tensors = {}
+        for name, t in model.state_dict().items():
+            shape = tuple(t.shape)
+            leaf = name.rsplit(".", 1)[-1]
+            if ".bn." in name:
+                value = {"weight": 1.0, "bias": 0.0, "running_mean": 0.0, "running_var": 1.0,
+                         "num_batches_tracked": 0.0}[leaf]
+                tensors[name] = np.full(shape, value, dtype=np.float32)
+            elif leaf == "weight":
+                fan_in = int(np.prod(shape[1:]))
+                std = np.float32(np.sqrt(2.0 / fan_in))
+                tensors[name] = (rng.standard_normal(size=shape, dtype=np.float32) * std).astype(np.float32)
+            elif leaf == "bias":
+                tensors[name] = np.zeros(shape, dtype=np.float32)
+            else:
+                raise AssertionError(f"no initialisation for {name}")
+        return tensors
+
+
+def resnet8():
+    return ModuleNet("resnet8", 1, 28, 10, ResNet8Module)
+
+
+NETWORKS = {"alexnet": alexnet, "minialexnet": minialexnet, "resnet8": resnet8}
+
+STAT_SUFFIXES = (".running_mean", ".running_var", ".num_batches_tracked")
+
+
+def is_stat(name):
+    return name.endswith(STAT_SUFFIXES)
 
 
 def lrn_torch(x, lrn, columns):
@@ -205,6 +313,10 @@ def forward(net, params, x):
 
 
 def load_weights(net, path):
+    """{name: numpy array}: the parameters (Net), or the whole state_dict (ModuleNet: float32
+    tensors, num_batches_tracked as int64), checked by load_state_dict(strict=True)."""
+    if isinstance(net, ModuleNet):
+        return load_module_state(net, path)
     tensors, _ = read_safetensors(path)
     problems = []
     weights = {}
@@ -224,6 +336,38 @@ def load_weights(net, path):
     return weights
 
 
+def load_module_state(net, path):
+    tensors, _ = read_safetensors(path)
+    state, problems = {}, []
+    for name, a in tensors.items():
+        if name.startswith("momentum."):
+            continue  # the optimiser's state in a run's checkpoint
+        if name.endswith(".num_batches_tracked"):
+            # NetGen writes it as an F32 scalar, torch as I64: either, if it is a whole number >= 0
+            v = a.astype(np.float64)
+            if a.dtype.kind not in "fiu" or not np.all(np.isfinite(v)) or np.any(v != np.round(v)) or np.any(v < 0):
+                problems.append(f"{name}: {a.dtype} {v.ravel()[:4].tolist()} is not a count")
+                continue
+            state[name] = v.astype(np.int64)
+        elif a.dtype.kind != "f":
+            problems.append(f"{name}: dtype {a.dtype}, expected a float")
+        else:
+            state[name] = a.astype(np.float32)
+    # exact shapes first: load_state_dict would take a [1] for a scalar such as num_batches_tracked
+    model_shapes = {n: tuple(t.shape) for n, t in net.build().state_dict().items()}
+    for name, v in state.items():
+        if name in model_shapes and tuple(v.shape) != model_shapes[name]:
+            problems.append(f"{name}: shape {list(v.shape)}, expected {list(model_shapes[name])}"
+                            + (" (a scalar)" if model_shapes[name] == () else ""))
+    if problems:
+        raise SystemExit(f"error: {path}:\n  " + "\n  ".join(problems))
+    try:
+        net.build().load_state_dict({n: torch.from_numpy(v.copy()) for n, v in state.items()}, strict=True)
+    except RuntimeError as e:
+        raise SystemExit(f"error: {path} does not hold {net.name}'s state_dict (load_state_dict, strict):\n{e}")
+    return state
+
+
 def load_input(net, path):
     tensors, _ = read_safetensors(path)
     for need in ("input", "labels"):
@@ -240,8 +384,11 @@ def load_input(net, path):
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def run_step(net, weights, x, y, dtype):
-    """Forward + backward in the given dtype. Returns {name: float64 numpy array} with logits, loss, *.grad."""
+def run_step(net, weights, x, y, dtype, mode="eval"):
+    """Forward + backward in the given dtype. Returns {name: float64 numpy array} with logits, loss,
+    *.grad, and for a ModuleNet every buffer (running statistics) as it stands after the step."""
+    if isinstance(net, ModuleNet):
+        return run_module_step(net, weights, x, y, dtype, mode)
     params = {n: torch.tensor(w, dtype=dtype).requires_grad_(True) for n, w in weights.items()}
     xt = torch.tensor(x, dtype=dtype)
     logits = forward(net, params, xt)
@@ -253,7 +400,28 @@ def run_step(net, weights, x, y, dtype):
     return out
 
 
+def run_module_step(net, state, x, y, dtype, mode):
+    model = net.build()
+    model.load_state_dict({n: torch.from_numpy(v.copy()) for n, v in state.items()}, strict=True)
+    model.to(dtype)  # floating-point parameters and buffers; num_batches_tracked stays int64
+    model.train(mode == "train")
+    logits = model(torch.tensor(x, dtype=dtype))
+    loss = F.cross_entropy(logits, torch.tensor(y, dtype=torch.int64))  # mean over the batch
+    loss.backward()
+    out = {"logits": logits.detach().double().numpy(), "loss": loss.detach().double().numpy().reshape(())}
+    for name, p in model.named_parameters():
+        out[f"{name}.grad"] = p.grad.double().numpy()
+    for name, b in model.named_buffers():
+        out[name] = b.detach().double().numpy()
+    return out
+
+
 def expected_outputs(net, batch):
+    if isinstance(net, ModuleNet):
+        model = net.build()
+        return [("logits", (batch, net.classes)), ("loss", ())] + \
+               [(f"{n}.grad", tuple(p.shape)) for n, p in model.named_parameters()] + \
+               [(n, tuple(b.shape)) for n, b in model.named_buffers()]
     return [("logits", (batch, net.classes)), ("loss", ())] + \
            [(f"{n}.grad", s) for n, s, _ in net.param_specs()]
 
@@ -272,9 +440,23 @@ def cmd_input(a):
     print(f"wrote {a.out}: input {list(x.shape)} uniform in [-{a.scale}, {a.scale}], labels {y.tolist()[:16]}")
 
 
+def resolve_mode(net, mode):
+    mode = mode or net.default_mode
+    if mode not in net.modes:
+        raise SystemExit(f"error: {net.name} has no --mode {mode} here (only {', '.join(net.modes)}): its dropout "
+                         f"is netgen's own draw, so compare it with `netgen step --no-dropout` and --mode eval")
+    return mode
+
+
 def cmd_weights(a):
     net = NETWORKS[a.network]()
     rng = np.random.default_rng(a.seed)
+    if isinstance(net, ModuleNet):
+        tensors = net.initial_tensors(rng)
+        write_safetensors(a.out, tensors, {"network": net.name, "seed": a.seed, "writer": "torch_step.py"})
+        print(f"wrote {a.out}: {sum(t.size for n, t in tensors.items() if not is_stat(n)):,} parameters, "
+              f"{sum(1 for n in tensors if is_stat(n))} running statistics")
+        return
     biases = {f"{layer.name}.bias": layer.bias for layer in net.layers}
     tensors = {}
     for name, shape, std in net.param_specs():
@@ -286,15 +468,43 @@ def cmd_weights(a):
     print(f"wrote {a.out}: {sum(t.size for t in tensors.values()):,} parameters")
 
 
+def cmd_perturb_stats(a):
+    """Running statistics that are not the initial ones, so that evaluation mode is tested with them."""
+    tensors, meta = read_safetensors(a.weights)
+    rng = np.random.default_rng(a.seed)
+    out, changed = {}, []
+    for name, t in tensors.items():
+        if name.endswith(".running_mean"):
+            t = rng.normal(0.0, 0.5, size=t.shape).astype(t.dtype)
+        elif name.endswith(".running_var"):
+            t = rng.uniform(0.5, 2.0, size=t.shape).astype(t.dtype)
+        elif name.endswith(".num_batches_tracked"):
+            t = np.full(t.shape, 7, dtype=t.dtype)  # F32 as netgen writes it, or I64 as torch does
+        else:
+            out[name] = t
+            continue
+        out[name] = t
+        changed.append(name)
+    if not changed:
+        raise SystemExit(f"error: {a.weights} has no running statistics (*.running_mean, *.running_var, "
+                         f"*.num_batches_tracked)")
+    meta = dict(meta)
+    meta["perturbed_stats"] = f"seed {a.seed}: running_mean N(0, 0.5^2), running_var U(0.5, 2), num_batches_tracked 7"
+    write_safetensors(a.out, out, meta)
+    print(f"wrote {a.out}: {len(changed)} running statistics replaced (seed {a.seed})")
+
+
 def cmd_step(a):
     net = NETWORKS[a.network]()
+    mode = resolve_mode(net, a.mode)
     weights = load_weights(net, a.weights)
     x, y = load_input(net, a.input)
-    out = run_step(net, weights, x, y, torch.float64 if a.double else torch.float32)
+    out = run_step(net, weights, x, y, torch.float64 if a.double else torch.float32, mode)
+    # F32 throughout, num_batches_tracked included (an F32 scalar, as netgen writes it)
     write_safetensors(a.out, {k: v.astype(np.float32) for k, v in out.items()},
-                      {"network": net.name, "writer": "torch_step.py",
+                      {"network": net.name, "writer": "torch_step.py", "mode": mode,
                        "precision": "float64" if a.double else "float32"})
-    print(f"wrote {a.out}: loss {float(out['loss']):.6f} ({'float64' if a.double else 'float32'})")
+    print(f"wrote {a.out}: loss {float(out['loss']):.6f} ({'float64' if a.double else 'float32'}, mode {mode})")
 
 
 def _rel(diff, ref_max):
@@ -306,18 +516,25 @@ def _rel(diff, ref_max):
 
 def cmd_compare(a):
     net = NETWORKS[a.network]()
+    mode = resolve_mode(net, a.mode)
     weights = load_weights(net, a.weights)
     x, y = load_input(net, a.input)
     got, _ = read_safetensors(a.netgen)
-    t64 = run_step(net, weights, x, y, torch.float64)
-    t32 = run_step(net, weights, x, y, torch.float32)
+    t64 = run_step(net, weights, x, y, torch.float64, mode)
+    t32 = run_step(net, weights, x, y, torch.float32, mode)
     tol = a.tolerance
 
     rows, failures = [], []
     names = expected_outputs(net, x.shape[0])
     for name, shape in names:
         ref = t64[name]
-        ref_max = float(np.max(np.abs(ref))) if ref.size else 0.0
+        if is_stat(name):
+            # A running statistic is held to the size of the step's change: 0.9 old + 0.1 batch
+            # hides the batch term in the old value (biased against unbiased variance is 1/(n-1)
+            # of 0.1 var). Unchanged in eval mode: then any difference at all fails.
+            ref_max = float(np.max(np.abs(ref - weights[name].astype(np.float64)))) if ref.size else 0.0
+        else:
+            ref_max = float(np.max(np.abs(ref))) if ref.size else 0.0
         r32 = _rel(t32[name] - ref, ref_max)
         if name not in got:
             rows.append((name, shape, None, r32, None, ref_max, "MISSING"))
@@ -335,11 +552,21 @@ def cmd_compare(a):
             failures.append(f"{name}: {bad} non-finite values")
             continue
         diff = g - ref
+        if name.endswith(".num_batches_tracked"):  # a count: exactly
+            rel = 0.0 if np.all(diff == 0) else float("inf")
+            within = 1.0 if rel == 0 else 0.0
+            if rel != 0:
+                failures.append(f"{name}: {g.ravel().tolist()}, expected {ref.ravel().tolist()} "
+                                f"(before the step: {weights[name].ravel().tolist()}, mode {mode})")
+            rows.append((name, shape, rel, r32, within, ref_max, "ok" if rel == 0 else "FAIL"))
+            continue
         rel = _rel(diff, ref_max)
         within = float(np.mean(np.abs(diff) <= tol * ref_max)) if g.size else 1.0
         status = "ok" if rel <= tol else "FAIL"
         if rel > tol:
-            failures.append(f"{name}: normwise relative error {rel:.3e} > {tol:g}")
+            failures.append(f"{name}: normwise relative error {rel:.3e} > {tol:g}" + (
+                "" if not is_stat(name) else " (relative to the step's change)" if ref_max > 0 else
+                " (it must come back unchanged)"))
         rows.append((name, shape, rel, r32, within, ref_max, status))
 
     expected = {n for n, _ in names}
@@ -348,19 +575,23 @@ def cmd_compare(a):
     def fmt(v):
         return "-" if v is None else f"{v:.3e}"
 
-    print(f"{net.name}: batch {x.shape[0]}, |input| max {float(np.max(np.abs(x))):.4g}, labels {y.tolist()[:16]}")
+    print(f"{net.name}: mode {mode}, batch {x.shape[0]}, |input| max {float(np.max(np.abs(x))):.4g}, labels {y.tolist()[:16]}")
     print(f"loss: torch64 {float(t64['loss']):.8f}  torch32 {float(t32['loss']):.8f}  "
           f"netgen {float(got['loss']) if 'loss' in got and got['loss'].size == 1 else float('nan'):.8f}")
     print(f"rel = max|x - torch64| / max|torch64| (normwise); within = fraction of elements with "
           f"|netgen - torch64| <= {tol:g} * max|torch64|")
-    header = f"{'tensor':<20} {'shape':<20} {'netgen rel':>11} {'torch32 rel':>11} {'ng/t32':>8} " \
+    if any(is_stat(n) for n, _ in names):
+        print("running_mean, running_var: max|torch64| is replaced by max|torch64 - before the step| (the step's "
+              "change; 0 in eval mode, where any difference fails); num_batches_tracked must match exactly")
+    width = max(20, max(len(n) for n, _ in names))
+    header = f"{'tensor':<{width}} {'shape':<20} {'netgen rel':>11} {'torch32 rel':>11} {'ng/t32':>8} " \
              f"{'within':>8} {'max|ref|':>10}  status"
     print(header)
     print("-" * len(header))
     for name, shape, rel, r32, within, ref_max, status in rows:
         ratio = "-" if rel is None or r32 == 0 or rel != rel else f"{rel / r32:.2g}"
         w = "-" if within is None else f"{within:.6f}"
-        print(f"{name:<20} {str(list(shape)):<20} {fmt(rel):>11} {fmt(r32):>11} {ratio:>8} {w:>8} "
+        print(f"{name:<{width}} {str(list(shape)):<20} {fmt(rel):>11} {fmt(r32):>11} {ratio:>8} {w:>8} "
               f"{ref_max:>10.3e}  {status}")
     if extra:
         print(f"note: {a.netgen} also holds {', '.join(extra)} (not compared)")
@@ -420,6 +651,11 @@ def main(argv=None):
     def net_arg(q):
         q.add_argument("--network", required=True, choices=sorted(NETWORKS), type=str.lower)
 
+    def mode_arg(q):
+        q.add_argument("--mode", choices=("train", "eval"), type=str.lower, default=None,
+                       help="train: model.train() (batch statistics, running statistics updated); eval: model.eval(). "
+                            "Default: the network's (eval for AlexNet and MiniAlexNet, which have no other; train for ResNet8)")
+
     q = sub.add_parser("input", help="write a random input batch")
     net_arg(q)
     q.add_argument("--batch", type=int, default=2)
@@ -440,6 +676,7 @@ def main(argv=None):
     q.add_argument("--input", required=True)
     q.add_argument("--out", required=True)
     q.add_argument("--double", action="store_true", help="compute in float64 (written as F32)")
+    mode_arg(q)
     q.set_defaults(fn=cmd_step)
 
     q = sub.add_parser("compare", help="diff netgen step's output against torch float64")
@@ -448,7 +685,14 @@ def main(argv=None):
     q.add_argument("--input", required=True)
     q.add_argument("--netgen", required=True)
     q.add_argument("--tolerance", type=float, default=1e-3)
+    mode_arg(q)
     q.set_defaults(fn=cmd_compare)
+
+    q = sub.add_parser("perturb-stats", help="replace every BatchNorm's running statistics (to test eval mode)")
+    q.add_argument("--weights", required=True)
+    q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--out", required=True)
+    q.set_defaults(fn=cmd_perturb_stats)
 
     q = sub.add_parser("lrn-check", help="check the LRN convention against the paper's formula")
     q.add_argument("--seed", type=int, default=0)

@@ -32,7 +32,7 @@ internal static class ForwardCommand
 
         var clock = Stopwatch.StartNew();
         using var network = NamedNetworks.Get(name).Create(device, seed);
-        Console.WriteLine($"{network.Info.Name}: {network.Info.ParameterCount:N0} parameters initialised from seed {seed} in {clock.Elapsed.TotalSeconds:0.00} s");
+        Console.WriteLine($"{network.Info.Name}: {network.Info.DescribeParameters()} initialised from seed {seed} in {clock.Elapsed.TotalSeconds:0.00} s");
 
         using var pass = network.CreateForwardPass(batch);
         var images = RandomImages(batch * network.Info.Input.Size, seed);

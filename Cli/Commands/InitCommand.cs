@@ -22,7 +22,7 @@ internal static class InitCommand
         using var device = Device.Open(deviceKind);
         using var network = NamedNetworks.Get(name).Create(device, seed);
         Checkpoint.Save(output, network.Info, network.ReadParameters(), momentum: null, TrainingState.Initial with { Seed = seed });
-        Console.WriteLine($"{network.Info.Name}: {network.Info.ParameterCount:N0} parameters in {network.Info.Parameters.Count} tensors from seed {seed} -> {output}");
+        Console.WriteLine($"{network.Info.Name}: {network.Info.DescribeParameters()} in {network.Info.Parameters.Count} tensors from seed {seed} -> {output}");
         return 0;
     }
 }

@@ -34,10 +34,10 @@ internal static class ShapesCommand
                     i == 0 ? layer.Name : "",
                     layer.Operations[i].Description,
                     layer.Operations[i].Output.ToString(),
-                    i == 0 ? layer.ParameterCount.ToString("N0") : "",
+                    i == 0 ? info.TrainedParametersOf(layer).ToString("N0") : "",
                     i == 0 ? layer.MultiplyAdds.ToString("N0") : "",
                 ]);
-        rows.Add(["total", "", info.Output.ToString(), info.ParameterCount.ToString("N0"), info.MultiplyAdds.ToString("N0")]);
+        rows.Add(["total", "", info.Output.ToString(), info.TrainedParameterCount.ToString("N0"), info.MultiplyAdds.ToString("N0")]);
 
         int[] widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
         var text = new System.Text.StringBuilder();
@@ -50,7 +50,7 @@ internal static class ShapesCommand
                 row.Select((cell, c) => c >= 3 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
         }
         text.AppendLine($"spatial size: {string.Join(" -> ", SpatialChain(info))}");
-        text.AppendLine($"{info.ParameterCount:N0} parameters, {info.MultiplyAdds:N0} multiply-adds per image forward ({Flops(2.0 * info.MultiplyAdds)})");
+        text.AppendLine($"{info.DescribeParameters()}, {info.MultiplyAdds:N0} multiply-adds per image forward ({Flops(2.0 * info.MultiplyAdds)})");
         return text.ToString();
     }
 

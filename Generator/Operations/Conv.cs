@@ -43,7 +43,7 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         + (Pad != 0 ? $", pad {Pad}" : "")
         + (Groups != 1 ? $", groups {Groups}" : "")
         + Format.RoundingSuffix(Round)
-        + BiasSuffix;
+        + BiasAndInputSuffix;
 
     public override void Check(RangeCheck check, string who)
     {

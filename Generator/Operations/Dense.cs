@@ -27,7 +27,7 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
     public override int Outputs => Units;
     public override string OutputsName => "units";
     public override LearnableOperation WithOutputs(int outputs) => this with { Units = outputs };
-    public override string Describe() => $"dense {Units}" + BiasSuffix;
+    public override string Describe() => $"dense {Units}" + BiasAndInputSuffix;
     public override bool Flattens => true;
     public override bool GathersInput => true;
 

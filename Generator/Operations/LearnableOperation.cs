@@ -111,8 +111,8 @@ internal abstract record LearnableOperation(Learning Learn, LocationInfo? Locati
 
     public override string? NamedInput => Learn.Input;
 
-    /// <summary>", no bias" when it has none, for <see cref="Operation.Describe"/>.</summary>
-    protected string BiasSuffix => Learn.Bias ? "" : ", no bias";
+    /// <summary>", no bias" when it has none, and ", reads stem" when it reads an earlier layer, for <see cref="Operation.Describe"/>.</summary>
+    protected string BiasAndInputSuffix => (Learn.Bias ? "" : ", no bias") + (Learn.Input is { } input ? $", reads {input.ToLowerInvariant()}" : "");
 
     public override IReadOnlyList<int> InputGradientTensors => [WeightTensor];
 

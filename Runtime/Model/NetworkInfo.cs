@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace NetGen;
 
@@ -7,8 +8,8 @@ namespace NetGen;
 /// <param name="Input">The shape of one input image.</param>
 /// <param name="Columns">How many columns (devices) the layers split into.</param>
 /// <param name="Layers">The layers in order.</param>
-/// <param name="Parameters">Every learnable tensor, in the order they sit in <see cref="Network.Parameters"/>.</param>
-/// <param name="ParameterCount">Total learnable parameters.</param>
+/// <param name="Parameters">Every tensor, trained or not (running statistics), in the order they sit in <see cref="Network.Parameters"/>.</param>
+/// <param name="ParameterCount">The floats of <see cref="Network.Parameters"/>: every tensor's, trained or not.</param>
 /// <param name="MultiplyAdds">Forward multiply-adds per image.</param>
 public sealed record NetworkInfo(
     string Name,
@@ -21,6 +22,19 @@ public sealed record NetworkInfo(
 {
     /// <summary>The shape of the network's output for one image.</summary>
     public Shape Output => Layers[Layers.Count - 1].Output;
+
+    /// <summary>The parameters the optimiser trains, as PyTorch's <c>model.parameters()</c> counts them: <see cref="ParameterCount"/> less running statistics.</summary>
+    public long TrainedParameterCount => Parameters.Where(p => p.Trainable).Sum(p => p.Count);
+
+    /// <summary>The trained parameters of <paramref name="layer"/>.</summary>
+    public long TrainedParametersOf(LayerInfo layer) => Parameters.Where(p => p.Trainable && p.Name.StartsWith(layer.Name + ".", System.StringComparison.Ordinal)).Sum(p => p.Count);
+
+    /// <summary>"19,706 parameters", with "and 294 running statistics" where some tensors are not trained.</summary>
+    public string DescribeParameters()
+    {
+        long trained = TrainedParameterCount, rest = ParameterCount - trained;
+        return rest == 0 ? $"{trained:N0} parameters" : $"{trained:N0} parameters and {rest:N0} running statistics";
+    }
 }
 
 /// <summary>One layer: a learnable operation and the parameter-free operations after it.</summary>
@@ -28,7 +42,7 @@ public sealed record NetworkInfo(
 /// <param name="Member">The property name (<c>Conv1</c>).</param>
 /// <param name="Input">The shape the layer reads.</param>
 /// <param name="Operations">The operations in order, each with its output shape.</param>
-/// <param name="ParameterCount">Weights plus biases.</param>
+/// <param name="ParameterCount">Its floats in the parameter buffer: weights, biases and running statistics.</param>
 /// <param name="MultiplyAdds">Forward multiply-adds per image.</param>
 public sealed record LayerInfo(
     string Name,

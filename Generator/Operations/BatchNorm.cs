@@ -99,7 +99,7 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
         var w = k.W;
         var s = k.Input;
         int channels = s.Channels;
-        w.Line($"double count = (double)batch * {Plane(s)};");
+        w.Line($"double count = {IndexMath.Times("(double)batch", Plane(s))};");
         using (w.Block("if (training != 0)"))
         {
             w.Line("double sum = 0.0;");
@@ -169,7 +169,7 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
         w.Line("float gradient;");
         using (w.Block("if (training != 0)"))
         {
-            w.Line($"float count = batch * {Plane(s)};");
+            w.Line($"float count = {IndexMath.Times("batch", Plane(s))};");
             w.Line($"float xhat = (input[index] - statistics[{c}]) * invstd;");
             w.Line($"gradient = bnWeight[{c}] * invstd / count * (count * delta[index] - statistics[{IndexMath.Plus(c, 2 * channels)}] - xhat * statistics[{IndexMath.Plus(c, 3 * channels)}]);");
         }

@@ -232,7 +232,7 @@ public class DiagnosticTests
             [Network(Channels = 1, Height = 4, Width = 4)]
             public partial class Net { [Dense("eight")] public partial Layer Fc { get; } }
             """, "Dense(\"eight\")",
-            "Fc: Dense cannot read its arguments (they match none of its constructors); it takes units (int), WeightStd (float), BiasInit (float), LrMult (float), BiasLrMult (float), DecayMult (float), BiasDecayMult (float), Init (Init), Bias (bool)"
+            "Fc: Dense cannot read its arguments (they match none of its constructors); it takes units (int), WeightStd (float), BiasInit (float), LrMult (float), BiasLrMult (float), DecayMult (float), BiasDecayMult (float), Init (Init), Bias (bool), Input (string)"
         },
         {
             // A PyTorch habit: MaxPool has no Kernel (the compiler says CS0246 and, for the missing window, CS7036).
@@ -470,7 +470,7 @@ public class DiagnosticTests
             public partial class Net
             {
                 [Conv(4, Kernel = 3, Pad = 1)] public partial Layer Conv1 { get; }
-                [Conv(8, Kernel = 3, Stride = 2, Pad = 1), Add(nameof(Conv1)), Relu] public partial Layer Conv2 { get; }
+                [Conv(8, Kernel = 2, Stride = 2), Add(nameof(Conv1)), Relu] public partial Layer Conv2 { get; }
             }
             """, "Add(nameof(Conv1))",
             "Conv2 adds Conv1's output 4 x 8 x 8 to its own value 8 x 4 x 4; the two must have one shape (channels 4 against 8, height 8 against 4, width 8 against 4); give the layers the same channels and stride, or add a projection layer such as [Conv(8, Kernel = 1, Stride = ..., Input = nameof(Conv1))] and add that"

@@ -363,7 +363,7 @@ partial class ResNet8
             weightGradient[index] += sum;
         }
 
-        /// <summary>block2a's part of the gradient of its input, block1b.batchnorm, through conv 32, 3x3, stride 2, pad 1, floor, no bias; the parts are summed later.</summary>
+        /// <summary>block2a's part of the gradient of its input, block1b.batchnorm, through conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b; the parts are summed later.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 16, 28, 28) block1b.batchnorm</param>
         /// <param name="weight">(32, 16, 3, 3)</param>
@@ -515,7 +515,7 @@ partial class ResNet8
             weightGradient[index] += sum;
         }
 
-        /// <summary>shortcut2's part of the gradient of its input, block1b.batchnorm, through conv 32, 1x1, stride 2, floor, no bias; the parts are summed later.</summary>
+        /// <summary>shortcut2's part of the gradient of its input, block1b.batchnorm, through conv 32, 1x1, stride 2, floor, no bias, reads block1b; the parts are summed later.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 16, 28, 28) block1b.batchnorm</param>
         /// <param name="weight">(32, 16, 1, 1)</param>
@@ -548,8 +548,8 @@ partial class ResNet8
 
         /// <summary>The gradient of block1b.batchnorm, which 2 read: their parts summed in forward order, masked by its epilogue.</summary>
         /// <param name="index">One thread per value: ((n * C + c) * H + y) * W + x.</param>
-        /// <param name="fromShortcut2">shortcut2's part, through conv 32, 1x1, stride 2, floor, no bias</param>
-        /// <param name="fromBlock2a">block2a's part, through conv 32, 3x3, stride 2, pad 1, floor, no bias</param>
+        /// <param name="fromShortcut2">shortcut2's part, through conv 32, 1x1, stride 2, floor, no bias, reads block1b</param>
+        /// <param name="fromBlock2a">block2a's part, through conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b</param>
         /// <param name="output">(N, 16, 28, 28) block1b.batchnorm</param>
         /// <param name="outputGradient">(N, 16, 28, 28) written: the gradient before block1b.batchnorm's epilogue</param>
         public static void Block1bBatchNormGradientSum(Index1D index, ArrayView<float> fromShortcut2, ArrayView<float> fromBlock2a, ArrayView<float> output, ArrayView<float> outputGradient)

@@ -51,14 +51,14 @@ partial class ResNet8
             CpuGradients.Add(block1bBatchNorm, stemBatchNorm, BatchSize * 12544L);
             CpuEpilogue.Relu(block1bBatchNorm, BatchSize * 12544L);
             CpuProfiler.Mark("forward", "block1b.batchnorm");
-            // conv 32, 1x1, stride 2, floor, no bias
+            // conv 32, 1x1, stride 2, floor, no bias, reads block1b
             CpuConv.Forward(CpuGeometry.Shortcut2, block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, default, shortcut2, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "shortcut2");
             // batch norm
             CpuBatchNorm.Statistics(shortcut2, network.Tensors[TensorIndex.Shortcut2BnRunningMean].View, network.Tensors[TensorIndex.Shortcut2BnRunningVar].View, network.Tensors[TensorIndex.Shortcut2BnNumBatchesTracked].View, shortcut2BatchNormStatistics, BatchSize, 32, 196, 1E-05f, 0.1f, dropout.Training != 0);
             CpuBatchNorm.Normalise(shortcut2, shortcut2BatchNorm, network.Tensors[TensorIndex.Shortcut2BnWeight].View, network.Tensors[TensorIndex.Shortcut2BnBias].View, shortcut2BatchNormStatistics, BatchSize, 32, 196);
             CpuProfiler.Mark("forward", "shortcut2.batchnorm");
-            // conv 32, 3x3, stride 2, pad 1, floor, no bias
+            // conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
             CpuConv.Forward(CpuGeometry.Block2a, block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, default, block2a, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "block2a");
             // batch norm + relu
@@ -122,7 +122,7 @@ partial class ResNet8
             // batch norm + relu
             CpuBatchNorm.Backward(forward.block2a, block2aBatchNormGradient, network.Tensors[TensorIndex.Block2aBnWeight].View, forward.block2aBatchNormStatistics, network.Tensors[TensorIndex.Block2aBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Block2aBnBias].Gradient(parameterGradients), block2aGradient, BatchSize, 32, 196, dropout.Training != 0);
             CpuProfiler.Mark("backward", "block2a.batchnorm");
-            // conv 32, 3x3, stride 2, pad 1, floor, no bias
+            // conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
             CpuConv.Backward(CpuGeometry.Block2a, forward.block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, block2aGradient, network.Tensors[TensorIndex.Block2aWeight].Gradient(parameterGradients), default, block1bBatchNormGradientFromBlock2a, BatchSize);
             CpuProfiler.Mark("backward", "block2a");
             // the gradient of shortcut2.batchnorm, which 1 read
@@ -130,7 +130,7 @@ partial class ResNet8
             // batch norm
             CpuBatchNorm.Backward(forward.shortcut2, shortcut2BatchNormGradient, network.Tensors[TensorIndex.Shortcut2BnWeight].View, forward.shortcut2BatchNormStatistics, network.Tensors[TensorIndex.Shortcut2BnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Shortcut2BnBias].Gradient(parameterGradients), shortcut2Gradient, BatchSize, 32, 196, dropout.Training != 0);
             CpuProfiler.Mark("backward", "shortcut2.batchnorm");
-            // conv 32, 1x1, stride 2, floor, no bias
+            // conv 32, 1x1, stride 2, floor, no bias, reads block1b
             CpuConv.Backward(CpuGeometry.Shortcut2, forward.block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2Gradient, network.Tensors[TensorIndex.Shortcut2Weight].Gradient(parameterGradients), default, block1bBatchNormGradientFromShortcut2, BatchSize);
             CpuProfiler.Mark("backward", "shortcut2");
             // the gradient of block1b.batchnorm, which 2 read

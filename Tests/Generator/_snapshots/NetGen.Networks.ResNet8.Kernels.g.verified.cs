@@ -328,7 +328,7 @@ partial class ResNet8
             output[index] = value;
         }
 
-        /// <summary>Fused group shortcut2: conv 32, 1x1, stride 2, floor, no bias.</summary>
+        /// <summary>Fused group shortcut2: conv 32, 1x1, stride 2, floor, no bias, reads block1b.</summary>
         /// <param name="index">One thread per output value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 16, 28, 28)</param>
         /// <param name="weight">(32, 16, 1, 1)</param>
@@ -423,7 +423,7 @@ partial class ResNet8
             output[index] = value;
         }
 
-        /// <summary>Fused group block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias.</summary>
+        /// <summary>Fused group block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b.</summary>
         /// <param name="index">One thread per output value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 16, 28, 28) block1b.batchnorm</param>
         /// <param name="weight">(32, 16, 3, 3)</param>

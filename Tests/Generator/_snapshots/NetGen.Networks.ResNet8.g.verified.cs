@@ -72,7 +72,7 @@ partial class ResNet8 : global::NetGen.Network
         public const int Block1bBatchNormHeight = 28;
         /// <summary>Width of block1b.batchnorm.</summary>
         public const int Block1bBatchNormWidth = 28;
-        /// <summary>shortcut2: conv 32, 1x1, stride 2, floor, no bias.</summary>
+        /// <summary>shortcut2: conv 32, 1x1, stride 2, floor, no bias, reads block1b.</summary>
         public static global::NetGen.Shape Shortcut2 => new(Shortcut2Channels, Shortcut2Height, Shortcut2Width);
         /// <summary>Channels of shortcut2.</summary>
         public const int Shortcut2Channels = 32;
@@ -88,7 +88,7 @@ partial class ResNet8 : global::NetGen.Network
         public const int Shortcut2BatchNormHeight = 14;
         /// <summary>Width of shortcut2.batchnorm.</summary>
         public const int Shortcut2BatchNormWidth = 14;
-        /// <summary>block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias.</summary>
+        /// <summary>block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b.</summary>
         public static global::NetGen.Shape Block2a => new(Block2aChannels, Block2aHeight, Block2aWidth);
         /// <summary>Channels of block2a.</summary>
         public const int Block2aChannels = 32;
@@ -255,12 +255,12 @@ partial class ResNet8 : global::NetGen.Network
                 ], ParameterCount: 2369, MultiplyAdds: 1818880),
             new("shortcut2", "Shortcut2", new(16, 28, 28),
                 [
-                    new("conv", "conv 32, 1x1, stride 2, floor, no bias", new(32, 14, 14)),
+                    new("conv", "conv 32, 1x1, stride 2, floor, no bias, reads block1b", new(32, 14, 14)),
                     new("batchnorm", "batch norm", new(32, 14, 14)),
                 ], ParameterCount: 641, MultiplyAdds: 106624),
             new("block2a", "Block2a", new(16, 28, 28),
                 [
-                    new("conv", "conv 32, 3x3, stride 2, pad 1, floor, no bias", new(32, 14, 14)),
+                    new("conv", "conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b", new(32, 14, 14)),
                     new("batchnorm", "batch norm", new(32, 14, 14)),
                     new("relu", "relu", new(32, 14, 14)),
                 ], ParameterCount: 4737, MultiplyAdds: 909440),
@@ -343,10 +343,10 @@ partial class ResNet8 : global::NetGen.Network
     /// <summary>block1b: conv 16, 3x3, pad 1, floor, no bias, batch norm, add stem, relu; 16 x 28 x 28 -> 16 x 28 x 28.</summary>
     public partial global::NetGen.Layer Block1b { get => Layers[2]; }
 
-    /// <summary>shortcut2: conv 32, 1x1, stride 2, floor, no bias, batch norm; 16 x 28 x 28 -> 32 x 14 x 14.</summary>
+    /// <summary>shortcut2: conv 32, 1x1, stride 2, floor, no bias, reads block1b, batch norm; 16 x 28 x 28 -> 32 x 14 x 14.</summary>
     public partial global::NetGen.Layer Shortcut2 { get => Layers[3]; }
 
-    /// <summary>block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias, batch norm, relu; 16 x 28 x 28 -> 32 x 14 x 14.</summary>
+    /// <summary>block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b, batch norm, relu; 16 x 28 x 28 -> 32 x 14 x 14.</summary>
     public partial global::NetGen.Layer Block2a { get => Layers[4]; }
 
     /// <summary>block2b: conv 32, 3x3, pad 1, floor, no bias, batch norm, add shortcut2, relu, global avg pool; 32 x 14 x 14 -> 32.</summary>

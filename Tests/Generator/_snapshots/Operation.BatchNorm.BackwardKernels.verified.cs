@@ -112,7 +112,7 @@ partial class BatchNormProbe
             float gradient;
             if (training != 0)
             {
-                float count = batch * 1;
+                float count = batch;
                 float xhat = (input[index] - statistics[c]) * invstd;
                 gradient = bnWeight[c] * invstd / count * (count * delta[index] - statistics[c + 6] - xhat * statistics[c + 9]);
             }

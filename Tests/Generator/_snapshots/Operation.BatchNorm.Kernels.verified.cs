@@ -145,7 +145,7 @@ partial class BatchNormProbe
         /// <param name="batch">N</param>
         public static void FcBatchNormStatistics(Index1D index, ArrayView<float> input, ArrayView<float> bnRunningMean, ArrayView<float> bnRunningVar, ArrayView<float> bnNumBatchesTracked, ArrayView<float> statistics, int training, int batch)
         {
-            double count = (double)batch * 1;
+            double count = (double)batch;
             if (training != 0)
             {
                 double sum = 0.0;

@@ -161,7 +161,7 @@ partial class InputProbe
             weightGradient[index] += sum;
         }
 
-        /// <summary>block's part of the gradient of its input, conv, through conv 2, 3x3, pad 1 + bias + add side + tanh; the parts are summed later.</summary>
+        /// <summary>block's part of the gradient of its input, conv, through conv 2, 3x3, pad 1, reads conv + bias + add side + tanh; the parts are summed later.</summary>
         /// <param name="index">One thread per input value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 2, 6, 6) conv</param>
         /// <param name="weight">(2, 2, 3, 3)</param>
@@ -282,7 +282,7 @@ partial class InputProbe
         /// <summary>The gradient of conv, which 2 read: their parts summed in forward order, masked by its epilogue.</summary>
         /// <param name="index">One thread per value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="fromSide">side's part, through conv 2, 1x1 + bias + gelu tanh</param>
-        /// <param name="fromBlock">block's part, through conv 2, 3x3, pad 1 + bias + add side + tanh</param>
+        /// <param name="fromBlock">block's part, through conv 2, 3x3, pad 1, reads conv + bias + add side + tanh</param>
         /// <param name="output">(N, 2, 6, 6) conv</param>
         /// <param name="outputGradient">(N, 2, 6, 6) written: the gradient before conv's epilogue</param>
         public static void ConvGradientSum(Index1D index, ArrayView<float> fromSide, ArrayView<float> fromBlock, ArrayView<float> output, ArrayView<float> outputGradient)

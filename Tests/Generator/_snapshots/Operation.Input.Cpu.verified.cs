@@ -102,7 +102,7 @@ partial class InputProbe
             CpuConv.Forward(CpuGeometry.Side, conv, network.Tensors[TensorIndex.SideWeight].View, network.Tensors[TensorIndex.SideBias].View, side, BatchSize, relu: false);
             CpuEpilogue.Forward(side, sideBefore, BatchSize, 72, 72, 0L, new SideEpilogue());
             CpuProfiler.Mark("forward", "side");
-            // conv 2, 3x3, pad 1 + bias + add side + tanh
+            // conv 2, 3x3, pad 1, reads conv + bias + add side + tanh
             CpuConv.Forward(CpuGeometry.Block, conv, network.Tensors[TensorIndex.BlockWeight].View, network.Tensors[TensorIndex.BlockBias].View, block, BatchSize, relu: false);
             CpuGradients.Add(block, side, BatchSize * 72L);
             CpuEpilogue.Forward(block, blockBefore, BatchSize, 72, 72, 0L, new BlockEpilogue());
@@ -131,7 +131,7 @@ partial class InputProbe
             CpuDense.Backward(72, 3, forward.block, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), blockGradient, BatchSize);
             CpuEpilogue.Backward(blockGradient, forward.blockBefore, BatchSize, 72, 72, 0L, new BlockEpilogue());
             CpuProfiler.Mark("backward", "fc");
-            // conv 2, 3x3, pad 1 + bias + add side + tanh
+            // conv 2, 3x3, pad 1, reads conv + bias + add side + tanh
             CpuConv.Backward(CpuGeometry.Block, forward.conv, network.Tensors[TensorIndex.BlockWeight].View, blockGradient, network.Tensors[TensorIndex.BlockWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.BlockBias].Gradient(parameterGradients), convGradientFromBlock, BatchSize);
             CpuProfiler.Mark("backward", "block");
             // the gradient of side, which 1 read

@@ -87,7 +87,7 @@ partial class InputProbe
             output[index] = value;
         }
 
-        /// <summary>Fused group block: conv 2, 3x3, pad 1 + bias + add side + tanh.</summary>
+        /// <summary>Fused group block: conv 2, 3x3, pad 1, reads conv + bias + add side + tanh.</summary>
         /// <param name="index">One thread per output value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="input">(N, 2, 6, 6) conv</param>
         /// <param name="weight">(2, 2, 3, 3)</param>

@@ -66,7 +66,7 @@ internal static class StepCommand
         foreach (var p in network.Info.Parameters)
             tensors.Add(p.Trainable
                 ? SafeTensor.Float32(p.Name + ".grad", gradients.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Dimensions.Select(d => (long)d).ToArray())
-                : SafeTensor.Float32(p.Name, after.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Dimensions.Select(d => (long)d).ToArray()));
+                : Checkpoint.Tensor(p, after));
         if (withActivations)
         {
             // For finding where two frameworks part: every activation, and the gradient of each

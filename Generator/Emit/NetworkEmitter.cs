@@ -155,7 +155,7 @@ internal static class NetworkEmitter
                 foreach (var p in plan.Parameters)
                     w.Line($"new(\"{p.Name}\", [{string.Join(", ", p.Dimensions)}], Offset: {Format.Int(p.Offset)}, Count: {Format.Int(p.Count)}, " +
                         $"InitMean: {Format.FloatLiteral(p.InitMean)}, InitStd: {Format.FloatLiteral(p.InitStd)}, LrMult: {Format.FloatLiteral(p.LrMult)}, DecayMult: {Format.FloatLiteral(p.DecayMult)}" +
-                        (p.Trainable ? "" : ", Trainable: false") + (p.InitBound == 0f ? "" : $", InitBound: {Format.FloatLiteral(p.InitBound)}") + "),");
+                        (p.Trainable ? "" : ", Trainable: false") + (p.InitBound == 0f ? "" : $", InitBound: {Format.FloatLiteral(p.InitBound)}") + (p.DType == "F32" ? "" : $", DType: \"{p.DType}\"") + "),");
             w.Line("],");
             w.Line($"ParameterCount: {Format.Int(model.Parameters)},");
             w.Line($"MultiplyAdds: {Format.Int(model.MultiplyAdds)});");

@@ -50,8 +50,8 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
             new("bn.bias", perChannel, 0f, 0f, 1f, 1f, Trainable: true),
             new("bn.running_mean", perChannel, 0f, 0f, 0f, 0f, Trainable: false),
             new("bn.running_var", perChannel, 1f, 0f, 0f, 0f, Trainable: false),
-            // PyTorch keeps an int64 count; the parameter buffer holds it as a float, exact to 2^24 batches.
-            new("bn.num_batches_tracked", System.Array.Empty<int>().ToEquatableArray(), 0f, 0f, 0f, 0f, Trainable: false),
+            // PyTorch keeps an int64 count (and so do checkpoints); the parameter buffer holds it as a float, exact to 2^24 batches.
+            new("bn.num_batches_tracked", System.Array.Empty<int>().ToEquatableArray(), 0f, 0f, 0f, 0f, Trainable: false, DType: "I64"),
         ];
     }
 

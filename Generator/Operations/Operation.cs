@@ -84,7 +84,8 @@ internal sealed class ReadFromAttribute(Type attribute) : Attribute
 /// <param name="DecayMult">The optimiser's weight-decay multiplier.</param>
 /// <param name="Trainable">Whether the optimiser updates it; a tensor that is not trained (running statistics) is still saved and loaded.</param>
 /// <param name="InitBound">When not 0, every value starts from a uniform draw in [InitMean - InitBound, InitMean + InitBound) instead (InitStd is 0).</param>
-internal sealed record TensorSpec(string Name, EquatableArray<int> Dimensions, float InitMean, float InitStd, float LrMult, float DecayMult, bool Trainable, float InitBound = 0f)
+/// <param name="DType">Its type in a safetensors file, as PyTorch keeps it: F32, or I64 for a count (num_batches_tracked), which the parameter buffer holds as a float.</param>
+internal sealed record TensorSpec(string Name, EquatableArray<int> Dimensions, float InitMean, float InitStd, float LrMult, float DecayMult, bool Trainable, float InitBound = 0f, string DType = "F32")
 {
     public long Count
     {

@@ -32,7 +32,8 @@ internal sealed record ParameterPlan(
     float LrMult,
     float DecayMult,
     bool Trainable,
-    float InitBound);
+    float InitBound,
+    string DType);
 
 /// <summary>
 /// A fused group: one kernel that runs a main operation and then, on each value before it is

@@ -40,7 +40,7 @@ internal static class Planner
                 {
                     tensors.Add(parameters.Count);
                     parameters.Add(new ParameterPlan($"{layer.Name}.{tensor.Name}", tensor.Local, layer.Member + tensor.Identifier, tensor.Dimensions, offset, tensor.Count,
-                        tensor.InitMean, tensor.InitStd, tensor.LrMult, tensor.DecayMult, tensor.Trainable, tensor.InitBound));
+                        tensor.InitMean, tensor.InitStd, tensor.LrMult, tensor.DecayMult, tensor.Trainable, tensor.InitBound, tensor.DType));
                     offset += tensor.Count;
                 }
                 // A learnable operation names the layer's activation; another adds its kind (conv1.maxpool).

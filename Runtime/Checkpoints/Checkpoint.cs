@@ -81,8 +81,8 @@ public sealed class Checkpoint
 
     /// <summary>
     /// Loads a checkpoint of the network <paramref name="info"/> describes, from NetGen or from PyTorch's
-    /// <c>save_file(model.state_dict())</c>. Every tensor must match the network's name, dtype (F32)
-    /// and shape, and the file must hold nothing else.
+    /// <c>save_file(model.state_dict())</c>. Every tensor must match the network's name, dtype (F32,
+    /// or I64 for a count such as <c>num_batches_tracked</c>) and shape, and the file must hold nothing else.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is malformed or does not fit the network; the message names the file and the first mismatch in parameter order.</exception>
     public static Checkpoint Load(string path, NetworkInfo info)
@@ -91,7 +91,7 @@ public sealed class Checkpoint
         var file = SafeTensorsFile.Read(path);
         var parameters = new float[checked((int)info.ParameterCount)];
         foreach (var parameter in info.Parameters)
-            Find(file, info, parameter, parameter.Name).CopyFloatsTo(Slice(parameters, parameter));
+            CopyValues(Find(file, info, parameter, parameter.Name, parameter.DType), Slice(parameters, parameter));
 
         // Momentum is all or nothing: a half set would silently restart some layers' velocity from zero.
         float[]? momentum = null;
@@ -104,7 +104,7 @@ public sealed class Checkpoint
                 string name = MomentumPrefix + parameter.Name;
                 if (!file.TryGet(name, out _))
                     throw Invalid(path, $"has momentum for {withMomentum} of {info.Name}'s {info.Parameters.Count} parameters but not for '{parameter.Name}' (no tensor '{name}'); momentum must be saved for every parameter or none");
-                Find(file, info, parameter, name).CopyFloatsTo(Slice(momentum, parameter));
+                Find(file, info, parameter, name, "F32").CopyFloatsTo(Slice(momentum, parameter));
             }
         }
 
@@ -129,20 +129,51 @@ public sealed class Checkpoint
     private static void AddTensors(List<SafeTensor> tensors, NetworkInfo info, float[] values, string prefix)
     {
         foreach (var parameter in info.Parameters)
-            tensors.Add(SafeTensor.Float32Slice(prefix + parameter.Name, values, checked((int)parameter.Offset),
+            tensors.Add(prefix.Length == 0 ? Tensor(parameter, values) : SafeTensor.Float32Slice(prefix + parameter.Name, values, checked((int)parameter.Offset),
                 checked((int)parameter.Count), parameter.Dimensions.Select(d => (long)d).ToArray()));
+    }
+
+    /// <summary>
+    /// <paramref name="parameter"/>'s values from the flat <paramref name="values"/>, in its own type:
+    /// F32, or I64 for a count the buffer holds as a float (num_batches_tracked), as PyTorch keeps it.
+    /// </summary>
+    public static SafeTensor Tensor(ParameterInfo parameter, float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        ArgumentNullException.ThrowIfNull(values);
+        var shape = parameter.Dimensions.Select(d => (long)d).ToArray();
+        var slice = values.AsSpan(checked((int)parameter.Offset), checked((int)parameter.Count));
+        return parameter.DType == "I64"
+            ? SafeTensor.Int64(parameter.Name, slice.ToArray().Select(v => (long)v).ToArray(), shape)
+            : SafeTensor.Float32Slice(parameter.Name, values, checked((int)parameter.Offset), checked((int)parameter.Count), shape);
+    }
+
+    /// <summary>A tensor's values as floats: F32 as they are, a count (I64 or I32) converted.</summary>
+    private static void CopyValues(SafeTensor tensor, Span<float> destination)
+    {
+        if (tensor.DType == "F32")
+        {
+            tensor.CopyFloatsTo(destination);
+            return;
+        }
+        var counts = tensor.ToInt64s();
+        for (int i = 0; i < counts.Length; i++)
+            destination[i] = counts[i];
     }
 
     private static Span<float> Slice(float[] values, ParameterInfo parameter) =>
         values.AsSpan(checked((int)parameter.Offset), checked((int)parameter.Count));
 
-    /// <summary>The tensor <paramref name="name"/>, checked against <paramref name="parameter"/>'s dtype and shape.</summary>
-    private static SafeTensor Find(SafeTensors file, NetworkInfo info, ParameterInfo parameter, string name)
+    /// <summary>
+    /// The tensor <paramref name="name"/>, checked against the <paramref name="dtype"/> and shape of
+    /// <paramref name="parameter"/>: F32, or I64 for a count, which an I32 tensor also gives.
+    /// </summary>
+    private static SafeTensor Find(SafeTensors file, NetworkInfo info, ParameterInfo parameter, string name, string dtype)
     {
         if (!file.TryGet(name, out var tensor))
             throw Invalid(file.Path, $"has no tensor '{name}', which {info.Name} needs; it has {file.DescribeNames()}");
-        if (tensor.DType != "F32")
-            throw Invalid(file.Path, $"{name} is {tensor.DType} in the file but F32 in {info.Name}");
+        if (tensor.DType != dtype && !(dtype == "I64" && tensor.DType == "I32"))
+            throw Invalid(file.Path, $"{name} is {tensor.DType} in the file but {dtype} in {info.Name}");
         var shape = parameter.Dimensions.Select(d => (long)d).ToArray();
         if (!tensor.Shape.SequenceEqual(shape))
             throw Invalid(file.Path, $"{name} is {tensor.ShapeText} in the file but {SafeTensor.FormatShape(shape)} in {info.Name}");

@@ -78,6 +78,7 @@ public sealed record OperationInfo(string Kind, string Description, Shape Output
 /// <param name="DecayMult">Weight-decay multiplier.</param>
 /// <param name="Trainable">Whether the optimiser updates it. A tensor that is not trained (running statistics) is still initialised, saved and loaded.</param>
 /// <param name="InitBound">When not 0, every initial value is a uniform draw in [InitMean - InitBound, InitMean + InitBound) (InitStd is then 0).</param>
+/// <param name="DType">Its type in a safetensors file, as PyTorch's state dict has it: F32, or I64 for a count (num_batches_tracked), held as a float in the parameter buffer.</param>
 public sealed record ParameterInfo(
     string Name,
     IReadOnlyList<int> Dimensions,
@@ -88,4 +89,5 @@ public sealed record ParameterInfo(
     float LrMult,
     float DecayMult,
     bool Trainable = true,
-    float InitBound = 0f);
+    float InitBound = 0f,
+    string DType = "F32");

@@ -160,6 +160,12 @@ public class GraphNetworkTests(AcceleratorFixture fixture)
         trainer.Train(Images, Labels, 0.01f);
         trainer.Save(path, epoch: 1, learningRate: 0.01f);
 
+        // The count is an int64 scalar in the file, as in PyTorch's state dict.
+        var count = SafeTensorsFile.Read(path).Tensors.Single(t => t.Name == "block.bn.num_batches_tracked");
+        Assert.Equal("I64", count.DType);
+        Assert.Empty(count.Shape);
+        Assert.Equal([1L], count.ToInt64s());
+
         using var again = new GraphProbe(fixture[AcceleratorFixture.Cpu], seed: 99);
         using var resumed = new Trainer(again, seed: 5);
         resumed.Load(path);

@@ -92,7 +92,7 @@ internal static class CpuEmitter
         var output = plan.Activations[kernel.Output];
         string gradient = BackwardEmitter.Gradient(plan, kernel.Output);
         var terms = sum.Terms.Select(t => t.Partial >= 0 ? BackwardEmitter.Partial(plan, t.Partial) : BackwardEmitter.Gradient(plan, t.Activation));
-        w.Line($"// the gradient of {output.Name}, which {sum.Terms.Count} read");
+        w.Line(sum.Terms.Count == 1 ? $"// the gradient of {output.Name}, from the join that reads it" : $"// the gradient of {output.Name}, summed over the {sum.Terms.Count} that read it");
         w.Line($"CpuGradients.Sum({gradient}, BatchSize * {output.Shape.Size}L, {string.Join(", ", terms)});");
         CpuCode.WriteMask(w, kernel, gradient, "forward." + output.Field, kernel.Saved is { } saved ? "forward." + saved.Field : null, output.Shape.Size);
     }

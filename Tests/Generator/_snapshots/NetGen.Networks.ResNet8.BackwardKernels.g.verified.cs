@@ -401,7 +401,7 @@ partial class ResNet8
             inputGradient[index] = gradient;
         }
 
-        /// <summary>The gradient of shortcut2.batchnorm, which 1 read: their parts summed in forward order.</summary>
+        /// <summary>The gradient of shortcut2.batchnorm, from the join that reads it.</summary>
         /// <param name="index">One thread per value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="fromBlock2bBatchNormAdd">block2b.batchnorm's gradient, which its add passes on</param>
         /// <param name="output">(N, 32, 14, 14) shortcut2.batchnorm</param>

@@ -125,7 +125,7 @@ partial class ResNet8
             // conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
             CpuConv.Backward(CpuGeometry.Block2a, forward.block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, block2aGradient, network.Tensors[TensorIndex.Block2aWeight].Gradient(parameterGradients), default, block1bBatchNormGradientFromBlock2a, BatchSize);
             CpuProfiler.Mark("backward", "block2a");
-            // the gradient of shortcut2.batchnorm, which 1 read
+            // the gradient of shortcut2.batchnorm, from the join that reads it
             CpuGradients.Sum(shortcut2BatchNormGradient, BatchSize * 6272L, block2bBatchNormGradient);
             // batch norm
             CpuBatchNorm.Backward(forward.shortcut2, shortcut2BatchNormGradient, network.Tensors[TensorIndex.Shortcut2BnWeight].View, forward.shortcut2BatchNormStatistics, network.Tensors[TensorIndex.Shortcut2BnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Shortcut2BnBias].Gradient(parameterGradients), shortcut2Gradient, BatchSize, 32, 196, dropout.Training != 0);
@@ -133,7 +133,7 @@ partial class ResNet8
             // conv 32, 1x1, stride 2, floor, no bias, reads block1b
             CpuConv.Backward(CpuGeometry.Shortcut2, forward.block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2Gradient, network.Tensors[TensorIndex.Shortcut2Weight].Gradient(parameterGradients), default, block1bBatchNormGradientFromShortcut2, BatchSize);
             CpuProfiler.Mark("backward", "shortcut2");
-            // the gradient of block1b.batchnorm, which 2 read
+            // the gradient of block1b.batchnorm, summed over the 2 that read it
             CpuGradients.Sum(block1bBatchNormGradient, BatchSize * 12544L, block1bBatchNormGradientFromShortcut2, block1bBatchNormGradientFromBlock2a);
             CpuEpilogue.MaskRelu(block1bBatchNormGradient, forward.block1bBatchNorm, BatchSize * 12544L);
             // batch norm + add stem + relu
@@ -149,7 +149,7 @@ partial class ResNet8
             // conv 16, 3x3, pad 1, floor, no bias
             CpuConv.Backward(CpuGeometry.Block1a, forward.stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, block1aGradient, network.Tensors[TensorIndex.Block1aWeight].Gradient(parameterGradients), default, stemBatchNormGradientFromBlock1a, BatchSize);
             CpuProfiler.Mark("backward", "block1a");
-            // the gradient of stem.batchnorm, which 2 read
+            // the gradient of stem.batchnorm, summed over the 2 that read it
             CpuGradients.Sum(stemBatchNormGradient, BatchSize * 12544L, stemBatchNormGradientFromBlock1a, block1bBatchNormGradient);
             CpuEpilogue.MaskRelu(stemBatchNormGradient, forward.stemBatchNorm, BatchSize * 12544L);
             // batch norm + relu

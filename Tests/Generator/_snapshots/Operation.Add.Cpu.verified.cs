@@ -57,7 +57,7 @@ partial class AddProbe
             // conv 2, 3x3, pad 1 + bias + add conv + relu
             CpuConv.Backward(CpuGeometry.Block, forward.conv, network.Tensors[TensorIndex.BlockWeight].View, blockGradient, network.Tensors[TensorIndex.BlockWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.BlockBias].Gradient(parameterGradients), convGradientFromBlock, BatchSize);
             CpuProfiler.Mark("backward", "block");
-            // the gradient of conv, which 2 read
+            // the gradient of conv, summed over the 2 that read it
             CpuGradients.Sum(convGradient, BatchSize * 72L, convGradientFromBlock, blockGradient);
             CpuEpilogue.MaskRelu(convGradient, forward.conv, BatchSize * 72L);
             // conv 2, 3x3, pad 1 + bias + relu

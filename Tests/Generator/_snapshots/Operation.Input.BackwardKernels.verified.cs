@@ -195,7 +195,7 @@ partial class InputProbe
             inputGradient[index] = gradient;
         }
 
-        /// <summary>The gradient of side, which 1 read: their parts summed in forward order, masked by its epilogue.</summary>
+        /// <summary>The gradient of side, from the join that reads it, masked by its epilogue.</summary>
         /// <param name="index">One thread per value: ((n * C + c) * H + y) * W + x.</param>
         /// <param name="fromBlockAdd">block's gradient, which its add passes on</param>
         /// <param name="output">(N, 2, 6, 6) side</param>

@@ -134,13 +134,13 @@ partial class InputProbe
             // conv 2, 3x3, pad 1, reads conv + bias + add side + tanh
             CpuConv.Backward(CpuGeometry.Block, forward.conv, network.Tensors[TensorIndex.BlockWeight].View, blockGradient, network.Tensors[TensorIndex.BlockWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.BlockBias].Gradient(parameterGradients), convGradientFromBlock, BatchSize);
             CpuProfiler.Mark("backward", "block");
-            // the gradient of side, which 1 read
+            // the gradient of side, from the join that reads it
             CpuGradients.Sum(sideGradient, BatchSize * 72L, blockGradient);
             CpuEpilogue.Backward(sideGradient, forward.sideBefore, BatchSize, 72, 72, 0L, new SideEpilogue());
             // conv 2, 1x1 + bias + gelu tanh
             CpuConv.Backward(CpuGeometry.Side, forward.conv, network.Tensors[TensorIndex.SideWeight].View, sideGradient, network.Tensors[TensorIndex.SideWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.SideBias].Gradient(parameterGradients), convGradientFromSide, BatchSize);
             CpuProfiler.Mark("backward", "side");
-            // the gradient of conv, which 2 read
+            // the gradient of conv, summed over the 2 that read it
             CpuGradients.Sum(convGradient, BatchSize * 72L, convGradientFromSide, convGradientFromBlock);
             CpuEpilogue.MaskRelu(convGradient, forward.conv, BatchSize * 72L);
             // conv 2, 3x3, pad 1 + bias + relu

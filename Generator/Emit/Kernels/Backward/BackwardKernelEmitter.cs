@@ -159,7 +159,7 @@ internal static class BackwardKernelEmitter
             GradientKind.Input when kernel.MaskedBy < 0 => $"{group}'s part of the gradient of its input, {plan.Activations[forward.Input].Name}, through {forward.Group}; the parts are summed later.",
             GradientKind.Input => $"The gradient of {group}'s input, {plan.Activations[forward.Input].Name}, through {forward.Group}" +
                 (plan.Kernels[kernel.MaskedBy].Epilogue.Count > 0 ? $", masked by {plan.Activations[forward.Input].Name}'s epilogue." : "."),
-            GradientKind.Sum => $"The gradient of {group}, which {kernel.Terms.Count} read: their parts summed in forward order" +
+            GradientKind.Sum => $"The gradient of {group}" + (kernel.Terms.Count == 1 ? ", from the join that reads it" : $", which {kernel.Terms.Count} read: their parts summed in forward order") +
                 (forward.Epilogue.Count > 0 ? ", masked by its epilogue." : "."),
             _ => throw new System.InvalidOperationException($"NetGen generator bug: no summary for a {kernel.Kind} gradient kernel."),
         };

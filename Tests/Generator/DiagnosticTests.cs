@@ -672,8 +672,10 @@ public class DiagnosticTests
     {
         var tested = Cases.Select(c => (string)c[0]).Append("NG0019").ToHashSet();
         string releases = System.IO.File.ReadAllText(System.IO.Path.Combine(GeneratorHarness.RepositoryRoot, "Generator", "AnalyzerReleases.Unshipped.md"));
+        string documented = System.IO.File.ReadAllText(System.IO.Path.Combine(GeneratorHarness.RepositoryRoot, "docs", "diagnostics.md"));
         foreach (var descriptor in NetGen.Generator.Diagnostics.DiagnosticDescriptors.All)
         {
+            Assert.Contains($"| {descriptor.Id} |", documented);
             Assert.Contains(descriptor.Id, tested);
             Assert.Contains($"{descriptor.Id} | NetGen | {descriptor.DefaultSeverity} | {descriptor.Title}", releases);
         }

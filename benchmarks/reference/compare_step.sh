@@ -8,12 +8,13 @@
 #   resnet8 train by default, MODE=eval runs `netgen step --eval` on weights whose running statistics
 #   `torch_step.py perturb-stats` has replaced first), BATCH (2), SEED (1, weights), INPUT_SEED (2),
 #   STATS_SEED (3), SCALE (128; resnet8 1), TOL (1e-3), DIR (work folder; a new temporary one by default),
-#   PYTHON (/usr/bin/python3: needs numpy and torch), NETGEN_STEP_ARGS (more for `netgen step`, e.g. "--device cuda").
+#   PYTHON (/usr/bin/python3: needs numpy and torch), NETGEN_STEP_ARGS (more for `netgen step`, e.g. "--device cuda"),
+#   TIE_TOL (1e-5: max-pool near ties within this fraction of the pool input's max go netgen's way; alexnet, minialexnet).
 # Exit status: that of `torch_step.py compare` (0 pass, 1 fail), or the first command that failed.
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 net=$1
@@ -39,10 +40,13 @@ input_seed=${INPUT_SEED:-2}
 stats_seed=${STATS_SEED:-3}
 scale=${SCALE:-$default_scale}
 tol=${TOL:-1e-3}
+tie_tol=${TIE_TOL:-1e-5}
 
 # What `netgen step` is told, and whether the running statistics are replaced first.
 case "$net:$mode" in
-    alexnet:eval|minialexnet:eval) mode_args=(--no-dropout); perturb=0 ;;  # no BatchNorm: eval is dropout off
+    # no BatchNorm: eval is dropout off. --activations: the max pools' inputs, by which compare settles
+    # near ties as netgen did (torch_step.py NearTieRoutes); the activations themselves are not compared.
+    alexnet:eval|minialexnet:eval) mode_args=(--no-dropout --activations); perturb=0 ;;
     resnet8:eval) mode_args=(--eval); perturb=1 ;;
     resnet8:train) mode_args=(); perturb=0 ;;
     *:train) echo "compare_step.sh: $net has no MODE=train here: its dropout is netgen's own draw (MODE=eval)" >&2; exit 2 ;;
@@ -67,6 +71,6 @@ run "${netgen[@]}" step "$net" --weights "$weights" --input "$dir/X.safetensors"
     --out "$dir/O.safetensors" ${mode_args[@]+"${mode_args[@]}"} ${step_args[@]+"${step_args[@]}"}
 status=0
 run "$py" "$here/torch_step.py" compare --network "$net" --mode "$mode" --weights "$weights" \
-    --input "$dir/X.safetensors" --netgen "$dir/O.safetensors" --tolerance "$tol" || status=$?
+    --input "$dir/X.safetensors" --netgen "$dir/O.safetensors" --tolerance "$tol" --tie-tolerance "$tie_tol" || status=$?
 echo "files in $dir" >&2
 exit "$status"

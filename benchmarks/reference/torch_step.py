@@ -16,6 +16,9 @@ Subcommands (run with /usr/bin/python3; needs only the standard library, numpy a
   compare --network N --weights W --input X --netgen O.safetensors [--tolerance 1e-3] [--mode train|eval]
           diffs O against torch in float64 (the truth) and shows float32 torch's own error;
           exit 1 if any tensor is missing, misshapen, non-finite or off by more than the tolerance.
+          [--tie-tolerance 1e-5]: where O holds netgen's activations (netgen step --activations), max-pool
+          windows whose two largest elements float32 cannot tell apart are routed as netgen routed them
+          (NearTieRoutes).
   lrn-check
           checks numerically that the LRN here is the paper's formula (alpha not divided by n),
           kept inside each column's channels.
@@ -291,8 +294,16 @@ def lrn_torch(x, lrn, columns):
     return torch.cat(out, dim=1) if columns > 1 else out[0]
 
 
-def forward(net, params, x):
-    """Dropout off (eval). Returns the logits (fc8 before softmax)."""
+def pool_input_name(c):
+    """What `netgen step --activations` calls the tensor a conv layer's max pool reads."""
+    return f"activation.{c.name}.lrn" if c.lrn is not None else f"activation.{c.name}"
+
+
+def forward(net, params, x, route=None):
+    """Dropout off (eval). Returns the logits (fc8 before softmax).
+    route(conv, pool_input, indices) -> indices, if given, may change which element of each max-pool
+    window an output takes (flat indices into each H x W plane, as max_pool2d's return_indices):
+    the output is then that element, and its gradient goes there (see near_tie_routes)."""
     for c in net.convs:
         x = F.conv2d(x, params[f"{c.name}.weight"], params[f"{c.name}.bias"], stride=c.stride,
                      padding=c.pad, groups=c.groups)
@@ -301,7 +312,12 @@ def forward(net, params, x):
             x = lrn_torch(x, c.lrn, net.columns)
         if c.pool is not None:
             w, s, ceil = c.pool
-            x = F.max_pool2d(x, w, stride=s, ceil_mode=ceil)
+            if route is None:
+                x = F.max_pool2d(x, w, stride=s, ceil_mode=ceil)
+            else:
+                _, idx = F.max_pool2d(x.detach(), w, stride=s, ceil_mode=ceil, return_indices=True)
+                idx = route(c, x.detach(), idx)
+                x = x.flatten(2).gather(2, idx.flatten(2)).view(idx.shape)
     x = x.reshape(x.shape[0], -1)  # NCHW flatten
     for d in net.denses:
         if x.shape[1] != d.fin:
@@ -384,20 +400,74 @@ def load_input(net, path):
     return x.astype(np.float32), y.astype(np.int64)
 
 
-def run_step(net, weights, x, y, dtype, mode="eval"):
+def run_step(net, weights, x, y, dtype, mode="eval", route=None):
     """Forward + backward in the given dtype. Returns {name: float64 numpy array} with logits, loss,
-    *.grad, and for a ModuleNet every buffer (running statistics) as it stands after the step."""
+    *.grad, and for a ModuleNet every buffer (running statistics) as it stands after the step.
+    route: see forward (Net only)."""
     if isinstance(net, ModuleNet):
         return run_module_step(net, weights, x, y, dtype, mode)
     params = {n: torch.tensor(w, dtype=dtype).requires_grad_(True) for n, w in weights.items()}
     xt = torch.tensor(x, dtype=dtype)
-    logits = forward(net, params, xt)
+    logits = forward(net, params, xt, route)
     loss = F.cross_entropy(logits, torch.tensor(y, dtype=torch.int64))  # mean over the batch
     loss.backward()
     out = {"logits": logits.detach().double().numpy(), "loss": loss.detach().double().numpy().reshape(())}
     for name, _, _ in net.param_specs():
         out[f"{name}.grad"] = params[name].grad.double().numpy()
     return out
+
+
+class NearTieRoutes:
+    """The reference's max-pool routes, with near ties settled as netgen settled them.
+
+    Where the two largest elements of a max-pool window differ by less than float32 can resolve
+    after a long sum (AlexNet, seeds 1 and 2: conv5's pool, image 0, channel 221, output (2, 4),
+    whose elements (4, 10) and (6, 9) are 0.97095471969 and 0.97095471642 in float64, 3.3e-9 apart,
+    a twentieth of float32's spacing there), which element wins is rounding: netgen's CPU backend
+    computed the second 2.4e-7 higher than the first, PyTorch's float32 the other way round. The whole
+    output gradient of that window then lands on another pixel, and every conv weight gradient
+    upstream moves by about 1e-2 of its size: a different, equally valid subgradient, not an error.
+    So where netgen's pool input (`netgen step --activations`) takes another element than float64's
+    maximum, and float64 puts that element within tie_tolerance * max|pool input| of the maximum,
+    the reference takes netgen's element (its value, and its gradient). Its forward value then moves
+    by at most that gap. Larger differences are left alone and listed: they are netgen's."""
+
+    def __init__(self, got, tie_tolerance):
+        self.got, self.tie_tolerance = got, tie_tolerance
+        self.rerouted, self.kept, self.absent = [], [], []
+        self.chosen = {}  # conv name -> the indices the reference took, where it took netgen's somewhere
+
+    def same(self, c, xin, idx):
+        """For float32 torch: the routes the float64 reference took (its own where none changed)."""
+        return self.chosen.get(c.name, idx)
+
+    def __call__(self, c, xin, idx):
+        name = pool_input_name(c)
+        a = self.got.get(name)
+        if a is None or tuple(a.shape) != tuple(xin.shape):
+            self.absent.append(name)
+            return idx
+        w, s, ceil = c.pool
+        _, theirs = F.max_pool2d(torch.from_numpy(a.astype(np.float64)), w, stride=s, ceil_mode=ceil,
+                                 return_indices=True)
+        differ = theirs != idx
+        if not bool(differ.any()):
+            return idx
+        flat = xin.flatten(2)
+        gap = (flat.gather(2, idx.flatten(2)) - flat.gather(2, theirs.flatten(2))).view(idx.shape)
+        scale = float(xin.abs().max())
+        near = differ & (gap <= self.tie_tolerance * scale)
+        width = xin.shape[3]
+        for n, ch, oy, ox in differ.nonzero().tolist():
+            r, t, g = int(idx[n, ch, oy, ox]), int(theirs[n, ch, oy, ox]), float(gap[n, ch, oy, ox])
+            entry = (f"{c.name} pool: image {n}, channel {ch}, output ({oy}, {ox}): netgen took "
+                     f"({t // width}, {t % width}), float64's maximum is ({r // width}, {r % width}), "
+                     f"{g:.3g} above it in float64 ({g / scale:.3g} of max|{name}| {scale:.4g})")
+            (self.rerouted if bool(near[n, ch, oy, ox]) else self.kept).append(entry)
+        if not bool(near.any()):
+            return idx
+        self.chosen[c.name] = torch.where(near, theirs, idx)
+        return self.chosen[c.name]
 
 
 def run_module_step(net, state, x, y, dtype, mode):
@@ -520,8 +590,12 @@ def cmd_compare(a):
     weights = load_weights(net, a.weights)
     x, y = load_input(net, a.input)
     got, _ = read_safetensors(a.netgen)
-    t64 = run_step(net, weights, x, y, torch.float64, mode)
-    t32 = run_step(net, weights, x, y, torch.float32, mode)
+    routes = None
+    if isinstance(net, Net) and any(c.pool is not None for c in net.convs):
+        routes = NearTieRoutes(got, a.tie_tolerance)
+    t64 = run_step(net, weights, x, y, torch.float64, mode, routes)
+    # float32 torch shows what float32 can do on the same problem: the routes the reference took
+    t32 = run_step(net, weights, x, y, torch.float32, mode, routes.same if routes is not None and routes.chosen else None)
     tol = a.tolerance
 
     rows, failures = [], []
@@ -570,7 +644,8 @@ def cmd_compare(a):
         rows.append((name, shape, rel, r32, within, ref_max, status))
 
     expected = {n for n, _ in names}
-    extra = sorted(n for n in got if n not in expected)
+    extra = sorted(n for n in got if n not in expected and not n.startswith("activation."))
+    activations = sum(1 for n in got if n.startswith("activation."))
 
     def fmt(v):
         return "-" if v is None else f"{v:.3e}"
@@ -595,6 +670,24 @@ def cmd_compare(a):
               f"{ref_max:>10.3e}  {status}")
     if extra:
         print(f"note: {a.netgen} also holds {', '.join(extra)} (not compared)")
+    if activations:
+        print(f"note: {a.netgen} also holds {activations} activations and their gradients (netgen step "
+              f"--activations): not compared; the max pools' inputs among them settle near ties")
+    if routes is not None:
+        if routes.absent:
+            print(f"note: no {', '.join(sorted(set(routes.absent)))} in {a.netgen} (netgen step --activations): "
+                  f"max-pool near ties not settled as netgen settled them, the reference keeps float64's routes")
+        if routes.rerouted:
+            print(f"near ties ({len(routes.rerouted)} max-pool windows, float64 gap <= {a.tie_tolerance:g} of the "
+                  f"pool input's max): the reference (and torch32) take netgen's element, as float32 cannot "
+                  f"tell them apart")
+            for r in routes.rerouted[:20]:
+                print(f"  {r}")
+        if routes.kept:
+            print(f"max-pool windows where netgen took another element, too far below the maximum to be a near "
+                  f"tie ({len(routes.kept)}; the reference keeps float64's):")
+            for r in routes.kept[:20]:
+                print(f"  {r}")
     if failures:
         print(f"\nFAIL ({len(failures)} of {len(names)} tensors, tolerance {tol:g}):")
         for f in failures:
@@ -685,6 +778,10 @@ def main(argv=None):
     q.add_argument("--input", required=True)
     q.add_argument("--netgen", required=True)
     q.add_argument("--tolerance", type=float, default=1e-3)
+    q.add_argument("--tie-tolerance", type=float, default=1e-5,
+                   help="max-pool near ties: where netgen's output holds its activations (netgen step --activations) "
+                        "and its pool took an element that float64 puts within this fraction of the pool input's "
+                        "max below the window's maximum, the reference takes that element too (default 1e-5; 0: exact ties only)")
     mode_arg(q)
     q.set_defaults(fn=cmd_compare)
 

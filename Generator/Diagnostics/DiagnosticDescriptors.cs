@@ -136,12 +136,8 @@ internal static class DiagnosticDescriptors
         "{0} has a bias, but BatchNorm right after it subtracts each channel's mean, which cancels the bias; write Bias = false on {0} (the learned shift is BatchNorm's bias)",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
-    public static readonly DiagnosticDescriptor GraphOverColumns = Error(
-        "NG0031", "Not yet split over columns",
-        "{0} has Columns = {1}, but {2} uses {3}, which the column split does not plan yet: its columns pass each layer's slice only to the next layer and keep no batch statistics; leave Columns out (1) for this network");
-
     public static readonly DiagnosticDescriptor RepeatedBatchNorm = Error(
-        "NG0032", "Two batch normalisations in one layer",
+        "NG0031", "Two batch normalisations in one layer",
         "{0} has a second BatchNorm, whose tensors would also be named {1}.bn.*; put the second BatchNorm in a layer of its own");
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
@@ -154,7 +150,6 @@ internal static class DiagnosticDescriptors
         SoftmaxNotLast, DropoutRate, LrnEvenSize, NoLayers, NotPositive, SpatialAfterDense, NotOneLearnable,
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
         GroupsSplitColumns, LayersFromInvalid, ClassesMismatch, UnknownOperation, RequiredSetting,
-        WeightStdIgnored, UnknownLayer, AddShapeMismatch, JoinNotAfterMain, UnreadLayer, BiasBeforeBatchNorm, GraphOverColumns,
-        RepeatedBatchNorm,
+        WeightStdIgnored, UnknownLayer, AddShapeMismatch, JoinNotAfterMain, UnreadLayer, BiasBeforeBatchNorm, RepeatedBatchNorm,
     ];
 }

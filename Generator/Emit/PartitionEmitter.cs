@@ -100,6 +100,10 @@ internal static class PartitionEmitter
                 w.Line($"private readonly ArrayView<float> {activations[a].Field}; // {KernelEmitter.Dims(activations[a].Shape)}: {Describe(plan, activations[a])}");
             foreach (var a in WithGradients(activations))
                 w.Line($"private readonly ArrayView<float> {Gradient(a)};");
+            foreach (var (statistics, count) in ColumnStatistics(plan, partition))
+                w.Line($"private readonly ArrayView<float> {statistics.Field}; // ({count}) this device's channels' statistics");
+            for (int p = 0; p < plan.Backward.Partials.Count; p++)
+                w.Line($"private readonly ArrayView<float> {Partial(plan, partition, p)};");
             w.Line();
             w.Line("/// <summary>Allocates the column's parameters and buffers.</summary>");
             w.Line("public ColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.ColumnExchange exchange)");
@@ -111,6 +115,10 @@ internal static class PartitionEmitter
                     w.Line($"{a.Field} = Allocate(\"{a.Name}\", {ShapeLiteral(a.Shape)});");
                 foreach (var a in WithGradients(activations))
                     w.Line($"{Gradient(a)} = AllocateGradient(\"{a.Name}\", {ShapeLiteral(a.Shape)});");
+                foreach (var (statistics, count) in ColumnStatistics(plan, partition))
+                    w.Line($"{statistics.Field} = AllocateStatistics({count});");
+                for (int p = 0; p < plan.Backward.Partials.Count; p++)
+                    w.Line($"{Partial(plan, partition, p)} = AllocatePartialGradient({ShapeLiteral(SliceOf(partition, plan.Backward.Partials[p].Activation).Shape)});");
             }
             w.Line();
             w.Line("/// <inheritdoc />");
@@ -158,38 +166,78 @@ internal static class PartitionEmitter
         w.Line($"// {kernel.Group}");
         if (source.Slice >= 0)
             w.Line($"Gather({partition.Activations[source.Slice].Field}, {source.Field}, {partition.Activations[source.Slice].Shape.Size});");
-        CpuCode.Forward(w, kernel, Place(partition, kernel, ck));
+        CpuCode.Forward(w, kernel, Place(plan, partition, kernel, ck));
     }
 
     private static void WriteBackward(SourceWriter w, NetworkPlan plan, PartitionPlan partition, ColumnKernelPlan ck)
     {
         var kernel = plan.Kernels[ck.Kernel];
         var source = partition.Activations[ck.Input];
+        if (plan.Backward.SumOf(ck.Kernel) is { } sum)
+            WriteSum(w, plan, partition, ck, sum);
         w.Line($"// {kernel.Group}");
-        var place = Place(partition, kernel, ck);
-        if (ck.Input == 0)
+        var place = Place(plan, partition, kernel, ck);
+        var inputGradient = plan.Backward.InputGradientOf(ck.Kernel);
+        if (inputGradient is null)
         {
             CpuCode.Backward(w, kernel, null, place);
             return;
         }
-        var producer = partition.Kernels[ck.Kernel - 1];
+        // An input several read gets this reader's part, unmasked, summed when its producer's turn comes.
+        bool partial = inputGradient.Partial >= 0;
+        var producer = partition.Kernels[kernel.Input - 1];
         if (source.Slice < 0)
         {
-            CpuCode.Backward(w, kernel, plan.Kernels[producer.Kernel], place);
+            CpuCode.Backward(w, kernel, partial ? null : plan.Kernels[producer.Kernel], place);
             return;
         }
         // Each device computed part of the gathered input's gradient, or, replicated, all of it:
         // the device's own slice is masked once it is assembled.
         CpuCode.Backward(w, kernel, null, place);
         var slice = partition.Activations[source.Slice];
-        w.Line($"{(ck.Replicated ? "TakeSlice" : "Reduce")}({place.InputGradient}, {Gradient(slice)}, {slice.Shape.Size});");
-        CpuCode.WriteMask(w, plan.Kernels[producer.Kernel], Gradient(slice), slice.Field, Before(partition, producer), slice.Shape.Size);
+        string target = partial ? Partial(plan, partition, inputGradient.Partial) : Gradient(slice);
+        w.Line($"{(ck.Replicated ? "TakeSlice" : "Reduce")}({place.InputGradient}, {target}, {slice.Shape.Size});");
+        if (!partial)
+            CpuCode.WriteMask(w, plan.Kernels[producer.Kernel], Gradient(slice), slice.Field, Before(partition, producer), slice.Shape.Size);
+    }
+
+    /// <summary>The gradient of this device's slice of <paramref name="ck"/>'s output, which several read: their parts added in forward order, then the epilogue's mask.</summary>
+    private static void WriteSum(SourceWriter w, NetworkPlan plan, PartitionPlan partition, ColumnKernelPlan ck, BackwardKernelPlan sum)
+    {
+        var output = partition.Activations[ck.Output];
+        var terms = sum.Terms.Select(t => t.Partial >= 0 ? Partial(plan, partition, t.Partial) : Gradient(SliceOf(partition, t.Activation)));
+        w.Line($"// the gradient of {output.Name}, summed over what reads it");
+        w.Line($"CpuGradients.Sum({Gradient(output)}, BatchSize * {output.Shape.Size}L, {string.Join(", ", terms)});");
+        CpuCode.WriteMask(w, plan.Kernels[ck.Kernel], Gradient(output), output.Field, Before(partition, ck), output.Shape.Size);
+    }
+
+    /// <summary>Each group's statistics buffer and its floats on a column: its channels' share, or all of them in a replicated layer.</summary>
+    private static System.Collections.Generic.IEnumerable<(StatisticsPlan Statistics, int Count)> ColumnStatistics(NetworkPlan plan, PartitionPlan partition) =>
+        partition.Kernels.Select(ck => (Kernel: plan.Kernels[ck.Kernel], Column: ck))
+            .Where(k => k.Kernel.Statistics is not null)
+            .Select(k => (k.Kernel.Statistics!, k.Kernel.Statistics!.Count / k.Kernel.Main.Input.Channels * k.Column.InputShape.Channels));
+
+    /// <summary>The column activation holding this device's slice of the whole network's activation <paramref name="activation"/>.</summary>
+    private static ColumnActivationPlan SliceOf(PartitionPlan partition, int activation) => partition.Activations[partition.Slices[activation]];
+
+    /// <summary>The buffer of this device's share of partial gradient <paramref name="index"/> (one reader's part of an activation's gradient).</summary>
+    private static string Partial(NetworkPlan plan, PartitionPlan partition, int index)
+    {
+        var p = plan.Backward.Partials[index];
+        return Gradient(SliceOf(partition, p.Activation)) + "From" + plan.Kernels[p.Reader].Method;
     }
 
     /// <summary>A group's buffers on this column: its slices and gathered copies, its tensors' rows in the column's buffers.</summary>
-    private static CpuPlace Place(PartitionPlan partition, KernelPlan kernel, ColumnKernelPlan ck)
+    private static CpuPlace Place(NetworkPlan plan, PartitionPlan partition, KernelPlan kernel, ColumnKernelPlan ck)
     {
         var source = partition.Activations[ck.Input];
+        // A reader of an input several read, on its own slice, writes its part into a buffer of its own.
+        string inputGradient = plan.Backward.InputGradientOf(ck.Kernel) switch
+        {
+            null => "default",
+            { Partial: >= 0 } part when source.Slice < 0 => Partial(plan, partition, part.Partial),
+            _ => Gradient(source),
+        };
         return new CpuPlace(
             "ColumnGeometry",
             source.Field,
@@ -200,8 +248,10 @@ internal static class PartitionEmitter
             kernel.Tensors.Select(t => Slice(partition, t, "Parameters")).ToEquatableArray(),
             kernel.Tensors.Select(t => Slice(partition, t, "parameterGradients")).ToEquatableArray(),
             Gradient(partition.Activations[ck.Output]),
-            ck.Input == 0 ? "default" : Gradient(source),
-            ck.Input == 0 ? null : Before(partition, partition.Kernels[ck.Kernel - 1]));
+            inputGradient,
+            kernel.Input == 0 ? null : Before(partition, partition.Kernels[kernel.Input - 1]),
+            ck.Operand >= 0 ? partition.Activations[ck.Operand].Field : null,
+            kernel.Statistics?.Field);
     }
 
     /// <summary>Where a column keeps the value from before <paramref name="producer"/>'s epilogue, or null.</summary>

@@ -121,7 +121,7 @@ internal static class NetworkAnalyzer
                 layers.Add(new LayerModel(layer.Member, layer.Modifiers, layer.Member.ToLowerInvariant(), i, layerInput,
                     ops.ToEquatableArray(), tensors.ToEquatableArray(), multiplyAdds, inputLayer));
         }
-        CheckGraph(spec, specLayers, columns, diagnostics);
+        CheckGraph(specLayers, diagnostics);
         if (diagnostics.Skip(before).Any(d => d.IsError))
             return null;
         return new NetworkModel(spec.Type, new Shape(spec.Channels, spec.Height, spec.Width), columns, layers.ToEquatableArray(), spec.Registration);
@@ -207,9 +207,10 @@ internal static class NetworkAnalyzer
     /// <summary>
     /// The rules of a network that is a graph: every layer but the last is read (NG0029); a bias
     /// straight before BatchNorm is cancelled by it (NG0030, a warning); one BatchNorm a layer
-    /// (NG0032); and what the column split cannot plan yet (NG0031).
+    /// (NG0031). (A join in a last layer that every column computes whole needs no rule: what it
+    /// adds has its shape, so it would not split over the columns either, which is NG0006.)
     /// </summary>
-    private static void CheckGraph(NetworkSpec spec, IReadOnlyList<LayerSpec> layers, int columns, List<DiagnosticInfo> diagnostics)
+    private static void CheckGraph(IReadOnlyList<LayerSpec> layers, List<DiagnosticInfo> diagnostics)
     {
         var read = new HashSet<string>(StringComparer.Ordinal);
         var readers = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -238,17 +239,6 @@ internal static class NetworkAnalyzer
             var next = layers[i + 1];
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadLayer, layers[i].Location, layers[i].Member,
                 layers[i].Member.ToLowerInvariant(), next.Member, readers.TryGetValue(next.Member, out var source) ? source : "?"));
-        }
-        if (columns > 1 && layers.SelectMany(l => l.Ops).FirstOrDefault(o => o is BatchNorm or JoinOperation || o.NamedInput is not null) is { } graph)
-        {
-            var holder = layers.First(l => l.Ops.Contains(graph));
-            string what = graph switch
-            {
-                BatchNorm => "BatchNorm",
-                JoinOperation j => $"{j.AttributeName}(nameof({j.Layer}))",
-                _ => $"Input = nameof({graph.NamedInput})",
-            };
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GraphOverColumns, graph.Location, spec.Type.Name, columns, holder.Member, what));
         }
     }
 

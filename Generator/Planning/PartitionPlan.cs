@@ -12,7 +12,7 @@ internal sealed record LayerSplitPlan(string Layer, bool ReadsOtherDevice, bool 
 /// <summary>Where one parameter tensor sits in a column's parameter buffer.</summary>
 /// <param name="Offset">Its start in the column's buffer.</param>
 /// <param name="Count">The floats the column holds: its rows, or the whole tensor when <paramref name="Whole"/>.</param>
-/// <param name="Whole">Whether every column holds the whole tensor (a replicated layer's).</param>
+/// <param name="Whole">Whether every column holds the whole tensor (a replicated layer's, or a scalar such as num_batches_tracked).</param>
 internal sealed record ColumnParameterPlan(string Name, long Offset, long Count, bool Whole);
 
 /// <summary>One copy between devices, per image.</summary>
@@ -43,7 +43,8 @@ internal sealed record ColumnActivationPlan(string Name, string Field, Shape Sha
 /// <param name="OutputShape">What it writes per image.</param>
 /// <param name="Groups">Convolution groups within the column.</param>
 /// <param name="Replicated">Whether every column computes the whole group (the replicated last layer's).</param>
-internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, int Saved, Shape InputShape, Shape OutputShape, int Groups, bool Replicated);
+/// <param name="Operand">The column activation its join reads (the device's slice of an earlier layer's output), or -1.</param>
+internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, int Saved, Shape InputShape, Shape OutputShape, int Groups, bool Replicated, int Operand = -1);
 
 /// <summary>
 /// The model-parallel split of a network with <c>Columns</c> > 1 (AlexNet's two GPUs, section 3.2 of
@@ -53,6 +54,7 @@ internal sealed record ColumnKernelPlan(int Kernel, int Input, int Output, int S
 /// </summary>
 /// <param name="Logits">The column activation holding the whole logits, assembled for the loss.</param>
 /// <param name="ActivationFloatsPerImage">Per device: its own slices plus the assembled copies.</param>
+/// <param name="Slices">For each activation of the whole network, the column activation holding the device's slice of it (or all of it).</param>
 internal sealed record PartitionPlan(
     int Devices,
     EquatableArray<LayerSplitPlan> Layers,
@@ -61,4 +63,5 @@ internal sealed record PartitionPlan(
     EquatableArray<ColumnKernelPlan> Kernels,
     EquatableArray<ColumnParameterPlan> Parameters,
     int Logits,
-    long ActivationFloatsPerImage);
+    long ActivationFloatsPerImage,
+    EquatableArray<int> Slices);

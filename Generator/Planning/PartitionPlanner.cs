@@ -67,7 +67,9 @@ internal static class PartitionPlanner
             int saved = kernel.Saved is { } before
                 ? Add(columnActivations, fields, before.Name, before.Field, replicated ? before.Shape : Split(before.Shape, devices), -1, -1)
                 : -1;
-            columnKernels.Add(new ColumnKernelPlan(k, input, slice[kernel.Output], saved, inputShape, outputShape, groups, replicated));
+            // A join adds the device's slice of an earlier layer's output, split as its own output is (a join in a replicated layer is NG0031).
+            int operand = kernel.JoinInput >= 0 ? slice[kernel.JoinInput] : -1;
+            columnKernels.Add(new ColumnKernelPlan(k, input, slice[kernel.Output], saved, inputShape, outputShape, groups, replicated, operand));
         }
         int logits = held[backward.Logits] ? slice[backward.Logits]
             : Gather(columnActivations, fields, transfers, activations[backward.Logits], slice[backward.Logits], backward.Logits, "loss", devices, returnsGradient: false);
@@ -88,12 +90,12 @@ internal static class PartitionPlanner
             : new LayerSplitPlan(l.Name, gatheringLayers.Contains(l.Name), Replicated: false, l.Ops[0].Output.Channels / devices, l.Parameters / devices, l.MultiplyAdds / devices));
         return new PartitionPlan(devices, layers.ToEquatableArray(), transfers.ToEquatableArray(), columnActivations.ToEquatableArray(),
             columnKernels.ToEquatableArray(), ColumnParameters(parameters, kernels, replicatedLayer, devices), logits,
-            columnActivations.Sum(a => (long)a.Shape.Size));
+            columnActivations.Sum(a => (long)a.Shape.Size), slice.ToEquatableArray());
     }
 
     /// <summary>
     /// Where each parameter tensor sits in a column's buffer: tensor after tensor, each cut to the
-    /// column's rows (1 / devices of it), or whole for the replicated layer's.
+    /// column's rows (1 / devices of it), or whole for the replicated layer's and for a scalar.
     /// </summary>
     private static EquatableArray<ColumnParameterPlan> ColumnParameters(
         IReadOnlyList<ParameterPlan> parameters, IReadOnlyList<KernelPlan> kernels, string? replicatedLayer, int devices)
@@ -105,7 +107,8 @@ internal static class PartitionPlanner
         long offset = 0;
         for (int p = 0; p < parameters.Count; p++)
         {
-            bool whole = replicated.Contains(p);
+            // A scalar (a count) has no rows to split: every column keeps its own, equal, copy.
+            bool whole = replicated.Contains(p) || parameters[p].Dimensions.Count == 0;
             long count = whole ? parameters[p].Count : parameters[p].Count / devices;
             result.Add(new ColumnParameterPlan(parameters[p].Name, offset, count, whole));
             offset += count;

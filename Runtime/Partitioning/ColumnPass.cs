@@ -198,6 +198,12 @@ public abstract class ColumnPass : IDisposable
     /// <summary>Allocates the gradient of an activation for the batch.</summary>
     protected ArrayView<float> AllocateGradient(string name, Shape shape) => gradients.Allocate(name, shape);
 
+    /// <summary>Allocates <paramref name="count"/> floats of a group's statistics over the batch (its channels' share of them).</summary>
+    protected ArrayView<float> AllocateStatistics(int count) => activations.AllocateUnnamed(count);
+
+    /// <summary>Allocates one reader's part of the gradient of this device's slice of an activation that several read.</summary>
+    protected ArrayView<float> AllocatePartialGradient(Shape shape) => gradients.AllocateUnnamed((long)BatchSize * shape.Size);
+
     /// <summary>Assembles <paramref name="all"/> from every column's <paramref name="own"/> slice.</summary>
     protected void Gather(ArrayView<float> own, ArrayView<float> all, long floatsPerImage) =>
         exchange.Gather(Column, own, all, floatsPerImage, BatchSize);

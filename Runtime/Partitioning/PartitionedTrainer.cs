@@ -121,6 +121,10 @@ public sealed class PartitionedTrainer : Trainer
                 scale = Guard(active[0].ReadLosses(), null, () => GradientGuard.SumsOfSquares(Network.Info, gradients), () => gradients);
             }
             threads.Run(d => active[d].Update(rate, momentum, decay, scale));
+        }
+        // An update changed the columns' parameters, and so did a training pass over running statistics.
+        if (learningRate is not null || (key.Training != 0 && Network.Info.TrainedParameterCount < Network.Info.ParameterCount))
+        {
             foreach (var column in active)
             {
                 if (whole is null)

@@ -200,3 +200,30 @@ public sealed partial class GraphProbe
     [Dense(3)]
     public partial Layer Out { get; }
 }
+
+/// <summary>
+/// <see cref="GraphProbe"/> over two columns: each device normalises its own channels, adds its
+/// slice of the earlier layer, and gathers a named input whole where its convolution needs every
+/// channel; the last layer's 3 classes do not split, so every device computes it whole.
+/// </summary>
+[Network(Channels = 2, Height = 6, Width = 6, Round = Rounding.Floor, Columns = 2)]
+public sealed partial class GraphColumnsProbe
+{
+    [Conv(4, Kernel = 3, Pad = 1, Bias = false), BatchNorm, Tanh]
+    public partial Layer Stem { get; }
+
+    [Conv(4, Kernel = 3, Pad = 1, Bias = false), BatchNorm, Add(nameof(Stem)), Gelu]
+    public partial Layer Block { get; }
+
+    [Conv(8, Kernel = 1, Stride = 2, Input = nameof(Stem)), Tanh]
+    public partial Layer Side { get; }
+
+    [Conv(8, Kernel = 3, Stride = 2, Pad = 1, Input = nameof(Block)), Add(nameof(Side)), Relu, GlobalAvgPool]
+    public partial Layer Down { get; }
+
+    [Dense(6, Bias = false), BatchNorm(Momentum = 0.25f), Sigmoid]
+    public partial Layer Fc { get; }
+
+    [Dense(3, Bias = false), BatchNorm]
+    public partial Layer Out { get; }
+}

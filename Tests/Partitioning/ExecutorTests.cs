@@ -56,6 +56,48 @@ public class ExecutorTests(AcceleratorFixture fixture)
         AssertSameStep(network, images, [0, 1, 4, 2], dropout: false);
     }
 
+    /// <summary>
+    /// Batch normalisation, residual adds and named inputs over two devices: the loss, logits, every
+    /// gradient and the running statistics after the step are one device's, in training and in
+    /// evaluation (with running statistics that are not the initial ones).
+    /// </summary>
+    [Theory, InlineData(true), InlineData(false)]
+    public void AGraphWithBatchNormOnTwoDevicesMatchesOneDevice(bool training)
+    {
+        var images = Numbers.Uniform(4 * 2 * 6 * 6, 21, scale: 2f);
+        int[] labels = [0, 2, 1, 2];
+        using var one = new Kernels.GraphColumnsProbe(fixture.CpuDevice, seed: 4);
+        using var two = new Kernels.GraphColumnsProbe(fixture.CpuDevice, seed: 4);
+        if (!training)
+        {
+            var p = one.ReadParameters();
+            foreach (var t in one.Info.Parameters.Where(t => t.Name.EndsWith(".running_mean") || t.Name.EndsWith(".running_var")))
+                for (int i = 0; i < t.Count; i++)
+                    p[t.Offset + i] = (t.Name.EndsWith("var") ? 1.5f : 0f) + 0.3f * MathF.Sin(i + t.Offset);
+            one.WriteParameters(p);
+            two.WriteParameters(p);
+        }
+        using var trainOne = new Trainer(one, seed: 7);
+        using var trainTwo = new PartitionedTrainer(two, devices: 2, seed: 7);
+        var a = trainOne.ComputeGradients(images, labels, training);
+        var b = trainTwo.ComputeGradients(images, labels, training);
+        Assert.True(Math.Abs(a.Loss - b.Loss) <= Tolerance * Math.Abs(a.Loss), $"loss: {a.Loss:R} on one device, {b.Loss:R} on two");
+        AssertNear(trainOne.ReadLogits(labels.Length), trainTwo.ReadLogits(labels.Length), "logits");
+        var ga = trainOne.ReadGradients();
+        var gb = trainTwo.ReadGradients();
+        var pa = one.ReadParameters();
+        var pb = two.ReadParameters();
+        foreach (var p in one.Info.Parameters)
+        {
+            if (p.Trainable)
+                AssertNear(ga.AsSpan((int)p.Offset, (int)p.Count).ToArray(), gb.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Name + ".grad");
+            else if (p.Name.EndsWith(".num_batches_tracked"))
+                Assert.Equal(training ? 1f : 0f, pb[p.Offset]);
+            else
+                AssertNear(pa.AsSpan((int)p.Offset, (int)p.Count).ToArray(), pb.AsSpan((int)p.Offset, (int)p.Count).ToArray(), p.Name);
+        }
+    }
+
     [Theory, InlineData(0f, 0f), InlineData(0.5f, 0f), InlineData(0f, 0.2f)]
     public void TrainingStepsOnTwoDevicesEndWithTheWeightsOfOne(float clipNorm, float labelSmoothing)
     {

@@ -160,7 +160,9 @@ internal static class BenchCommand
         Dictionary<(string Pass, string Group), double> forward, Dictionary<(string Pass, string Group), double> train, double gemm, System.IO.TextWriter log)
     {
         log.WriteLine($"matrix product {GemmSize}^3: {gemm:0.0} GFLOP/s");
-        log.WriteLine($"{"group",-16}{"forward ms",12}{"GFLOP/s",10}{"of GEMM",9}{"backward ms",13}{"GFLOP/s",10}");
+        // The name column fits the longest group (block2b.globalavgpool), so the numbers stay in their columns.
+        int width = Math.Max(16, forward.Keys.Select(k => k.Group.Length + 2).DefaultIfEmpty(0).Max());
+        log.WriteLine($"{"group".PadRight(width)}{"forward ms",12}{"GFLOP/s",10}{"of GEMM",9}{"backward ms",13}{"GFLOP/s",10}");
         var rows = new List<Dictionary<string, object>>();
         foreach (var ((_, group), ms) in forward)
         {
@@ -183,11 +185,11 @@ internal static class BenchCommand
             {
                 rates = $"{"",10}{"",9}{backwardMs,13:0.00}";
             }
-            log.WriteLine($"{group,-16}{ms,12:0.00}{rates}");
+            log.WriteLine($"{group.PadRight(width)}{ms,12:0.00}{rates}");
             rows.Add(row);
         }
         double loss = train.GetValueOrDefault(("backward", "loss"));
-        log.WriteLine($"{"loss",-16}{"",12}{"",10}{"",9}{loss,13:0.00}");
+        log.WriteLine($"{"loss".PadRight(width)}{"",12}{"",10}{"",9}{loss,13:0.00}");
         return rows;
     }
 

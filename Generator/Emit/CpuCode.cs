@@ -75,6 +75,19 @@ internal static class CpuCode
     }
 
     /// <summary>
+    /// The gradient of <paramref name="producer"/>'s output (<paramref name="own"/> values per image
+    /// here), which several read: their parts, <paramref name="terms"/>, added in forward order,
+    /// then the derivative of its epilogue.
+    /// </summary>
+    public static void WriteSum(SourceWriter w, KernelPlan producer, string name, string gradient, System.Collections.Generic.IReadOnlyList<string> terms,
+        string output, string? before, long own)
+    {
+        w.Line(terms.Count == 1 ? $"// the gradient of {name}, from the join that reads it" : $"// the gradient of {name}, summed over the {terms.Count} that read it");
+        w.Line($"CpuGradients.Sum({gradient}, BatchSize * {own}L, {string.Join(", ", terms)});");
+        WriteMask(w, producer, gradient, output, before, own);
+    }
+
+    /// <summary>
     /// The derivative of <paramref name="producer"/>'s epilogue applied to <paramref name="gradient"/>,
     /// the gradient of <paramref name="output"/>, <paramref name="own"/> values per image here.
     /// </summary>

@@ -90,11 +90,9 @@ internal static class CpuEmitter
     private static void WriteSum(SourceWriter w, NetworkPlan plan, KernelPlan kernel, BackwardKernelPlan sum)
     {
         var output = plan.Activations[kernel.Output];
-        string gradient = BackwardEmitter.Gradient(plan, kernel.Output);
-        var terms = sum.Terms.Select(t => t.Partial >= 0 ? BackwardEmitter.Partial(plan, t.Partial) : BackwardEmitter.Gradient(plan, t.Activation));
-        w.Line(sum.Terms.Count == 1 ? $"// the gradient of {output.Name}, from the join that reads it" : $"// the gradient of {output.Name}, summed over the {sum.Terms.Count} that read it");
-        w.Line($"CpuGradients.Sum({gradient}, BatchSize * {output.Shape.Size}L, {string.Join(", ", terms)});");
-        CpuCode.WriteMask(w, kernel, gradient, "forward." + output.Field, kernel.Saved is { } saved ? "forward." + saved.Field : null, output.Shape.Size);
+        var terms = sum.Terms.Select(t => t.Partial >= 0 ? BackwardEmitter.Partial(plan, t.Partial) : BackwardEmitter.Gradient(plan, t.Activation)).ToList();
+        CpuCode.WriteSum(w, kernel, output.Name, BackwardEmitter.Gradient(plan, kernel.Output), terms,
+            "forward." + output.Field, kernel.Saved is { } saved ? "forward." + saved.Field : null, output.Shape.Size);
     }
 
     private const string DropoutParameter = "global::NetGen.DropoutKey dropout";

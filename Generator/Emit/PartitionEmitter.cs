@@ -205,10 +205,8 @@ internal static class PartitionEmitter
     private static void WriteSum(SourceWriter w, NetworkPlan plan, PartitionPlan partition, ColumnKernelPlan ck, BackwardKernelPlan sum)
     {
         var output = partition.Activations[ck.Output];
-        var terms = sum.Terms.Select(t => t.Partial >= 0 ? Partial(plan, partition, t.Partial) : Gradient(SliceOf(partition, t.Activation)));
-        w.Line($"// the gradient of {output.Name}, summed over what reads it");
-        w.Line($"CpuGradients.Sum({Gradient(output)}, BatchSize * {output.Shape.Size}L, {string.Join(", ", terms)});");
-        CpuCode.WriteMask(w, plan.Kernels[ck.Kernel], Gradient(output), output.Field, Before(partition, ck), output.Shape.Size);
+        var terms = sum.Terms.Select(t => t.Partial >= 0 ? Partial(plan, partition, t.Partial) : Gradient(SliceOf(partition, t.Activation))).ToList();
+        CpuCode.WriteSum(w, plan.Kernels[ck.Kernel], output.Name, Gradient(output), terms, output.Field, Before(partition, ck), output.Shape.Size);
     }
 
     /// <summary>Each group's statistics buffer and its floats on a column: its channels' share, or all of them in a replicated layer.</summary>

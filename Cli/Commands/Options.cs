@@ -42,6 +42,11 @@ internal static class Options
         return OneOf(option, ["on", "off"], "on or off");
     }
 
+    /// <summary>One of <paramref name="values"/> (in that case), or null when not given.</summary>
+    public static Option<string> Choice(string name, string description, string[] values) =>
+        OneOf(new Option<string>(name) { Description = description, HelpName = string.Join('|', values) }, values,
+            values.Length > 1 ? $"{string.Join(", ", values[..^1])} or {values[^1]}" : values[0]);
+
     /// <summary>The value of a <see cref="Switch"/>: null when it was not given.</summary>
     public static bool? IsOn(this ParseResult parsed, Option<string> option) => parsed.GetValue(option) is { } text ? text == "on" : null;
 

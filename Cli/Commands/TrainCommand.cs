@@ -11,7 +11,7 @@ using NetGen.CommandLine.Reports;
 namespace NetGen.CommandLine;
 
 /// <summary>
-/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--momentum M] [--weight-decay W] [--label-smoothing E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
+/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--optimizer sgd|adam|adamw] [--momentum M] [--nesterov] [--beta1 B] [--beta2 B] [--eps E] [--weight-decay W] [--label-smoothing E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
 /// trains on a dataset with a progress bar, validates every epoch, and keeps checkpoints, metrics and curves in DIR.
 /// With no data it trains MiniAlexNet on Fashion-MNIST: Debian's copy when installed, else the sample shipped here.
 /// </summary>
@@ -37,9 +37,21 @@ internal static class TrainCommand
 
         public Option<float?> LearningRate { get; } = Options.Positive("--lr", "the starting learning rate [default: declared, else 0.01]", "R");
 
+        public Option<string> Optimizer { get; } = Options.Choice("--optimizer",
+            "the update rule, as torch.optim defines it: sgd (with momentum, the paper's), adam, or adamw (Adam with decoupled weight decay) [default: declared, else sgd]",
+            ["sgd", "adam", "adamw"]);
+
         public Option<float?> Momentum { get; } = Options.NonNegative("--momentum", "SGD momentum [default: declared, else 0.9]", "M");
 
-        public Option<float?> WeightDecay { get; } = Options.NonNegative("--weight-decay", "L2 weight decay [default: declared, else 0.0005]", "W");
+        public Option<bool> Nesterov { get; } = Options.Flag("--nesterov", "SGD with Nesterov momentum [default: declared, else off]");
+
+        public Option<float?> Beta1 { get; } = Options.NonNegative("--beta1", "Adam's first-moment decay, below 1 [default: declared, else 0.9]", "B");
+
+        public Option<float?> Beta2 { get; } = Options.NonNegative("--beta2", "Adam's second-moment decay, below 1 [default: declared, else 0.999]", "B");
+
+        public Option<float?> Epsilon { get; } = Options.NonNegative("--eps", "Adam's epsilon, added to the root of the second moment [default: declared, else 1e-8]", "E");
+
+        public Option<float?> WeightDecay { get; } = Options.NonNegative("--weight-decay", "weight decay: L2 for sgd and adam, decoupled for adamw [default: declared, else 0.0005]", "W");
 
         public Option<float?> LabelSmoothing { get; } = Options.NonNegative("--label-smoothing", "the share of each target spread evenly over the classes [default: declared, else 0]", "E");
 
@@ -76,7 +88,7 @@ internal static class TrainCommand
             var command = new Command("train", "Train a network with a progress bar; validate every epoch; keep last.safetensors, best.safetensors, metrics.csv and curves.png in the run's folder. " +
                 "Every setting not given here comes from the network's [TrainingDefaults], else the paper's; train says which at the start.")
             {
-                Network, Data, Epochs, Batch, LearningRate, Momentum, WeightDecay, LabelSmoothing, Patience, Threshold, Warmup, Pad, Flip, Seed,
+                Network, Data, Epochs, Batch, LearningRate, Optimizer, Momentum, Nesterov, Beta1, Beta2, Epsilon, WeightDecay, LabelSmoothing, Patience, Threshold, Warmup, Pad, Flip, Seed,
                 Device, Devices, Out, Resume, SaveEvery, TenCrop, ClipNorm, Strict,
             };
             command.SetAction(Run);
@@ -100,12 +112,28 @@ internal static class TrainCommand
         var declared = entry.Defaults;
         var defaults = TrainingOptions.From(declared);
         var sources = new Sources(info.Name, declared);
+        var givenOptimizer = OptimiserState.Parse(parsed.GetValue(a.Optimizer));
+        var optimizer = sources.Take("optimizer", nameof(TrainingDefaultsAttribute.Optimizer), givenOptimizer, defaults.Optimizer);
+        bool sgd = optimizer == NetGen.Optimizer.Sgd;
+        // A setting of the other rule would be ignored without a word: refuse it, as torch.optim refuses an argument it does not take.
+        foreach (var (option, given, rule) in new (Option, bool, bool)[]
+        {
+            (a.Momentum, parsed.GetValue(a.Momentum) is not null, true), (a.Nesterov, parsed.GetValue(a.Nesterov), true),
+            (a.Beta1, parsed.GetValue(a.Beta1) is not null, false), (a.Beta2, parsed.GetValue(a.Beta2) is not null, false), (a.Epsilon, parsed.GetValue(a.Epsilon) is not null, false),
+        })
+            if (given && rule != sgd)
+                throw new UsageException($"{option.Name} is {(rule ? "SGD's" : "Adam's")}, and the optimizer is {OptimiserState.Name(optimizer)}");
         var trainingOptions = defaults with
         {
             Epochs = sources.Take("epochs", nameof(TrainingDefaultsAttribute.Epochs), parsed.GetValue(a.Epochs), defaults.Epochs),
             BatchSize = sources.Take("batch", nameof(TrainingDefaultsAttribute.BatchSize), parsed.GetValue(a.Batch), defaults.BatchSize),
             LearningRate = sources.Take("learning rate", nameof(TrainingDefaultsAttribute.LearningRate), parsed.GetValue(a.LearningRate), defaults.LearningRate),
-            Momentum = sources.Take("momentum", nameof(TrainingDefaultsAttribute.Momentum), parsed.GetValue(a.Momentum), defaults.Momentum),
+            Optimizer = optimizer,
+            Momentum = sources.Take("momentum", nameof(TrainingDefaultsAttribute.Momentum), parsed.GetValue(a.Momentum), defaults.Momentum, listed: sgd),
+            Nesterov = sources.Take("nesterov", nameof(TrainingDefaultsAttribute.Nesterov), parsed.GetValue(a.Nesterov) ? true : null, defaults.Nesterov, listed: sgd),
+            Beta1 = sources.Take("beta1", nameof(TrainingDefaultsAttribute.Beta1), parsed.GetValue(a.Beta1), defaults.Beta1, listed: !sgd),
+            Beta2 = sources.Take("beta2", nameof(TrainingDefaultsAttribute.Beta2), parsed.GetValue(a.Beta2), defaults.Beta2, listed: !sgd),
+            Epsilon = sources.Take("eps", nameof(TrainingDefaultsAttribute.Epsilon), parsed.GetValue(a.Epsilon), defaults.Epsilon, listed: !sgd),
             WeightDecay = sources.Take("weight decay", nameof(TrainingDefaultsAttribute.WeightDecay), parsed.GetValue(a.WeightDecay), defaults.WeightDecay),
             Patience = sources.Take("patience", nameof(TrainingDefaultsAttribute.Patience), parsed.GetValue(a.Patience), defaults.Patience),
             Threshold = sources.Take("threshold", nameof(TrainingDefaultsAttribute.Threshold), parsed.GetValue(a.Threshold), (float)defaults.Threshold),
@@ -131,11 +159,11 @@ internal static class TrainCommand
         var splits = DataSplits.Open(dataPath, info.Input.Channels, unreadable);
         using var device = Device.Open(parsed.GetValue(a.Device)!);
         using var network = entry.Create(device, trainingOptions.Seed);
-        var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory);
+        var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory) { RequiredOptimizer = givenOptimizer };
         Console.WriteLine($"{info.Name} ({info.ParameterCount:N0} parameters) on {device}");
         Console.WriteLine($"data: {splits.Train.Source}: {splits.Train.Count:N0} training images, {splits.Validation.Count:N0} validation images ({splits.Validation.Source}), {splits.Train.Classes.Count} classes");
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
-            $"momentum {trainingOptions.Momentum.ToString(CultureInfo.InvariantCulture)}, weight decay {trainingOptions.WeightDecay.ToString(CultureInfo.InvariantCulture)}, " +
+            $"{DescribeOptimizer(trainingOptions)}, " +
             $"label smoothing {trainingOptions.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}, " +
             $"divided by 10 after {Plural(trainingOptions.Patience, "epoch")} without a better validation error" +
             (trainingOptions.Warmup > 0 ? $", not before the end of epoch {trainingOptions.Warmup}" : "") + $"; {Plural(trainingOptions.Epochs, "epoch")}" +
@@ -218,6 +246,21 @@ internal static class TrainCommand
         return left * 10 >= images && divisor > 1 ? $"{text}; --batch {divisor} would train on all of them" : text;
     }
 
+    /// <summary>
+    /// The optimiser and its settings, as the run line gives them: "optimizer sgd, momentum 0.9, weight decay 0.0005",
+    /// "optimizer adamw, betas 0.9 and 0.999, eps 1E-08, weight decay 0.01 (decoupled)".
+    /// </summary>
+    public static string DescribeOptimizer(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        static string N(float value) => value.ToString(CultureInfo.InvariantCulture);
+        string rule = options.Optimizer == NetGen.Optimizer.Sgd
+            ? $"momentum {N(options.Momentum)}{(options.Nesterov ? " (Nesterov)" : "")}"
+            : $"betas {N(options.Beta1)} and {N(options.Beta2)}, eps {N(options.Epsilon)}";
+        string decay = options.Optimizer switch { NetGen.Optimizer.Adam => " (L2)", NetGen.Optimizer.AdamW => " (decoupled)", _ => "" };
+        return $"optimizer {OptimiserState.Name(options.Optimizer)}, {rule}, weight decay {N(options.WeightDecay)}{decay}";
+    }
+
     /// <summary>"MiniAlexNet's", "Flowers'".</summary>
     public static string Possessive(string name) => name.EndsWith('s') ? name + "'" : name + "'s";
 
@@ -231,9 +274,11 @@ internal static class TrainCommand
 
         public const string CommandLine = "the command line", Paper = "the paper's defaults";
 
-        public T Take<T>(string setting, string property, T? given, T fallback) where T : struct
+        /// <summary>The setting's value; <paramref name="listed"/> when it bears on this run (one optimiser's settings do not on another's).</summary>
+        public T Take<T>(string setting, string property, T? given, T fallback, bool listed = true) where T : struct
         {
-            taken.Add((setting, given is not null ? CommandLine : declared?.Declares(property) == true ? $"{Possessive(network)} [TrainingDefaults]" : Paper));
+            if (listed)
+                taken.Add((setting, given is not null ? CommandLine : declared?.Declares(property) == true ? $"{Possessive(network)} [TrainingDefaults]" : Paper));
             return given ?? fallback;
         }
 

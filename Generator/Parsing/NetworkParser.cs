@@ -131,7 +131,9 @@ internal static class NetworkParser
 
         // ToCSharpString writes a float without its suffix, which would not compile as a float.
         // NaN and the infinities have no literal; the range checks of TrainingOptions refuse them at run time.
-        static string Literal(TypedConstant value) => value.Value switch
+        // An enum value (Optimizer = Optimizer.AdamW) is written by its full name from global::, which
+        // resolves in any namespace the registration is emitted into; one with no member name as a cast.
+        static string Literal(TypedConstant value) => value.Kind == TypedConstantKind.Enum && value.Type is { } type ? EnumLiteral(type, value.Value) : value.Value switch
         {
             float f when float.IsNaN(f) || float.IsInfinity(f) => float.IsNaN(f) ? "float.NaN" : f > 0 ? "float.PositiveInfinity" : "float.NegativeInfinity",
             float f => Format.FloatLiteral(f),
@@ -139,6 +141,14 @@ internal static class NetworkParser
             double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "d",
             _ => value.ToCSharpString(),
         };
+
+        static string EnumLiteral(ITypeSymbol type, object? number)
+        {
+            string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            var member = type.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, number));
+            return member is not null ? $"{name}.{member.Name}"
+                : $"({name})({System.Convert.ToString(number, System.Globalization.CultureInfo.InvariantCulture)})";
+        }
 
         static AttributeData? DefaultsOf(INamedTypeSymbol t) => t.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TrainingDefaultsName);
     }

@@ -42,6 +42,21 @@ public sealed class TrainingDefaultsAttribute : Attribute
     /// <summary>Weight decay: 0.0005.</summary>
     public float WeightDecay { get; set => field = Declare(value); } = 0.0005f;
 
+    /// <summary>The update rule: SGD with momentum, as in the paper (<c>Optimizer.Sgd</c>), Adam or AdamW.</summary>
+    public Optimizer Optimizer { get; set => field = Declare(value); } = Optimizer.Sgd;
+
+    /// <summary>Nesterov momentum for SGD (<c>torch.optim.SGD(nesterov=True)</c>): off, as in the paper.</summary>
+    public bool Nesterov { get; set => field = Declare(value); }
+
+    /// <summary>Adam's decay of its first moment (the gradient's running mean): 0.9, PyTorch's default.</summary>
+    public float Beta1 { get; set => field = Declare(value); } = 0.9f;
+
+    /// <summary>Adam's decay of its second moment (the squared gradient's running mean): 0.999, PyTorch's default.</summary>
+    public float Beta2 { get; set => field = Declare(value); } = 0.999f;
+
+    /// <summary>Adam's term added to the root of the second moment: 1e-8, PyTorch's default.</summary>
+    public float Epsilon { get; set => field = Declare(value); } = 1e-8f;
+
     /// <summary>Epochs without a lower validation top-1 error before the learning rate is divided by 10.</summary>
     public int Patience { get; set => field = Declare(value); } = 2;
 

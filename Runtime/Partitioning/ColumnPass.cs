@@ -9,7 +9,7 @@ namespace NetGen;
 
 /// <summary>
 /// One device's share of a split network for batches of a fixed size: its slice of every
-/// parameter tensor (and their gradients and momentum), its slices of the activations, and the
+/// parameter tensor (and their gradients and the optimiser's moments), its slices of the activations, and the
 /// whole-width copies it gathers from the other devices. The generated <c>N.ColumnPass</c> fills in
 /// the passes, one call per fused group with the column's sizes as literals; this class holds the
 /// buffers and the meeting points. It runs on the CPU backend.
@@ -24,6 +24,7 @@ public abstract class ColumnPass : IDisposable
     private readonly BatchBuffers activations;
     private readonly BatchBuffers gradients;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> parameters, parameterGradients, velocity;
+    private MemoryBuffer1D<float, Stride1D.Dense>? secondMoment;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> labels, ranks;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> losses, probabilities;
     private readonly ColumnExchange exchange;
@@ -132,13 +133,16 @@ public abstract class ColumnPass : IDisposable
     }
 
     /// <summary>
-    /// The paper's momentum update of this column's parameters, tensor by tensor with each one's
-    /// multipliers, after scaling the gradients by <paramref name="gradientScale"/> (gradient clipping).
+    /// One update of this column's parameters by <paramref name="rule"/> (the whole network's, from
+    /// <see cref="ParameterUpdate.Next"/>), tensor by tensor with each one's multipliers, after scaling
+    /// the gradients by <paramref name="gradientScale"/> (gradient clipping). The moments are this
+    /// column's rows of the whole network's, as its parameters are.
     /// </summary>
-    public void Update(float learningRate, float momentum, float weightDecay, float gradientScale = 1f)
+    public void Update(UpdateRule rule, float gradientScale = 1f)
     {
         if (gradientScale != 1f)
             GradientGuard.ScaleOnHost(parameterGradients.View, gradientScale);
+        var second = SecondMoment(rule.Kind);
         for (int t = 0; t < Network.Parameters.Count; t++)
         {
             var p = Network.Parameters[t];
@@ -146,8 +150,18 @@ public abstract class ColumnPass : IDisposable
                 continue;
             long offset = Plan.Parameters[t].ColumnOffset, count = Plan.Parameters[t].ColumnCount;
             CpuOptimiser.Update(parameters.View.SubView(offset, count), parameterGradients.View.SubView(offset, count),
-                velocity.View.SubView(offset, count), learningRate * p.LrMult, weightDecay * p.DecayMult, momentum);
+                velocity.View.SubView(offset, count), second is null ? default : second.View.SubView(offset, count), rule.For(p));
         }
+    }
+
+    /// <summary>Adam's second moment, allocated at zero on first use; none for SGD.</summary>
+    private MemoryBuffer1D<float, Stride1D.Dense>? SecondMoment(Optimizer kind)
+    {
+        if (kind == Optimizer.Sgd || secondMoment is not null)
+            return secondMoment;
+        secondMoment = Device.Accelerator.Allocate1D<float>(parameters.Length);
+        secondMoment.MemSetToZero();
+        return secondMoment;
     }
 
     /// <summary>Takes this column's rows of every tensor from <paramref name="whole"/>, laid out as the whole network's parameters.</summary>
@@ -159,17 +173,32 @@ public abstract class ColumnPass : IDisposable
     /// </summary>
     public void WriteParameters(ArrayView<float> whole) => Copy(whole, parameters, toColumn: true);
 
-    /// <summary>Takes this column's rows of the momentum from <paramref name="whole"/>.</summary>
-    public void WriteVelocity(float[] whole) => Copy(whole, velocity, toColumn: true);
+    /// <summary>Takes this column's rows of the optimiser's moments from <paramref name="state"/> (its step count stays with the whole network's optimiser).</summary>
+    public void WriteOptimiserState(OptimiserState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Copy(state.First, velocity, toColumn: true);
+        if (SecondMoment(state.Kind) is { } second)
+            Copy(state.Second!, second, toColumn: true);
+    }
+
+    /// <summary>Puts this column's rows of the optimiser's moments into <paramref name="first"/> and, for Adam, <paramref name="second"/>.</summary>
+    public void ReadOptimiserState(float[] first, float[]? second)
+    {
+        Copy(first, velocity, toColumn: false);
+        if (second is not null)
+        {
+            if (secondMoment is null)
+                throw new InvalidOperationException($"Column {Column} of {Network.Name} has no second moment: it has run no Adam update and been given none.");
+            Copy(second, secondMoment, toColumn: false);
+        }
+    }
 
     /// <summary>Puts this column's rows of every tensor into their place in <paramref name="whole"/>.</summary>
     public void ReadParameters(float[] whole) => Copy(whole, parameters, toColumn: false);
 
     /// <summary>Puts this column's rows of every tensor into their place in a whole network's parameter buffer in host memory.</summary>
     public void ReadParameters(ArrayView<float> whole) => Copy(whole, parameters, toColumn: false);
-
-    /// <summary>Puts this column's rows of the momentum into <paramref name="whole"/>.</summary>
-    public void ReadVelocity(float[] whole) => Copy(whole, velocity, toColumn: false);
 
     /// <summary>Puts this column's rows of the last parameter gradients into <paramref name="whole"/>.</summary>
     public void ReadParameterGradients(float[] whole) => Copy(whole, parameterGradients, toColumn: false);
@@ -262,6 +291,7 @@ public abstract class ColumnPass : IDisposable
         parameters.Dispose();
         parameterGradients.Dispose();
         velocity.Dispose();
+        secondMoment?.Dispose();
         labels.Dispose();
         ranks.Dispose();
         losses.Dispose();

@@ -10,24 +10,32 @@ namespace NetGen;
 /// on its own thread and meeting the others at the plan's transfers. The network it was given
 /// keeps the whole parameters: each step splits them over the devices and gathers the updated ones
 /// back, so evaluation, checkpoints and everything else that reads the network see one network,
-/// and a checkpoint written on one device resumes on two and back. The momentum lives on the devices.
+/// and a checkpoint written on one device resumes on two and back. The optimiser's moments live on
+/// the devices, each column holding its rows as it holds its parameters; its settings and step count
+/// are the whole network's <see cref="Trainer.Optimiser"/>'s, which allocates no state of its own here.
 /// </summary>
 public sealed class PartitionedTrainer : Trainer
 {
     private readonly Device[] devices;
     private readonly DeviceThreads threads;
     private ColumnPass[] columns = [];
-    private float[] velocity;
+    private OptimiserState state;
 
-    /// <summary>Opens <paramref name="devices"/> CPU devices, one per column of <paramref name="network"/>.</summary>
+    /// <summary>Opens <paramref name="devices"/> CPU devices, one per column of <paramref name="network"/>, to train it with the paper's SGD.</summary>
     public PartitionedTrainer(Network network, int devices, ulong seed = 0, float momentum = 0.9f, float weightDecay = 0.0005f)
-        : base(network, seed, momentum, weightDecay)
+        : this(network, devices, seed, Optimizer.Sgd, momentum, weightDecay)
+    {
+    }
+
+    /// <summary>Opens <paramref name="devices"/> CPU devices, one per column of <paramref name="network"/>, to train it with <paramref name="optimizer"/>.</summary>
+    public PartitionedTrainer(Network network, int devices, ulong seed, Optimizer optimizer, float momentum = 0.9f, float weightDecay = 0.0005f)
+        : base(network, seed, optimizer, momentum, weightDecay)
     {
         Plan = network.Partitioning ?? throw new ArgumentException(
             $"{network.Info.Name} declares one column, so there is nothing to split; declare [Network(Columns = 2)] to run it on two devices.", nameof(network));
         if (devices != Plan.Devices)
             throw new ArgumentException($"{network.Info.Name} splits over {Plan.Devices} devices, one per column, not {devices}.", nameof(devices));
-        velocity = new float[network.Info.ParameterCount];
+        state = OptimiserState.Zero(optimizer, network.Info);
         Exchange = new ColumnExchange(devices);
         this.devices = new Device[devices];
         try
@@ -57,18 +65,27 @@ public sealed class PartitionedTrainer : Trainer
     public override float[] ReadGradients() => FromColumns(static (column, whole) => column.ReadParameterGradients(whole));
 
     /// <inheritdoc />
-    public override float[] ReadVelocity() =>
-        columns.Length == 0 ? (float[])velocity.Clone() : FromColumns(static (column, whole) => column.ReadVelocity(whole));
+    public override OptimiserState ReadOptimiserState()
+    {
+        if (columns.Length == 0)
+            return state with { Steps = Optimiser.Steps, First = (float[])state.First.Clone(), Second = (float[]?)state.Second?.Clone() };
+        long count = Network.Info.ParameterCount;
+        var first = new float[count];
+        var second = Optimiser.Kind == Optimizer.Sgd ? null : new float[count];
+        foreach (var column in columns)
+            column.ReadOptimiserState(first, second);
+        return new OptimiserState(Optimiser.Kind, Optimiser.Steps, first, second);
+    }
 
     /// <inheritdoc />
-    public override void WriteVelocity(float[] values)
+    public override void WriteOptimiserState(OptimiserState state)
     {
-        ArgumentNullException.ThrowIfNull(values);
-        if (values.Length != Network.Info.ParameterCount)
-            throw new ArgumentException($"{Network.Info.Name} has {Network.Info.ParameterCount} parameters, so its momentum holds as many values, not {values.Length}.", nameof(values));
-        velocity = (float[])values.Clone();
+        ArgumentNullException.ThrowIfNull(state);
+        state.Check(Optimiser.Kind, Network.Info);
+        this.state = state with { First = (float[])state.First.Clone(), Second = (float[]?)state.Second?.Clone() };
+        Optimiser.Steps = state.Steps;
         foreach (var column in columns)
-            column.WriteVelocity(values);
+            column.WriteOptimiserState(state);
     }
 
     /// <inheritdoc />
@@ -87,7 +104,6 @@ public sealed class PartitionedTrainer : Trainer
         // A network in host memory is copied from and to in place; one on a GPU through the host.
         bool inHost = Network.Accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU;
         var whole = inHost ? null : Network.ReadParameters();
-        float momentum = Optimiser.Momentum, decay = Optimiser.WeightDecay;
         Exchange.Reset();
         threads.Run(d =>
         {
@@ -120,7 +136,8 @@ public sealed class PartitionedTrainer : Trainer
                 var gradients = ReadGradients();
                 scale = Guard(active[0].ReadLosses(), null, () => GradientGuard.SumsOfSquares(Network.Info, gradients), () => gradients);
             }
-            threads.Run(d => active[d].Update(rate, momentum, decay, scale));
+            var rule = Optimiser.Next(rate);
+            threads.Run(d => active[d].Update(rule, scale));
         }
         // An update changed the columns' parameters, and so did a training pass over running statistics.
         if (learningRate is not null || (key.Training != 0 && Network.Info.TrainedParameterCount < Network.Info.ParameterCount))
@@ -138,12 +155,12 @@ public sealed class PartitionedTrainer : Trainer
         return StepResult.From(active[0].ReadLosses(), active[0].ReadRanks());
     }
 
-    /// <summary>The columns for batches of <paramref name="batchSize"/>; a new size moves the momentum to new ones.</summary>
+    /// <summary>The columns for batches of <paramref name="batchSize"/>; a new size moves the optimiser's moments to new ones.</summary>
     private ColumnPass[] ColumnsFor(int batchSize)
     {
         if (columns.Length > 0 && columns[0].BatchSize == batchSize)
             return columns;
-        velocity = ReadVelocity();
+        state = ReadOptimiserState();
         DisposeColumns();
         var created = new List<ColumnPass>();
         try
@@ -158,7 +175,7 @@ public sealed class PartitionedTrainer : Trainer
         }
         columns = created.ToArray();
         foreach (var column in columns)
-            column.WriteVelocity(velocity);
+            column.WriteOptimiserState(state);
         return columns;
     }
 

@@ -14,14 +14,15 @@ public static class MemoryCheck
 {
     /// <summary>
     /// Bytes a <see cref="Trainer"/> allocates for <paramref name="info"/> at <paramref name="batchSize"/>:
-    /// gradients and momentum (one float per parameter each), and every operation's output and its
-    /// gradient for the batch (an upper bound: fused operations share some of these).
+    /// gradients and the <paramref name="optimizer"/>'s moments (one float per parameter each: SGD has
+    /// one, Adam two), and every operation's output and its gradient for the batch (an upper bound:
+    /// fused operations share some of these).
     /// </summary>
-    public static (long Optimiser, long Activations) Needed(NetworkInfo info, int batchSize)
+    public static (long Optimiser, long Activations) Needed(NetworkInfo info, int batchSize, Optimizer optimizer = Optimizer.Sgd)
     {
         ArgumentNullException.ThrowIfNull(info);
         long perImage = info.Input.Size + info.Layers.Sum(l => l.Operations.Sum(o => (long)o.Output.Size));
-        return (2 * info.ParameterCount * sizeof(float), 2 * perImage * batchSize * sizeof(float));
+        return ((1 + ParameterUpdate.StateBuffers(optimizer)) * info.ParameterCount * sizeof(float), 2 * perImage * batchSize * sizeof(float));
     }
 
     /// <summary>
@@ -48,10 +49,10 @@ public static class MemoryCheck
 
     /// <summary>Throws when training <paramref name="network"/> at <paramref name="batchSize"/> needs more than its device has.</summary>
     /// <exception cref="InsufficientMemoryException">The message gives the bytes needed, by kind, and the bytes available.</exception>
-    public static void EnsureFits(Network network, int batchSize)
+    public static void EnsureFits(Network network, int batchSize, Optimizer optimizer = Optimizer.Sgd)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var (optimiser, activations) = Needed(network.Info, batchSize);
+        var (optimiser, activations) = Needed(network.Info, batchSize, optimizer);
         long needed = optimiser + activations, available = Available(network.Accelerator);
         if (needed <= available)
             return;
@@ -59,7 +60,7 @@ public static class MemoryCheck
         long fits = Math.Max(0, (available - optimiser) / Math.Max(1, perImage));
         throw new InsufficientMemoryException(
             $"{network.Info.Name} at batch {batchSize:N0} needs {needed:N0} bytes on {network.Accelerator.Name} " +
-            $"({optimiser:N0} for gradients and momentum, {activations:N0} for activations and their gradients), " +
+            $"({optimiser:N0} for gradients and {(optimizer == Optimizer.Sgd ? "momentum" : "Adam's moments")}, {activations:N0} for activations and their gradients), " +
             $"and it has {available:N0} bytes available. " +
             (fits > 0 ? $"A batch of at most {fits:N0} fits." : "Not even one image fits beside the gradients and momentum."));
     }

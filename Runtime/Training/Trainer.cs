@@ -19,14 +19,20 @@ public class Trainer : IDisposable
     private readonly MemoryBuffer1D<float, Stride1D.Dense> gradients;
     private GradientGuard? guard;
 
-    /// <summary>Trains <paramref name="network"/>; <paramref name="seed"/> draws the dropout masks.</summary>
+    /// <summary>Trains <paramref name="network"/> with the paper's SGD; <paramref name="seed"/> draws the dropout masks.</summary>
     public Trainer(Network network, ulong seed = 0, float momentum = 0.9f, float weightDecay = 0.0005f)
+        : this(network, seed, Optimizer.Sgd, momentum, weightDecay)
+    {
+    }
+
+    /// <summary>Trains <paramref name="network"/> with <paramref name="optimizer"/>; <paramref name="seed"/> draws the dropout masks.</summary>
+    public Trainer(Network network, ulong seed, Optimizer optimizer, float momentum = 0.9f, float weightDecay = 0.0005f)
     {
         Network = network ?? throw new ArgumentNullException(nameof(network));
         Seed = seed;
         gradients = network.Accelerator.Allocate1D<float>(network.Info.ParameterCount);
         gradients.MemSetToZero();
-        Optimiser = new SgdMomentum(network, momentum, weightDecay);
+        Optimiser = new ParameterUpdate(network, optimizer, momentum, weightDecay);
     }
 
     /// <summary>The network whose parameters the trainer updates.</summary>
@@ -38,8 +44,8 @@ public class Trainer : IDisposable
     /// <summary>Training steps taken: the next step's dropout masks are drawn for this number.</summary>
     public long Step { get; set; }
 
-    /// <summary>The optimiser and its momentum buffer.</summary>
-    public SgdMomentum Optimiser { get; }
+    /// <summary>The optimiser, its settings and its state (SGD's velocity or Adam's moments, and its step count).</summary>
+    public ParameterUpdate Optimiser { get; }
 
     /// <summary>The gradient of the last batch's mean loss for every parameter, laid out as <see cref="Network.Parameters"/>.</summary>
     public ArrayView<float> Gradients => gradients.View;
@@ -71,7 +77,7 @@ public class Trainer : IDisposable
     public DropoutKey TrainingKey => new(Seed, Step, 1);
 
     /// <summary>
-    /// One step of SGD on a batch: forward with dropout, loss, backward, update. Advances
+    /// One step of the optimiser on a batch: forward with dropout, loss, backward, update. Advances
     /// <see cref="Step"/>. <paramref name="images"/> is NCHW; <paramref name="labels"/> one class per image.
     /// </summary>
     public StepResult Train(float[] images, int[] labels, float learningRate)
@@ -106,11 +112,14 @@ public class Trainer : IDisposable
     /// <summary>Copies every parameter's gradient to the host, laid out as <see cref="Network.Parameters"/>.</summary>
     public virtual float[] ReadGradients() => gradients.GetAsArray1D();
 
-    /// <summary>The momentum of every parameter, laid out as <see cref="Network.Parameters"/>.</summary>
-    public virtual float[] ReadVelocity() => Optimiser.ReadVelocity();
+    /// <summary>The momentum of every parameter (SGD's velocity, Adam's first moment), laid out as <see cref="Network.Parameters"/>.</summary>
+    public float[] ReadVelocity() => ReadOptimiserState().First;
 
-    /// <summary>Replaces the momentum of every parameter; <paramref name="values"/> is laid out as <see cref="Network.Parameters"/>.</summary>
-    public virtual void WriteVelocity(float[] values) => Optimiser.WriteVelocity(values);
+    /// <summary>The optimiser's state: its moments, laid out as <see cref="Network.Parameters"/>, and its step count.</summary>
+    public virtual OptimiserState ReadOptimiserState() => Optimiser.ReadState();
+
+    /// <summary>Replaces the optimiser's state, which must be of its kind.</summary>
+    public virtual void WriteOptimiserState(OptimiserState state) => Optimiser.WriteState(state);
 
     /// <summary>The logits of the last pass over a batch of <paramref name="batchSize"/> images, (N, classes).</summary>
     public virtual float[] ReadLogits(int batchSize)
@@ -120,24 +129,39 @@ public class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Writes the parameters, the momentum and the run's state (<paramref name="epoch"/>, the step,
+    /// Writes the parameters, the optimiser's state and the run's state (<paramref name="epoch"/>, the step,
     /// <paramref name="learningRate"/>, the seed) to <paramref name="path"/>, atomically.
     /// </summary>
     public void Save(string path, int epoch, float learningRate, IReadOnlyDictionary<string, string>? metadata = null) =>
-        Checkpoint.Save(path, Network.Info, Network.ReadParameters(), ReadVelocity(), new TrainingState(epoch, Step, learningRate, Seed), metadata);
+        Checkpoint.Save(path, Network.Info, Network.ReadParameters(), new TrainingState(epoch, Step, learningRate, Seed), ReadOptimiserState(), metadata);
 
     /// <summary>
-    /// Restores the parameters, the momentum (zero when the file has none), the step and the seed
-    /// from <paramref name="path"/>, and returns the run's state.
+    /// Restores the parameters, the optimiser's state (zero when the file has none), the step and the
+    /// seed from <paramref name="path"/>, and returns the checkpoint.
     /// </summary>
+    /// <exception cref="System.IO.InvalidDataException">The file holds the state of another optimiser than this trainer's.</exception>
     public Checkpoint Load(string path)
     {
         var checkpoint = Checkpoint.Load(path, Network.Info);
+        Restore(checkpoint, path);
+        return checkpoint;
+    }
+
+    /// <summary>Restores what <see cref="Load(string)"/> restores from a checkpoint already read from <paramref name="path"/>.</summary>
+    /// <exception cref="System.IO.InvalidDataException">The checkpoint holds the state of another optimiser than this trainer's.</exception>
+    public void Restore(Checkpoint checkpoint, string path)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        // Another optimiser's moments are no start for this one, and zeros would quietly make a resumed
+        // run another run: refuse, and say how to take the weights alone.
+        if (checkpoint.Optimiser is { } saved && saved.Kind != Optimiser.Kind)
+            throw new System.IO.InvalidDataException($"{path}: holds the state of {OptimiserState.Name(saved.Kind)} (after {saved.Steps:N0} update{(saved.Steps == 1 ? "" : "s")}), " +
+                $"and this trainer runs {OptimiserState.Name(Optimiser.Kind)}; resume it with --optimizer {OptimiserState.Name(saved.Kind)}, " +
+                "or start a new run from its weights alone (Checkpoint.Load(...).Parameters).");
         Network.WriteParameters(checkpoint.Parameters);
-        WriteVelocity(checkpoint.Momentum ?? new float[Network.Info.ParameterCount]);
+        WriteOptimiserState(checkpoint.Optimiser ?? OptimiserState.Zero(Optimiser.Kind, Network.Info));
         Step = checkpoint.State.Step;
         Seed = checkpoint.State.Seed;
-        return checkpoint;
     }
 
     /// <summary>

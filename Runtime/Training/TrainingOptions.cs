@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace NetGen;
 
 /// <summary>How a <see cref="TrainingRun"/> trains: the paper's values unless a network or the command line says otherwise.</summary>
@@ -5,7 +7,7 @@ namespace NetGen;
 /// <param name="BatchSize">Images per step.</param>
 /// <param name="LearningRate">The starting learning rate.</param>
 /// <param name="Momentum">SGD momentum.</param>
-/// <param name="WeightDecay">L2 weight decay, as in the paper's update rule.</param>
+/// <param name="WeightDecay">Weight decay: L2 in the gradient for SGD (the paper's update rule) and Adam, decoupled for AdamW.</param>
 /// <param name="Patience">Epochs without a lower validation top-1 error before the learning rate is divided by 10.</param>
 /// <param name="Threshold">How much lower a validation error must be to count as an improvement (an absolute fraction; 0 in the paper's reading).</param>
 /// <param name="Seed">Fixes initialisation, shuffling, augmentation and dropout.</param>
@@ -15,6 +17,11 @@ namespace NetGen;
 /// <param name="ClipNorm">When positive, each step's gradients are scaled down to this global L2 norm when they exceed it (<see cref="Trainer.ClipNorm"/>).</param>
 /// <param name="LabelSmoothing">The share of each training target spread over every class (<see cref="Trainer.LabelSmoothing"/>); 0 in the paper.</param>
 /// <param name="Warmup">Epochs that always keep the starting learning rate (<see cref="PlateauSchedule.Warmup"/>); 0 in the paper.</param>
+/// <param name="Optimizer">The update rule (<see cref="ParameterUpdate"/>): SGD with momentum in the paper.</param>
+/// <param name="Nesterov">SGD with Nesterov's momentum.</param>
+/// <param name="Beta1">Adam's first-moment decay.</param>
+/// <param name="Beta2">Adam's second-moment decay.</param>
+/// <param name="Epsilon">Adam's term beside the root of the second moment.</param>
 public sealed record TrainingOptions(
     int Epochs = 90,
     int BatchSize = 128,
@@ -29,14 +36,20 @@ public sealed record TrainingOptions(
     int Devices = 1,
     float ClipNorm = 0,
     float LabelSmoothing = 0,
-    int Warmup = 0)
+    int Warmup = 0,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Optimizer>))] Optimizer Optimizer = Optimizer.Sgd,
+    bool Nesterov = false,
+    float Beta1 = 0.9f,
+    float Beta2 = 0.999f,
+    float Epsilon = 1e-8f)
 {
     /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
     {
         defaults ??= new TrainingDefaultsAttribute();
         return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold,
-            LabelSmoothing: defaults.LabelSmoothing, Warmup: defaults.Warmup);
+            LabelSmoothing: defaults.LabelSmoothing, Warmup: defaults.Warmup, Optimizer: defaults.Optimizer, Nesterov: defaults.Nesterov,
+            Beta1: defaults.Beta1, Beta2: defaults.Beta2, Epsilon: defaults.Epsilon);
     }
 
     /// <summary>Checks every value is usable.</summary>
@@ -53,5 +66,14 @@ public sealed record TrainingOptions(
             throw new System.ArgumentException($"The warm-up ({Warmup} epochs) must be zero or more.");
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate) || !(Momentum >= 0 && Momentum < 1) || !(WeightDecay >= 0))
             throw new System.ArgumentException($"Learning rate {LearningRate} must be positive, momentum {Momentum} in [0, 1) and weight decay {WeightDecay} zero or more.");
+        if (!System.Enum.IsDefined(Optimizer))
+            throw new System.ArgumentException($"The optimizer ({(int)Optimizer}) is sgd, adam or adamw.");
+        // PyTorch's own checks (torch.optim.SGD and Adam).
+        if (Nesterov && Optimizer != Optimizer.Sgd)
+            throw new System.ArgumentException($"Nesterov momentum is SGD's; {OptimiserState.Name(Optimizer)} has none (drop --nesterov, or use --optimizer sgd).");
+        if (Nesterov && !(Momentum > 0))
+            throw new System.ArgumentException("Nesterov momentum needs a momentum above 0.");
+        if (!(Beta1 >= 0 && Beta1 < 1) || !(Beta2 >= 0 && Beta2 < 1) || !(Epsilon >= 0) || !float.IsFinite(Epsilon))
+            throw new System.ArgumentException($"Adam's betas ({Beta1}, {Beta2}) must be in [0, 1) and its epsilon ({Epsilon}) zero or more.");
     }
 }

@@ -78,6 +78,12 @@ public sealed class TrainingRun
     /// <summary>Where the run's files go.</summary>
     public string Directory { get; }
 
+    /// <summary>
+    /// The optimiser the caller asked for outright (<c>--optimizer</c>), or null: a resumed run takes its
+    /// checkpoint's, and fails when that is not this one rather than continuing with another than asked.
+    /// </summary>
+    public Optimizer? RequiredOptimizer { get; init; }
+
     /// <summary>Raised as images are processed: often, so keep handlers cheap.</summary>
     public event Action<TrainingProgress>? Progress;
 
@@ -92,29 +98,38 @@ public sealed class TrainingRun
     public TrainingOutcome Run(bool resume = false, CancellationToken cancel = default)
     {
         if (!resume)
-            MemoryCheck.EnsureFits(network, Options.BatchSize); // before the run writes anything
+            MemoryCheck.EnsureFits(network, Options.BatchSize, Options.Optimizer); // before the run writes anything
         System.IO.Directory.CreateDirectory(Directory);
         // What a run killed in the middle of a write left behind: the half-written temporary file
         // beside the checkpoint it was to replace (AtomicFile), never the checkpoint itself.
         foreach (var leftover in System.IO.Directory.EnumerateFiles(Directory, "*" + AtomicFile.TemporarySuffix + "*"))
             File.Delete(leftover);
         string lastPath = Path.Combine(Directory, LastFile), dataPath = Path.Combine(Directory, DataStatistics.FileName);
+        // A resumed run's optimiser is its checkpoint's, so the checkpoint is read before the trainer is made.
+        var checkpoint = resume ? ReadCheckpoint(lastPath) : null;
+        RunState? resumed = checkpoint is null ? null : RunState.Read(lastPath, checkpoint.Metadata);
+        if (resumed is not null)
+        {
+            Options = resumed.Options with { Epochs = Options.Epochs, Devices = Options.Devices, ClipNorm = Options.ClipNorm };
+            if (RequiredOptimizer is { } required && required != Options.Optimizer)
+                throw new InvalidDataException($"{lastPath}: the run trains with {OptimiserState.Name(Options.Optimizer)}, not {OptimiserState.Name(required)}; " +
+                    $"a resumed run keeps its optimizer and its moments: resume without --optimizer, or start a new run.");
+        }
         using var trainer = Options.Devices > 1
-            ? new PartitionedTrainer(network, Options.Devices, Options.Seed, Options.Momentum, Options.WeightDecay)
-            : new Trainer(network, Options.Seed, Options.Momentum, Options.WeightDecay);
+            ? new PartitionedTrainer(network, Options.Devices, Options.Seed, Options.Optimizer, Options.Momentum, Options.WeightDecay)
+            : new Trainer(network, Options.Seed, Options.Optimizer, Options.Momentum, Options.WeightDecay);
+        trainer.Optimiser.Nesterov = Options.Nesterov;
+        trainer.Optimiser.Beta1 = Options.Beta1;
+        trainer.Optimiser.Beta2 = Options.Beta2;
+        trainer.Optimiser.Epsilon = Options.Epsilon;
         RunState state;
         DataStatistics statistics;
         float learningRate;
         int completed;
-        if (resume)
+        if (checkpoint is not null && resumed is not null)
         {
-            if (!File.Exists(lastPath))
-                throw new FileNotFoundException($"{lastPath}: no checkpoint to resume from; start the run without --resume.", lastPath);
-            var checkpoint = trainer.Load(lastPath);
-            state = RunState.Read(lastPath, checkpoint.Metadata);
-            Options = state.Options with { Epochs = Options.Epochs, Devices = Options.Devices, ClipNorm = Options.ClipNorm };
-            trainer.Optimiser.Momentum = Options.Momentum;
-            trainer.Optimiser.WeightDecay = Options.WeightDecay;
+            trainer.Restore(checkpoint, lastPath);
+            state = resumed;
             statistics = DataStatistics.Load(dataPath);
             if (!statistics.Classes.SequenceEqual(data.Train.Classes, StringComparer.Ordinal))
                 throw new InvalidDataException($"{data.Train.Source}: its classes ({string.Join(", ", data.Train.Classes)}) are not the run's ({string.Join(", ", statistics.Classes)}).");
@@ -134,7 +149,7 @@ public sealed class TrainingRun
         }
 
         if (resume)
-            MemoryCheck.EnsureFits(network, Options.BatchSize); // with the checkpoint's batch size, once it is read
+            MemoryCheck.EnsureFits(network, Options.BatchSize, Options.Optimizer); // with the checkpoint's batch size, once it is read
         trainer.ClipNorm = Options.ClipNorm;
         trainer.LabelSmoothing = Options.LabelSmoothing;
         try
@@ -152,6 +167,13 @@ public sealed class TrainingRun
                 : $" The inputs are pixel values less the mean image (up to 255), not divided by their standard deviation; [TrainingDefaults(Normalise = true)] on {network.Info.Name} divides them.";
             throw new NumericalFaultException(e.Step, e.Layer, $"{e.Message} {kept}{inputs}");
         }
+    }
+
+    private Checkpoint ReadCheckpoint(string lastPath)
+    {
+        if (!File.Exists(lastPath))
+            throw new FileNotFoundException($"{lastPath}: no checkpoint to resume from; start the run without --resume.", lastPath);
+        return Checkpoint.Load(lastPath, network.Info);
     }
 
     private TrainingOutcome Train(Trainer trainer, RunState state, DataStatistics statistics, float learningRate, int completed, CancellationToken cancel)
@@ -234,7 +256,7 @@ public sealed class TrainingRun
         public static PartialEpoch None { get; } = new(0, 0, 0, 0);
     }
 
-    /// <summary>What a checkpoint must hold beyond weights, momentum, step and rate for a resumed run to continue exactly.</summary>
+    /// <summary>What a checkpoint must hold beyond weights, the optimiser's state, step and rate for a resumed run to continue exactly.</summary>
     private sealed record RunState(TrainingOptions Options, PlateauSchedule Schedule, IReadOnlyList<EpochRecord> History, int BatchesDone, PartialEpoch Partial)
     {
         public static RunState Read(string path, IReadOnlyDictionary<string, string> metadata)

@@ -55,6 +55,46 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal("MiniAlexNet", loaded.Metadata["netgen.network"]);
     }
 
+    [Theory, InlineData(Optimizer.Adam), InlineData(Optimizer.AdamW)]
+    public void AdamsMomentsRoundTripBitExactUnderPyTorchsNames(Optimizer optimizer)
+    {
+        var state = new OptimiserState(optimizer, 9_876_543_210, Values(MiniParameters, seed: 11), Values(MiniParameters, seed: 12));
+        string path = _temp.File("adam.safetensors");
+        Checkpoint.Save(path, Mini, Values(MiniParameters, seed: 10), new TrainingState(1, 5, 0.001f, 2), state);
+
+        var file = SafeTensorsFile.Read(path);
+        Assert.Equal(MiniStateDict.Select(p => p.Name).Concat(MiniStateDict.Select(p => "exp_avg." + p.Name)).Concat(MiniStateDict.Select(p => "exp_avg_sq." + p.Name)),
+            file.Tensors.Select(t => t.Name));
+        Assert.Equal((optimizer == Optimizer.Adam ? "adam" : "adamw", "9876543210"), (file.Metadata["optimizer"], file.Metadata["optimizer_step"]));
+        var loaded = Checkpoint.Load(path, Mini).Optimiser!;
+        Assert.Equal((optimizer, 9_876_543_210L), (loaded.Kind, loaded.Steps));
+        Assert.Equal(Bits(state.First), Bits(loaded.First));
+        Assert.Equal(Bits(state.Second!), Bits(loaded.Second!));
+        Assert.Null(Checkpoint.Load(path, Mini).Momentum);
+
+        // The second moment is all or nothing too, and an optimizer the file names must be one NetGen knows.
+        string partial = Copy(path, _temp.File("partial.safetensors"), tensors => tensors.Where(t => t.Name != "exp_avg_sq.fc8.bias"));
+        AssertInvalid(() => Checkpoint.Load(partial, Mini), partial, "has exp_avg_sq for 15 of MiniAlexNet's 16 parameters but not for 'fc8.bias'");
+        string unknown = Rewrite(path, tensors => tensors, new Dictionary<string, string> { ["optimizer"] = "rmsprop" });
+        AssertInvalid(() => Checkpoint.Load(unknown, Mini), unknown, "metadata 'optimizer' is 'rmsprop', not sgd, adam or adamw");
+    }
+
+    [Fact]
+    public void AnSgdCheckpointFromBeforeAdamStillLoads()
+    {
+        // NetGen's checkpoints before Adam: momentum.* tensors and no optimizer metadata.
+        string path = Saved(momentum: true);
+        var file = SafeTensorsFile.Read(path);
+        var metadata = file.Metadata.Where(m => m.Key is not ("optimizer" or "optimizer_step")).ToDictionary();
+        SafeTensorsFile.Write(path, file.Tensors.ToList(), metadata);
+        Assert.False(SafeTensorsFile.Read(path).Metadata.ContainsKey("optimizer"));
+
+        var loaded = Checkpoint.Load(path, Mini);
+        Assert.Equal((Optimizer.Sgd, 2L), (loaded.Optimiser!.Kind, loaded.Optimiser.Steps)); // the run's step count stands in for the optimiser's
+        Assert.Equal(Bits(Values(MiniParameters, seed: 6)), Bits(loaded.Momentum!));
+        Assert.Null(loaded.Optimiser.Second);
+    }
+
     [Fact]
     public void SaveWritesPyTorchNamesShapesAndMetadata()
     {
@@ -249,6 +289,14 @@ public sealed class CheckpointTests : IDisposable
         foreach (var (key, value) in metadata ?? [])
             merged[key] = value;
         SafeTensorsFile.Write(path, edit(file.Tensors).ToList(), merged);
+        return path;
+    }
+
+    /// <summary>The file at <paramref name="source"/> with its tensors edited, written to <paramref name="path"/>.</summary>
+    private static string Copy(string source, string path, Func<IEnumerable<SafeTensor>, IEnumerable<SafeTensor>> edit)
+    {
+        var file = SafeTensorsFile.Read(source);
+        SafeTensorsFile.Write(path, edit(file.Tensors).ToList(), file.Metadata);
         return path;
     }
 

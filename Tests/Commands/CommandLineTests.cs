@@ -12,7 +12,7 @@ namespace NetGen.Tests.Commands;
 
 /// <summary>What a newcomer meets first: help, versions, typos, devices that are not there, files that are not there.</summary>
 [Collection(ConsoleCollection.Name)]
-public class CommandLineTests
+public partial class CommandLineTests
 {
     /// <summary>Runs the entry point; returns its exit code, standard output and standard error.</summary>
     internal static (int Code, string Output, string Error) Netgen(params string[] args)
@@ -81,7 +81,10 @@ public class CommandLineTests
 
     [Theory]
     [InlineData(new[] { "train", "minialexnet", "--epoch", "1" }, "unknown option '--epoch' for train; did you mean '--epochs'?")]
-    [InlineData(new[] { "train", "minialexnet", "--optimizer", "adam" }, "unknown option '--optimizer' for train")]
+    [InlineData(new[] { "train", "minialexnet", "--optimiser", "adam" }, "unknown option '--optimiser' for train; did you mean '--optimizer'?")]
+    [InlineData(new[] { "train", "minialexnet", "--optimizer", "adamm" }, "--optimizer takes sgd, adam or adamw, not 'adamm'")]
+    [InlineData(new[] { "train", "minialexnet", "--beta1", "0.8" }, "--beta1 is Adam's, and the optimizer is sgd")]
+    [InlineData(new[] { "train", "minialexnet", "--optimizer", "adam", "--nesterov" }, "--nesterov is SGD's, and the optimizer is adam")]
     [InlineData(new[] { "shapes", "minialexnet", "--bogus" }, "unknown option '--bogus' for shapes")]
     [InlineData(new[] { "trian" }, "unknown command 'trian'; did you mean 'train'?")]
     [InlineData(new[] { "eval", "minialexnet", "--weigths", "w.safetensors" }, "unknown option '--weigths' for eval; did you mean '--weights'?")]
@@ -145,7 +148,7 @@ public class CommandLineTests
         Assert.Contains("[suggest:", script);
 
         // What the script asks the program: the words after its name, and the cursor's place in them.
-        (code, var options, _) = Netgen("[suggest:10]", "train --ep");
+        (code, var options, _) = Netgen("[suggest:11]", "train --epo");
         Assert.Equal(0, code);
         Assert.Equal(["--epochs"], options.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
         (_, var networks, _) = Netgen("[suggest:11]", "shapes mini");
@@ -213,10 +216,34 @@ public class CommandLineTests
         Assert.Contains("from the command line: epochs, batch\n", output.Replace("\r", ""));
         // MiniAlexNet's declaration sets these (Runtime/Networks/MiniAlexNet.cs); momentum and weight decay it leaves to the paper.
         Assert.Contains("from MiniAlexNet's [TrainingDefaults]: learning rate, patience, threshold, label smoothing, warm-up, flips\n", output.Replace("\r", ""));
-        Assert.Contains("from the paper's defaults: momentum, weight decay, padding\n", output.Replace("\r", ""));
+        Assert.Contains("from the paper's defaults: optimizer, momentum, nesterov, weight decay, padding\n", output.Replace("\r", ""));
+        Assert.Contains("optimizer sgd, momentum 0.9, weight decay 0.0005,", output);
         Assert.Contains("each epoch trains 3,000 of the 3,000 training images in 12 batches of 250", output);
         Assert.DoesNotContain("paper's ImageNet schedule", output);
         Assert.Contains("3,000 of 3,000 images)", output);
+    }
+}
+
+public partial class CommandLineTests
+{
+    [Fact]
+    public void TrainTakesAdamWAndItsSettingsAndSaysWhereEachCameFrom()
+    {
+        using var folder = new TemporaryFolder();
+        string run = Path.Combine(folder.Path, "run");
+        var (code, output, _) = Netgen("train", "minialexnet", "--data", TrainCommand.Sample, "--epochs", "1", "--batch", "250", "--device", "cpu",
+            "--optimizer", "adamw", "--beta2", "0.99", "--lr", "0.001", "--weight-decay", "0.01", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("optimizer adamw, betas 0.9 and 0.99, eps 1E-08, weight decay 0.01 (decoupled),", output);
+        Assert.Contains("from the command line: optimizer, epochs, batch, learning rate, beta2, weight decay\n", output.Replace("\r", ""));
+        Assert.Contains("from the paper's defaults: beta1, eps, padding\n", output.Replace("\r", ""));
+        var saved = SafeTensorsFile.Read(Path.Combine(run, TrainingRun.LastFile));
+        Assert.Equal(("adamw", "12"), (saved.Metadata[Checkpoint.OptimizerKey], saved.Metadata[Checkpoint.OptimizerStepKey]));
+
+        // Resuming keeps the run's optimizer; asking outright for another is refused.
+        (code, _, var error) = Netgen("train", "minialexnet", "--data", TrainCommand.Sample, "--epochs", "2", "--device", "cpu", "--optimizer", "sgd", "--out", run, "--resume");
+        Assert.Equal(1, code);
+        Assert.Contains("the run trains with adamw, not sgd; a resumed run keeps its optimizer and its moments", error);
     }
 }
 

@@ -48,6 +48,31 @@ public class DefaultsTests
         Assert.Equal(new NetworkAttribute().Columns, spec.Columns);
     }
 
+    /// <summary>
+    /// An enum written in [TrainingDefaults] reaches the generated registration by its full name from
+    /// global::, so it compiles even in a namespace with a NetGen of its own.
+    /// </summary>
+    [Fact]
+    public void AnOptimizerDeclaredInTrainingDefaultsCompilesInTheRegistration()
+    {
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", """
+            using NetGen;
+            namespace App.NetGen
+            {
+                [Network(Channels = 1, Height = 4, Width = 4)]
+                [TrainingDefaults(Optimizer = Optimizer.AdamW, Nesterov = false, Beta2 = 0.99f, Epsilon = 1e-6f)]
+                public partial class Net
+                {
+                    [Dense(3)] public partial Layer Fc { get; }
+                }
+            }
+            """));
+        Assert.Empty(GeneratorHarness.Diagnostics(result).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        string registration = result.GeneratedSources.Single(s => s.HintName.EndsWith("Net.g.cs", System.StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("new global::NetGen.TrainingDefaultsAttribute { Optimizer = global::NetGen.Optimizer.AdamW, Nesterov = false, Beta2 = 0.99f, Epsilon = 1E-06f }", registration);
+    }
+
     private static void AssertLearn(LearnableAttribute attribute, Ops.Learning learn) =>
         Assert.Equal(
             (attribute.WeightStd, attribute.BiasInit, attribute.LrMult, attribute.BiasLrMult, attribute.DecayMult, attribute.BiasDecayMult),

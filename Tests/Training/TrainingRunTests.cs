@@ -56,16 +56,20 @@ public class TrainingRunTests(AcceleratorFixture fixture)
         Assert.Equal(IdxDataset.FashionMnistClasses, statistics.Classes);
     }
 
-    [Fact]
-    public void ARunResumedAtAnEpochBoundaryOrMidEpochEndsWithTheSameWeights()
+    [Theory]
+    [InlineData(Optimizer.Sgd, false)]
+    [InlineData(Optimizer.Sgd, true)]
+    [InlineData(Optimizer.AdamW, false)]
+    public void ARunResumedAtAnEpochBoundaryOrMidEpochEndsWithTheSameWeights(Optimizer optimizer, bool nesterov)
     {
         var data = Sample(train: 640, validation: 200);
-        var options = new TrainingOptions(Epochs: 2, BatchSize: 64, LearningRate: 0.02f, Patience: 1, Seed: 3, LabelSmoothing: 0.1f);
+        var options = new TrainingOptions(Epochs: 2, BatchSize: 64, LearningRate: optimizer == Optimizer.Sgd ? 0.02f : 0.001f, Patience: 1, Seed: 3, LabelSmoothing: 0.1f,
+            Optimizer: optimizer, Nesterov: nesterov);
         using var straight = new TemporaryFolder();
         using var boundary = new TemporaryFolder();
         using var midEpoch = new TemporaryFolder();
 
-        float[] Train(string folder, int epochs, bool resume, int stopAfterSteps = 0)
+        Checkpoint Train(string folder, int epochs, bool resume, int stopAfterSteps = 0)
         {
             using var network = new MiniAlexNet(fixture.CpuDevice, seed: 3);
             var run = new TrainingRun(network, data, options with { Epochs = epochs }, MiniPreprocessing, folder);
@@ -79,7 +83,7 @@ public class TrainingRunTests(AcceleratorFixture fixture)
                 };
             var outcome = run.Run(resume, cancel.Token);
             Assert.Equal(stopAfterSteps == 0, outcome.Completed);
-            return Checkpoint.Load(Path.Combine(folder, TrainingRun.LastFile), network.Info).Parameters;
+            return Checkpoint.Load(Path.Combine(folder, TrainingRun.LastFile), network.Info);
         }
 
         var expected = Train(straight.Path, 2, resume: false);
@@ -88,10 +92,24 @@ public class TrainingRunTests(AcceleratorFixture fixture)
         Train(midEpoch.Path, 2, resume: false, stopAfterSteps: 13); // epoch 1 has 10 steps: stop 3 steps into epoch 2
         var resumedMidEpoch = Train(midEpoch.Path, 2, resume: true);
 
-        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), resumedAtBoundary.Select(BitConverter.SingleToInt32Bits));
-        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), resumedMidEpoch.Select(BitConverter.SingleToInt32Bits));
+        foreach (var resumed in new[] { resumedAtBoundary, resumedMidEpoch })
+        {
+            Assert.Equal(expected.Parameters.Select(BitConverter.SingleToInt32Bits), resumed.Parameters.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(optimizer, resumed.Optimiser!.Kind);
+            Assert.Equal(expected.Optimiser!.Steps, resumed.Optimiser.Steps);
+            Assert.Equal(expected.Optimiser.First.Select(BitConverter.SingleToInt32Bits), resumed.Optimiser.First.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(expected.Optimiser.Second?.Select(BitConverter.SingleToInt32Bits), resumed.Optimiser.Second?.Select(BitConverter.SingleToInt32Bits));
+        }
+        Assert.Equal(20, expected.Optimiser!.Steps);
         var straightMetrics = File.ReadAllLines(Path.Combine(straight.Path, TrainingRun.MetricsFile)).Select(WithoutTimes);
         Assert.Equal(straightMetrics, File.ReadAllLines(Path.Combine(midEpoch.Path, TrainingRun.MetricsFile)).Select(WithoutTimes));
+
+        // Asked outright for another optimiser, a resumed run refuses rather than continue with its own.
+        using var network = new MiniAlexNet(fixture.CpuDevice, seed: 3);
+        var other = optimizer == Optimizer.Adam ? Optimizer.Sgd : Optimizer.Adam;
+        var run = new TrainingRun(network, data, options with { Epochs = 3 }, MiniPreprocessing, straight.Path) { RequiredOptimizer = other };
+        var e = Assert.Throws<InvalidDataException>(() => run.Run(resume: true));
+        Assert.Contains($"the run trains with {OptimiserState.Name(optimizer)}, not {OptimiserState.Name(other)}", e.Message);
     }
 
     [Fact]

@@ -42,10 +42,10 @@ internal static class Options
         return OneOf(option, ["on", "off"], "on or off");
     }
 
-    /// <summary>One of <paramref name="values"/> (in that case), or null when not given.</summary>
-    public static Option<string> Choice(string name, string description, string[] values) =>
+    /// <summary>One of <paramref name="values"/> (in that case), or null when not given; with <paramref name="suggest"/>, a mistyped value is told the nearest.</summary>
+    public static Option<string> Choice(string name, string description, string[] values, bool suggest = false) =>
         OneOf(new Option<string>(name) { Description = description, HelpName = string.Join('|', values) }, values,
-            values.Length > 1 ? $"{string.Join(", ", values[..^1])} or {values[^1]}" : values[0]);
+            values.Length > 1 ? $"{string.Join(", ", values[..^1])} or {values[^1]}" : values[0], suggest: suggest);
 
     /// <summary>The value of a <see cref="Switch"/>: null when it was not given.</summary>
     public static bool? IsOn(this ParseResult parsed, Option<string> option) => parsed.GetValue(option) is { } text ? text == "on" : null;
@@ -76,14 +76,15 @@ internal static class Options
     /// Accepts only <paramref name="values"/> (completed in that order), with our one-line message rather than
     /// the library's <c>AcceptOnlyFromAmong</c>, which lists the values one per line.
     /// </summary>
-    private static Option<string> OneOf(Option<string> option, string[] values, string takes, bool ignoreCase = false)
+    private static Option<string> OneOf(Option<string> option, string[] values, string takes, bool ignoreCase = false, bool suggest = false)
     {
         option.CompletionSources.Add(values);
         option.Validators.Add(result =>
         {
             string? text = result.Tokens.LastOrDefault()?.Value;
             if (text is not null && !values.Contains(ignoreCase ? text.ToLowerInvariant() : text))
-                result.AddError($"{option.Name} takes {takes}, not '{text}'");
+                result.AddError($"{option.Name} takes {takes}, not '{text}'" +
+                    (suggest && Suggestions.Nearest(text, values) is { Count: > 0 } near ? $"; did you mean {string.Join(" or ", near.Select(n => $"'{n}'"))}?" : ""));
         });
         return option;
     }

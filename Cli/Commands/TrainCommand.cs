@@ -11,7 +11,7 @@ using NetGen.CommandLine.Reports;
 namespace NetGen.CommandLine;
 
 /// <summary>
-/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--optimizer sgd|adam|adamw] [--momentum M] [--nesterov] [--beta1 B] [--beta2 B] [--eps E] [--weight-decay W] [--label-smoothing E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
+/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--optimizer sgd|adam|adamw] [--momentum M] [--nesterov] [--beta1 B] [--beta2 B] [--eps E] [--weight-decay W] [--label-smoothing E] [--schedule plateau|step|cosine|onecycle] [--step-size E] [--gamma G] [--min-lr R] [--warmup E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
 /// trains on a dataset with a progress bar, validates every epoch, and keeps checkpoints, metrics and curves in DIR.
 /// With no data it trains MiniAlexNet on Fashion-MNIST: Debian's copy when installed, else the sample shipped here.
 /// </summary>
@@ -59,7 +59,20 @@ internal static class TrainCommand
 
         public Option<float?> Threshold { get; } = Options.NonNegative("--threshold", "how much lower (a fraction: 0.002 is 0.2 points) a validation error must be to count as better [default: declared, else 0]", "T");
 
-        public Option<int?> Warmup { get; } = Options.Count("--warmup", "epochs that keep the starting learning rate whatever the validation error does [default: declared, else 0]");
+        public Option<string> Schedule { get; } = Options.Choice("--schedule",
+            "how the learning rate moves, as torch.optim.lr_scheduler does: plateau (divided by 10 when the validation error stalls, the paper's; ReduceLROnPlateau), " +
+            "step (StepLR: times --gamma every --step-size epochs), cosine (linear warm-up, then cosine annealing to --min-lr, per step), " +
+            "or onecycle (OneCycleLR: up from lr/25 over the first 30% of the steps, then down to lr/25e4, per step; no --warmup) [default: declared, else plateau]",
+            ["plateau", "step", "cosine", "onecycle"], suggest: true);
+
+        public Option<int?> StepSize { get; } = Options.PositiveInt("--step-size", "step: epochs between two drops [default: declared, else 30]", "E");
+
+        public Option<float?> Gamma { get; } = Options.Positive("--gamma", "step: the factor of each drop [default: declared, else 0.1]", "G");
+
+        public Option<float?> MinLr { get; } = Options.NonNegative("--min-lr", "cosine: the rate it ends at [default: declared, else 0]", "R");
+
+        public Option<int?> Warmup { get; } = Options.Count("--warmup", "the first epochs of the run, whatever the schedule: plateau keeps the starting learning rate through them whatever the validation error does; " +
+            "step and cosine raise it linearly to the learning rate over their steps (lr (t+1)/W at step t of W) [default: declared, else 0]");
 
         public Option<int?> Pad { get; } = Options.Count("--pad", "zero padding around each image before its random crop [default: declared, else 0]", "P");
 
@@ -88,7 +101,7 @@ internal static class TrainCommand
             var command = new Command("train", "Train a network with a progress bar; validate every epoch; keep last.safetensors, best.safetensors, metrics.csv and curves.png in the run's folder. " +
                 "Every setting not given here comes from the network's [TrainingDefaults], else the paper's; train says which at the start.")
             {
-                Network, Data, Epochs, Batch, LearningRate, Optimizer, Momentum, Nesterov, Beta1, Beta2, Epsilon, WeightDecay, LabelSmoothing, Patience, Threshold, Warmup, Pad, Flip, Seed,
+                Network, Data, Epochs, Batch, LearningRate, Optimizer, Momentum, Nesterov, Beta1, Beta2, Epsilon, WeightDecay, LabelSmoothing, Schedule, Patience, Threshold, StepSize, Gamma, MinLr, Warmup, Pad, Flip, Seed,
                 Device, Devices, Out, Resume, SaveEvery, TenCrop, ClipNorm, Strict,
             };
             command.SetAction(Run);
@@ -123,6 +136,22 @@ internal static class TrainCommand
         })
             if (given && rule != sgd)
                 throw new UsageException($"{option.Name} is {(rule ? "SGD's" : "Adam's")}, and the optimizer is {OptimiserState.Name(optimizer)}");
+        var givenSchedule = LearningRates.Parse(parsed.GetValue(a.Schedule));
+        var schedule = sources.Take("schedule", nameof(TrainingDefaultsAttribute.Schedule), givenSchedule, defaults.Schedule,
+            listed: givenSchedule is not null || declared?.Declares(nameof(TrainingDefaultsAttribute.Schedule)) == true);
+        // A setting of another schedule would be ignored without a word: refuse it too.
+        foreach (var (option, given, owner) in new (Option, bool, NetGen.Schedule[])[]
+        {
+            (a.Patience, parsed.GetValue(a.Patience) is not null, [NetGen.Schedule.Plateau]), (a.Threshold, parsed.GetValue(a.Threshold) is not null, [NetGen.Schedule.Plateau]),
+            (a.StepSize, parsed.GetValue(a.StepSize) is not null, [NetGen.Schedule.Step]), (a.Gamma, parsed.GetValue(a.Gamma) is not null, [NetGen.Schedule.Step]),
+            (a.MinLr, parsed.GetValue(a.MinLr) is not null, [NetGen.Schedule.Cosine]),
+            (a.Warmup, parsed.GetValue(a.Warmup) is not null, [NetGen.Schedule.Plateau, NetGen.Schedule.Step, NetGen.Schedule.Cosine]),
+        })
+            if (given && !owner.Contains(schedule))
+                throw new UsageException(option == a.Warmup
+                    ? "--warmup is not onecycle's, which rises over its first 30% of steps itself (OneCycleLR's pct_start)"
+                    : $"{option.Name} is the {LearningRates.Name(owner[0])} schedule's, and the schedule is {LearningRates.Name(schedule)}");
+        bool plateau = schedule == NetGen.Schedule.Plateau;
         var trainingOptions = defaults with
         {
             Epochs = sources.Take("epochs", nameof(TrainingDefaultsAttribute.Epochs), parsed.GetValue(a.Epochs), defaults.Epochs),
@@ -135,10 +164,15 @@ internal static class TrainCommand
             Beta2 = sources.Take("beta2", nameof(TrainingDefaultsAttribute.Beta2), parsed.GetValue(a.Beta2), defaults.Beta2, listed: !sgd),
             Epsilon = sources.Take("eps", nameof(TrainingDefaultsAttribute.Epsilon), parsed.GetValue(a.Epsilon), defaults.Epsilon, listed: !sgd),
             WeightDecay = sources.Take("weight decay", nameof(TrainingDefaultsAttribute.WeightDecay), parsed.GetValue(a.WeightDecay), defaults.WeightDecay),
-            Patience = sources.Take("patience", nameof(TrainingDefaultsAttribute.Patience), parsed.GetValue(a.Patience), defaults.Patience),
-            Threshold = sources.Take("threshold", nameof(TrainingDefaultsAttribute.Threshold), parsed.GetValue(a.Threshold), (float)defaults.Threshold),
+            Schedule = schedule,
+            Patience = sources.Take("patience", nameof(TrainingDefaultsAttribute.Patience), parsed.GetValue(a.Patience), defaults.Patience, listed: plateau),
+            Threshold = sources.Take("threshold", nameof(TrainingDefaultsAttribute.Threshold), parsed.GetValue(a.Threshold), (float)defaults.Threshold, listed: plateau),
+            StepSize = sources.Take("step size", nameof(TrainingDefaultsAttribute.StepSize), parsed.GetValue(a.StepSize), defaults.StepSize, listed: schedule == NetGen.Schedule.Step),
+            Gamma = sources.Take("gamma", nameof(TrainingDefaultsAttribute.Gamma), parsed.GetValue(a.Gamma), defaults.Gamma, listed: schedule == NetGen.Schedule.Step),
+            MinLearningRate = sources.Take("min lr", nameof(TrainingDefaultsAttribute.MinLearningRate), parsed.GetValue(a.MinLr), defaults.MinLearningRate, listed: schedule == NetGen.Schedule.Cosine),
             LabelSmoothing = sources.Take("label smoothing", nameof(TrainingDefaultsAttribute.LabelSmoothing), parsed.GetValue(a.LabelSmoothing), defaults.LabelSmoothing),
-            Warmup = sources.Take("warm-up", nameof(TrainingDefaultsAttribute.Warmup), parsed.GetValue(a.Warmup), defaults.Warmup),
+            // One-cycle has its own rise: a warm-up the network declares for its other schedules is left out.
+            Warmup = schedule == NetGen.Schedule.OneCycle ? 0 : sources.Take("warm-up", nameof(TrainingDefaultsAttribute.Warmup), parsed.GetValue(a.Warmup), defaults.Warmup),
             Seed = parsed.GetValue(a.Seed),
             TenCrop = parsed.GetValue(a.TenCrop),
             SaveEverySteps = parsed.GetValue(a.SaveEvery) ?? 0,
@@ -165,8 +199,7 @@ internal static class TrainCommand
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"{DescribeOptimizer(trainingOptions)}, " +
             $"label smoothing {trainingOptions.LabelSmoothing.ToString(CultureInfo.InvariantCulture)}, " +
-            $"divided by 10 after {Plural(trainingOptions.Patience, "epoch")} without a better validation error" +
-            (trainingOptions.Warmup > 0 ? $", not before the end of epoch {trainingOptions.Warmup}" : "") + $"; {Plural(trainingOptions.Epochs, "epoch")}" +
+            $"{DescribeSchedule(trainingOptions)}; {Plural(trainingOptions.Epochs, "epoch")}" +
             (resume ? "" : $"; crops padded by {preprocessing.Pad}, flips {(preprocessing.Flip ? "on" : "off")}"));
         if (resume)
             Console.WriteLine("      a resumed run keeps the settings saved in its checkpoint");
@@ -188,7 +221,7 @@ internal static class TrainCommand
             bar.Finish();
             var e = history[^1];
             long trained = splits.Train.Count / run.Options.BatchSize * (long)run.Options.BatchSize; // a resumed run's own batch
-            Console.WriteLine($"epoch {e.Epoch}: lr {e.LearningRate.ToString("G3", CultureInfo.InvariantCulture)}, train loss {e.TrainLoss:0.0000}, " +
+            Console.WriteLine($"epoch {e.Epoch}: lr {EpochRates(run.Options, e, splits.Train.Count / run.Options.BatchSize)}, train loss {e.TrainLoss:0.0000}, " +
                 $"train error {e.TrainError:P2}, val loss {e.ValidationLoss:0.0000}, val top-1 error {e.ValidationTop1Error:P2}" +
                 (top5 ? $", top-5 error {e.ValidationTop5Error:P2}" : "") +
                 $" ({e.Seconds:0} s, {ProgressBar.Rate(e.ImagesPerSecond)} images/s, {trained:N0} of {splits.Train.Count:N0} images)");
@@ -259,6 +292,38 @@ internal static class TrainCommand
             : $"betas {N(options.Beta1)} and {N(options.Beta2)}, eps {N(options.Epsilon)}";
         string decay = options.Optimizer switch { NetGen.Optimizer.Adam => " (L2)", NetGen.Optimizer.AdamW => " (decoupled)", _ => "" };
         return $"optimizer {OptimiserState.Name(options.Optimizer)}, {rule}, weight decay {N(options.WeightDecay)}{decay}";
+    }
+
+    /// <summary>
+    /// The schedule, as the run line gives it: "divided by 10 after 3 epochs without a better validation error, not before the end of epoch 12",
+    /// "step schedule (StepLR): times 0.1 every 30 epochs", "cosine schedule to 0 per step, after a linear warm-up of 5 epochs", ...
+    /// </summary>
+    public static string DescribeSchedule(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        static string N(float value) => value.ToString(CultureInfo.InvariantCulture);
+        string warmup = options.Warmup > 0 ? $", after a linear warm-up of {Plural(options.Warmup, "epoch")}" : "";
+        return options.Schedule switch
+        {
+            NetGen.Schedule.Step => $"step schedule (StepLR): times {N(options.Gamma)} every {Plural(options.StepSize, "epoch")}{warmup}",
+            NetGen.Schedule.Cosine => $"cosine schedule to {N(options.MinLearningRate)} per step{warmup}",
+            NetGen.Schedule.OneCycle => $"one-cycle schedule (OneCycleLR) per step: up from {N((float)(options.LearningRate / LearningRates.OneCycleDiv))} over the first 30% of the steps, " +
+                $"then down to {N((float)(options.LearningRate / LearningRates.OneCycleDiv / LearningRates.OneCycleFinalDiv))}, the momentum not cycled",
+            _ => $"divided by 10 after {Plural(options.Patience, "epoch")} without a better validation error" +
+                (options.Warmup > 0 ? $", not before the end of epoch {options.Warmup}" : ""),
+        };
+    }
+
+    /// <summary>An epoch's rate for its line: the one rate under plateau, else the first step's and the last step's ("0.05 to 0.0482").</summary>
+    public static string EpochRates(TrainingOptions options, EpochRecord epoch, int stepsPerEpoch)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(epoch);
+        string last = epoch.LearningRate.ToString("G3", CultureInfo.InvariantCulture);
+        if (!LearningRates.PerStep(options.Schedule) || stepsPerEpoch <= 0)
+            return last;
+        float first = LearningRates.At(options, (long)(epoch.Epoch - 1) * stepsPerEpoch, stepsPerEpoch);
+        return $"{first.ToString("G3", CultureInfo.InvariantCulture)} to {last}";
     }
 
     /// <summary>"MiniAlexNet's", "Flowers'".</summary>

@@ -63,8 +63,23 @@ public sealed class TrainingDefaultsAttribute : Attribute
     /// <summary>How much lower (an absolute fraction: 0.002 is 0.2 points) a validation error must be to count as an improvement: 0.</summary>
     public double Threshold { get; set => field = Declare(value); }
 
-    /// <summary>Epochs that always keep the starting learning rate, whatever the validation error does: none in the paper.</summary>
+    /// <summary>
+    /// The first epochs of the run: with the plateau schedule they always keep the starting learning rate, whatever the
+    /// validation error does; with step and cosine the rate rises linearly to it over their steps. None in the paper.
+    /// </summary>
     public int Warmup { get; set => field = Declare(value); }
+
+    /// <summary>How the learning rate moves: the paper's plateau rule (<c>Schedule.Plateau</c>), step, cosine or one-cycle.</summary>
+    public Schedule Schedule { get; set => field = Declare(value); } = Schedule.Plateau;
+
+    /// <summary>The step schedule's period in epochs (StepLR's step_size): 30.</summary>
+    public int StepSize { get; set => field = Declare(value); } = 30;
+
+    /// <summary>The step schedule's factor (StepLR's gamma): 0.1.</summary>
+    public float Gamma { get; set => field = Declare(value); } = 0.1f;
+
+    /// <summary>The rate the cosine schedule ends at (CosineAnnealingLR's eta_min): 0.</summary>
+    public float MinLearningRate { get; set => field = Declare(value); }
 
     /// <summary>The share of each training target spread evenly over the classes (label smoothing): none in the paper.</summary>
     public float LabelSmoothing { get; set => field = Declare(value); }

@@ -6,7 +6,7 @@ namespace NetGen;
 
 /// <summary>One epoch of a run, as <c>metrics.csv</c> records it.</summary>
 /// <param name="Epoch">1 for the first.</param>
-/// <param name="LearningRate">The rate the epoch trained with.</param>
+/// <param name="LearningRate">The rate of the epoch's last step (the rate of all its steps under the plateau schedule).</param>
 /// <param name="TrainLoss">Mean cross-entropy over the epoch's training batches (with dropout and augmentation).</param>
 /// <param name="TrainError">Top-1 error over the same batches.</param>
 /// <param name="ValidationLoss">Mean cross-entropy on the validation split.</param>

@@ -16,12 +16,16 @@ namespace NetGen;
 /// <param name="Devices">Devices to split the network over, one per column (<see cref="PartitionedTrainer"/>); 1 runs it whole on one device.</param>
 /// <param name="ClipNorm">When positive, each step's gradients are scaled down to this global L2 norm when they exceed it (<see cref="Trainer.ClipNorm"/>).</param>
 /// <param name="LabelSmoothing">The share of each training target spread over every class (<see cref="Trainer.LabelSmoothing"/>); 0 in the paper.</param>
-/// <param name="Warmup">Epochs that always keep the starting learning rate (<see cref="PlateauSchedule.Warmup"/>); 0 in the paper.</param>
+/// <param name="Warmup">The first epochs of the run: under the plateau schedule they always keep the starting learning rate (<see cref="PlateauSchedule.Warmup"/>); under step and cosine the rate rises linearly to it over their steps (<see cref="LearningRates"/>); 0 in the paper. One-cycle has its own rise and takes none.</param>
 /// <param name="Optimizer">The update rule (<see cref="ParameterUpdate"/>): SGD with momentum in the paper.</param>
 /// <param name="Nesterov">SGD with Nesterov's momentum.</param>
 /// <param name="Beta1">Adam's first-moment decay.</param>
 /// <param name="Beta2">Adam's second-moment decay.</param>
 /// <param name="Epsilon">Adam's term beside the root of the second moment.</param>
+/// <param name="Schedule">How the learning rate moves: the paper's plateau rule, or step, cosine or one-cycle (<see cref="LearningRates"/>).</param>
+/// <param name="StepSize">The step schedule's period in epochs (StepLR's step_size).</param>
+/// <param name="Gamma">The step schedule's factor (StepLR's gamma).</param>
+/// <param name="MinLearningRate">The rate the cosine schedule ends at (CosineAnnealingLR's eta_min).</param>
 public sealed record TrainingOptions(
     int Epochs = 90,
     int BatchSize = 128,
@@ -41,7 +45,11 @@ public sealed record TrainingOptions(
     bool Nesterov = false,
     float Beta1 = 0.9f,
     float Beta2 = 0.999f,
-    float Epsilon = 1e-8f)
+    float Epsilon = 1e-8f,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<Schedule>))] Schedule Schedule = Schedule.Plateau,
+    int StepSize = 30,
+    float Gamma = 0.1f,
+    float MinLearningRate = 0)
 {
     /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
@@ -49,7 +57,8 @@ public sealed record TrainingOptions(
         defaults ??= new TrainingDefaultsAttribute();
         return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold,
             LabelSmoothing: defaults.LabelSmoothing, Warmup: defaults.Warmup, Optimizer: defaults.Optimizer, Nesterov: defaults.Nesterov,
-            Beta1: defaults.Beta1, Beta2: defaults.Beta2, Epsilon: defaults.Epsilon);
+            Beta1: defaults.Beta1, Beta2: defaults.Beta2, Epsilon: defaults.Epsilon,
+            Schedule: defaults.Schedule, StepSize: defaults.StepSize, Gamma: defaults.Gamma, MinLearningRate: defaults.MinLearningRate);
     }
 
     /// <summary>Checks every value is usable.</summary>
@@ -73,6 +82,16 @@ public sealed record TrainingOptions(
             throw new System.ArgumentException($"Nesterov momentum is SGD's; {OptimiserState.Name(Optimizer)} has none (drop --nesterov, or use --optimizer sgd).");
         if (Nesterov && !(Momentum > 0))
             throw new System.ArgumentException("Nesterov momentum needs a momentum above 0.");
+        if (!System.Enum.IsDefined(Schedule))
+            throw new System.ArgumentException($"The schedule ({(int)Schedule}) is plateau, step, cosine or onecycle.");
+        if (StepSize <= 0 || !(Gamma > 0) || !float.IsFinite(Gamma))
+            throw new System.ArgumentException($"The step schedule's step size ({StepSize} epochs) and gamma ({Gamma}) must be positive.");
+        if (!(MinLearningRate >= 0 && MinLearningRate <= LearningRate))
+            throw new System.ArgumentException($"The cosine schedule's final rate ({MinLearningRate}) must be between 0 and the learning rate ({LearningRate}).");
+        if (Schedule == Schedule.OneCycle && Warmup > 0)
+            throw new System.ArgumentException("onecycle has its own warm-up, the first 30% of its steps (OneCycleLR's pct_start): drop --warmup, which is plateau's, step's and cosine's.");
+        if (Schedule == Schedule.Cosine && Warmup >= Epochs)
+            throw new System.ArgumentException($"The cosine schedule's warm-up ({Warmup} epochs) must be shorter than the run ({Epochs} epochs).");
         if (!(Beta1 >= 0 && Beta1 < 1) || !(Beta2 >= 0 && Beta2 < 1) || !(Epsilon >= 0) || !float.IsFinite(Epsilon))
             throw new System.ArgumentException($"Adam's betas ({Beta1}, {Beta2}) must be in [0, 1) and its epsilon ({Epsilon}) zero or more.");
     }

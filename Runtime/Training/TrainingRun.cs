@@ -31,7 +31,8 @@ public sealed record TrainingOutcome(bool Completed, IReadOnlyList<EpochRecord> 
 /// <summary>
 /// A training run in a directory: computes the data statistics (<c>data.safetensors</c>), trains
 /// epoch after epoch on a prefetched, shuffled and augmented stream, validates, divides the
-/// learning rate by 10 when validation error stops improving, and after every epoch writes
+/// learning rate by 10 when validation error stops improving (or sets it before every step under
+/// the step, cosine and one-cycle schedules, <see cref="LearningRates"/>), and after every epoch writes
 /// <c>last.safetensors</c>, <c>best.safetensors</c> (when it improved) and <c>metrics.csv</c>, each
 /// atomically. Everything random is a hash of (seed, epoch, image) or (seed, step), and the
 /// checkpoint holds the schedule, the history and the position within the epoch, so a resumed run
@@ -183,6 +184,11 @@ public sealed class TrainingRun
         int batchSize = Options.BatchSize, steps = data.Train.Count / batchSize;
         if (steps == 0)
             throw new InvalidDataException($"{data.Train.Source}: {data.Train.Count} training images, fewer than one batch of {batchSize}.");
+        if ((long)steps * Options.Epochs < LearningRates.FewestSteps(Options.Schedule))
+            throw new InvalidDataException($"The {LearningRates.Name(Options.Schedule)} schedule needs at least {LearningRates.FewestSteps(Options.Schedule)} steps; " +
+                $"{Options.Epochs} epochs of {steps} make {(long)steps * Options.Epochs}.");
+        // Plateau moves the rate between epochs, by the validation error; the others set it before every step, by the step's index alone.
+        bool perStep = LearningRates.PerStep(Options.Schedule);
         var forward = trainer.PassesFor(batchSize).Forward;
         var history = state.History.ToList();
         var schedule = state.Schedule;
@@ -200,6 +206,8 @@ public sealed class TrainingRun
             {
                 foreach (var b in queue)
                 {
+                    if (perStep)
+                        learningRate = LearningRates.At(Options, (long)(epoch - 1) * steps + batch, steps);
                     var result = trainer.Train(b.Images, b.Labels, learningRate);
                     partial = partial with { LossSum = partial.LossSum + result.Loss * result.Images, Errors = partial.Errors + result.Images - result.Top1, Images = partial.Images + result.Images };
                     batch++;
@@ -219,7 +227,7 @@ public sealed class TrainingRun
             var validation = Evaluator.Evaluate(forward, data.Validation, augmenter, Options.TenCrop,
                 done => Report("validate", epoch, done, data.Validation.Count, 0));
             bool improved = history.Count == 0 || validation.Top1Error < history.Min(r => r.ValidationTop1Error);
-            var (next, drop) = schedule.Observe(validation.Top1Error);
+            var (next, drop) = perStep ? (schedule, false) : schedule.Observe(validation.Top1Error);
             schedule = next;
             history.Add(new EpochRecord(epoch, learningRate, partial.LossSum / partial.Images, (double)partial.Errors / partial.Images,
                 validation.Loss, validation.Top1Error, validation.Top5Error, seconds, partial.Images / Math.Max(seconds, 1e-9)));

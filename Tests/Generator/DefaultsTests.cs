@@ -73,6 +73,30 @@ public class DefaultsTests
         Assert.Contains("new global::NetGen.TrainingDefaultsAttribute { Optimizer = global::NetGen.Optimizer.AdamW, Nesterov = false, Beta2 = 0.99f, Epsilon = 1E-06f }", registration);
     }
 
+    /// <summary>A schedule declared in [TrainingDefaults] reaches the registration by its global:: name, with its settings.</summary>
+    [Fact]
+    public void AScheduleDeclaredInTrainingDefaultsCompilesInTheRegistration()
+    {
+        var (result, output) = GeneratorHarness.Run(("Probe.cs", """
+            using NetGen;
+            namespace App.NetGen
+            {
+                [Network(Channels = 1, Height = 4, Width = 4)]
+                [TrainingDefaults(Schedule = Schedule.Cosine, Warmup = 2, MinLearningRate = 1e-4f, StepSize = 5, Gamma = 0.5f)]
+                public partial class Net
+                {
+                    [Dense(3)] public partial Layer Fc { get; }
+                }
+            }
+            """));
+        Assert.Empty(GeneratorHarness.Diagnostics(result).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        Assert.Empty(GeneratorHarness.CompileErrors(output));
+        string registration = result.GeneratedSources.Single(s => s.HintName.EndsWith("Net.g.cs", System.StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("new global::NetGen.TrainingDefaultsAttribute { Schedule = global::NetGen.Schedule.Cosine, Warmup = 2, MinLearningRate = 0.0001f, StepSize = 5, Gamma = 0.5f }", registration);
+        var options = TrainingOptions.From(new TrainingDefaultsAttribute { Schedule = Schedule.Cosine, Warmup = 2, MinLearningRate = 1e-4f });
+        Assert.Equal((Schedule.Cosine, 2, 1e-4f, 30, 0.1f), (options.Schedule, options.Warmup, options.MinLearningRate, options.StepSize, options.Gamma));
+    }
+
     private static void AssertLearn(LearnableAttribute attribute, Ops.Learning learn) =>
         Assert.Equal(
             (attribute.WeightStd, attribute.BiasInit, attribute.LrMult, attribute.BiasLrMult, attribute.DecayMult, attribute.BiasDecayMult),

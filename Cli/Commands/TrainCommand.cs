@@ -194,7 +194,7 @@ internal static class TrainCommand
         using var device = Device.Open(parsed.GetValue(a.Device)!);
         using var network = entry.Create(device, trainingOptions.Seed);
         var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory) { RequiredOptimizer = givenOptimizer };
-        Console.WriteLine($"{info.Name} ({info.ParameterCount:N0} parameters) on {device}");
+        Console.WriteLine($"{info.Name} ({info.DescribeParameters()}) on {device}");
         Console.WriteLine($"data: {splits.Train.Source}: {splits.Train.Count:N0} training images, {splits.Validation.Count:N0} validation images ({splits.Validation.Source}), {splits.Train.Classes.Count} classes");
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"{DescribeOptimizer(trainingOptions)}, " +

@@ -140,6 +140,10 @@ internal static class DiagnosticDescriptors
         "NG0031", "Two batch normalisations in one layer",
         "{0} has a second BatchNorm, whose tensors would also be named {1}.bn.*; put the second BatchNorm in a layer of its own");
 
+    public static readonly DiagnosticDescriptor LayerNameTaken = Error(
+        "NG0032", "Layer name taken by the generated code",
+        "Layer '{0}' has a name the code generated for {1} uses for {2}; rename the layer");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
@@ -151,5 +155,6 @@ internal static class DiagnosticDescriptors
         UnreadableArgument, UnsupportedType, PoolPadTooLarge, TooLarge, DuplicateLayerName, LayersInSeveralFiles,
         GroupsSplitColumns, LayersFromInvalid, ClassesMismatch, UnknownOperation, RequiredSetting,
         WeightStdIgnored, UnknownLayer, AddShapeMismatch, JoinNotAfterMain, UnreadLayer, BiasBeforeBatchNorm, RepeatedBatchNorm,
+        LayerNameTaken,
     ];
 }

@@ -47,8 +47,14 @@ internal static class PartitionEmitter
         w.Line($"/// <summary>");
         w.Line($"/// The split of {plan.Model.Type.Name} over {partition.Devices} devices, one per column: every layer's outputs in");
         string exception = replicated is null ? "" : $", but {replicated.Layer}'s {replicated.OutputsPerDevice} outputs, which every device computes whole";
-        string readers = gathering.Count == 1 ? gathering[0] : $"{string.Join(", ", gathering.Take(gathering.Count - 1))} and {gathering[gathering.Count - 1]}";
-        w.Line($"/// {partition.Devices} equal runs{exception}; {readers} gather their input from every device.");
+        string readers = gathering.Count switch
+        {
+            // A network of one layer that every device computes whole reads only the input, which every device holds.
+            0 => "no layer gathers its input from another device",
+            1 => $"{gathering[0]} gather their input from every device",
+            _ => $"{string.Join(", ", gathering.Take(gathering.Count - 1))} and {gathering[gathering.Count - 1]} gather their input from every device",
+        };
+        w.Line($"/// {partition.Devices} equal runs{exception}; {readers}.");
         w.Line($"/// </summary>");
         w.Line("public static global::NetGen.PartitionInfo Partition { get; } = new(");
         using (w.Indent())

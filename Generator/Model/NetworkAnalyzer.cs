@@ -14,6 +14,27 @@ namespace NetGen.Generator.Model;
 /// </summary>
 internal static class NetworkAnalyzer
 {
+    /// <summary>
+    /// The names a layer property cannot take (NG0032), with what the generated network uses each
+    /// for: the members it declares, the members of <c>NetGen.Network</c> it reads, and the types it
+    /// calls by their simple name, which a property of that name in the class would hide.
+    /// </summary>
+    private static readonly Dictionary<string, string> TakenNames = Taken(
+        ("its NetworkInfo", ["Description"]),
+        ("its activation shapes", ["Shapes"]),
+        ("its tensors' indices", ["TensorIndex"]),
+        ("its element and parameter counts", ["MultiplyAdds", "ParameterCount"]),
+        ("its kernels and their launchers", ["Kernels", "BackwardKernels", "Launchers", "BackwardKernelLaunchers", "KernelLaunchers", "BackwardLaunchers", "kernelLaunchers", "backwardLaunchers"]),
+        ("its passes and trainer", ["ForwardPass", "BackwardPass", "Trainer", "CreateForwardPass", "CreateBackwardPass"]),
+        ("its column split", ["Partition", "Partitioning", "ColumnPass", "CreateColumnPass", "ColumnGeometry"]),
+        ("its CPU backend's sizes", ["CpuGeometry"]),
+        ("its registration in the network catalog", ["RegisterInNetworkCatalog"]),
+        ("a member of NetGen.Network it reads", ["Accelerator", "Backend", "Layers", "Tensors"]),
+        ("a type it calls by name", ["XMath", "Vector512", "VectorMath", "CpuBatchNorm", "CpuConv", "CpuDense", "CpuEpilogue", "CpuGradients", "CpuLoss", "CpuLrn", "CpuPool", "CpuProfiler"]));
+
+    private static Dictionary<string, string> Taken(params (string Use, string[] Names)[] groups) =>
+        groups.SelectMany(g => g.Names.Select(n => (Name: n, g.Use))).ToDictionary(p => p.Name, p => p.Use, StringComparer.Ordinal);
+
     public static AnalysisResult Analyze(ParseResult parsed)
     {
         var diagnostics = parsed.Diagnostics.ToList();
@@ -31,14 +52,16 @@ internal static class NetworkAnalyzer
         check.AtLeast(spec.Location, network, nameof(NetworkAttribute.Width), spec.Width, 1);
         check.AtLeast(spec.Location, network, nameof(NetworkAttribute.Columns), spec.Columns, 1);
         check.Rounding(spec.Location, network, (Rounding)spec.Round);
-        if (diagnostics.Count == before && (long)spec.Channels * spec.Height * spec.Width > int.MaxValue)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Location, network, "input",
-                (long)spec.Channels * spec.Height * spec.Width, int.MaxValue));
+        if (diagnostics.Count == before && new Shape(spec.Channels, spec.Height, spec.Width) is { Size: > int.MaxValue } image)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, spec.Location, network, "input", image.ExactSize, int.MaxValue));
         if (spec.Layers.Count == 0)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoLayers, spec.Location, network));
         foreach (var clash in spec.Layers.GroupBy(l => l.Member.ToLowerInvariant()).Where(g => g.Count() > 1))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateLayerName, clash.ElementAt(1).Location,
                 clash.First().Member, clash.ElementAt(1).Member, clash.Key));
+        foreach (var layer in spec.Layers)
+            if (TakenNames.TryGetValue(layer.Member, out var use))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNameTaken, layer.Location, layer.Member, network, use));
 
         var specLayers = WithClasses(spec, check, diagnostics);
 
@@ -104,7 +127,7 @@ internal static class NetworkAnalyzer
                 var output = op.Infer(new ShapeRule(who, current, columns, split, firstLayer: i == 0, op.Location, diagnostics));
                 if (output is { } o && o.Size > int.MaxValue)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, op.Location, who, "output", o.Size, int.MaxValue));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, op.Location, who, "output", o.ExactSize, int.MaxValue));
                     output = null;
                 }
                 shape = output;

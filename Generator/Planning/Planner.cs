@@ -82,10 +82,20 @@ internal static class Planner
         return new ActivationPlan(name, identifier, field, shape, description);
     }
 
-    /// <summary>Hands out identifiers that collide neither with each other nor with what the generated class already declares.</summary>
+    /// <summary>
+    /// Hands out identifiers that collide neither with each other nor with what the generated class
+    /// already declares, nor (as fields, their first letter lower case) with the parameters and
+    /// fields of its passes: so compared ignoring case, as a layer named <c>device</c> or
+    /// <c>Device</c> would otherwise give a field <c>device</c> beside the column pass's parameter.
+    /// <c>Cpu</c> is taken for its epilogue's struct, <c>CpuEpilogue</c>, which would hide the CPU backend's.
+    /// </summary>
     private sealed class UniqueNames
     {
-        private readonly HashSet<string> taken = ["Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "CpuGeometry", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize", "Partition", "Partitioning", "ColumnPass", "ColumnGeometry", "TensorIndex", "Tensors"];
+        private readonly HashSet<string> taken = new(System.StringComparer.OrdinalIgnoreCase)
+        {
+            "Network", "ForwardPass", "BackwardPass", "Trainer", "Kernels", "BackwardKernels", "CpuGeometry", "Description", "Info", "Shapes", "Layers", "Parameters", "Accelerator", "BatchSize", "Partition", "Partitioning", "ColumnPass", "ColumnGeometry", "TensorIndex", "Tensors",
+            "Device", "Column", "Exchange", "Dropout", "Cpu",
+        };
 
         public string Claim(string identifier)
         {

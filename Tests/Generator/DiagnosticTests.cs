@@ -512,6 +512,17 @@ public class DiagnosticTests
             """, "BatchNorm",
             "Conv1 has a second BatchNorm, whose tensors would also be named conv1.bn.*; put the second BatchNorm in a layer of its own"
         },
+        {
+            "NG0032", """
+            [Network(Channels = 1, Height = 8, Width = 8, Columns = 2)]
+            public partial class Net
+            {
+                [Conv(4, Kernel = 3, Pad = 1)] public partial Layer Features { get; }
+                [Dense(4)] public partial Layer Partition { get; }
+            }
+            """, "Partition",
+            "Layer 'Partition' has a name the code generated for Net uses for its column split; rename the layer"
+        },
     };
 
     [Theory]

@@ -133,12 +133,12 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = new(
         "NG0030", "Bias cancelled by batch normalisation",
-        "{0} has a bias, but BatchNorm right after it subtracts each channel's mean, which cancels the bias; write Bias = false on {0} (the learned shift is BatchNorm's bias)",
+        "{0} has a bias, but {1} right after it subtracts each channel's mean, which cancels the bias; write Bias = false on {0} (the learned shift is {1}'s bias)",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor RepeatedBatchNorm = Error(
         "NG0031", "Two batch normalisations in one layer",
-        "{0} has a second BatchNorm, whose tensors would also be named {1}.bn.*; put the second BatchNorm in a layer of its own");
+        "{0} has a second {2}, whose tensors would also be named {1}.{3}.*; put the second {2} in a layer of its own");
 
     public static readonly DiagnosticDescriptor LayerNameTaken = Error(
         "NG0032", "Layer name taken by the generated code",

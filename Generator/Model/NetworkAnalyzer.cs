@@ -250,10 +250,11 @@ internal static class NetworkAnalyzer
             foreach (var join in ops.OfType<JoinOperation>())
                 read.Add(join.Layer);
             for (int j = 0; j + 1 < ops.Count; j++)
-                if (ops[j] is LearnableOperation { HasBias: true } && ops[j + 1] is BatchNorm)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, ops[j].Location, layers[i].Member));
-            foreach (var extra in ops.OfType<BatchNorm>().Skip(1))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatedBatchNorm, extra.Location, layers[i].Member, layers[i].Member.ToLowerInvariant()));
+                if (ops[j] is LearnableOperation { HasBias: true } && ops[j + 1].CancelsBias)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, ops[j].Location, layers[i].Member, ops[j + 1].AttributeName));
+            foreach (var extra in ops.Where(o => o.TensorPrefix is not null).GroupBy(o => o.TensorPrefix).SelectMany(g => g.Skip(1)))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepeatedBatchNorm, extra.Location, layers[i].Member, layers[i].Member.ToLowerInvariant(),
+                    extra.AttributeName, extra.TensorPrefix!));
         }
         for (int i = 0; i + 1 < layers.Count; i++)
         {

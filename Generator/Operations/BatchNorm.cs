@@ -41,6 +41,10 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
 
     public override Shape? Infer(ShapeRule rule) => rule.Input;
 
+    public override bool CancelsBias => true;
+
+    public override string? TensorPrefix => "bn";
+
     public override IReadOnlyList<TensorSpec> Tensors(Shape input, Shape output)
     {
         var perChannel = new[] { input.Channels }.ToEquatableArray();

@@ -49,6 +49,15 @@ internal abstract record Operation(LocationInfo? Location)
     /// </summary>
     public virtual string? NamedInput => null;
 
+    /// <summary>Whether it subtracts each channel's mean, so a bias right before it is cancelled (NG0030).</summary>
+    public virtual bool CancelsBias => false;
+
+    /// <summary>
+    /// The prefix its tensors take within their layer (<c>bn</c> for <c>conv1.bn.weight</c>), or null
+    /// when they have none: two operations of one prefix in a layer would share names (NG0031).
+    /// </summary>
+    public virtual string? TensorPrefix => null;
+
     /// <summary>Its parameter tensors for this input and output, in the order they sit in the parameter buffer.</summary>
     public virtual IReadOnlyList<TensorSpec> Tensors(Shape input, Shape output) => [];
 

@@ -91,13 +91,22 @@ internal static class KernelEmitter
 
     private static void WriteStatistics(SourceWriter w, NetworkPlan plan, KernelPlan kernel)
     {
-        var parameters = StatisticsParameters(plan, kernel);
-        w.Line($"/// <summary>The batch statistics of {plan.Activations[kernel.Output].Name}'s {kernel.Main.Op.Describe()}, before its kernel runs.</summary>");
-        w.Line($"/// <param name=\"index\">{kernel.Operation.StatisticsIndexDoc}</param>");
+        using (Open(w, kernel.StatisticsMethod, $"The batch statistics of {plan.Activations[kernel.Output].Name}'s {kernel.Main.Op.Describe()}, before its kernel runs.",
+            kernel.Operation.StatisticsIndexDoc, StatisticsParameters(plan, kernel)))
+            kernel.Operation.WriteStatisticsKernel(new KernelWriting(w, kernel.Main, plan.Model.Columns));
+    }
+
+    /// <summary>
+    /// Writes a kernel's documentation (its summary, what thread <c>index</c> computes, each parameter)
+    /// and opens its body; disposing the result closes it. Forward and backward kernels alike.
+    /// </summary>
+    public static System.IDisposable Open(SourceWriter w, string method, string summary, string indexDoc, IReadOnlyList<KernelParameter> parameters)
+    {
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Line($"/// <param name=\"index\">{indexDoc}</param>");
         foreach (var p in parameters)
             w.Line($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
-        using (w.Block($"public static void {kernel.StatisticsMethod}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})"))
-            kernel.Operation.WriteStatisticsKernel(new KernelWriting(w, kernel.Main, plan.Model.Columns));
+        return w.Block($"public static void {method}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})");
     }
 
     /// <summary>Parameter tensor <paramref name="index"/> of the network's table, on its accelerator.</summary>
@@ -110,12 +119,7 @@ internal static class KernelEmitter
 
     private static void Write(SourceWriter w, NetworkPlan plan, KernelPlan kernel)
     {
-        var parameters = Parameters(plan, kernel);
-        w.Line($"/// <summary>Fused group {plan.Activations[kernel.Output].Name}: {kernel.Group}.</summary>");
-        w.Line($"/// <param name=\"index\">{kernel.Operation.IndexDoc(kernel.Main)}</param>");
-        foreach (var p in parameters)
-            w.Line($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
-        using (w.Block($"public static void {kernel.Method}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})"))
+        using (Open(w, kernel.Method, $"Fused group {plan.Activations[kernel.Output].Name}: {kernel.Group}.", kernel.Operation.IndexDoc(kernel.Main), Parameters(plan, kernel)))
         {
             kernel.Operation.WriteKernel(new KernelWriting(w, kernel.Main, plan.Model.Columns));
             if (!kernel.Operation.StoresValue)

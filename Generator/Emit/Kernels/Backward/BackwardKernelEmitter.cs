@@ -117,11 +117,7 @@ internal static class BackwardKernelEmitter
     {
         var forward = plan.Kernels[kernel.Kernel];
         var parameters = Parameters(plan, kernel);
-        w.Line($"/// <summary>{Summary(plan, kernel, forward)}</summary>");
-        w.Line($"/// <param name=\"index\">{IndexDoc(kernel, forward)}</param>");
-        foreach (var p in parameters)
-            w.Line($"/// <param name=\"{p.Name}\">{p.Doc}</param>");
-        using (w.Block($"public static void {kernel.Method}(Index1D index, {string.Join(", ", parameters.Select(p => p.Type + " " + p.Name))})"))
+        using (KernelEmitter.Open(w, kernel.Method, Summary(plan, kernel, forward), IndexDoc(kernel, forward), parameters))
         {
             var writing = new KernelWriting(w, forward.Main, plan.Model.Columns);
             switch (kernel.Kind)

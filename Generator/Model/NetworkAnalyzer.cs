@@ -79,7 +79,7 @@ internal static class NetworkAnalyzer
             if (i > 0)
                 outputs[specLayers[i - 1].Member] = (shape, flattenedBy);
             // A learnable operation may read an earlier layer in place of the previous one.
-            string? inputLayer = layer.Ops.Count > 0 && layer.Ops[0] is LearnableOperation { NamedInput: { } named } ? named : null;
+            string? inputLayer = layer.InputLayer;
             if (inputLayer is not null)
             {
                 if (Earlier(spec, specLayers, i, inputLayer, layer.Ops[0], outputs, diagnostics) is { } read)
@@ -240,10 +240,9 @@ internal static class NetworkAnalyzer
         for (int i = 0; i < layers.Count; i++)
         {
             var ops = layers[i].Ops;
-            string? input = ops.Count > 0 && ops[0] is LearnableOperation { NamedInput: { } named } ? named : null;
             if (i > 0)
             {
-                string source = input ?? layers[i - 1].Member;
+                string source = layers[i].InputLayer ?? layers[i - 1].Member;
                 read.Add(source);
                 readers[layers[i].Member] = source;
             }

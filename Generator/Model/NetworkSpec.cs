@@ -28,7 +28,11 @@ internal sealed record TypeSpec(string Namespace, string Name, EquatableArray<st
 /// Whether an operation attribute of the layer could not be read (NG0014, NG0023, NG0024): its
 /// operations are the ones that could, so the layer's form and shape are not checked.
 /// </param>
-internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<Operation> Ops, LocationInfo? Location, bool Incomplete = false);
+internal sealed record LayerSpec(string Member, string Modifiers, EquatableArray<Operation> Ops, LocationInfo? Location, bool Incomplete = false)
+{
+    /// <summary>The earlier layer its learnable operation reads by name (<c>Input = nameof(Stem)</c>), or null for the previous layer.</summary>
+    public string? InputLayer => Ops.Count > 0 && Ops[0] is LearnableOperation { NamedInput: { } named } ? named : null;
+}
 
 /// <summary>How the generated code adds a network to the runtime's catalog.</summary>
 /// <param name="Visible">Whether code outside the class can create it (it is not abstract, and it and every type it is nested in are public or internal): only such a network registers itself.</param>

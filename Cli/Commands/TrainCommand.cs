@@ -11,7 +11,7 @@ using NetGen.CommandLine.Reports;
 namespace NetGen.CommandLine;
 
 /// <summary>
-/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--optimizer sgd|adam|adamw] [--momentum M] [--nesterov] [--beta1 B] [--beta2 B] [--eps E] [--weight-decay W] [--label-smoothing E] [--schedule plateau|step|cosine|onecycle] [--step-size E] [--gamma G] [--min-lr R] [--warmup E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
+/// <c>netgen train [network] [--data PATH] [--epochs N] [--batch B] [--lr R] [--optimizer sgd|adam|adamw] [--momentum M] [--nesterov] [--beta1 B] [--beta2 B] [--eps E] [--weight-decay W] [--decay-all on|off] [--label-smoothing E] [--schedule plateau|step|cosine|onecycle] [--step-size E] [--gamma G] [--min-lr R] [--warmup E] [--pad P] [--flip on|off] [--seed S] [--device D] [--out DIR] [--resume] [--strict] [--clip-norm C]</c>:
 /// trains on a dataset with a progress bar, validates every epoch, and keeps checkpoints, metrics and curves in DIR.
 /// With no data it trains MiniAlexNet on Fashion-MNIST: Debian's copy when installed, else the sample shipped here.
 /// </summary>
@@ -52,6 +52,9 @@ internal static class TrainCommand
         public Option<float?> Epsilon { get; } = Options.NonNegative("--eps", "Adam's epsilon, added to the root of the second moment [default: declared, else 1e-8]", "E");
 
         public Option<float?> WeightDecay { get; } = Options.NonNegative("--weight-decay", "weight decay: L2 for sgd and adam, decoupled for adamw [default: declared, else 0.0005]", "W");
+
+        public Option<string> DecayAll { get; } = Options.Switch("--decay-all",
+            "weight decay on every parameter (on, the paper's rule), or on weights alone, leaving biases and batch normalisation's parameters undecayed (off) [default: declared, else off]");
 
         public Option<float?> LabelSmoothing { get; } = Options.NonNegative("--label-smoothing", "the share of each target spread evenly over the classes [default: declared, else 0]", "E");
 
@@ -101,7 +104,7 @@ internal static class TrainCommand
             var command = new Command("train", "Train a network with a progress bar; validate every epoch; keep last.safetensors, best.safetensors, metrics.csv and curves.png in the run's folder. " +
                 "Every setting not given here comes from the network's [TrainingDefaults], else the paper's; train says which at the start.")
             {
-                Network, Data, Epochs, Batch, LearningRate, Optimizer, Momentum, Nesterov, Beta1, Beta2, Epsilon, WeightDecay, LabelSmoothing, Schedule, Patience, Threshold, StepSize, Gamma, MinLr, Warmup, Pad, Flip, Seed,
+                Network, Data, Epochs, Batch, LearningRate, Optimizer, Momentum, Nesterov, Beta1, Beta2, Epsilon, WeightDecay, DecayAll, LabelSmoothing, Schedule, Patience, Threshold, StepSize, Gamma, MinLr, Warmup, Pad, Flip, Seed,
                 Device, Devices, Out, Resume, SaveEvery, TenCrop, ClipNorm, Strict,
             };
             command.SetAction(Run);
@@ -164,6 +167,9 @@ internal static class TrainCommand
             Beta2 = sources.Take("beta2", nameof(TrainingDefaultsAttribute.Beta2), parsed.GetValue(a.Beta2), defaults.Beta2, listed: !sgd),
             Epsilon = sources.Take("eps", nameof(TrainingDefaultsAttribute.Epsilon), parsed.GetValue(a.Epsilon), defaults.Epsilon, listed: !sgd),
             WeightDecay = sources.Take("weight decay", nameof(TrainingDefaultsAttribute.WeightDecay), parsed.GetValue(a.WeightDecay), defaults.WeightDecay),
+            // The paper decays every parameter; today's recipes spare biases and normalisation, and so does NetGen unless told.
+            DecayAll = sources.Take("decay of biases and normalisation", nameof(TrainingDefaultsAttribute.DecayAll), parsed.IsOn(a.DecayAll), defaults.DecayAll,
+                listed: parsed.GetValue(a.WeightDecay) is not 0f, fallbackSource: Sources.NetGens),
             Schedule = schedule,
             Patience = sources.Take("patience", nameof(TrainingDefaultsAttribute.Patience), parsed.GetValue(a.Patience), defaults.Patience, listed: plateau),
             Threshold = sources.Take("threshold", nameof(TrainingDefaultsAttribute.Threshold), parsed.GetValue(a.Threshold), (float)defaults.Threshold, listed: plateau),
@@ -291,7 +297,8 @@ internal static class TrainCommand
             ? $"momentum {N(options.Momentum)}{(options.Nesterov ? " (Nesterov)" : "")}"
             : $"betas {N(options.Beta1)} and {N(options.Beta2)}, eps {N(options.Epsilon)}";
         string decay = options.Optimizer switch { NetGen.Optimizer.Adam => " (L2)", NetGen.Optimizer.AdamW => " (decoupled)", _ => "" };
-        return $"optimizer {OptimiserState.Name(options.Optimizer)}, {rule}, weight decay {N(options.WeightDecay)}{decay}";
+        string scope = options.DecayAll || options.WeightDecay == 0 ? "" : " on weights only";
+        return $"optimizer {OptimiserState.Name(options.Optimizer)}, {rule}, weight decay {N(options.WeightDecay)}{decay}{scope}";
     }
 
     /// <summary>
@@ -337,13 +344,16 @@ internal static class TrainCommand
     {
         private readonly List<(string Setting, string Source)> taken = [];
 
-        public const string CommandLine = "the command line", Paper = "the paper's defaults";
+        public const string CommandLine = "the command line", Paper = "the paper's defaults", NetGens = "NetGen's defaults";
 
-        /// <summary>The setting's value; <paramref name="listed"/> when it bears on this run (one optimiser's settings do not on another's).</summary>
-        public T Take<T>(string setting, string property, T? given, T fallback, bool listed = true) where T : struct
+        /// <summary>
+        /// The setting's value; <paramref name="listed"/> when it bears on this run (one optimiser's settings do not on another's);
+        /// <paramref name="fallbackSource"/> names where an undeclared default comes from when it is not the paper's.
+        /// </summary>
+        public T Take<T>(string setting, string property, T? given, T fallback, bool listed = true, string fallbackSource = Paper) where T : struct
         {
             if (listed)
-                taken.Add((setting, given is not null ? CommandLine : declared?.Declares(property) == true ? $"{Possessive(network)} [TrainingDefaults]" : Paper));
+                taken.Add((setting, given is not null ? CommandLine : declared?.Declares(property) == true ? $"{Possessive(network)} [TrainingDefaults]" : fallbackSource));
             return given ?? fallback;
         }
 

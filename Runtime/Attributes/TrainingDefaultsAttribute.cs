@@ -45,6 +45,13 @@ public sealed class TrainingDefaultsAttribute : Attribute
     /// <summary>The update rule: SGD with momentum, as in the paper (<c>Optimizer.Sgd</c>), Adam or AdamW.</summary>
     public Optimizer Optimizer { get; set => field = Declare(value); } = Optimizer.Sgd;
 
+    /// <summary>
+    /// Weight decay on every parameter, as the paper decays them. Off by default: biases and batch
+    /// normalisation's scales and shifts are left undecayed, as today's recipes do (timm, torchvision's
+    /// reference scripts with <c>--norm-weight-decay 0</c>).
+    /// </summary>
+    public bool DecayAll { get; set => field = Declare(value); }
+
     /// <summary>Nesterov momentum for SGD (<c>torch.optim.SGD(nesterov=True)</c>): off, as in the paper.</summary>
     public bool Nesterov { get; set => field = Declare(value); }
 

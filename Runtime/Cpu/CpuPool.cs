@@ -42,9 +42,9 @@ public static unsafe partial class CpuPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardPlane(in PoolGeometry g, float* src, float* dst)
     {
-        if (IsOverlappingMax(g))
+        if (IsStride2Max(g))
         {
-            OverlappingForwardPlane(g, src, dst);
+            Stride2ForwardPlane(g, src, dst);
             return;
         }
         int width = g.Width;
@@ -84,9 +84,9 @@ public static unsafe partial class CpuPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardPlane(in PoolGeometry g, float* src, float* d, float* grad)
     {
-        if (IsOverlappingMax(g))
+        if (IsStride2Max(g))
         {
-            OverlappingBackwardPlane(g, src, d, grad);
+            Stride2BackwardPlane(g, src, d, grad);
             return;
         }
         int width = g.Width;

@@ -8,10 +8,10 @@ namespace NetGen.Networks;
 /// normalisation after conv1 and conv2, overlapping 3/2 max pooling, dropout in fc6 and fc7.
 /// Weights start from N(0, 0.01); biases are 1 in conv2, conv4, conv5, fc6 and fc7, 0 elsewhere.
 /// Training follows the paper: images brought to 256x256, random 227x227 crops, flips and PCA colour,
-/// batch 128, learning rate 0.01 divided by 10 on plateaus.
+/// batch 128, learning rate 0.01 divided by 10 on plateaus, weight decay 0.0005 on every parameter.
 /// </summary>
 [Network(Channels = 3, Height = 227, Width = 227, Columns = 2)]
-[TrainingDefaults(ImageSize = 256)]
+[TrainingDefaults(ImageSize = 256, DecayAll = true)]
 public sealed partial class AlexNet
 {
     [Conv(96, Kernel = 11, Stride = 4), Relu, Lrn(5, Alpha = 1e-4f, Beta = 0.75f, K = 2f), MaxPool(3, Stride = 2)]

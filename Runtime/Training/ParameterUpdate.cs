@@ -48,6 +48,13 @@ public sealed class ParameterUpdate : IDisposable
     /// <summary>The weight decay: 0.0005 in the paper; L2 in the gradient for SGD and Adam, decoupled for AdamW. Read at every update.</summary>
     public float WeightDecay { get; set; }
 
+    /// <summary>
+    /// Whether the weight decay also shrinks one-dimensional tensors (biases, batch normalisation's
+    /// parameters): on by default, as <c>torch.optim</c> decays every parameter it is given; a
+    /// <see cref="TrainingRun"/> turns it off unless its options say otherwise (<see cref="TrainingOptions.DecayAll"/>).
+    /// </summary>
+    public bool DecayAll { get; set; } = true;
+
     /// <summary>SGD: Nesterov's momentum (<c>torch.optim.SGD(nesterov=True)</c>, in the velocity form of docs/training.md). Off by default.</summary>
     public bool Nesterov { get; set; }
 
@@ -68,7 +75,7 @@ public sealed class ParameterUpdate : IDisposable
 
     /// <summary>The settings of the next update, for a base <paramref name="learningRate"/>, counting it as done (<see cref="Steps"/> goes up by one).</summary>
     public UpdateRule Next(float learningRate) =>
-        new(Kind, learningRate, WeightDecay, Momentum, Nesterov, Beta1, Beta2, Epsilon, ++Steps);
+        new(Kind, learningRate, WeightDecay, Momentum, Nesterov, Beta1, Beta2, Epsilon, ++Steps, DecayAll);
 
     /// <summary>Enqueues one update of every trainable parameter from <paramref name="gradients"/> (laid out as the parameters).</summary>
     public void Enqueue(ArrayView<float> gradients, float learningRate)

@@ -26,6 +26,9 @@ namespace NetGen;
 /// <param name="StepSize">The step schedule's period in epochs (StepLR's step_size).</param>
 /// <param name="Gamma">The step schedule's factor (StepLR's gamma).</param>
 /// <param name="MinLearningRate">The rate the cosine schedule ends at (CosineAnnealingLR's eta_min).</param>
+/// <param name="DecayAll">Weight decay on every parameter, the paper's rule; false leaves biases and batch normalisation's
+/// parameters undecayed (<see cref="UpdateRule.IsVector"/>), as <see cref="TrainingDefaultsAttribute.DecayAll"/> does by default.
+/// True here so that a checkpoint written before the setting existed resumes as it trained.</param>
 public sealed record TrainingOptions(
     int Epochs = 90,
     int BatchSize = 128,
@@ -49,7 +52,8 @@ public sealed record TrainingOptions(
     [property: JsonConverter(typeof(JsonStringEnumConverter<Schedule>))] Schedule Schedule = Schedule.Plateau,
     int StepSize = 30,
     float Gamma = 0.1f,
-    float MinLearningRate = 0)
+    float MinLearningRate = 0,
+    bool DecayAll = true)
 {
     /// <summary>The network's declared defaults (<see cref="TrainingDefaultsAttribute"/>), or the paper's when it declares none.</summary>
     public static TrainingOptions From(TrainingDefaultsAttribute? defaults)
@@ -58,7 +62,7 @@ public sealed record TrainingOptions(
         return new TrainingOptions(defaults.Epochs, defaults.BatchSize, defaults.LearningRate, defaults.Momentum, defaults.WeightDecay, defaults.Patience, defaults.Threshold,
             LabelSmoothing: defaults.LabelSmoothing, Warmup: defaults.Warmup, Optimizer: defaults.Optimizer, Nesterov: defaults.Nesterov,
             Beta1: defaults.Beta1, Beta2: defaults.Beta2, Epsilon: defaults.Epsilon,
-            Schedule: defaults.Schedule, StepSize: defaults.StepSize, Gamma: defaults.Gamma, MinLearningRate: defaults.MinLearningRate);
+            Schedule: defaults.Schedule, StepSize: defaults.StepSize, Gamma: defaults.Gamma, MinLearningRate: defaults.MinLearningRate, DecayAll: defaults.DecayAll);
     }
 
     /// <summary>Checks every value is usable.</summary>

@@ -120,6 +120,7 @@ public sealed class TrainingRun
             ? new PartitionedTrainer(network, Options.Devices, Options.Seed, Options.Optimizer, Options.Momentum, Options.WeightDecay)
             : new Trainer(network, Options.Seed, Options.Optimizer, Options.Momentum, Options.WeightDecay);
         trainer.Optimiser.Nesterov = Options.Nesterov;
+        trainer.Optimiser.DecayAll = Options.DecayAll;
         trainer.Optimiser.Beta1 = Options.Beta1;
         trainer.Optimiser.Beta2 = Options.Beta2;
         trainer.Optimiser.Epsilon = Options.Epsilon;

@@ -6,17 +6,29 @@ namespace NetGen;
 /// One update's settings for one tensor, as the kernels take them: the rule, the learning rate and
 /// decay after the tensor's multipliers, and the optimiser's step count <paramref name="Step"/> (Adam's t,
 /// 1 on the first update). <see cref="ParameterUpdate"/> makes one per step; the columns of a split
-/// network apply the same one to their rows.
+/// network apply the same one to their rows. <paramref name="DecayAll"/> false leaves the weight decay
+/// off every one-dimensional tensor: biases and batch normalisation's scales and shifts.
 /// </summary>
 public readonly record struct UpdateRule(Optimizer Kind, float LearningRate, float WeightDecay, float Momentum, bool Nesterov,
-    float Beta1, float Beta2, float Epsilon, long Step)
+    float Beta1, float Beta2, float Epsilon, long Step, bool DecayAll = true)
 {
-    /// <summary>This rule for <paramref name="tensor"/>: its learning rate times its LrMult, its decay times its DecayMult.</summary>
+    /// <summary>
+    /// This rule for <paramref name="tensor"/>: its learning rate times its LrMult, its decay times its
+    /// DecayMult, or no decay for a one-dimensional tensor unless <see cref="DecayAll"/>.
+    /// </summary>
     public UpdateRule For(ParameterInfo tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        return this with { LearningRate = LearningRate * tensor.LrMult, WeightDecay = WeightDecay * tensor.DecayMult };
+        float decayMult = DecayAll || !IsVector(tensor) ? tensor.DecayMult : 0f;
+        return this with { LearningRate = LearningRate * tensor.LrMult, WeightDecay = WeightDecay * decayMult };
     }
+
+    /// <summary>
+    /// A tensor of at most one dimension (a bias, batch normalisation's weight or bias): what the usual
+    /// recipes leave out of the weight decay (timm's <c>param_groups_weight_decay</c>, for one), since
+    /// shrinking it toward zero does not limit what the network can express, only shifts or rescales it.
+    /// </summary>
+    public static bool IsVector(ParameterInfo tensor) => tensor.Dimensions.Count <= 1;
 
     /// <summary>
     /// Adam's and AdamW's per-tensor numbers, worked out in double and rounded once, as PyTorch does with

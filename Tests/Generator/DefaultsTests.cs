@@ -95,6 +95,11 @@ public class DefaultsTests
         Assert.Contains("new global::NetGen.TrainingDefaultsAttribute { Schedule = global::NetGen.Schedule.Cosine, Warmup = 2, MinLearningRate = 0.0001f, StepSize = 5, Gamma = 0.5f }", registration);
         var options = TrainingOptions.From(new TrainingDefaultsAttribute { Schedule = Schedule.Cosine, Warmup = 2, MinLearningRate = 1e-4f });
         Assert.Equal((Schedule.Cosine, 2, 1e-4f, 30, 0.1f), (options.Schedule, options.Warmup, options.MinLearningRate, options.StepSize, options.Gamma));
+        // Weight decay spares biases and batch normalisation's parameters unless a declaration asks for the paper's rule,
+        // which AlexNet and MiniAlexNet do; options made without a declaration (an old checkpoint's) keep that rule.
+        Assert.False(options.DecayAll);
+        Assert.True(TrainingOptions.From(NetworkCatalog.Find("MiniAlexNet")!.Defaults).DecayAll);
+        Assert.True(new TrainingOptions().DecayAll);
     }
 
     private static void AssertLearn(LearnableAttribute attribute, Ops.Learning learn) =>

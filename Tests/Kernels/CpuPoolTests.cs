@@ -11,8 +11,8 @@ namespace NetGen.Tests.Kernels;
 /// each window's maximum; backward sends each output's gradient to its window's first maximum in
 /// row-major order, summing the shares of overlapping windows in output order. Values are drawn
 /// from eight levels so ties are common, and the comparison is bit for bit. The geometries cover
-/// the vectorised 3/2 path (AlexNet's and MiniAlexNet's pools, floor and ceil rounding, rows of
-/// more than 16 outputs) and the scalar path beside it (padding, other windows and strides).
+/// the vectorised stride-2 path (AlexNet's and MiniAlexNet's 3/2 pools and the 2/2 pool, floor and
+/// ceil rounding, rows of more than 16 outputs) and the scalar path beside it (padding, other windows and strides).
 /// </summary>
 public class CpuPoolTests
 {
@@ -23,6 +23,9 @@ public class CpuPoolTests
     [InlineData(55, 55, 3, 2, 0, 27, 27)] // AlexNet conv1: two chunks of 16 outputs
     [InlineData(13, 13, 3, 2, 0, 6, 6)]   // AlexNet conv5
     [InlineData(70, 5, 3, 2, 0, 35, 2)]   // wide, short: three chunks, ceil
+    [InlineData(28, 28, 2, 2, 0, 14, 14)] // window 2, stride 2 (a ResNet's stem): the vectorised path
+    [InlineData(7, 7, 2, 2, 0, 4, 4)]     // the same, ceil: the last window has one row and one column
+    [InlineData(40, 9, 2, 2, 0, 20, 4)]   // two chunks of 16 outputs, floor
     [InlineData(11, 11, 3, 2, 1, 6, 6)]   // padded: the scalar path
     [InlineData(9, 9, 2, 1, 0, 8, 8)]     // window 2, stride 1: the scalar path
     public void MaxPoolMatchesTheLoopBitForBit(int width, int height, int window, int stride, int pad, int outWidth, int outHeight)

@@ -63,17 +63,22 @@ public class OptimiserTests(AcceleratorFixture fixture)
     /// (AdamW); <c>m = b1 m + (1 - b1) g'</c>; <c>v = b2 v + (1 - b2) g'^2</c>; <c>w -= lr m̂ / (sqrt(v̂) + eps)</c>
     /// with <c>m̂ = m / (1 - b1^t)</c>, <c>v̂ = v / (1 - b2^t)</c>; each tensor's lr and decay times its multipliers.
     /// The first step of bias-corrected Adam moves every weight by lr (times its LrMult) against the sign of g'.
+    /// With <paramref name="decayAll"/> false the biases (one-dimensional tensors) take no decay at all.
     /// </summary>
     [Theory]
-    [InlineData(AcceleratorFixture.Kernels, Optimizer.Adam)]
-    [InlineData(AcceleratorFixture.Cpu, Optimizer.Adam)]
-    [InlineData(AcceleratorFixture.Kernels, Optimizer.AdamW)]
-    [InlineData(AcceleratorFixture.Cpu, Optimizer.AdamW)]
-    public void AdamStepsFollowPyTorchsRuleWithCaffesMultipliers(string device, Optimizer optimizer)
+    [InlineData(AcceleratorFixture.Kernels, Optimizer.Adam, true)]
+    [InlineData(AcceleratorFixture.Cpu, Optimizer.Adam, true)]
+    [InlineData(AcceleratorFixture.Kernels, Optimizer.AdamW, true)]
+    [InlineData(AcceleratorFixture.Cpu, Optimizer.AdamW, true)]
+    [InlineData(AcceleratorFixture.Kernels, Optimizer.AdamW, false)]
+    [InlineData(AcceleratorFixture.Cpu, Optimizer.Adam, false)]
+    public void AdamStepsFollowPyTorchsRuleWithCaffesMultipliers(string device, Optimizer optimizer, bool decayAll)
     {
         const double Beta1 = 0.8, Beta2 = 0.99, Epsilon = 1e-6, Decay = 0.1;
         using var net = new SgdProbe(fixture[device], seed: 1);
         using var trainer = new Trainer(net, seed: 3, optimizer, weightDecay: (float)Decay);
+        trainer.Optimiser.DecayAll = decayAll;
+        double DecayOf(ParameterInfo tensor) => decayAll || tensor.Dimensions.Count > 1 ? Decay * Multipliers[tensor.Name].Decay : 0;
         (trainer.Optimiser.Beta1, trainer.Optimiser.Beta2, trainer.Optimiser.Epsilon) = ((float)Beta1, (float)Beta2, (float)Epsilon);
         var images = Numbers.Uniform(4 * 18, 5);
         int[] labels = [0, 2, 1, 2];
@@ -88,8 +93,7 @@ public class OptimiserTests(AcceleratorFixture fixture)
             var before = net.ReadParameters();
             foreach (var tensor in net.Info.Parameters)
             {
-                var (lrMult, decayMult) = Multipliers[tensor.Name];
-                double lr = rates[t - 1] * lrMult, decay = Decay * decayMult;
+                double lr = rates[t - 1] * Multipliers[tensor.Name].Lr, decay = DecayOf(tensor);
                 for (long i = tensor.Offset; i < tensor.Offset + tensor.Count; i++)
                 {
                     double gradient = g[i];
@@ -117,8 +121,7 @@ public class OptimiserTests(AcceleratorFixture fixture)
                 // (after AdamW's shrink); without the correction it would move (1 - b1) / sqrt(1 - b2) = 2 times as far.
                 foreach (var tensor in net.Info.Parameters)
                 {
-                    var (lrMult, decayMult) = Multipliers[tensor.Name];
-                    double lr = rates[0] * lrMult, decay = Decay * decayMult;
+                    double lr = rates[0] * Multipliers[tensor.Name].Lr, decay = DecayOf(tensor);
                     double shrink = optimizer == Optimizer.AdamW ? 1 - lr * decay : 1;
                     for (long i = tensor.Offset; i < tensor.Offset + tensor.Count; i++)
                     {

@@ -6,9 +6,10 @@ using System.Runtime.Intrinsics.X86;
 namespace NetGen.Cpu;
 
 /// <summary>
-/// AlexNet's overlapping max pool (window 3, stride 2, no padding), vectorised over 16 outputs of
-/// a row. Output x reads input columns 2x, 2x+1 and 2x+2; two-source permutes split 32 input
-/// columns into those three vectors, so no lane waits on another. The scalar loops this replaces
+/// Max pools of stride 2 without padding, vectorised over 16 outputs of a row: AlexNet's
+/// overlapping window of 3, and the plain window of 2 that halves a plane (a ResNet's or LeNet's).
+/// Output x reads input columns 2x, 2x+1 and, for a window of 3, 2x+2; two-source permutes split
+/// 32 input columns into those vectors, so no lane waits on another. The scalar loops this replaces
 /// spent most of their time in the dependency chain of nine compares per output: a fifth of a
 /// MiniAlexNet training step. Rows are copied into buffers padded with -infinity, so a ceil-rounded
 /// window past the edge and the lanes past the row's end read values that never win.
@@ -24,26 +25,32 @@ public static unsafe partial class CpuPool
     private static Vector512<int> InterleaveHigh { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31); }
 
     /// <summary>Whether <paramref name="g"/> takes the vectorised path.</summary>
-    private static bool IsOverlappingMax(in PoolGeometry g) =>
-        g.IsMax && g.Window == 3 && g.Stride == 2 && g.Pad == 0 && Avx512F.IsSupported;
+    private static bool IsStride2Max(in PoolGeometry g) =>
+        g.IsMax && g.Window is 2 or 3 && g.Stride == 2 && g.Pad == 0 && Avx512F.IsSupported;
+
+    /// <summary>The maximum of a window's columns in one row: 2x and 2x+1, and 2x+2 for a window of 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> WindowMax(bool three, Vector512<float> even, Vector512<float> odd, Vector512<float> next) =>
+        three ? Vector512.Max(Vector512.Max(even, odd), next) : Vector512.Max(even, odd);
 
     /// <summary>Floats in a padded row: every chunk of 16 outputs reads 48 columns from 32 times its index.</summary>
     private static int PaddedWidth(in PoolGeometry g) => 32 * ((g.OutWidth + 15) / 16) + 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OverlappingForwardPlane(in PoolGeometry g, float* src, float* dst)
+    private static void Stride2ForwardPlane(in PoolGeometry g, float* src, float* dst)
     {
         int width = g.Width, padded = PaddedWidth(g);
+        bool three = g.Window == 3;
         float* row = stackalloc float[padded];
         float* tail = stackalloc float[16];
         new Span<float>(row + width, padded - width).Fill(float.NegativeInfinity);
         for (int oy = 0; oy < g.OutHeight; oy++, dst += g.OutWidth)
         {
-            ColumnMaxima(src, width, 2 * oy, Math.Min(2 * oy + 3, g.Height), row, padded: true);
+            ColumnMaxima(src, width, 2 * oy, Math.Min(2 * oy + g.Window, g.Height), row, padded: true);
             for (int ox = 0; ox < g.OutWidth; ox += 16)
             {
                 Split(row + 2 * ox, out var even, out var odd, out var next);
-                var max = Vector512.Max(Vector512.Max(even, odd), next);
+                var max = WindowMax(three, even, odd, next);
                 if (ox + 16 <= g.OutWidth)
                     max.Store(dst + ox);
                 else
@@ -63,14 +70,15 @@ public static unsafe partial class CpuPool
     /// and the sums back out took most of the time on 14 x 14 and 7 x 7 planes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OverlappingBackwardPlane(in PoolGeometry g, float* src, float* d, float* grad)
+    private static void Stride2BackwardPlane(in PoolGeometry g, float* src, float* d, float* grad)
     {
         int width = g.Width;
+        bool three = g.Window == 3;
         new Span<float>(grad, g.Height * width).Clear();
         WindowRow* windowRows = stackalloc WindowRow[3];
         for (int oy = 0; oy < g.OutHeight; oy++, d += g.OutWidth)
         {
-            int count = Math.Min(3, g.Height - 2 * oy);
+            int count = Math.Min(g.Window, g.Height - 2 * oy);
             for (int ox = 0; ox < g.OutWidth; ox += 16)
             {
                 int column = 2 * ox;
@@ -79,7 +87,7 @@ public static unsafe partial class CpuPool
                 {
                     ref var w = ref windowRows[k];
                     SplitRow(src + (2 * oy + k) * width, column, width, out w.Even, out w.Odd, out w.Next);
-                    max = Vector512.Max(max, Vector512.Max(Vector512.Max(w.Even, w.Odd), w.Next));
+                    max = Vector512.Max(max, WindowMax(three, w.Even, w.Odd, w.Next));
                 }
                 var share = Avx512F.MaskLoad(d + ox, Host.FirstLanes(g.OutWidth - ox), Vector512<float>.Zero);
                 var taken = Vector512<float>.Zero;
@@ -88,7 +96,8 @@ public static unsafe partial class CpuPool
                     ref var w = ref windowRows[k];
                     w.Even = First(w.Even, max, share, ref taken);
                     w.Odd = First(w.Odd, max, share, ref taken);
-                    w.Next = First(w.Next, max, share, ref taken);
+                    if (three)
+                        w.Next = First(w.Next, max, share, ref taken);
                 }
                 for (int k = 0; k < count; k++)
                 {
@@ -96,8 +105,11 @@ public static unsafe partial class CpuPool
                     float* row = grad + (2 * oy + k) * width;
                     // Column 2x gets window x-1's third column before window x's first: add the
                     // third columns (shifted by two) first.
-                    Add(row, column + 2, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveLow, Vector512<float>.Zero));
-                    Add(row, column + 18, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveHigh, Vector512<float>.Zero));
+                    if (three)
+                    {
+                        Add(row, column + 2, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveLow, Vector512<float>.Zero));
+                        Add(row, column + 18, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveHigh, Vector512<float>.Zero));
+                    }
                     Add(row, column, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveLow, w.Odd));
                     Add(row, column + 16, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveHigh, w.Odd));
                 }

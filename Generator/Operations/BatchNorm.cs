@@ -12,8 +12,8 @@ namespace NetGen.Generator.Operations;
 /// (one thread per channel) fills them before the forward kernel, from the batch in training and
 /// from the running estimates in evaluation, and updates the running estimates in training. The
 /// same buffer carries the two sums the input gradient needs from the tensor-gradient kernels, which
-/// run before it. Every sum runs over the batch, then the plane, in order, in double, so a step gives
-/// the same numbers every run and on both backends.
+/// run before it. Every sum runs in double, in sixteen partial sums in a fixed order (the CPU
+/// backend's, which runs them as vectors), so a step gives the same numbers every run and on both backends.
 /// </summary>
 /// <remarks>Statistics layout: [mean | 1 / sqrt(variance + eps) | sum of the gradient | sum of the gradient times x-hat], C each.</remarks>
 [ReadFrom(typeof(BatchNormAttribute))]
@@ -80,17 +80,30 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
     /// <summary>Declares the thread's channel and returns its name.</summary>
     private static string Channel(SourceWriter w, Shape s) => IndexMath.Declare(w, "c", IndexMath.Mod(IndexMath.Over("index", Plane(s)), s.Channels));
 
-    /// <summary>Opens the loop over the batch and the plane of channel <c>index</c>, in order, declaring <c>at</c>, the value's index.</summary>
-    private static void OverChannel(SourceWriter w, Shape s, System.Action body)
+    /// <summary>
+    /// Declares <paramref name="total"/>, the sum in double of <paramref name="term"/> over channel
+    /// <c>index</c> (each value's index is <c>at</c>), in the CPU backend's order
+    /// (<c>CpuBatchNorm.Lanes</c>): value p of each plane into partial sum p % 16, image by image, then
+    /// the partial sums in turn. So both backends give the same bits, and the CPU's sums run sixteen at a time.
+    /// </summary>
+    private static void SumOverChannel(SourceWriter w, Shape s, string total, string term)
     {
-        using (w.Block("for (int n = 0; n < batch; n++)"))
+        const int Lanes = 16;
+        int plane = Plane(s), lanes = System.Math.Min(Lanes, plane);
+        w.Line($"double {total} = 0.0;");
+        using (w.Block($"for (int lane = 0; lane < {lanes}; lane++)"))
         {
-            string start = IndexMath.Declare(w, "start", IndexMath.Times(IndexMath.Plus(IndexMath.Times("n", s.Channels), "index"), Plane(s)), "(n, c) plane");
-            using (var loop = Loop.For(w, "i", Plane(s)))
+            w.Line("double part = 0.0;");
+            using (w.Block("for (int n = 0; n < batch; n++)"))
             {
-                w.Line($"int at = {IndexMath.Plus(start, loop.Variable)};");
-                body();
+                string start = IndexMath.Declare(w, "start", IndexMath.Times(IndexMath.Plus(IndexMath.Times("n", s.Channels), "index"), plane), "(n, c) plane");
+                using (w.Block($"for (int i = lane; i < {plane}; i += {Lanes})"))
+                {
+                    w.Line($"int at = {IndexMath.Plus(start, "i")};");
+                    w.Line($"part += {term};");
+                }
             }
+            w.Line($"{total} += part;");
         }
     }
 
@@ -106,15 +119,9 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
         w.Line($"double count = {IndexMath.Times("(double)batch", Plane(s))};");
         using (w.Block("if (training != 0)"))
         {
-            w.Line("double sum = 0.0;");
-            OverChannel(w, s, () => w.Line("sum += input[at];"));
+            SumOverChannel(w, s, "sum", "input[at]");
             w.Line("double mean = sum / count;");
-            w.Line("double squares = 0.0;");
-            OverChannel(w, s, () =>
-            {
-                w.Line("double d = input[at] - mean;");
-                w.Line("squares += d * d;");
-            });
+            SumOverChannel(w, s, "squares", "(input[at] - mean) * (input[at] - mean)");
             w.Line("double variance = squares / count; // biased, as the normalisation uses it");
             w.Line("statistics[index] = (float)mean;");
             w.Line($"statistics[{IndexMath.Plus("index", channels)}] = (float)(1.0 / XMath.Sqrt(variance + {Format.FloatLiteral(Eps)}));");
@@ -156,8 +163,7 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
         int channels = s.Channels;
         if (tensor == WeightTensor)
             w.Line($"float mean = statistics[index], invstd = statistics[{IndexMath.Plus("index", channels)}];");
-        w.Line("double sum = 0.0;");
-        OverChannel(w, s, () => w.Line(tensor == WeightTensor ? "sum += delta[at] * ((input[at] - mean) * invstd);" : "sum += delta[at];"));
+        SumOverChannel(w, s, "sum", tensor == WeightTensor ? "delta[at] * ((input[at] - mean) * invstd)" : "delta[at]");
         int slot = tensor == WeightTensor ? 3 : 2;
         w.Line($"statistics[{IndexMath.Plus("index", slot * channels)}] = (float)sum; // for the input gradient");
         w.Line($"{(tensor == WeightTensor ? "bnWeightGradient" : "bnBiasGradient")}[index] += (float)sum;");

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ILGPU;
 
 namespace NetGen.Cpu;
@@ -11,9 +12,9 @@ namespace NetGen.Cpu;
 /// its count = B x P values.
 /// </summary>
 /// <remarks>
-/// The ILGPU kernels do the same arithmetic in the same order (the sums in double, n first and then
-/// the plane's values in order; the elementwise formulas in float, left to right), so both backends
-/// give the same bits. The vectorised loops keep each lane's operations and their order, and .NET
+/// The ILGPU kernels do the same arithmetic in the same order (the elementwise formulas in float,
+/// left to right; the sums in double, in <see cref="Lanes"/> partial sums), so both backends give
+/// the same bits. The vectorised loops keep each lane's operations and their order, and .NET
 /// never fuses a multiply and an add, so they match the scalar formulas exactly.
 /// <para>
 /// <c>statistics</c> (4C) holds <c>[mean C | invstd C | sumDelta C | sumDeltaXhat C]</c>: the forward
@@ -59,24 +60,8 @@ public static unsafe class CpuBatchNorm
         int count = batch * plane;
         Host.For(channels, 2L * count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
         {
-            double sum = 0;
-            for (int n = 0; n < batch; n++)
-            {
-                float* xc = x + ((long)n * channels + c) * plane;
-                for (int p = 0; p < plane; p++)
-                    sum += xc[p];
-            }
-            double mean = sum / count;
-            double squares = 0;
-            for (int n = 0; n < batch; n++)
-            {
-                float* xc = x + ((long)n * channels + c) * plane;
-                for (int p = 0; p < plane; p++)
-                {
-                    double d = xc[p] - mean;
-                    squares += d * d;
-                }
-            }
+            double mean = LaneSum(Term.Value, x + (long)c * plane, batch, (long)channels * plane, plane) / count;
+            double squares = LaneSum(Term.SquaredDeviation, x + (long)c * plane, batch, (long)channels * plane, plane, mean);
             double variance = squares / count;
             s[c] = (float)mean;
             s[channels + c] = (float)(1.0 / Math.Sqrt(variance + eps));
@@ -168,19 +153,9 @@ public static unsafe class CpuBatchNorm
         int count = batch * plane;
         Host.For(channels, 2L * count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
         {
-            float m = mean[c], v = invstd[c];
-            double sd = 0, sdx = 0;
-            for (int n = 0; n < batch; n++)
-            {
-                long offset = ((long)n * channels + c) * plane;
-                float* xc = x + offset, dyc = dy + offset;
-                for (int p = 0; p < plane; p++)
-                {
-                    float xhat = (xc[p] - m) * v;
-                    sd += dyc[p];
-                    sdx += dyc[p] * xhat;
-                }
-            }
+            long offset = (long)c * plane, stride = (long)channels * plane;
+            double sd = LaneSum(Term.Value, dy + offset, batch, stride, plane);
+            double sdx = LaneSum(Term.TimesXhat, dy + offset, batch, stride, plane, 0, x + offset, mean[c], invstd[c]);
             db[c] += (float)sd;
             dw[c] += (float)sdx;
             sumDelta[c] = (float)sd;
@@ -250,5 +225,84 @@ public static unsafe class CpuBatchNorm
                     dxc[p] = dyc[p] * wc * v;
             }
         });
+    }
+
+    /// <summary>
+    /// How many partial sums a channel's sum is split into: value p of each image's plane goes to
+    /// partial sum p % 16, each partial sum takes its values image by image in order, and the partial
+    /// sums are added last, 0 to 15 (those a plane of fewer than 16 values leaves empty add +0, which
+    /// changes nothing). Sixteen independent sums run as two vectors of doubles, where one sum in
+    /// order waited on each add in turn; the ILGPU kernels sum in the same order.
+    /// </summary>
+    public const int Lanes = 16;
+
+    /// <summary>What <see cref="LaneSum"/> adds up for each value <c>a</c>.</summary>
+    private enum Term
+    {
+        /// <summary><c>a</c>.</summary>
+        Value,
+        /// <summary><c>(a - centre)^2</c>, in double.</summary>
+        SquaredDeviation,
+        /// <summary><c>a * ((x - mean) * invstd)</c>, in float: the gradient times x-hat.</summary>
+        TimesXhat,
+    }
+
+    /// <summary>One channel's sum of <paramref name="term"/> over the batch in <see cref="Lanes"/> partial sums, in double.</summary>
+    /// <param name="term">What is summed.</param>
+    /// <param name="a">The channel's first plane; the next image's is <paramref name="stride"/> floats on (and so for <paramref name="x"/>).</param>
+    /// <param name="batch">B, the images.</param>
+    /// <param name="stride">Floats from one image's plane to the next's: C x P.</param>
+    /// <param name="plane">P, the values per channel of an image.</param>
+    /// <param name="centre">The mean, for <see cref="Term.SquaredDeviation"/>.</param>
+    /// <param name="x">The forward pass's input, for <see cref="Term.TimesXhat"/>.</param>
+    /// <param name="mean">The channel's mean, for <see cref="Term.TimesXhat"/>.</param>
+    /// <param name="invstd">The channel's 1 / sqrt(variance + eps), for <see cref="Term.TimesXhat"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double LaneSum(Term term, float* a, int batch, long stride, int plane, double centre = 0, float* x = null, float mean = 0f, float invstd = 0f)
+    {
+        bool squares = term == Term.SquaredDeviation, times = term == Term.TimesXhat;
+        double* lanes = stackalloc double[Lanes];
+        if (!Avx512F.IsSupported)
+        {
+            new Span<double>(lanes, Lanes).Clear();
+            for (int n = 0; n < batch; n++)
+                for (int p = 0; p < plane; p++)
+                {
+                    float value = a[n * stride + p];
+                    lanes[p % Lanes] += times ? value * ((x[n * stride + p] - mean) * invstd)
+                        : squares ? (value - centre) * (value - centre) : value;
+                }
+        }
+        else
+        {
+            Vector512<double> low = Vector512<double>.Zero, high = low, c = Vector512.Create(centre);
+            for (int n = 0; n < batch; n++)
+            {
+                float* an = a + n * stride, xn = x + n * stride;
+                for (int p = 0; p < plane; p += Lanes)
+                {
+                    var mask = Host.FirstLanes(plane - p);
+                    var value = Avx512F.MaskLoad(an + p, mask, Vector512<float>.Zero);
+                    if (times)
+                        value *= (Avx512F.MaskLoad(xn + p, mask, Vector512<float>.Zero) - Vector512.Create(mean)) * invstd;
+                    var (lo, hi) = Vector512.Widen(value);
+                    if (squares)
+                    {
+                        // Lanes past the plane's end are +0 in the sum, not (0 - centre)^2.
+                        var (wideLow, wideHigh) = Vector512.Widen(mask.AsInt32());
+                        lo = Vector512.ConditionalSelect(wideLow.AsDouble(), (lo - c) * (lo - c), Vector512<double>.Zero);
+                        hi = Vector512.ConditionalSelect(wideHigh.AsDouble(), (hi - c) * (hi - c), Vector512<double>.Zero);
+                    }
+                    low += lo;
+                    high += hi;
+                }
+            }
+            low.Store(lanes);
+            high.Store(lanes + 8);
+        }
+        double sum = 0;
+        for (int lane = 0; lane < Lanes; lane++)
+            sum += lanes[lane];
+        return sum;
     }
 }

@@ -95,6 +95,65 @@ public sealed class CpuBatchNormTests : IDisposable
         Assert.Equal(8f, tracked.GetAsArray1D()[0]);
     }
 
+    /// <summary>
+    /// The order every sum runs in, on both backends (the ILGPU kernels are generated to it): value p
+    /// of each plane into partial sum p % 16, image by image, then the sixteen partial sums in turn.
+    /// The CPU's vectorised sums must give exactly what this loop gives, on planes with and without a tail.
+    /// A double sum of floats of like size is exact in any order, so <paramref name="cancelling"/> puts
+    /// 1e20 and -1e20 sixteen values apart in one partial sum: in order they would swallow the values
+    /// between them, in partial sums they cancel.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 5, 7, false)]
+    [InlineData(2, 3, 40, false)]
+    [InlineData(2, 3, 40, true)]
+    [InlineData(5, 2, 196, true)]
+    [InlineData(4, 37, 1, false)]
+    public void EverySumRunsInSixteenPartialSumsBitForBit(int batch, int channels, int plane, bool cancelling)
+    {
+        var x = Activation(batch, channels, plane, 31);
+        var dy = Numbers.Uniform(x.Length, 32);
+        if (cancelling)
+            for (int c = 0; c < channels; c++)
+            {
+                (x[c * plane], x[c * plane + 16]) = (1e20f, -1e20f);
+                (dy[c * plane + 1], dy[c * plane + 17]) = (1e20f, -1e20f);
+            }
+        var statistics = Buffer(new float[4 * channels]);
+        CpuBatchNorm.Statistics(Buffer(x).View, Buffer(new float[channels]).View, Buffer(new float[channels]).View, Buffer([0f]).View, statistics.View,
+            batch, channels, plane, Eps, Momentum, training: true);
+        var weightGradient = Buffer(new float[channels]);
+        var biasGradient = Buffer(new float[channels]);
+        CpuBatchNorm.Backward(Buffer(x).View, Buffer(dy).View, Buffer(Positive(channels, 33)).View, statistics.View, weightGradient.View, biasGradient.View,
+            Buffer(new float[x.Length]).View, batch, channels, plane, training: true);
+
+        var s = statistics.GetAsArray1D();
+        double count = batch * plane;
+        for (int c = 0; c < channels; c++)
+        {
+            double LaneOrder(Func<int, double> term)
+            {
+                double total = 0;
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    double part = 0;
+                    for (int n = 0; n < batch; n++)
+                        for (int p = lane; p < plane; p += 16)
+                            part += term((n * channels + c) * plane + p);
+                    total += part;
+                }
+                return total;
+            }
+            double mean = LaneOrder(i => x[i]) / count;
+            double variance = LaneOrder(i => (x[i] - mean) * (x[i] - mean)) / count;
+            Assert.Equal((float)mean, s[c]);
+            Assert.Equal((float)(1 / Math.Sqrt(variance + Eps)), s[channels + c]);
+            float m = s[c], v = s[channels + c];
+            Assert.Equal((float)LaneOrder(i => dy[i]), s[2 * channels + c]);
+            Assert.Equal((float)LaneOrder(i => dy[i] * ((x[i] - m) * v)), s[3 * channels + c]);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void EvaluationStatisticsAreTheRunningOnesAndUpdateNothing(int batch, int channels, int plane)

@@ -292,7 +292,7 @@ partial class AlexNet : global::NetGen.Network
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void RegisterInNetworkCatalog() =>
         global::NetGen.NetworkCatalog.Register(new("NetGen.Networks.AlexNet", typeof(AlexNet).Assembly.GetName().Name ?? "", Description,
-            Partition, new global::NetGen.TrainingDefaultsAttribute { ImageSize = 256 }, static (device, seed) => new AlexNet(device, seed)));
+            Partition, new global::NetGen.TrainingDefaultsAttribute { ImageSize = 256, DecayAll = true }, static (device, seed) => new AlexNet(device, seed)));
 
     /// <summary>Allocates the activations for batches of <paramref name="batchSize"/> images.</summary>
     public override ForwardPass CreateForwardPass(int batchSize) => new(this, batchSize);

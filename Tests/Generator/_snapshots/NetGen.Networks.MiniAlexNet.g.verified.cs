@@ -283,7 +283,7 @@ partial class MiniAlexNet : global::NetGen.Network
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void RegisterInNetworkCatalog() =>
         global::NetGen.NetworkCatalog.Register(new("NetGen.Networks.MiniAlexNet", typeof(MiniAlexNet).Assembly.GetName().Name ?? "", Description,
-            Partition, new global::NetGen.TrainingDefaultsAttribute { Epochs = 20, LearningRate = 0.05f, Patience = 3, Threshold = 0.002d, Warmup = 12, Flip = false, Normalise = true, LabelSmoothing = 0.2f }, static (device, seed) => new MiniAlexNet(device, seed)));
+            Partition, new global::NetGen.TrainingDefaultsAttribute { Epochs = 20, LearningRate = 0.05f, Patience = 3, Threshold = 0.002d, Warmup = 12, Flip = false, Normalise = true, LabelSmoothing = 0.2f, DecayAll = true }, static (device, seed) => new MiniAlexNet(device, seed)));
 
     /// <summary>Allocates the activations for batches of <paramref name="batchSize"/> images.</summary>
     public override ForwardPass CreateForwardPass(int batchSize) => new(this, batchSize);

@@ -123,14 +123,19 @@ partial class ResNet8
         public static void Block2bBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 32 + index) * 196; // (n, c) plane
-                for (int i = 0; i < 196; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at];
+                    int start = (n * 32 + index) * 196; // (n, c) plane
+                    for (int i = lane; i < 196; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
                 }
+                sum += part;
             }
             statistics[index + 64] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -147,14 +152,19 @@ partial class ResNet8
         {
             float mean = statistics[index], invstd = statistics[index + 32];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 32 + index) * 196; // (n, c) plane
-                for (int i = 0; i < 196; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at] * ((input[at] - mean) * invstd);
+                    int start = (n * 32 + index) * 196; // (n, c) plane
+                    for (int i = lane; i < 196; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
                 }
+                sum += part;
             }
             statistics[index + 96] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;
@@ -265,14 +275,19 @@ partial class ResNet8
         public static void Block2aBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 32 + index) * 196; // (n, c) plane
-                for (int i = 0; i < 196; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at];
+                    int start = (n * 32 + index) * 196; // (n, c) plane
+                    for (int i = lane; i < 196; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
                 }
+                sum += part;
             }
             statistics[index + 64] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -289,14 +304,19 @@ partial class ResNet8
         {
             float mean = statistics[index], invstd = statistics[index + 32];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 32 + index) * 196; // (n, c) plane
-                for (int i = 0; i < 196; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at] * ((input[at] - mean) * invstd);
+                    int start = (n * 32 + index) * 196; // (n, c) plane
+                    for (int i = lane; i < 196; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
                 }
+                sum += part;
             }
             statistics[index + 96] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;
@@ -421,14 +441,19 @@ partial class ResNet8
         public static void Shortcut2BatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 32 + index) * 196; // (n, c) plane
-                for (int i = 0; i < 196; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at];
+                    int start = (n * 32 + index) * 196; // (n, c) plane
+                    for (int i = lane; i < 196; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
                 }
+                sum += part;
             }
             statistics[index + 64] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -445,14 +470,19 @@ partial class ResNet8
         {
             float mean = statistics[index], invstd = statistics[index + 32];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 32 + index) * 196; // (n, c) plane
-                for (int i = 0; i < 196; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at] * ((input[at] - mean) * invstd);
+                    int start = (n * 32 + index) * 196; // (n, c) plane
+                    for (int i = lane; i < 196; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
                 }
+                sum += part;
             }
             statistics[index + 96] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;
@@ -568,14 +598,19 @@ partial class ResNet8
         public static void Block1bBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 16 + index) * 784; // (n, c) plane
-                for (int i = 0; i < 784; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at];
+                    int start = (n * 16 + index) * 784; // (n, c) plane
+                    for (int i = lane; i < 784; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
                 }
+                sum += part;
             }
             statistics[index + 32] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -592,14 +627,19 @@ partial class ResNet8
         {
             float mean = statistics[index], invstd = statistics[index + 16];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 16 + index) * 784; // (n, c) plane
-                for (int i = 0; i < 784; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at] * ((input[at] - mean) * invstd);
+                    int start = (n * 16 + index) * 784; // (n, c) plane
+                    for (int i = lane; i < 784; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
                 }
+                sum += part;
             }
             statistics[index + 48] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;
@@ -710,14 +750,19 @@ partial class ResNet8
         public static void Block1aBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 16 + index) * 784; // (n, c) plane
-                for (int i = 0; i < 784; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at];
+                    int start = (n * 16 + index) * 784; // (n, c) plane
+                    for (int i = lane; i < 784; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
                 }
+                sum += part;
             }
             statistics[index + 32] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -734,14 +779,19 @@ partial class ResNet8
         {
             float mean = statistics[index], invstd = statistics[index + 16];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 16 + index) * 784; // (n, c) plane
-                for (int i = 0; i < 784; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at] * ((input[at] - mean) * invstd);
+                    int start = (n * 16 + index) * 784; // (n, c) plane
+                    for (int i = lane; i < 784; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
                 }
+                sum += part;
             }
             statistics[index + 48] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;
@@ -864,14 +914,19 @@ partial class ResNet8
         public static void StemBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 16 + index) * 784; // (n, c) plane
-                for (int i = 0; i < 784; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at];
+                    int start = (n * 16 + index) * 784; // (n, c) plane
+                    for (int i = lane; i < 784; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
                 }
+                sum += part;
             }
             statistics[index + 32] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -888,14 +943,19 @@ partial class ResNet8
         {
             float mean = statistics[index], invstd = statistics[index + 16];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 16 + index) * 784; // (n, c) plane
-                for (int i = 0; i < 784; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at] * ((input[at] - mean) * invstd);
+                    int start = (n * 16 + index) * 784; // (n, c) plane
+                    for (int i = lane; i < 784; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
                 }
+                sum += part;
             }
             statistics[index + 48] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;

@@ -64,26 +64,35 @@ partial class ResNet8
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 16 + index) * 784; // (n, c) plane
-                    for (int i = 0; i < 784; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        sum += input[at];
+                        int start = (n * 16 + index) * 784; // (n, c) plane
+                        for (int i = lane; i < 784; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
                     }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 16 + index) * 784; // (n, c) plane
-                    for (int i = 0; i < 784; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        double d = input[at] - mean;
-                        squares += d * d;
+                        int start = (n * 16 + index) * 784; // (n, c) plane
+                        for (int i = lane; i < 784; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
                     }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;
@@ -169,26 +178,35 @@ partial class ResNet8
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 16 + index) * 784; // (n, c) plane
-                    for (int i = 0; i < 784; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        sum += input[at];
+                        int start = (n * 16 + index) * 784; // (n, c) plane
+                        for (int i = lane; i < 784; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
                     }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 16 + index) * 784; // (n, c) plane
-                    for (int i = 0; i < 784; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        double d = input[at] - mean;
-                        squares += d * d;
+                        int start = (n * 16 + index) * 784; // (n, c) plane
+                        for (int i = lane; i < 784; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
                     }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;
@@ -274,26 +292,35 @@ partial class ResNet8
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 16 + index) * 784; // (n, c) plane
-                    for (int i = 0; i < 784; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        sum += input[at];
+                        int start = (n * 16 + index) * 784; // (n, c) plane
+                        for (int i = lane; i < 784; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
                     }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 16 + index) * 784; // (n, c) plane
-                    for (int i = 0; i < 784; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        double d = input[at] - mean;
-                        squares += d * d;
+                        int start = (n * 16 + index) * 784; // (n, c) plane
+                        for (int i = lane; i < 784; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
                     }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;
@@ -372,26 +399,35 @@ partial class ResNet8
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 32 + index) * 196; // (n, c) plane
-                    for (int i = 0; i < 196; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        sum += input[at];
+                        int start = (n * 32 + index) * 196; // (n, c) plane
+                        for (int i = lane; i < 196; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
                     }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 32 + index) * 196; // (n, c) plane
-                    for (int i = 0; i < 196; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        double d = input[at] - mean;
-                        squares += d * d;
+                        int start = (n * 32 + index) * 196; // (n, c) plane
+                        for (int i = lane; i < 196; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
                     }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;
@@ -476,26 +512,35 @@ partial class ResNet8
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 32 + index) * 196; // (n, c) plane
-                    for (int i = 0; i < 196; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        sum += input[at];
+                        int start = (n * 32 + index) * 196; // (n, c) plane
+                        for (int i = lane; i < 196; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
                     }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 32 + index) * 196; // (n, c) plane
-                    for (int i = 0; i < 196; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        double d = input[at] - mean;
-                        squares += d * d;
+                        int start = (n * 32 + index) * 196; // (n, c) plane
+                        for (int i = lane; i < 196; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
                     }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;
@@ -581,26 +626,35 @@ partial class ResNet8
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 32 + index) * 196; // (n, c) plane
-                    for (int i = 0; i < 196; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        sum += input[at];
+                        int start = (n * 32 + index) * 196; // (n, c) plane
+                        for (int i = lane; i < 196; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
                     }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 32 + index) * 196; // (n, c) plane
-                    for (int i = 0; i < 196; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        double d = input[at] - mean;
-                        squares += d * d;
+                        int start = (n * 32 + index) * 196; // (n, c) plane
+                        for (int i = lane; i < 196; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
                     }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;

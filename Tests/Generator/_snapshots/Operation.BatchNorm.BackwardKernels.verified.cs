@@ -65,11 +65,19 @@ partial class BatchNormProbe
         public static void FcBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 1; lane++)
             {
-                int start = n * 3 + index; // (n, c) plane
-                int at = start;
-                sum += delta[at];
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
+                {
+                    int start = n * 3 + index; // (n, c) plane
+                    for (int i = lane; i < 1; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
+                }
+                sum += part;
             }
             statistics[index + 6] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -86,11 +94,19 @@ partial class BatchNormProbe
         {
             float mean = statistics[index], invstd = statistics[index + 3];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 1; lane++)
             {
-                int start = n * 3 + index; // (n, c) plane
-                int at = start;
-                sum += delta[at] * ((input[at] - mean) * invstd);
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
+                {
+                    int start = n * 3 + index; // (n, c) plane
+                    for (int i = lane; i < 1; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
+                }
+                sum += part;
             }
             statistics[index + 9] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;
@@ -166,14 +182,19 @@ partial class BatchNormProbe
         public static void ConvBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 2 + index) * 16; // (n, c) plane
-                for (int i = 0; i < 16; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at];
+                    int start = (n * 2 + index) * 16; // (n, c) plane
+                    for (int i = lane; i < 16; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at];
+                    }
                 }
+                sum += part;
             }
             statistics[index + 4] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -190,14 +211,19 @@ partial class BatchNormProbe
         {
             float mean = statistics[index], invstd = statistics[index + 2];
             double sum = 0.0;
-            for (int n = 0; n < batch; n++)
+            for (int lane = 0; lane < 16; lane++)
             {
-                int start = (n * 2 + index) * 16; // (n, c) plane
-                for (int i = 0; i < 16; i++)
+                double part = 0.0;
+                for (int n = 0; n < batch; n++)
                 {
-                    int at = start + i;
-                    sum += delta[at] * ((input[at] - mean) * invstd);
+                    int start = (n * 2 + index) * 16; // (n, c) plane
+                    for (int i = lane; i < 16; i += 16)
+                    {
+                        int at = start + i;
+                        part += delta[at] * ((input[at] - mean) * invstd);
+                    }
                 }
+                sum += part;
             }
             statistics[index + 6] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;

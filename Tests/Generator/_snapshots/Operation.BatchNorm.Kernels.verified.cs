@@ -65,26 +65,35 @@ partial class BatchNormProbe
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 2 + index) * 16; // (n, c) plane
-                    for (int i = 0; i < 16; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        sum += input[at];
+                        int start = (n * 2 + index) * 16; // (n, c) plane
+                        for (int i = lane; i < 16; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
                     }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 16; lane++)
                 {
-                    int start = (n * 2 + index) * 16; // (n, c) plane
-                    for (int i = 0; i < 16; i++)
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
                     {
-                        int at = start + i;
-                        double d = input[at] - mean;
-                        squares += d * d;
+                        int start = (n * 2 + index) * 16; // (n, c) plane
+                        for (int i = lane; i < 16; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
                     }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;
@@ -149,20 +158,35 @@ partial class BatchNormProbe
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 1; lane++)
                 {
-                    int start = n * 3 + index; // (n, c) plane
-                    int at = start;
-                    sum += input[at];
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        int start = n * 3 + index; // (n, c) plane
+                        for (int i = lane; i < 1; i += 16)
+                        {
+                            int at = start + i;
+                            part += input[at];
+                        }
+                    }
+                    sum += part;
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int n = 0; n < batch; n++)
+                for (int lane = 0; lane < 1; lane++)
                 {
-                    int start = n * 3 + index; // (n, c) plane
-                    int at = start;
-                    double d = input[at] - mean;
-                    squares += d * d;
+                    double part = 0.0;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        int start = n * 3 + index; // (n, c) plane
+                        for (int i = lane; i < 1; i += 16)
+                        {
+                            int at = start + i;
+                            part += (input[at] - mean) * (input[at] - mean);
+                        }
+                    }
+                    squares += part;
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;

@@ -49,11 +49,15 @@ internal static class CpuCode
     public static void Forward(SourceWriter w, KernelPlan kernel, CpuPlace at)
     {
         var main = kernel.Operation;
-        // The product's store applies a leading ReLU when nothing needs the value before it and no join comes first.
-        bool fuseRelu = main.FusesReluOnCpu && kernel.Saved is null && kernel.Join is null && kernel.Epilogue.Count > 0 && kernel.Epilogue[0].Elementwise.IsRectifier;
-        main.WriteCpuForward(Step(w, kernel, at, fuseRelu, foldReluMask: false));
+        // The main operation's store adds a summing join's operand when it can, and applies a leading
+        // ReLU when nothing needs the value before it and no join it cannot fuse comes first.
+        bool fuseJoin = kernel.Join is { Join.IsSum: true } && main.FusesSumOnCpu;
+        bool fuseRelu = main.FusesReluOnCpu && kernel.Saved is null && (kernel.Join is null || fuseJoin)
+            && kernel.Epilogue.Count > 0 && kernel.Epilogue[0].Elementwise.IsRectifier;
+        main.WriteCpuForward(Step(w, kernel, at, fuseRelu, foldReluMask: false) with { Addend = fuseJoin ? at.Operand : null });
         long whole = kernel.Main.Output.Size;
-        kernel.Join?.Join.WriteCpu(w, at.Output, at.Operand!, $"BatchSize * {at.OutputShape.Size}L");
+        if (!fuseJoin)
+            kernel.Join?.Join.WriteCpu(w, at.Output, at.Operand!, $"BatchSize * {at.OutputShape.Size}L");
         if (kernel.Saved is not null)
         {
             w.Line($"CpuEpilogue.Forward({at.Output}, {at.Before}, {CpuGate.Placement(at.OutputShape.Size, whole)}, new {EpilogueType(kernel)}({Key(kernel)}));");

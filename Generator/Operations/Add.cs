@@ -17,6 +17,7 @@ internal sealed record Add(string Layer, LocationInfo? Location) : JoinOperation
     public override string Kind => "add";
     public override string AttributeName => "Add";
     public override string Operand => "addend";
+    public override bool IsSum => true;
 
     public override string Describe() => $"add {Layer.ToLowerInvariant()}";
 

@@ -187,13 +187,17 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
             w.Line($"gradient = delta[index] * bnWeight[{c}] * invstd; // the running statistics are constants");
     }
 
+    public override bool FusesReluOnCpu => true;
+
+    public override bool FusesSumOnCpu => true;
+
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) => null;
 
     public override void WriteCpuForward(CpuStep s)
     {
         int plane = Plane(s.Input), channels = s.Input.Channels;
         s.W.Line($"CpuBatchNorm.Statistics({s.InputField}, {s.Tensors[RunningMean]}, {s.Tensors[RunningVar]}, {s.Tensors[BatchesTracked]}, {s.Statistics}, BatchSize, {channels}, {plane}, {Format.FloatLiteral(Eps)}, {Format.FloatLiteral(Momentum)}, {s.Training});");
-        s.W.Line($"CpuBatchNorm.Normalise({s.InputField}, {s.OutputField}, {s.Tensors[WeightTensor]}, {s.Tensors[BiasTensor]}, {s.Statistics}, BatchSize, {channels}, {plane});");
+        s.W.Line($"CpuBatchNorm.Normalise({s.InputField}, {s.OutputField}, {s.Tensors[WeightTensor]}, {s.Tensors[BiasTensor]}, {s.Statistics}, BatchSize, {channels}, {plane}, {s.Addend ?? "default"}, relu: {s.Relu});");
     }
 
     public override void WriteCpuBackward(CpuStep s) =>

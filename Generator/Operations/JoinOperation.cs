@@ -19,6 +19,9 @@ internal abstract record JoinOperation(string Layer, LocationInfo? Location) : O
 
     public override Shape? Infer(ShapeRule rule) => rule.Input;
 
+    /// <summary>Whether it adds its operand to the value (<c>value + operand</c>, in that order): a main operation's CPU store may then do it (<see cref="MainOperation.FusesSumOnCpu"/>).</summary>
+    public virtual bool IsSum => false;
+
     /// <summary>The kernel parameter and CPU argument naming its operand: addend.</summary>
     public abstract string Operand { get; }
 

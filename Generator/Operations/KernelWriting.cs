@@ -39,7 +39,8 @@ internal sealed record CpuStep(
     bool FuseRelu,
     bool FoldReluMask,
     string? Statistics = null,
-    string Training = "false")
+    string Training = "false",
+    string? Addend = null)
 {
     public string GeometryField => $"{Geometry}.{Method}";
 

@@ -93,6 +93,12 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
     /// <summary>Whether the CPU routine's store applies a ReLU that comes first in the epilogue.</summary>
     public virtual bool FusesReluOnCpu => false;
 
+    /// <summary>
+    /// Whether the CPU routine's store can add a summing join's operand (<see cref="JoinOperation.IsSum"/>)
+    /// before the fused ReLU: one pass over values already in cache instead of three.
+    /// </summary>
+    public virtual bool FusesSumOnCpu => false;
+
     /// <summary>Whether its CPU backward call can zero the input gradient where a ReLU before it let nothing through, saving a pass.</summary>
     public virtual bool FoldsReluMaskOnCpu => false;
 

@@ -74,7 +74,8 @@ public static unsafe class CpuBatchNorm
 
     /// <summary>
     /// <c>y = (x - mean) * invstd * weight + bias</c>, in float and in that order, with the mean and
-    /// invstd from <see cref="Statistics"/>.
+    /// invstd from <see cref="Statistics"/>; then, when given, <c>y = y + addend</c> (a residual
+    /// connection) and <c>y = max(y, 0)</c> (a ReLU), as the separate passes would, in one pass.
     /// </summary>
     /// <remarks>
     /// Planes of more than one value are vectorised along the plane; a dense layer's (P = 1) along
@@ -88,22 +89,27 @@ public static unsafe class CpuBatchNorm
     /// <param name="batch">B, the images.</param>
     /// <param name="channels">C, the channels.</param>
     /// <param name="plane">P, the values per channel of an image (1 after a dense layer).</param>
+    /// <param name="addend">(B, C, P) added to the result, or empty.</param>
+    /// <param name="relu">Whether a ReLU follows.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Normalise(ArrayView<float> input, ArrayView<float> output, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> statistics,
-        int batch, int channels, int plane)
+        int batch, int channels, int plane, ArrayView<float> addend = default, bool relu = false)
     {
         float* x = Host.Pointer(input), y = Host.Pointer(output), w = Host.Pointer(weight), b = Host.Pointer(bias), s = Host.Pointer(statistics);
+        float* a = addend.Length == 0 ? null : Host.Pointer(addend);
         float* mean = s, invstd = s + channels;
         if (plane == 1)
         {
             Host.For(batch, channels, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
             {
-                float* xn = x + (long)n * channels, yn = y + (long)n * channels;
+                long offset = (long)n * channels;
+                float* xn = x + offset, yn = y + offset, an = a + offset;
                 int c = 0;
                 for (; c <= channels - 16; c += 16)
-                    ((Vector512.Load(xn + c) - Vector512.Load(mean + c)) * Vector512.Load(invstd + c) * Vector512.Load(w + c) + Vector512.Load(b + c)).Store(yn + c);
+                    Finish((Vector512.Load(xn + c) - Vector512.Load(mean + c)) * Vector512.Load(invstd + c) * Vector512.Load(w + c) + Vector512.Load(b + c),
+                        a is null ? null : an + c, relu).Store(yn + c);
                 for (; c < channels; c++)
-                    yn[c] = (xn[c] - mean[c]) * invstd[c] * w[c] + b[c];
+                    yn[c] = Finish((xn[c] - mean[c]) * invstd[c] * w[c] + b[c], a is null ? null : an + c, relu);
             });
             return;
         }
@@ -111,13 +117,32 @@ public static unsafe class CpuBatchNorm
         {
             int c = task % channels;
             float m = mean[c], v = invstd[c], wc = w[c], bc = b[c];
-            float* xc = x + (long)task * plane, yc = y + (long)task * plane;
+            long offset = (long)task * plane;
+            float* xc = x + offset, yc = y + offset, ac = a + offset;
             int p = 0;
             for (; p <= plane - 16; p += 16)
-                ((Vector512.Load(xc + p) - Vector512.Create(m)) * v * wc + Vector512.Create(bc)).Store(yc + p);
+                Finish((Vector512.Load(xc + p) - Vector512.Create(m)) * v * wc + Vector512.Create(bc), a is null ? null : ac + p, relu).Store(yc + p);
             for (; p < plane; p++)
-                yc[p] = (xc[p] - m) * v * wc + bc;
+                yc[p] = Finish((xc[p] - m) * v * wc + bc, a is null ? null : ac + p, relu);
         });
+    }
+
+    /// <summary>The residual add and the ReLU after the normalisation, as <c>CpuGradients.Add</c> and <c>CpuEpilogue.Relu</c> do them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Finish(Vector512<float> value, float* addend, bool relu)
+    {
+        if (addend is not null)
+            value += Vector512.Load(addend);
+        return relu ? Vector512.Max(value, Vector512<float>.Zero) : value;
+    }
+
+    /// <summary>The same for one value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish(float value, float* addend, bool relu)
+    {
+        if (addend is not null)
+            value += *addend;
+        return relu ? (value > 0f ? value : 0f) : value;
     }
 
     /// <summary>

@@ -199,6 +199,15 @@ public sealed class CpuBatchNormTests : IDisposable
         Assert.Equal(expected, output.GetAsArray1D());
         CpuBatchNorm.Normalise(input.View, input.View, Buffer(w).View, Buffer(b).View, Buffer(s).View, batch, channels, plane);
         Assert.Equal(expected, input.GetAsArray1D());
+
+        // With a residual connection and a ReLU, in the one pass: (y + addend), then max(., 0), as the separate passes do.
+        var addend = Numbers.Uniform(x.Length, 35, 2f);
+        var fused = Buffer(new float[x.Length]);
+        CpuBatchNorm.Normalise(Buffer(x).View, fused.View, Buffer(w).View, Buffer(b).View, Buffer(s).View, batch, channels, plane, Buffer(addend).View, relu: true);
+        var rectified = expected.Select((v, i) => v + addend[i] is var sum && sum > 0f ? sum : 0f).ToArray();
+        Assert.Equal(rectified, fused.GetAsArray1D());
+        if (x.Length >= 16) // both sides of the ReLU taken
+            Assert.True(rectified.Contains(0f) && rectified.Any(v => v > 0f));
     }
 
     [Theory]

@@ -31,49 +31,42 @@ partial class ResNet8
             CpuProfiler.Mark("forward", "stem");
             // batch norm + relu
             CpuBatchNorm.Statistics(stem, network.Tensors[TensorIndex.StemBnRunningMean].View, network.Tensors[TensorIndex.StemBnRunningVar].View, network.Tensors[TensorIndex.StemBnNumBatchesTracked].View, stemBatchNormStatistics, BatchSize, 16, 784, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(stem, stemBatchNorm, network.Tensors[TensorIndex.StemBnWeight].View, network.Tensors[TensorIndex.StemBnBias].View, stemBatchNormStatistics, BatchSize, 16, 784);
-            CpuEpilogue.Relu(stemBatchNorm, BatchSize * 12544L);
+            CpuBatchNorm.Normalise(stem, stemBatchNorm, network.Tensors[TensorIndex.StemBnWeight].View, network.Tensors[TensorIndex.StemBnBias].View, stemBatchNormStatistics, BatchSize, 16, 784, default, relu: true);
             CpuProfiler.Mark("forward", "stem.batchnorm");
             // conv 16, 3x3, pad 1, floor, no bias
             CpuConv.Forward(CpuGeometry.Block1a, stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, default, block1a, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "block1a");
             // batch norm + relu
             CpuBatchNorm.Statistics(block1a, network.Tensors[TensorIndex.Block1aBnRunningMean].View, network.Tensors[TensorIndex.Block1aBnRunningVar].View, network.Tensors[TensorIndex.Block1aBnNumBatchesTracked].View, block1aBatchNormStatistics, BatchSize, 16, 784, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(block1a, block1aBatchNorm, network.Tensors[TensorIndex.Block1aBnWeight].View, network.Tensors[TensorIndex.Block1aBnBias].View, block1aBatchNormStatistics, BatchSize, 16, 784);
-            CpuEpilogue.Relu(block1aBatchNorm, BatchSize * 12544L);
+            CpuBatchNorm.Normalise(block1a, block1aBatchNorm, network.Tensors[TensorIndex.Block1aBnWeight].View, network.Tensors[TensorIndex.Block1aBnBias].View, block1aBatchNormStatistics, BatchSize, 16, 784, default, relu: true);
             CpuProfiler.Mark("forward", "block1a.batchnorm");
             // conv 16, 3x3, pad 1, floor, no bias
             CpuConv.Forward(CpuGeometry.Block1b, block1aBatchNorm, network.Tensors[TensorIndex.Block1bWeight].View, default, block1b, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "block1b");
             // batch norm + add stem + relu
             CpuBatchNorm.Statistics(block1b, network.Tensors[TensorIndex.Block1bBnRunningMean].View, network.Tensors[TensorIndex.Block1bBnRunningVar].View, network.Tensors[TensorIndex.Block1bBnNumBatchesTracked].View, block1bBatchNormStatistics, BatchSize, 16, 784, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(block1b, block1bBatchNorm, network.Tensors[TensorIndex.Block1bBnWeight].View, network.Tensors[TensorIndex.Block1bBnBias].View, block1bBatchNormStatistics, BatchSize, 16, 784);
-            CpuGradients.Add(block1bBatchNorm, stemBatchNorm, BatchSize * 12544L);
-            CpuEpilogue.Relu(block1bBatchNorm, BatchSize * 12544L);
+            CpuBatchNorm.Normalise(block1b, block1bBatchNorm, network.Tensors[TensorIndex.Block1bBnWeight].View, network.Tensors[TensorIndex.Block1bBnBias].View, block1bBatchNormStatistics, BatchSize, 16, 784, stemBatchNorm, relu: true);
             CpuProfiler.Mark("forward", "block1b.batchnorm");
             // conv 32, 1x1, stride 2, floor, no bias, reads block1b
             CpuConv.Forward(CpuGeometry.Shortcut2, block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, default, shortcut2, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "shortcut2");
             // batch norm
             CpuBatchNorm.Statistics(shortcut2, network.Tensors[TensorIndex.Shortcut2BnRunningMean].View, network.Tensors[TensorIndex.Shortcut2BnRunningVar].View, network.Tensors[TensorIndex.Shortcut2BnNumBatchesTracked].View, shortcut2BatchNormStatistics, BatchSize, 32, 196, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(shortcut2, shortcut2BatchNorm, network.Tensors[TensorIndex.Shortcut2BnWeight].View, network.Tensors[TensorIndex.Shortcut2BnBias].View, shortcut2BatchNormStatistics, BatchSize, 32, 196);
+            CpuBatchNorm.Normalise(shortcut2, shortcut2BatchNorm, network.Tensors[TensorIndex.Shortcut2BnWeight].View, network.Tensors[TensorIndex.Shortcut2BnBias].View, shortcut2BatchNormStatistics, BatchSize, 32, 196, default, relu: false);
             CpuProfiler.Mark("forward", "shortcut2.batchnorm");
             // conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
             CpuConv.Forward(CpuGeometry.Block2a, block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, default, block2a, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "block2a");
             // batch norm + relu
             CpuBatchNorm.Statistics(block2a, network.Tensors[TensorIndex.Block2aBnRunningMean].View, network.Tensors[TensorIndex.Block2aBnRunningVar].View, network.Tensors[TensorIndex.Block2aBnNumBatchesTracked].View, block2aBatchNormStatistics, BatchSize, 32, 196, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(block2a, block2aBatchNorm, network.Tensors[TensorIndex.Block2aBnWeight].View, network.Tensors[TensorIndex.Block2aBnBias].View, block2aBatchNormStatistics, BatchSize, 32, 196);
-            CpuEpilogue.Relu(block2aBatchNorm, BatchSize * 6272L);
+            CpuBatchNorm.Normalise(block2a, block2aBatchNorm, network.Tensors[TensorIndex.Block2aBnWeight].View, network.Tensors[TensorIndex.Block2aBnBias].View, block2aBatchNormStatistics, BatchSize, 32, 196, default, relu: true);
             CpuProfiler.Mark("forward", "block2a.batchnorm");
             // conv 32, 3x3, pad 1, floor, no bias
             CpuConv.Forward(CpuGeometry.Block2b, block2aBatchNorm, network.Tensors[TensorIndex.Block2bWeight].View, default, block2b, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "block2b");
             // batch norm + add shortcut2 + relu
             CpuBatchNorm.Statistics(block2b, network.Tensors[TensorIndex.Block2bBnRunningMean].View, network.Tensors[TensorIndex.Block2bBnRunningVar].View, network.Tensors[TensorIndex.Block2bBnNumBatchesTracked].View, block2bBatchNormStatistics, BatchSize, 32, 196, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(block2b, block2bBatchNorm, network.Tensors[TensorIndex.Block2bBnWeight].View, network.Tensors[TensorIndex.Block2bBnBias].View, block2bBatchNormStatistics, BatchSize, 32, 196);
-            CpuGradients.Add(block2bBatchNorm, shortcut2BatchNorm, BatchSize * 6272L);
-            CpuEpilogue.Relu(block2bBatchNorm, BatchSize * 6272L);
+            CpuBatchNorm.Normalise(block2b, block2bBatchNorm, network.Tensors[TensorIndex.Block2bBnWeight].View, network.Tensors[TensorIndex.Block2bBnBias].View, block2bBatchNormStatistics, BatchSize, 32, 196, shortcut2BatchNorm, relu: true);
             CpuProfiler.Mark("forward", "block2b.batchnorm");
             // global avg pool
             CpuPool.GlobalAverage(196, block2bBatchNorm, block2bGlobalAvgPool, BatchSize * 32);

@@ -26,15 +26,14 @@ partial class BatchNormProbe
             CpuProfiler.Mark("forward", "conv");
             // batch norm + relu
             CpuBatchNorm.Statistics(conv, network.Tensors[TensorIndex.ConvBnRunningMean].View, network.Tensors[TensorIndex.ConvBnRunningVar].View, network.Tensors[TensorIndex.ConvBnNumBatchesTracked].View, convBatchNormStatistics, BatchSize, 2, 16, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(conv, convBatchNorm, network.Tensors[TensorIndex.ConvBnWeight].View, network.Tensors[TensorIndex.ConvBnBias].View, convBatchNormStatistics, BatchSize, 2, 16);
-            CpuEpilogue.Relu(convBatchNorm, BatchSize * 32L);
+            CpuBatchNorm.Normalise(conv, convBatchNorm, network.Tensors[TensorIndex.ConvBnWeight].View, network.Tensors[TensorIndex.ConvBnBias].View, convBatchNormStatistics, BatchSize, 2, 16, default, relu: true);
             CpuProfiler.Mark("forward", "conv.batchnorm");
             // dense 3, no bias
             CpuDense.Forward(32, 3, convBatchNorm, network.Tensors[TensorIndex.FcWeight].View, default, fc, BatchSize, relu: false);
             CpuProfiler.Mark("forward", "fc");
             // batch norm
             CpuBatchNorm.Statistics(fc, network.Tensors[TensorIndex.FcBnRunningMean].View, network.Tensors[TensorIndex.FcBnRunningVar].View, network.Tensors[TensorIndex.FcBnNumBatchesTracked].View, fcBatchNormStatistics, BatchSize, 3, 1, 1E-05f, 0.1f, dropout.Training != 0);
-            CpuBatchNorm.Normalise(fc, fcBatchNorm, network.Tensors[TensorIndex.FcBnWeight].View, network.Tensors[TensorIndex.FcBnBias].View, fcBatchNormStatistics, BatchSize, 3, 1);
+            CpuBatchNorm.Normalise(fc, fcBatchNorm, network.Tensors[TensorIndex.FcBnWeight].View, network.Tensors[TensorIndex.FcBnBias].View, fcBatchNormStatistics, BatchSize, 3, 1, default, relu: false);
             CpuProfiler.Mark("forward", "fc.batchnorm");
         }
     }

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# NetGen's CPU backend against PyTorch on the same machine, in one run: AlexNet (and any network
-# given) at batch 16 and 64, forward (evaluation) and training step, images per second.
+# NetGen's CPU backend against PyTorch on the same machine, in one run: AlexNet (or minialexnet,
+# resnet8, resnet14) at batch 16 and 64 (or the batches given), forward (evaluation) and training
+# step, images per second.
 #
 #   bash benchmarks/compare_throughput.sh [network] [batches...]     (default: alexnet 16 64)
+#   bash benchmarks/compare_throughput.sh resnet14 128               (ResNet14's training batch)
 #
 # Needs Debian's python3-torch and libopenblas0-openmp for the reference (run with 2 threads, as
 # NetGen uses the machine's 2 cores). Each side is run twice, alternating, and the better median
-# kept: the machines here are shared and noisy. PyTorch runs with --keep-memory (buffers kept
-# between steps, as NetGen keeps its own); its default allocator run is printed beside it.
+# kept: the machines here are shared and noisy. PyTorch runs with --keep-memory (glibc's mallopt
+# M_MMAP_MAX=0 and M_TRIM_THRESHOLD=2^31-1, the same as MALLOC_MMAP_MAX_=0
+# MALLOC_TRIM_THRESHOLD_=2147483647 in the environment: freed buffers are kept, as NetGen keeps its
+# own), its fastest setting here; its default allocator run is printed beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 network=${1:-alexnet}

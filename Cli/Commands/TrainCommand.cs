@@ -218,6 +218,9 @@ internal static class TrainCommand
             Console.WriteLine($"      {LeftOut(splits.Train.Count, trainingOptions.BatchSize)}");
 
         bool top5 = ClassCount.HasTop5(info.Output.Size);
+        bool dropout = info.Layers.Any(l => l.Operations.Any(o => o.Kind == "dropout"));
+        bool augmented = preprocessing.Pad > 0 || preprocessing.Flip || preprocessing.Size > info.Input.Height
+            || (preprocessing.ColourStd > 0 && info.Input.Channels == 3);
         var bar = new ProgressBar();
         run.Progress += p => bar.Update(
             p.Phase == "statistics" ? "mean image" : $"epoch {p.Epoch}/{p.Epochs} {p.Phase}", p.Done, p.Total, "images",
@@ -231,7 +234,7 @@ internal static class TrainCommand
                 $"train error {e.TrainError:P2}, val loss {e.ValidationLoss:0.0000}, val top-1 error {e.ValidationTop1Error:P2}" +
                 (top5 ? $", top-5 error {e.ValidationTop5Error:P2}" : "") +
                 $" ({e.Seconds:0} s, {ProgressBar.Rate(e.ImagesPerSecond)} images/s, {trained:N0} of {splits.Train.Count:N0} images)");
-            Curves.Write(Path.Combine(directory, "curves.png"), info.Name, history, run.Options.LabelSmoothing);
+            Curves.Write(Path.Combine(directory, "curves.png"), info.Name, history, Curves.Conditions(dropout, augmented, run.Options.LabelSmoothing));
         };
 
         // Ctrl+C finishes the step under way and saves where the run stands; a second Ctrl+C kills it.

@@ -11,19 +11,35 @@ internal static class Curves
     /// <param name="path">The PNG to write.</param>
     /// <param name="network">The network's name, for the title.</param>
     /// <param name="history">Every epoch so far.</param>
-    /// <param name="labelSmoothing">The run's; named in the legend, since it lifts the training loss well above the validation loss.</param>
-    public static void Write(string path, string network, IReadOnlyList<EpochRecord> history, float labelSmoothing)
+    /// <param name="training">What makes the training loss differ from the validation loss, for its legend (<see cref="Conditions"/>).</param>
+    public static void Write(string path, string network, IReadOnlyList<EpochRecord> history, string training)
     {
         string temporary = path + ".tmp.png";
-        Figure(network, history, labelSmoothing).SavePng(temporary, Width, Height);
+        Figure(network, history, training).SavePng(temporary, Width, Height);
         System.IO.File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// The training loss's legend: "training", with what the run has of dropout, augmentation and
+    /// label smoothing, which each lift the training loss above the validation loss.
+    /// </summary>
+    public static string Conditions(bool dropout, bool augmentation, float labelSmoothing)
+    {
+        var parts = new List<string>();
+        if (dropout)
+            parts.Add("dropout");
+        if (augmentation)
+            parts.Add("augmentation");
+        if (labelSmoothing > 0)
+            parts.Add($"label smoothing {labelSmoothing.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        return parts.Count == 0 ? "training" : $"training ({string.Join(", ", parts)})";
     }
 
     /// <summary>The PNG's size in pixels.</summary>
     public const int Width = 1400, Height = 560;
 
     /// <summary>The two plots, side by side: the losses, then the errors.</summary>
-    internal static Multiplot Figure(string network, IReadOnlyList<EpochRecord> history, float labelSmoothing)
+    internal static Multiplot Figure(string network, IReadOnlyList<EpochRecord> history, string training)
     {
         double[] epochs = history.Select(r => (double)r.Epoch).ToArray();
         var figure = new Multiplot();
@@ -31,8 +47,7 @@ internal static class Curves
         figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
 
         var loss = figure.GetPlot(0);
-        string smoothing = labelSmoothing > 0 ? $", label smoothing {labelSmoothing.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
-        Line(loss, epochs, history.Select(r => r.TrainLoss), $"training (dropout, augmentation{smoothing})");
+        Line(loss, epochs, history.Select(r => r.TrainLoss), training);
         Line(loss, epochs, history.Select(r => r.ValidationLoss), "validation");
         loss.Title($"{network}: cross-entropy");
         loss.XLabel("epoch");

@@ -87,6 +87,12 @@ internal static class CpuCode
         string output, string? before, long own)
     {
         w.Line(terms.Count == 1 ? $"// the gradient of {name}, from the join that reads it" : $"// the gradient of {name}, summed over the {terms.Count} that read it");
+        // A lone ReLU's derivative is applied in the same pass as the sum.
+        if (producer.Saved is null && Mask.Gates(producer).ToList() is [var only] && only.Elementwise.IsRectifier)
+        {
+            w.Line($"CpuGradients.SumWhereRectified({gradient}, {output}, BatchSize * {own}L, {string.Join(", ", terms)});");
+            return;
+        }
         w.Line($"CpuGradients.Sum({gradient}, BatchSize * {own}L, {string.Join(", ", terms)});");
         WriteMask(w, producer, gradient, output, before, own);
     }

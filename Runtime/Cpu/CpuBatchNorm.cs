@@ -60,8 +60,8 @@ public static unsafe class CpuBatchNorm
         int count = batch * plane;
         Host.For(channels, 2L * count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
         {
-            double mean = LaneSum(Term.Value, x + (long)c * plane, batch, (long)channels * plane, plane) / count;
-            double squares = LaneSum(Term.SquaredDeviation, x + (long)c * plane, batch, (long)channels * plane, plane, mean);
+            double mean = LaneSum(Term.Value, x + (long)c * plane, batch, (long)channels * plane, plane, out _) / count;
+            double squares = LaneSum(Term.SquaredDeviation, x + (long)c * plane, batch, (long)channels * plane, plane, out _, mean);
             double variance = squares / count;
             s[c] = (float)mean;
             s[channels + c] = (float)(1.0 / Math.Sqrt(variance + eps));
@@ -179,8 +179,7 @@ public static unsafe class CpuBatchNorm
         Host.For(channels, 2L * count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (c) =>
         {
             long offset = (long)c * plane, stride = (long)channels * plane;
-            double sd = LaneSum(Term.Value, dy + offset, batch, stride, plane);
-            double sdx = LaneSum(Term.TimesXhat, dy + offset, batch, stride, plane, 0, x + offset, mean[c], invstd[c]);
+            double sd = LaneSum(Term.ValueAndTimesXhat, dy + offset, batch, stride, plane, out double sdx, 0, x + offset, mean[c], invstd[c]);
             db[c] += (float)sd;
             dw[c] += (float)sdx;
             sumDelta[c] = (float)sd;
@@ -268,39 +267,45 @@ public static unsafe class CpuBatchNorm
         Value,
         /// <summary><c>(a - centre)^2</c>, in double.</summary>
         SquaredDeviation,
-        /// <summary><c>a * ((x - mean) * invstd)</c>, in float: the gradient times x-hat.</summary>
-        TimesXhat,
+        /// <summary><c>a</c>, and beside it <c>a * ((x - mean) * invstd)</c> in float: the gradient, and the gradient times x-hat.</summary>
+        ValueAndTimesXhat,
     }
 
-    /// <summary>One channel's sum of <paramref name="term"/> over the batch in <see cref="Lanes"/> partial sums, in double.</summary>
+    /// <summary>
+    /// One channel's sum of <paramref name="term"/> over the batch in <see cref="Lanes"/> partial sums,
+    /// in double; for <see cref="Term.ValueAndTimesXhat"/> the second sum, taken in the same pass, in <paramref name="second"/>.
+    /// </summary>
     /// <param name="term">What is summed.</param>
     /// <param name="a">The channel's first plane; the next image's is <paramref name="stride"/> floats on (and so for <paramref name="x"/>).</param>
     /// <param name="batch">B, the images.</param>
     /// <param name="stride">Floats from one image's plane to the next's: C x P.</param>
     /// <param name="plane">P, the values per channel of an image.</param>
+    /// <param name="second">The sum of <c>a * xhat</c>, for <see cref="Term.ValueAndTimesXhat"/>; else 0.</param>
     /// <param name="centre">The mean, for <see cref="Term.SquaredDeviation"/>.</param>
-    /// <param name="x">The forward pass's input, for <see cref="Term.TimesXhat"/>.</param>
-    /// <param name="mean">The channel's mean, for <see cref="Term.TimesXhat"/>.</param>
-    /// <param name="invstd">The channel's 1 / sqrt(variance + eps), for <see cref="Term.TimesXhat"/>.</param>
+    /// <param name="x">The forward pass's input, for <see cref="Term.ValueAndTimesXhat"/>.</param>
+    /// <param name="mean">The channel's mean, for <see cref="Term.ValueAndTimesXhat"/>.</param>
+    /// <param name="invstd">The channel's 1 / sqrt(variance + eps), for <see cref="Term.ValueAndTimesXhat"/>.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double LaneSum(Term term, float* a, int batch, long stride, int plane, double centre = 0, float* x = null, float mean = 0f, float invstd = 0f)
+    private static double LaneSum(Term term, float* a, int batch, long stride, int plane, out double second,
+        double centre = 0, float* x = null, float mean = 0f, float invstd = 0f)
     {
-        bool squares = term == Term.SquaredDeviation, times = term == Term.TimesXhat;
-        double* lanes = stackalloc double[Lanes];
+        bool squares = term == Term.SquaredDeviation, times = term == Term.ValueAndTimesXhat;
+        double* lanes = stackalloc double[2 * Lanes];
         if (!Avx512F.IsSupported)
         {
-            new Span<double>(lanes, Lanes).Clear();
+            new Span<double>(lanes, 2 * Lanes).Clear();
             for (int n = 0; n < batch; n++)
                 for (int p = 0; p < plane; p++)
                 {
                     float value = a[n * stride + p];
-                    lanes[p % Lanes] += times ? value * ((x[n * stride + p] - mean) * invstd)
-                        : squares ? (value - centre) * (value - centre) : value;
+                    lanes[p % Lanes] += squares ? (value - centre) * (value - centre) : value;
+                    if (times)
+                        lanes[Lanes + p % Lanes] += value * ((x[n * stride + p] - mean) * invstd);
                 }
         }
         else
         {
-            Vector512<double> low = Vector512<double>.Zero, high = low, c = Vector512.Create(centre);
+            Vector512<double> low = Vector512<double>.Zero, high = low, low2 = low, high2 = low, c = Vector512.Create(centre);
             for (int n = 0; n < batch; n++)
             {
                 float* an = a + n * stride, xn = x + n * stride;
@@ -308,8 +313,6 @@ public static unsafe class CpuBatchNorm
                 {
                     var mask = Host.FirstLanes(plane - p);
                     var value = Avx512F.MaskLoad(an + p, mask, Vector512<float>.Zero);
-                    if (times)
-                        value *= (Avx512F.MaskLoad(xn + p, mask, Vector512<float>.Zero) - Vector512.Create(mean)) * invstd;
                     var (lo, hi) = Vector512.Widen(value);
                     if (squares)
                     {
@@ -320,11 +323,22 @@ public static unsafe class CpuBatchNorm
                     }
                     low += lo;
                     high += hi;
+                    if (times)
+                    {
+                        var (lo2, hi2) = Vector512.Widen(value * ((Avx512F.MaskLoad(xn + p, mask, Vector512<float>.Zero) - Vector512.Create(mean)) * invstd));
+                        low2 += lo2;
+                        high2 += hi2;
+                    }
                 }
             }
             low.Store(lanes);
             high.Store(lanes + 8);
+            low2.Store(lanes + Lanes);
+            high2.Store(lanes + Lanes + 8);
         }
+        second = 0;
+        for (int lane = Lanes; lane < 2 * Lanes; lane++)
+            second += lanes[lane];
         double sum = 0;
         for (int lane = 0; lane < Lanes; lane++)
             sum += lanes[lane];

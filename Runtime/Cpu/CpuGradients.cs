@@ -37,7 +37,19 @@ public static unsafe class CpuGradients
     /// one of the terms; with no terms the sum is 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Sum(ArrayView<float> target, long count, params ArrayView<float>[] terms)
+    public static void Sum(ArrayView<float> target, long count, params ArrayView<float>[] terms) => Sum(target, null, count, terms);
+
+    /// <summary>
+    /// <see cref="Sum(ArrayView{float}, long, ArrayView{float}[])"/> and then the ReLU's derivative in
+    /// the same pass: 0 where <paramref name="output"/>, the ReLU's output, is not positive, as
+    /// <c>CpuEpilogue.MaskRelu</c> would set it after the sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SumWhereRectified(ArrayView<float> target, ArrayView<float> output, long count, params ArrayView<float>[] terms) =>
+        Sum(target, Host.Pointer(output), count, terms);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Sum(ArrayView<float> target, float* rectified, long count, ArrayView<float>[] terms)
     {
         float* t = Host.Pointer(target);
         if (terms.Length == 0)
@@ -56,6 +68,8 @@ public static unsafe class CpuGradients
                 var sum = Vector512.Load((float*)p[0] + i);
                 for (int k = 1; k < p.Length; k++)
                     sum += Vector512.Load((float*)p[k] + i);
+                if (rectified is not null)
+                    sum &= Vector512.GreaterThan(Vector512.Load(rectified + i), Vector512<float>.Zero);
                 sum.Store(t + i);
             }
             for (; i < end; i++)
@@ -63,7 +77,7 @@ public static unsafe class CpuGradients
                 float sum = ((float*)p[0])[i];
                 for (int k = 1; k < p.Length; k++)
                     sum += ((float*)p[k])[i];
-                t[i] = sum;
+                t[i] = rectified is not null && rectified[i] <= 0f ? 0f : sum;
             }
         });
     }

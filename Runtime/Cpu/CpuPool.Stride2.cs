@@ -74,7 +74,11 @@ public static unsafe partial class CpuPool
     {
         int width = g.Width;
         bool three = g.Window == 3;
-        new Span<float>(grad, g.Height * width).Clear();
+        // Windows of 2 on even sides tile the plane: every input gets exactly one window's share (or
+        // none), so it is stored as 0 + share, with no clearing pass and no read of what is there.
+        bool tiles = !three && g.Height % 2 == 0 && g.Width % 2 == 0;
+        if (!tiles)
+            new Span<float>(grad, g.Height * width).Clear();
         WindowRow* windowRows = stackalloc WindowRow[3];
         for (int oy = 0; oy < g.OutHeight; oy++, d += g.OutWidth)
         {
@@ -110,8 +114,8 @@ public static unsafe partial class CpuPool
                         Add(row, column + 2, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveLow, Vector512<float>.Zero));
                         Add(row, column + 18, width, Avx512F.PermuteVar16x32x2(w.Next, InterleaveHigh, Vector512<float>.Zero));
                     }
-                    Add(row, column, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveLow, w.Odd));
-                    Add(row, column + 16, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveHigh, w.Odd));
+                    Add(row, column, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveLow, w.Odd), tiles);
+                    Add(row, column + 16, width, Avx512F.PermuteVar16x32x2(w.Even, InterleaveHigh, w.Odd), tiles);
                 }
             }
         }
@@ -131,19 +135,23 @@ public static unsafe partial class CpuPool
             Avx512F.MaskLoad(row + column + 32, Host.FirstLanes(left - 32), none), out even, out odd, out next);
     }
 
-    /// <summary>Adds <paramref name="value"/> into the row from <paramref name="column"/>, the lanes past <paramref name="width"/> left out.</summary>
+    /// <summary>
+    /// Adds <paramref name="value"/> into the row from <paramref name="column"/>, the lanes past
+    /// <paramref name="width"/> left out; with <paramref name="first"/>, the row holds nothing yet,
+    /// and 0 + value is stored without reading it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add(float* row, int column, int width, Vector512<float> value)
+    private static void Add(float* row, int column, int width, Vector512<float> value, bool first = false)
     {
         int left = width - column;
         if (left >= 16)
         {
-            (Vector512.Load(row + column) + value).Store(row + column);
+            ((first ? Vector512<float>.Zero : Vector512.Load(row + column)) + value).Store(row + column);
         }
         else if (left > 0)
         {
             var mask = Host.FirstLanes(left);
-            Avx512F.MaskStore(row + column, mask, Avx512F.MaskLoad(row + column, mask, Vector512<float>.Zero) + value);
+            Avx512F.MaskStore(row + column, mask, (first ? Vector512<float>.Zero : Avx512F.MaskLoad(row + column, mask, Vector512<float>.Zero)) + value);
         }
     }
 

@@ -257,7 +257,7 @@ public class CurvesTests
     public void TheEpochAxisHasOnlyWholeEpochs(int epochs)
     {
         var history = Enumerable.Range(1, epochs).Select(e => new EpochRecord(e, 0.01f, 2.0 / e, 0.5 / e, 1.0 / e, 0.4 / e, 0.1 / e, 10, 100)).ToList();
-        var figure = NetGen.CommandLine.Reports.Curves.Figure("Probe", history, 0);
+        var figure = NetGen.CommandLine.Reports.Curves.Figure("Probe", history, "training");
         figure.Render(NetGen.CommandLine.Reports.Curves.Width, NetGen.CommandLine.Reports.Curves.Height);
         for (int p = 0; p < 2; p++)
         {
@@ -266,6 +266,17 @@ public class CurvesTests
             Assert.All(ticks, t => Assert.Equal(Math.Round(t.Position), t.Position));
         }
     }
+}
+
+/// <summary>The training loss's legend names what the run has, and nothing it has not.</summary>
+public class CurvesLegendTests
+{
+    [Theory]
+    [InlineData(false, false, 0f, "training")]
+    [InlineData(true, true, 0.2f, "training (dropout, augmentation, label smoothing 0.2)")] // MiniAlexNet with crops
+    [InlineData(false, true, 0.1f, "training (augmentation, label smoothing 0.1)")]        // ResNet14: no dropout
+    public void TheTrainingLegendListsWhatLiftsTheLoss(bool dropout, bool augmentation, float smoothing, string legend) =>
+        Assert.Equal(legend, NetGen.CommandLine.Reports.Curves.Conditions(dropout, augmentation, smoothing));
 }
 
 /// <summary>The shapes table's totals.</summary>

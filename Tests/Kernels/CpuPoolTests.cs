@@ -23,7 +23,8 @@ public class CpuPoolTests
     [InlineData(55, 55, 3, 2, 0, 27, 27)] // AlexNet conv1: two chunks of 16 outputs
     [InlineData(13, 13, 3, 2, 0, 6, 6)]   // AlexNet conv5
     [InlineData(70, 5, 3, 2, 0, 35, 2)]   // wide, short: three chunks, ceil
-    [InlineData(28, 28, 2, 2, 0, 14, 14)] // window 2, stride 2 (a ResNet's stem): the vectorised path
+    [InlineData(28, 28, 2, 2, 0, 14, 14)] // window 2, stride 2 (a ResNet's stem): the vectorised path, windows tiling the plane
+    [InlineData(20, 6, 2, 2, 0, 10, 3)]   // tiling, a row shorter than two vectors
     [InlineData(7, 7, 2, 2, 0, 4, 4)]     // the same, ceil: the last window has one row and one column
     [InlineData(40, 9, 2, 2, 0, 20, 4)]   // two chunks of 16 outputs, floor
     [InlineData(11, 11, 3, 2, 1, 6, 6)]   // padded: the scalar path

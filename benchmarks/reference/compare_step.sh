@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end check of `netgen step` against the PyTorch reference, for one network.
 #
-#   benchmarks/reference/compare_step.sh <alexnet|minialexnet|resnet8> [path/to/netgen]
+#   benchmarks/reference/compare_step.sh <alexnet|minialexnet|resnet8|resnet14> [path/to/netgen]
 #
 # Builds nothing. Without a netgen path (or $NETGEN) it uses `dotnet run -c Release --project Networks --`.
 # Environment: MODE (train or eval: alexnet and minialexnet eval only, `netgen step --no-dropout`;
-#   resnet8 train by default, MODE=eval runs `netgen step --eval` on weights whose running statistics
+#   resnet8 and resnet14 train by default, MODE=eval runs `netgen step --eval` on weights whose running statistics
 #   `torch_step.py perturb-stats` has replaced first), BATCH (2), SEED (1, weights), INPUT_SEED (2),
-#   STATS_SEED (3), SCALE (128; resnet8 1), TOL (1e-3), DIR (work folder; a new temporary one by default),
+#   STATS_SEED (3), SCALE (128; the resnets 1), TOL (1e-3), DIR (work folder; a new temporary one by default),
 #   PYTHON (/usr/bin/python3: needs numpy and torch), NETGEN_STEP_ARGS (more for `netgen step`, e.g. "--device cuda"),
 #   TIE_TOL (1e-5: max-pool near ties within this fraction of the pool input's max go netgen's way; alexnet, minialexnet).
 # Exit status: that of `torch_step.py compare` (0 pass, 1 fail), or the first command that failed.
@@ -31,8 +31,8 @@ fi
 py=${PYTHON:-/usr/bin/python3}
 case $net in
     alexnet|minialexnet) mode=${MODE:-eval}; default_scale=128 ;;
-    resnet8) mode=${MODE:-train}; default_scale=1 ;;  # BatchNorm: images of unit scale, as a trained network sees
-    *) echo "compare_step.sh: unknown network '$net' (alexnet, minialexnet, resnet8)" >&2; exit 2 ;;
+    resnet8|resnet14) mode=${MODE:-train}; default_scale=1 ;;  # BatchNorm: images of unit scale, as a trained network sees
+    *) echo "compare_step.sh: unknown network '$net' (alexnet, minialexnet, resnet8, resnet14)" >&2; exit 2 ;;
 esac
 batch=${BATCH:-2}
 seed=${SEED:-1}
@@ -47,8 +47,8 @@ case "$net:$mode" in
     # no BatchNorm: eval is dropout off. --activations: the max pools' inputs, by which compare settles
     # near ties as netgen did (torch_step.py NearTieRoutes); the activations themselves are not compared.
     alexnet:eval|minialexnet:eval) mode_args=(--no-dropout --activations); perturb=0 ;;
-    resnet8:eval) mode_args=(--eval); perturb=1 ;;
-    resnet8:train) mode_args=(); perturb=0 ;;
+    resnet8:eval|resnet14:eval) mode_args=(--eval); perturb=1 ;;
+    resnet8:train|resnet14:train) mode_args=(); perturb=0 ;;
     *:train) echo "compare_step.sh: $net has no MODE=train here: its dropout is netgen's own draw (MODE=eval)" >&2; exit 2 ;;
     *) echo "compare_step.sh: MODE is train or eval, not '$mode'" >&2; exit 2 ;;
 esac

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch CPU throughput reference for NetGen's AlexNet and MiniAlexNet.
+"""PyTorch CPU throughput reference for NetGen's AlexNet, MiniAlexNet, ResNet8 and ResNet14.
 
 Usage (run with /usr/bin/python3: Debian's python3-torch; the pyenv python3 on PATH has no torch):
 
-  torch_bench.py <alexnet|minialexnet> [--batch B] [--threads 2] [--warmup W] [--iters N] [--json]
+  torch_bench.py <alexnet|minialexnet|resnet8|resnet14> [--batch B] [--threads 2] [--warmup W] [--iters N] [--json]
 
-    --batch    images per batch (default 16 for alexnet, 64 for minialexnet)
+    --batch    images per batch (default 16 for alexnet, 64 for minialexnet, 128 for the resnets)
     --threads  torch.set_num_threads (default 2, the machine's core count)
     --warmup   untimed iterations first (default 2 for alexnet, 3 for minialexnet)
     --iters    timed iterations; the median is reported (default 5 for alexnet, 20 for minialexnet)
@@ -19,7 +19,8 @@ Usage (run with /usr/bin/python3: Debian's python3-torch; the pyenv python3 on P
 Two things are timed on random float32 input (uniform in [-1, 1]) with random labels:
   forward  eval mode under torch.no_grad() (dropout off);
   train    train mode: forward, mean cross-entropy, backward and
-           torch.optim.SGD(lr=0.01, momentum=0.9, weight_decay=0.0005).step().
+           torch.optim.SGD(lr=0.01, momentum=0.9, weight_decay=0.0005).step() (for the resnets,
+           with nesterov=True, their recipe's; batch normalisation on the batch's statistics).
 GFLOP/s counts 2 FLOPs per multiply-add of the convolutions and dense layers only (AlexNet:
 724,406,816 per image); a training step is counted as 3x the forward pass, the usual convention
 (conv1 needs no input gradient, so the true count is a little lower).
@@ -48,6 +49,7 @@ import statistics
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -69,6 +71,8 @@ ALEXNET_MACS = 724_406_816
 DEFAULTS = {  # network: (batch, warmup, iters)
     "alexnet": (16, 2, 5),
     "minialexnet": (64, 3, 20),
+    "resnet8": (128, 3, 20),
+    "resnet14": (128, 3, 20),
 }
 
 
@@ -144,6 +148,33 @@ def count_macs_and_check(model):
     if spec.name == "alexnet" and total != ALEXNET_MACS:
         raise SystemExit(f"error: AlexNet counts {total:,} multiply-adds per image, expected {ALEXNET_MACS:,}")
     return total
+
+
+def module_net(spec, seed):
+    """A torch_step.ModuleNet's module (the ResNets), with the declared He initialisation, and its
+    multiply-adds per image as NetGen counts them: each convolution's and dense layer's products
+    (batch normalisation's one per value is left out of the GFLOP/s, as the convolutions dominate)."""
+    model = spec.build()
+    tensors = spec.initial_tensors(np.random.default_rng(seed))
+    model.load_state_dict({k: torch.from_numpy(v).to(model.state_dict()[k].dtype) for k, v in tensors.items()})
+    macs = []
+
+    def conv_hook(m, inp, out):
+        macs.append(out[0].numel() * m.weight[0].numel())
+
+    def linear_hook(m, inp, out):
+        macs.append(m.in_features * m.out_features)
+
+    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, torch_step.ConvBn)]
+    hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.empty(1, spec.channels, spec.size, spec.size).uniform_(-1, 1))
+    finally:
+        for h in hooks:
+            h.remove()
+    return model, sum(macs)
 
 
 def environment():
@@ -223,8 +254,12 @@ def time_loop(fn, warmup, iters):
 
 def bench(network, batch, warmup, iters, seed=1):
     spec = torch_step.NETWORKS[network]()
-    model = BenchNet(spec, seed=seed)
-    macs = count_macs_and_check(model)
+    modular = isinstance(spec, torch_step.ModuleNet)
+    if modular:
+        model, macs = module_net(spec, seed)
+    else:
+        model = BenchNet(spec, seed=seed)
+        macs = count_macs_and_check(model)
 
     g = torch.Generator().manual_seed(seed + 1)
     x = torch.empty(batch, spec.channels, spec.size, spec.size).uniform_(-1, 1, generator=g)
@@ -240,7 +275,7 @@ def bench(network, batch, warmup, iters, seed=1):
     fwd, fwd_all = time_loop(forward, warmup, iters)
 
     model.train()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005, nesterov=modular)
 
     def train_step():
         opt.zero_grad(set_to_none=True)

@@ -26,10 +26,10 @@ Subcommands (run with /usr/bin/python3; needs only the standard library, numpy a
 --mode: train is model.train() (batch statistics; running statistics updated once, momentum 0.1,
 unbiased variance; num_batches_tracked + 1), eval is model.eval() (running statistics, no dropout).
 AlexNet and MiniAlexNet have only eval (their dropout is netgen's own draw: netgen step --no-dropout);
-ResNet8 defaults to train, as `netgen step` without --eval.
+ResNet8 and ResNet14 default to train, as `netgen step` without --eval.
 
 The networks are written out below by hand from Runtime/Networks/AlexNet.cs, Runtime/Networks/MiniAlexNet.cs,
-ALEXNET.md and ResNet8's declaration (Runtime/Networks/ResNet8.cs), independently of NetGen's generator.
+ALEXNET.md and the ResNets' declarations (Runtime/Networks/ResNet8.cs, ResNet14.cs), independently of NetGen's generator.
 """
 
 import argparse
@@ -273,11 +273,53 @@ class ModuleNet:
         return tensors
 
 
+class ResNet14Module(nn.Module):
+    """Runtime/Networks/ResNet14.cs, by hand: 1 x 28 x 28 in, Round = Floor, 10 classes.
+
+        Stem       Conv(32, 3, pad 1, no bias), BatchNorm, Relu, MaxPool(2, stride 2)      14 x 14
+        Block1a/b, Block2a/b   basic blocks of 32 channels, identity shortcuts            14 x 14
+        Shortcut3  Conv(64, 1, stride 2) of Block2b, BatchNorm; Block3a reads Block2b    7 x 7
+        Block3a/b, Block4a/b   basic blocks of 64 channels (Block3b adds Shortcut3)        7 x 7
+        Shortcut5  Conv(128, 1, stride 2) of Block4b, BatchNorm; Block5a reads Block4b   4 x 4
+        Block5a/b, Block6a/b   basic blocks of 128 channels (Block5b adds Shortcut5), then GlobalAvgPool
+        Classifier Dense(10), Softmax (folded into the loss)"""
+
+    STAGES = ((32, 1, 2), (64, 3, 4), (128, 5, 6))  # channels, the first and last block's number
+
+    def __init__(self):
+        super().__init__()
+        self.stem = ConvBn(1, 32, 3, pad=1)
+        channels_in = 32
+        for channels, first, last in self.STAGES:
+            for block in range(first, last + 1):
+                stride = 2 if block == first and channels != channels_in else 1
+                if stride == 2:
+                    setattr(self, f"shortcut{block}", ConvBn(channels_in, channels, 1, stride=2))
+                setattr(self, f"block{block}a", ConvBn(channels_in, channels, 3, stride=stride, pad=1))
+                setattr(self, f"block{block}b", ConvBn(channels, channels, 3, pad=1))
+                channels_in = channels
+        self.classifier = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.stem(x)), 2, stride=2)
+        for _, first, last in self.STAGES:
+            for block in range(first, last + 1):
+                shortcut = getattr(self, f"shortcut{block}", None)
+                identity = x if shortcut is None else shortcut(x)
+                a = F.relu(getattr(self, f"block{block}a")(x))
+                x = F.relu(getattr(self, f"block{block}b")(a) + identity)
+        return self.classifier(x.mean(dim=(2, 3)))  # GlobalAvgPool, flattened
+
+
 def resnet8():
     return ModuleNet("resnet8", 1, 28, 10, ResNet8Module)
 
 
-NETWORKS = {"alexnet": alexnet, "minialexnet": minialexnet, "resnet8": resnet8}
+def resnet14():
+    return ModuleNet("resnet14", 1, 28, 10, ResNet14Module)
+
+
+NETWORKS = {"alexnet": alexnet, "minialexnet": minialexnet, "resnet8": resnet8, "resnet14": resnet14}
 
 STAT_SUFFIXES = (".running_mean", ".running_var", ".num_batches_tracked")
 

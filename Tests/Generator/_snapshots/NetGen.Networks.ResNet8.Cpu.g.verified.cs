@@ -127,8 +127,7 @@ partial class ResNet8
             CpuConv.Backward(CpuGeometry.Shortcut2, forward.block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2Gradient, network.Tensors[TensorIndex.Shortcut2Weight].Gradient(parameterGradients), default, block1bBatchNormGradientFromShortcut2, BatchSize);
             CpuProfiler.Mark("backward", "shortcut2");
             // the gradient of block1b.batchnorm, summed over the 2 that read it
-            CpuGradients.Sum(block1bBatchNormGradient, BatchSize * 12544L, block1bBatchNormGradientFromShortcut2, block1bBatchNormGradientFromBlock2a);
-            CpuEpilogue.MaskRelu(block1bBatchNormGradient, forward.block1bBatchNorm, BatchSize * 12544L);
+            CpuGradients.SumWhereRectified(block1bBatchNormGradient, forward.block1bBatchNorm, BatchSize * 12544L, block1bBatchNormGradientFromShortcut2, block1bBatchNormGradientFromBlock2a);
             // batch norm + add stem + relu
             CpuBatchNorm.Backward(forward.block1b, block1bBatchNormGradient, network.Tensors[TensorIndex.Block1bBnWeight].View, forward.block1bBatchNormStatistics, network.Tensors[TensorIndex.Block1bBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Block1bBnBias].Gradient(parameterGradients), block1bGradient, BatchSize, 16, 784, dropout.Training != 0);
             CpuProfiler.Mark("backward", "block1b.batchnorm");
@@ -143,8 +142,7 @@ partial class ResNet8
             CpuConv.Backward(CpuGeometry.Block1a, forward.stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, block1aGradient, network.Tensors[TensorIndex.Block1aWeight].Gradient(parameterGradients), default, stemBatchNormGradientFromBlock1a, BatchSize);
             CpuProfiler.Mark("backward", "block1a");
             // the gradient of stem.batchnorm, summed over the 2 that read it
-            CpuGradients.Sum(stemBatchNormGradient, BatchSize * 12544L, stemBatchNormGradientFromBlock1a, block1bBatchNormGradient);
-            CpuEpilogue.MaskRelu(stemBatchNormGradient, forward.stemBatchNorm, BatchSize * 12544L);
+            CpuGradients.SumWhereRectified(stemBatchNormGradient, forward.stemBatchNorm, BatchSize * 12544L, stemBatchNormGradientFromBlock1a, block1bBatchNormGradient);
             // batch norm + relu
             CpuBatchNorm.Backward(forward.stem, stemBatchNormGradient, network.Tensors[TensorIndex.StemBnWeight].View, forward.stemBatchNormStatistics, network.Tensors[TensorIndex.StemBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.StemBnBias].Gradient(parameterGradients), stemGradient, BatchSize, 16, 784, dropout.Training != 0);
             CpuProfiler.Mark("backward", "stem.batchnorm");

@@ -58,8 +58,7 @@ partial class AddProbe
             CpuConv.Backward(CpuGeometry.Block, forward.conv, network.Tensors[TensorIndex.BlockWeight].View, blockGradient, network.Tensors[TensorIndex.BlockWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.BlockBias].Gradient(parameterGradients), convGradientFromBlock, BatchSize);
             CpuProfiler.Mark("backward", "block");
             // the gradient of conv, summed over the 2 that read it
-            CpuGradients.Sum(convGradient, BatchSize * 72L, convGradientFromBlock, blockGradient);
-            CpuEpilogue.MaskRelu(convGradient, forward.conv, BatchSize * 72L);
+            CpuGradients.SumWhereRectified(convGradient, forward.conv, BatchSize * 72L, convGradientFromBlock, blockGradient);
             // conv 2, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");

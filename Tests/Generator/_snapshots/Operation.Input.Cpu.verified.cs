@@ -141,8 +141,7 @@ partial class InputProbe
             CpuConv.Backward(CpuGeometry.Side, forward.conv, network.Tensors[TensorIndex.SideWeight].View, sideGradient, network.Tensors[TensorIndex.SideWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.SideBias].Gradient(parameterGradients), convGradientFromSide, BatchSize);
             CpuProfiler.Mark("backward", "side");
             // the gradient of conv, summed over the 2 that read it
-            CpuGradients.Sum(convGradient, BatchSize * 72L, convGradientFromSide, convGradientFromBlock);
-            CpuEpilogue.MaskRelu(convGradient, forward.conv, BatchSize * 72L);
+            CpuGradients.SumWhereRectified(convGradient, forward.conv, BatchSize * 72L, convGradientFromSide, convGradientFromBlock);
             // conv 2, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");

@@ -91,16 +91,35 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
         const int Lanes = 16;
         int plane = Plane(s), lanes = System.Math.Min(Lanes, plane);
         w.Line($"double {total} = 0.0;");
+        if (lanes == 1)
+        {
+            // A plane of one value (after a dense layer): one partial sum, which is the sum.
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            {
+                w.Line($"int at = {IndexMath.Plus(IndexMath.Times("n", s.Channels), "index")};");
+                w.Line($"{total} += {term};");
+            }
+            return;
+        }
         using (w.Block($"for (int lane = 0; lane < {lanes}; lane++)"))
         {
             w.Line("double part = 0.0;");
             using (w.Block("for (int n = 0; n < batch; n++)"))
             {
                 string start = IndexMath.Declare(w, "start", IndexMath.Times(IndexMath.Plus(IndexMath.Times("n", s.Channels), "index"), plane), "(n, c) plane");
-                using (w.Block($"for (int i = lane; i < {plane}; i += {Lanes})"))
+                if (plane <= Lanes)
                 {
-                    w.Line($"int at = {IndexMath.Plus(start, "i")};");
+                    // One value of each plane per partial sum.
+                    w.Line($"int at = {IndexMath.Plus(start, "lane")};");
                     w.Line($"part += {term};");
+                }
+                else
+                {
+                    using (w.Block($"for (int i = lane; i < {plane}; i += {Lanes})"))
+                    {
+                        w.Line($"int at = {IndexMath.Plus(start, "i")};");
+                        w.Line($"part += {term};");
+                    }
                 }
             }
             w.Line($"{total} += part;");

@@ -65,19 +65,10 @@ partial class BatchNormProbe
         public static void FcBatchNormBnBiasGradient(Index1D index, ArrayView<float> delta, ArrayView<float> bnBiasGradient, ArrayView<float> statistics, int batch)
         {
             double sum = 0.0;
-            for (int lane = 0; lane < 1; lane++)
+            for (int n = 0; n < batch; n++)
             {
-                double part = 0.0;
-                for (int n = 0; n < batch; n++)
-                {
-                    int start = n * 3 + index; // (n, c) plane
-                    for (int i = lane; i < 1; i += 16)
-                    {
-                        int at = start + i;
-                        part += delta[at];
-                    }
-                }
-                sum += part;
+                int at = n * 3 + index;
+                sum += delta[at];
             }
             statistics[index + 6] = (float)sum; // for the input gradient
             bnBiasGradient[index] += (float)sum;
@@ -94,19 +85,10 @@ partial class BatchNormProbe
         {
             float mean = statistics[index], invstd = statistics[index + 3];
             double sum = 0.0;
-            for (int lane = 0; lane < 1; lane++)
+            for (int n = 0; n < batch; n++)
             {
-                double part = 0.0;
-                for (int n = 0; n < batch; n++)
-                {
-                    int start = n * 3 + index; // (n, c) plane
-                    for (int i = lane; i < 1; i += 16)
-                    {
-                        int at = start + i;
-                        part += delta[at] * ((input[at] - mean) * invstd);
-                    }
-                }
-                sum += part;
+                int at = n * 3 + index;
+                sum += delta[at] * ((input[at] - mean) * invstd);
             }
             statistics[index + 9] = (float)sum; // for the input gradient
             bnWeightGradient[index] += (float)sum;
@@ -188,11 +170,8 @@ partial class BatchNormProbe
                 for (int n = 0; n < batch; n++)
                 {
                     int start = (n * 2 + index) * 16; // (n, c) plane
-                    for (int i = lane; i < 16; i += 16)
-                    {
-                        int at = start + i;
-                        part += delta[at];
-                    }
+                    int at = start + lane;
+                    part += delta[at];
                 }
                 sum += part;
             }
@@ -217,11 +196,8 @@ partial class BatchNormProbe
                 for (int n = 0; n < batch; n++)
                 {
                     int start = (n * 2 + index) * 16; // (n, c) plane
-                    for (int i = lane; i < 16; i += 16)
-                    {
-                        int at = start + i;
-                        part += delta[at] * ((input[at] - mean) * invstd);
-                    }
+                    int at = start + lane;
+                    part += delta[at] * ((input[at] - mean) * invstd);
                 }
                 sum += part;
             }

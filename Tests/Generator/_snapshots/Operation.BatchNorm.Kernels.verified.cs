@@ -71,11 +71,8 @@ partial class BatchNormProbe
                     for (int n = 0; n < batch; n++)
                     {
                         int start = (n * 2 + index) * 16; // (n, c) plane
-                        for (int i = lane; i < 16; i += 16)
-                        {
-                            int at = start + i;
-                            part += input[at];
-                        }
+                        int at = start + lane;
+                        part += input[at];
                     }
                     sum += part;
                 }
@@ -87,11 +84,8 @@ partial class BatchNormProbe
                     for (int n = 0; n < batch; n++)
                     {
                         int start = (n * 2 + index) * 16; // (n, c) plane
-                        for (int i = lane; i < 16; i += 16)
-                        {
-                            int at = start + i;
-                            part += (input[at] - mean) * (input[at] - mean);
-                        }
+                        int at = start + lane;
+                        part += (input[at] - mean) * (input[at] - mean);
                     }
                     squares += part;
                 }
@@ -158,35 +152,17 @@ partial class BatchNormProbe
             if (training != 0)
             {
                 double sum = 0.0;
-                for (int lane = 0; lane < 1; lane++)
+                for (int n = 0; n < batch; n++)
                 {
-                    double part = 0.0;
-                    for (int n = 0; n < batch; n++)
-                    {
-                        int start = n * 3 + index; // (n, c) plane
-                        for (int i = lane; i < 1; i += 16)
-                        {
-                            int at = start + i;
-                            part += input[at];
-                        }
-                    }
-                    sum += part;
+                    int at = n * 3 + index;
+                    sum += input[at];
                 }
                 double mean = sum / count;
                 double squares = 0.0;
-                for (int lane = 0; lane < 1; lane++)
+                for (int n = 0; n < batch; n++)
                 {
-                    double part = 0.0;
-                    for (int n = 0; n < batch; n++)
-                    {
-                        int start = n * 3 + index; // (n, c) plane
-                        for (int i = lane; i < 1; i += 16)
-                        {
-                            int at = start + i;
-                            part += (input[at] - mean) * (input[at] - mean);
-                        }
-                    }
-                    squares += part;
+                    int at = n * 3 + index;
+                    squares += (input[at] - mean) * (input[at] - mean);
                 }
                 double variance = squares / count; // biased, as the normalisation uses it
                 statistics[index] = (float)mean;

@@ -214,8 +214,9 @@ public partial class CommandLineTests
             "--out", Path.Combine(folder.Path, "run"));
         Assert.True(code == 0, output);
         Assert.Contains("from the command line: epochs, batch\n", output.Replace("\r", ""));
-        // MiniAlexNet's declaration sets these (Runtime/Networks/MiniAlexNet.cs); momentum and weight decay it leaves to the paper.
-        Assert.Contains("from MiniAlexNet's [TrainingDefaults]: learning rate, patience, threshold, label smoothing, warm-up, flips\n", output.Replace("\r", ""));
+        // MiniAlexNet's declaration sets these (Runtime/Networks/MiniAlexNet.cs), the paper's decay of biases and normalisation
+        // among them; momentum and the weight decay's rate it leaves to the paper.
+        Assert.Contains("from MiniAlexNet's [TrainingDefaults]: learning rate, decay of biases and normalisation, patience, threshold, label smoothing, warm-up, flips\n", output.Replace("\r", ""));
         Assert.Contains("from the paper's defaults: optimizer, momentum, nesterov, weight decay, padding\n", output.Replace("\r", ""));
         Assert.Contains("optimizer sgd, momentum 0.9, weight decay 0.0005,", output);
         Assert.Contains("each epoch trains 3,000 of the 3,000 training images in 12 batches of 250", output);

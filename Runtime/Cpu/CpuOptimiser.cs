@@ -21,47 +21,18 @@ internal static unsafe class CpuOptimiser
     {
         if (rule.Kind != Optimizer.Sgd)
             Adam(weights, gradients, first, second, rule.Adam());
-        else if (rule.Nesterov)
-            Nesterov(weights, gradients, first, rule.LearningRate, rule.WeightDecay, rule.Momentum);
         else
-            Update(weights, gradients, first, rule.LearningRate, rule.WeightDecay, rule.Momentum);
+            Sgd(weights, gradients, first, rule.LearningRate, rule.WeightDecay, rule.Momentum, rule.Nesterov);
     }
 
-    /// <summary>SGD: <c>v = m v - decay lr w - lr g; w += v</c>.</summary>
+    /// <summary>
+    /// SGD: <c>v = m v - decay lr w - lr g; w += v</c>; with <paramref name="nesterov"/>,
+    /// <c>w += m v - decay lr w - lr g</c> instead (w the weight before the step). Each product is
+    /// rounded as the kernels round it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Update(ArrayView<float> weights, ArrayView<float> gradients, ArrayView<float> velocity,
-        float learningRate, float decay, float momentum)
-    {
-        float* w = Host.Pointer(weights), g = Host.Pointer(gradients), v = Host.Pointer(velocity);
-        long count = weights.Length;
-        int blocks = (int)((count + Block - 1) / Block);
-        Host.For(blocks, Block, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b) =>
-        {
-            long i = (long)b * Block, end = Math.Min(count, i + Block);
-            // step = momentum * v - decay * lr * w - lr * g, each product rounded as the kernel rounds it.
-            var m = Vector512.Create(momentum);
-            var dl = Vector512.Create(decay * learningRate);
-            var lr = Vector512.Create(learningRate);
-            for (; i <= end - 16; i += 16)
-            {
-                var weight = Vector512.Load(w + i);
-                var step = m * Vector512.Load(v + i) - dl * weight - lr * Vector512.Load(g + i);
-                step.Store(v + i);
-                (weight + step).Store(w + i);
-            }
-            for (; i < end; i++)
-            {
-                float step = momentum * v[i] - decay * learningRate * w[i] - learningRate * g[i];
-                v[i] = step;
-                w[i] += step;
-            }
-        });
-    }
-
-    /// <summary>SGD with Nesterov's momentum: <c>v = m v - decay lr w - lr g; w += m v - decay lr w - lr g</c> (w before the step).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Nesterov(ArrayView<float> weights, ArrayView<float> gradients, ArrayView<float> velocity,
-        float learningRate, float decay, float momentum)
+    private static void Sgd(ArrayView<float> weights, ArrayView<float> gradients, ArrayView<float> velocity,
+        float learningRate, float decay, float momentum, bool nesterov)
     {
         float* w = Host.Pointer(weights), g = Host.Pointer(gradients), v = Host.Pointer(velocity);
         long count = weights.Length;
@@ -78,14 +49,14 @@ internal static unsafe class CpuOptimiser
                 var gradient = Vector512.Load(g + i);
                 var step = m * Vector512.Load(v + i) - dl * weight - lr * gradient;
                 step.Store(v + i);
-                (weight + (m * step - dl * weight - lr * gradient)).Store(w + i);
+                (weight + (nesterov ? m * step - dl * weight - lr * gradient : step)).Store(w + i);
             }
             for (; i < end; i++)
             {
                 float weight = w[i], gradient = g[i];
                 float step = momentum * v[i] - decay * learningRate * weight - learningRate * gradient;
                 v[i] = step;
-                w[i] = weight + (momentum * step - decay * learningRate * weight - learningRate * gradient);
+                w[i] = weight + (nesterov ? momentum * step - decay * learningRate * weight - learningRate * gradient : step);
             }
         });
     }

@@ -1,6 +1,4 @@
 using ILGPU;
-using ILGPU.Algorithms;
-using ILGPU.Algorithms.ScanReduceOperations;
 
 namespace NetGen.Gpu;
 
@@ -29,20 +27,33 @@ public static class Reductions
     /// <summary>
     /// Group c adds every value of channel c of NCHW planes into <c>target[c]</c> (a bias
     /// gradient): thread t sums pixels t, t + 256, ... image after image, then the group adds its
-    /// 256 sums as a tree (ILGPU.Algorithms' group reduction), whose shape depends only on the group size.
+    /// 256 sums as a fixed tree in shared memory, halving each round.
     /// </summary>
+    /// <remarks>
+    /// Not ILGPU.Algorithms' group reduction: on ILGPU's CPU accelerator it gave different bits
+    /// from run to run (<c>KernelLibraryTests.SplitWeightGradientGivesTheSameBitsEveryRun</c>
+    /// caught it), and every sum here must have one order.
+    /// </remarks>
     public static void SumPlanes(ArrayView<float> planes, int images, int channels, int pixels, ArrayView<float> target)
     {
-        int c = Grid.IdxX;
+        var partial = SharedMemory.Allocate<float>(PlaneGroupSize);
+        int c = Grid.IdxX, thread = Group.IdxX;
         float sum = 0f;
         for (int n = 0; n < images; n++)
         {
             long plane = ((long)n * channels + c) * pixels;
-            for (int p = Group.IdxX; p < pixels; p += PlaneGroupSize)
+            for (int p = thread; p < pixels; p += PlaneGroupSize)
                 sum += planes[plane + p];
         }
-        float total = GroupExtensions.Reduce<float, AddFloat>(sum);
-        if (Group.IsFirstThread)
-            target[c] += total;
+        partial[thread] = sum;
+        Group.Barrier();
+        for (int half = PlaneGroupSize / 2; half > 0; half >>= 1)
+        {
+            if (thread < half)
+                partial[thread] += partial[thread + half];
+            Group.Barrier();
+        }
+        if (thread == 0)
+            target[c] += partial[0];
     }
 }

@@ -27,6 +27,10 @@ public sealed class KernelLibrary(Accelerator accelerator) : IDisposable
         accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, int, ArrayView<float>>(Reductions.SumSlices);
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, int, ArrayView<float>> sumPlanes =
         accelerator.LoadKernel<ArrayView<float>, int, int, int, ArrayView<float>>(Reductions.SumPlanes);
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, int, float, ArrayView<float>, ArrayView<float>> batchStatistics =
+        accelerator.LoadKernel<ArrayView<float>, int, int, int, float, ArrayView<float>, ArrayView<float>>(Reductions.BatchStatistics);
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int> softmax =
+        accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, int>(Reductions.Softmax);
     private MemoryBuffer1D<float, Stride1D.Dense>? partials;
 
     /// <summary>The accelerator the kernels run on.</summary>
@@ -118,6 +122,15 @@ public sealed class KernelLibrary(Accelerator accelerator) : IDisposable
     /// <summary>Adds every value of each channel of NCHW planes into <paramref name="target"/>, one group per channel.</summary>
     public void SumPlanes(AcceleratorStream stream, ArrayView<float> planes, int images, int channels, int pixels, ArrayView<float> target) =>
         sumPlanes(stream, new KernelConfig(channels, Reductions.PlaneGroupSize), planes, images, channels, pixels, target);
+
+    /// <summary>Each channel's batch mean and <c>1 / sqrt(variance + eps)</c> over NCHW planes, one group per channel.</summary>
+    public void BatchStatistics(AcceleratorStream stream, ArrayView<float> planes, int images, int channels, int pixels, float eps,
+        ArrayView<float> mean, ArrayView<float> inverseDeviation) =>
+        batchStatistics(stream, new KernelConfig(channels, Reductions.PlaneGroupSize), planes, images, channels, pixels, eps, mean, inverseDeviation);
+
+    /// <summary>The softmax of each of <paramref name="rows"/> rows of <paramref name="classes"/> values, one group per row.</summary>
+    public void Softmax(AcceleratorStream stream, ArrayView<float> input, ArrayView<float> output, int rows, int classes) =>
+        softmax(stream, new KernelConfig(rows, Reductions.PlaneGroupSize), input, output, classes);
 
     /// <summary>
     /// Slices for an inner dimension of <paramref name="k"/> when the product has m x n outputs:

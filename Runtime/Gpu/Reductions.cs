@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 
 namespace NetGen.Gpu;
 
@@ -45,15 +46,120 @@ public static class Reductions
             for (int p = thread; p < pixels; p += PlaneGroupSize)
                 sum += planes[plane + p];
         }
-        partial[thread] = sum;
+        float total = Tree.Sum(partial, thread, sum);
+        if (thread == 0)
+            target[c] += total;
+    }
+
+    /// <summary>
+    /// Group c writes channel c's batch statistics, <c>mean[c]</c> and
+    /// <c>inverseDeviation[c] = 1 / sqrt(variance + eps)</c> (the biased variance, as the
+    /// normalisation uses), from two passes over the channel: the sum, then the squared deviations
+    /// from the mean, each in double and added as a fixed tree.
+    /// </summary>
+    public static void BatchStatistics(ArrayView<float> planes, int images, int channels, int pixels, float eps,
+        ArrayView<float> mean, ArrayView<float> inverseDeviation)
+    {
+        var partial = SharedMemory.Allocate<double>(PlaneGroupSize);
+        int c = Grid.IdxX, thread = Group.IdxX;
+        double sum = 0;
+        for (int n = 0; n < images; n++)
+        {
+            long plane = ((long)n * channels + c) * pixels;
+            for (int p = thread; p < pixels; p += PlaneGroupSize)
+                sum += planes[plane + p];
+        }
+        double count = (double)images * pixels;
+        double average = Tree.Sum(partial, thread, sum) / count;
+        double squares = 0;
+        for (int n = 0; n < images; n++)
+        {
+            long plane = ((long)n * channels + c) * pixels;
+            for (int p = thread; p < pixels; p += PlaneGroupSize)
+            {
+                double d = planes[plane + p] - average;
+                squares += d * d;
+            }
+        }
+        double variance = Tree.Sum(partial, thread, squares) / count;
+        if (thread == 0)
+        {
+            mean[c] = (float)average;
+            inverseDeviation[c] = (float)(1.0 / XMath.Sqrt(variance + eps));
+        }
+    }
+
+    /// <summary>
+    /// Softmax of each row of a batch x classes matrix, one group per row: the row's maximum and
+    /// its sum of <c>exp(x - max)</c>, each a fixed tree, then every value divided by the sum.
+    /// </summary>
+    public static void Softmax(ArrayView<float> input, ArrayView<float> output, int classes)
+    {
+        var partial = SharedMemory.Allocate<float>(PlaneGroupSize);
+        int thread = Group.IdxX;
+        long row = (long)Grid.IdxX * classes;
+        float max = float.NegativeInfinity;
+        for (int i = thread; i < classes; i += PlaneGroupSize)
+            max = XMath.Max(max, input[row + i]);
+        max = Tree.Max(partial, thread, max);
+        float sum = 0f;
+        for (int i = thread; i < classes; i += PlaneGroupSize)
+            sum += XMath.Exp(input[row + i] - max);
+        sum = Tree.Sum(partial, thread, sum);
+        for (int i = thread; i < classes; i += PlaneGroupSize)
+            output[row + i] = XMath.Exp(input[row + i] - max) / sum;
+    }
+}
+
+/// <summary>
+/// A group's values combined as a fixed tree in shared memory, halving each round: the same
+/// order on every device and every run. Every thread of the group must call it; every thread
+/// gets the result.
+/// </summary>
+internal static class Tree
+{
+    public static float Sum(ArrayView<float> shared, int thread, float value)
+    {
+        shared[thread] = value;
         Group.Barrier();
-        for (int half = PlaneGroupSize / 2; half > 0; half >>= 1)
+        for (int half = Reductions.PlaneGroupSize / 2; half > 0; half >>= 1)
         {
             if (thread < half)
-                partial[thread] += partial[thread + half];
+                shared[thread] += shared[thread + half];
             Group.Barrier();
         }
-        if (thread == 0)
-            target[c] += partial[0];
+        float total = shared[0];
+        Group.Barrier();
+        return total;
+    }
+
+    public static double Sum(ArrayView<double> shared, int thread, double value)
+    {
+        shared[thread] = value;
+        Group.Barrier();
+        for (int half = Reductions.PlaneGroupSize / 2; half > 0; half >>= 1)
+        {
+            if (thread < half)
+                shared[thread] += shared[thread + half];
+            Group.Barrier();
+        }
+        double total = shared[0];
+        Group.Barrier();
+        return total;
+    }
+
+    public static float Max(ArrayView<float> shared, int thread, float value)
+    {
+        shared[thread] = value;
+        Group.Barrier();
+        for (int half = Reductions.PlaneGroupSize / 2; half > 0; half >>= 1)
+        {
+            if (thread < half)
+                shared[thread] = XMath.Max(shared[thread], shared[thread + half]);
+            Group.Barrier();
+        }
+        float total = shared[0];
+        Group.Barrier();
+        return total;
     }
 }

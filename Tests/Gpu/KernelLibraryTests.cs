@@ -228,6 +228,48 @@ public sealed class KernelLibraryTests : IDisposable
         AssertClose(expectedBias, biasGradient.GetAsArray1D(), batch, "bias gradient");
     }
 
+    [Theory]
+    [InlineData(3, 5, 37)]
+    [InlineData(2, 64, 300)]
+    public void BatchStatisticsEqualTheLoops(int images, int channels, int pixels)
+    {
+        var x = Random(images * channels * pixels, 17).Select((v, i) => v + i % 7).ToArray();
+        using var dx = Upload(x);
+        using var mean = Poisoned(channels);
+        using var inverse = Poisoned(channels);
+        library.BatchStatistics(accelerator.DefaultStream, dx.View, images, channels, pixels, 1e-5f, mean.View, inverse.View);
+        var expectedMean = new double[channels];
+        var expectedInverse = new double[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            var values = Enumerable.Range(0, images).SelectMany(n => Enumerable.Range(0, pixels).Select(p => (double)x[(n * channels + c) * pixels + p])).ToArray();
+            expectedMean[c] = values.Average();
+            expectedInverse[c] = 1 / Math.Sqrt(values.Select(v => (v - expectedMean[c]) * (v - expectedMean[c])).Average() + 1e-5);
+        }
+        AssertClose(expectedMean, mean.GetAsArray1D(), 4, "mean");
+        AssertClose(expectedInverse, inverse.GetAsArray1D(), 4, "1 / deviation");
+    }
+
+    [Theory]
+    [InlineData(3, 10)]
+    [InlineData(2, 1000)]
+    public void SoftmaxEqualsTheLoop(int rows, int classes)
+    {
+        var x = Random(rows * classes, 18).Select(v => v * 30f).ToArray();
+        using var dx = Upload(x);
+        using var y = Poisoned(rows * classes);
+        library.Softmax(accelerator.DefaultStream, dx.View, y.View, rows, classes);
+        var expected = new double[rows * classes];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = x.Skip(r * classes).Take(classes).Select(v => (double)v).ToArray();
+            double max = row.Max(), sum = row.Sum(v => Math.Exp(v - max));
+            for (int i = 0; i < classes; i++)
+                expected[r * classes + i] = Math.Exp(row[i] - max) / sum;
+        }
+        AssertClose(expected, y.GetAsArray1D(), 4, "softmax");
+    }
+
     private static float[] Random(int count, ulong stream) =>
         Enumerable.Range(0, count).Select(i => CounterHash.Uniform(stream, 0, (ulong)i) * 2f - 1f).ToArray();
 

@@ -113,6 +113,7 @@ def main(argv):
         "settings": meta.get("settings", {}),
         "netgen_binary": meta.get("binary", {}),
         "pytorch_anchor": meta.get("pytorch", "not run"),
+        "libcuda": meta.get("libcuda"),
         "networks": networks,
         "step": dict(step or {}, **meta.get("step", {})) if step or meta.get("step") else None,
         "phases": ran,
@@ -139,6 +140,8 @@ def main(argv):
         md.append(f"- binary: {binary.get('path', 'netgen')}, {number(binary.get('bytes', 0) / 2**20)} MiB, "
                   f"{binary.get('version', '?')}")
     md.append(f"- PyTorch anchor: {report['pytorch_anchor']}")
+    if not dry and report["libcuda"]:
+        md.append(f"- libcuda: {report['libcuda']}")
     if dry:
         md.append("- dry run: NetGen's CPU backend stands in for CUDA and ILGPU's CPU accelerator for the "
                   "GPU kernels in the step comparison; small batches and one timed iteration, so the numbers "
@@ -182,9 +185,10 @@ def main(argv):
         md.append(f"- largest normwise relative difference (max|a - b| / max|b| per tensor): "
                   f"**{s['max_relative_difference']:.3e}** ({s['worst_tensor']})")
         if s.get("layers_after_flips"):
-            md.append(f"- {s['flipped_elements']} elements of {', '.join(s['flipped_layers'])} zero on one side only: "
-                      f"a ReLU or max pool decided the other way at a near tie, which moves the gradients of "
-                      f"{', '.join(s['layers_after_flips'])} (judged against {s['flip_tolerance']:g})")
+            md.append(f"- a ReLU or max pool of {', '.join(s['flipped_layers'])} decided a near tie the other way "
+                      f"({s['flipped_elements']} elements of its activations and their gradients are zero on one "
+                      f"side only), which moves the gradients of {', '.join(s['layers_after_flips'])}: they are "
+                      f"judged against {s['flip_tolerance']:g}")
             if s.get("worst_tensor_elsewhere"):
                 md.append(f"- every other tensor: largest {s['max_relative_difference_elsewhere']:.3e} "
                           f"({s['worst_tensor_elsewhere']})")

@@ -26,8 +26,8 @@
 # load it by the name it asks for.
 #
 # Environment: OUT (report folder), NETGEN (the binary; default artifacts/gpu/netgen), PYTHON (the
-# python3 to use; by default the first of python3 and /usr/bin/python3, and for PyTorch the first of
-# them that imports torch), BATCH (AlexNet's batch: 128; dry 4), MINI_BATCH (MiniAlexNet's: 128;
+# python3 to use; by default the first of python3 and /usr/bin/python3 that has numpy, else the first
+# found, and for PyTorch the first of them that imports torch), BATCH (AlexNet's batch: 128; dry 4), MINI_BATCH (MiniAlexNet's: 128;
 # dry 16), STEP_BATCH (8; dry 2), TOL (1e-3), NETGEN_BENCH_ARGS (more for `netgen bench`, e.g.
 # "--iterations 15"), TORCH_ARGS (more for torch_bench.py), KEEP=1 (keep the work folder with the
 # step's weights, batch and outputs).
@@ -38,7 +38,8 @@ root=$(cd "$here/../.." && pwd)
 gpu_dir=$root/artifacts/gpu
 limit_mib=64
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# --help: the comment at the top of this file.
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit "${1:-2}"; }
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 action=all
@@ -47,7 +48,7 @@ for arg in "$@"; do
     case $arg in
         publish|run|all) action=$arg ;;
         dry|--dry) dry=1 ;;
-        -h|--help) usage ;;
+        -h|--help) usage 0 ;;
         *) echo "run.sh: unknown argument '$arg'" >&2; usage ;;
     esac
 done

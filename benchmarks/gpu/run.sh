@@ -80,9 +80,14 @@ publish() {
     if [ "$bytes" -gt $((limit_mib * 1024 * 1024)) ]; then
         die "publish: $gpu_dir/netgen is $(mib "$bytes") MiB, over the $limit_mib MiB limit"
     fi
-    local version
-    version=$("$gpu_dir/netgen" --version 2>&1) ||
+    local version extract
+    # It unpacks its native libraries when it starts: into a folder of its own, not $HOME/.net.
+    extract=$(mktemp -d "${TMPDIR:-/tmp}/netgen-publish.XXXXXX")
+    version=$(DOTNET_BUNDLE_EXTRACT_BASE_DIR=$extract "$gpu_dir/netgen" --version 2>&1) || {
+        rm -rf "$extract"
         die "publish: the published $gpu_dir/netgen does not start here: $version"
+    }
+    rm -rf "$extract"
     local commit dirty=false
     commit=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
     [ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ] && dirty=true

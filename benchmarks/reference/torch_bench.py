@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch CPU throughput reference for NetGen's AlexNet, MiniAlexNet, ResNet8 and ResNet14.
+"""PyTorch throughput reference for NetGen's AlexNet, MiniAlexNet, ResNet8 and ResNet14, on the CPU
+or (--device cuda) on a GPU with cuDNN.
 
 Usage (run with /usr/bin/python3: Debian's python3-torch; the pyenv python3 on PATH has no torch):
 
-  torch_bench.py <alexnet|minialexnet|resnet8|resnet14> [--batch B] [--threads 2] [--warmup W] [--iters N] [--json]
+  torch_bench.py <alexnet|minialexnet|resnet8|resnet14> [--batch B] [--threads 2] [--warmup W] [--iters N]
+                 [--device cpu|cuda] [--tf32] [--json]
 
     --batch    images per batch (default 16 for alexnet, 64 for minialexnet, 128 for the resnets)
     --threads  torch.set_num_threads (default 2, the machine's core count)
@@ -11,10 +13,17 @@ Usage (run with /usr/bin/python3: Debian's python3-torch; the pyenv python3 on P
     --iters    timed iterations; the median is reported (default 5 for alexnet, 20 for minialexnet)
     --keep-memory
                tell glibc malloc never to return freed memory to the kernel (see below)
+    --device   cpu (default) or cuda: the first CUDA GPU, with torch.backends.cudnn.benchmark = True
+               (cuDNN picks each convolution's fastest algorithm during the warm-up) and every timed
+               call closed by torch.cuda.synchronize()
+    --tf32     on cuda, let cuDNN's convolutions and cuBLAS's products use TF32 tensor cores
+               (torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32); without
+               it both are switched off, so the GPU computes in true FP32 as NetGen's kernels do
+               (PyTorch's own default allows TF32 in convolutions)
     --json     print exactly one JSON object on stdout (the environment report goes to stderr) with
                forward_images_per_second, train_images_per_second, forward_ms, train_ms, batch,
                threads, torch, blas, network, plus forward_gflops, train_gflops,
-               macs_per_image, warmup, iters, conv_backend, malloc
+               macs_per_image, warmup, iters, conv_backend, malloc, device, device_name, tf32, cudnn
 
 Two things are timed on random float32 input (uniform in [-1, 1]) with random labels:
   forward  eval mode under torch.no_grad() (dropout off);
@@ -39,6 +48,7 @@ wraps them in an nn.Module, so the optimizer and dropout behave as in ordinary P
 Examples:
   /usr/bin/python3 benchmarks/reference/torch_bench.py alexnet --batch 16 --json
   /usr/bin/python3 benchmarks/reference/torch_bench.py minialexnet --batch 64
+  python3 benchmarks/reference/torch_bench.py alexnet --batch 128 --device cuda --tf32 --json
 """
 
 import argparse
@@ -222,7 +232,8 @@ def conv_backend(model, x):
         model(x)
     names = {e.name for e in prof.function_events}
     used = [label for label, op in (("onednn", "aten::mkldnn_convolution"),
-                                    ("native", "aten::_slow_conv2d_forward")) if op in names]
+                                    ("native", "aten::_slow_conv2d_forward"),
+                                    ("cudnn", "aten::cudnn_convolution")) if op in names]
     return "+".join(used) or "other"
 
 
@@ -239,20 +250,24 @@ def keep_freed_memory():
         raise SystemExit("error: --keep-memory needs glibc's mallopt")
 
 
-def time_loop(fn, warmup, iters):
+def time_loop(fn, warmup, iters, sync=lambda: None):
     """Seconds per call: warm-up calls are discarded (allocator, oneDNN primitive creation, page
-    faults on fresh buffers); the median of the rest resists the noise of a shared 2-core machine."""
+    faults on fresh buffers; on a GPU cuDNN's algorithm search); the median of the rest resists the
+    noise of a shared 2-core machine. sync waits for the device (torch.cuda.synchronize) before
+    each clock is read, so a GPU's queued work is timed, not its launch."""
     for _ in range(warmup):
         fn()
+    sync()
     times = []
     for _ in range(iters):
         t0 = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), times
 
 
-def bench(network, batch, warmup, iters, seed=1):
+def bench(network, batch, warmup, iters, seed=1, device="cpu"):
     spec = torch_step.NETWORKS[network]()
     modular = isinstance(spec, torch_step.ModuleNet)
     if modular:
@@ -264,6 +279,9 @@ def bench(network, batch, warmup, iters, seed=1):
     g = torch.Generator().manual_seed(seed + 1)
     x = torch.empty(batch, spec.channels, spec.size, spec.size).uniform_(-1, 1, generator=g)
     y = torch.randint(0, spec.classes, (batch,), generator=g)
+    # The checks above ran on the CPU; the timed model and batch live on the device.
+    model, x, y = model.to(device), x.to(device), y.to(device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
     backend = conv_backend(model, x)  # also serves as an extra, untimed warm-up pass
     model.eval()
@@ -272,7 +290,7 @@ def bench(network, batch, warmup, iters, seed=1):
         with torch.no_grad():
             model(x)
 
-    fwd, fwd_all = time_loop(forward, warmup, iters)
+    fwd, fwd_all = time_loop(forward, warmup, iters, sync)
 
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=0.0005, nesterov=modular)
@@ -283,7 +301,7 @@ def bench(network, batch, warmup, iters, seed=1):
         loss.backward()
         opt.step()
 
-    trn, trn_all = time_loop(train_step, warmup, iters)
+    trn, trn_all = time_loop(train_step, warmup, iters, sync)
 
     fwd_flops = 2.0 * macs * batch
     return {
@@ -312,6 +330,10 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1, help="weights, input and labels (default 1)")
     p.add_argument("--keep-memory", action="store_true",
                    help="glibc malloc keeps freed memory instead of unmapping it (default: plain PyTorch)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="cpu (default) or cuda (the first GPU, cuDNN with cudnn.benchmark)")
+    p.add_argument("--tf32", action="store_true",
+                   help="on cuda: TF32 tensor cores in convolutions and matrix products (default: true FP32)")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
 
@@ -319,6 +341,16 @@ def main(argv=None):
                             for v, d in zip((a.batch, a.warmup, a.iters), DEFAULTS[a.network]))
     if batch < 1 or iters < 1 or warmup < 0 or a.threads < 1:
         p.error("--batch, --iters and --threads must be at least 1, --warmup at least 0")
+    if a.tf32 and a.device != "cuda":
+        p.error("--tf32 needs --device cuda")
+    if a.device == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit("error: --device cuda, but torch.cuda.is_available() is False "
+                             f"(torch {torch.__version__}, built for CUDA {torch.version.cuda})")
+        torch.backends.cudnn.benchmark = True
+        # Both switches set either way: PyTorch's default allows TF32 in cuDNN's convolutions.
+        torch.backends.cudnn.allow_tf32 = a.tf32
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
 
     # Before anything runs in torch, so that OpenMP (and OpenBLAS's OpenMP build, which follows
     # omp_set_num_threads) never starts more threads than asked.
@@ -337,8 +369,13 @@ def main(argv=None):
     print(f"BLAS in use: {env['blas']}" + (f" ({', '.join(env['blas_libs'])})" if env["blas_libs"] else ""),
           file=log)
     print(f"malloc: {malloc}", file=log)
+    device_name = torch.cuda.get_device_name(0) if a.device == "cuda" else "cpu"
+    cudnn = torch.backends.cudnn.version() if a.device == "cuda" else None
+    if a.device == "cuda":
+        print(f"device: {device_name}, CUDA {torch.version.cuda}, cuDNN {cudnn}, "
+              f"{'TF32' if a.tf32 else 'FP32 (TF32 off)'}", file=log)
 
-    r = bench(a.network, batch, warmup, iters, seed=a.seed)
+    r = bench(a.network, batch, warmup, iters, seed=a.seed, device=a.device)
 
     if a.json:
         out = {
@@ -358,11 +395,15 @@ def main(argv=None):
             "iters": iters,
             "conv_backend": r["conv_backend"],
             "malloc": malloc,
+            "device": a.device,
+            "device_name": device_name,
+            "tf32": a.tf32,
+            "cudnn": cudnn,
         }
         print(json.dumps(out))
         return 0
 
-    print(f"\n{a.network}: batch {batch}, {r['macs_per_image']:,} multiply-adds per image, "
+    print(f"\n{a.network} on {device_name}: batch {batch}, {r['macs_per_image']:,} multiply-adds per image, "
           f"convolutions on {r['conv_backend']}, warm-up {warmup}, median of {iters}")
     header = f"{'pass':<8} {'ms/batch':>10} {'images/s':>10} {'GFLOP/s':>9} {'min ms':>9} {'max ms':>9}"
     print(header)

@@ -37,19 +37,22 @@ internal static class BenchCommand
         var pipeline = Options.Flag("--pipeline", "time the input pipeline instead of the network: decoding, resizing and training's augmentation, on one core and on all (with the prefetch queue, in batches of --batch or the network's training batch), and the cores that keep a GPU fed; without --data, on synthetic JPEGs");
         var data = Options.Path("--data", "the images the pipeline measures (class folders, or train/ and val/; implies --pipeline)", "DIR");
         var images = Options.PositiveInt("--images", "how many images the pipeline measures: synthetic ones to write, or that many of --data's, spread over it", 256);
+        var size = Options.PositiveInt("--size", "the side of the synthetic images (default: the network's image size, 256 for AlexNet; a larger side adds the resize that full-size photos need)", "S");
         var target = Options.Positive("--target", $"the images/s the GPU trains at, to work out the cores that feed it (default {PipelineBench.DefaultTarget:0}: AlexNet at batch 128 in 81 ms, cuDNN on a Maxwell Titan X)", "R");
         var strict = TrainCommand.StrictOption();
         var command = new Command("bench", "Time the forward pass and the training step in images/s and GFLOP/s (the median of the timed iterations, with the spread); on the CPU backend also every group's time and the 1536^3 matrix product's rate. " +
             "--pipeline: time the data pipeline (decode, resize, augment) on one core and all, and the cores a GPU needs.")
         {
-            network, batch, warmup, iterations, json, device, devices, pipeline, data, images, target, strict,
+            network, batch, warmup, iterations, json, device, devices, pipeline, data, images, size, target, strict,
         };
         command.SetAction(parsed =>
         {
             if (parsed.GetValue(pipeline) || parsed.GetValue(data) is not null)
             {
                 int? givenBatch = parsed.GetResult(batch) is { Implicit: false } ? parsed.GetValue(batch) : null;
-                return PipelineBench.Run(NamedNetworks.Get(parsed.GetValue(network)!), parsed.GetValue(data), parsed.GetValue(images), givenBatch,
+                if (parsed.GetValue(data) is not null && parsed.GetValue(size) is not null)
+                    throw new UsageException("--size is the side of the synthetic images; with --data the images are your own");
+                return PipelineBench.Run(NamedNetworks.Get(parsed.GetValue(network)!), parsed.GetValue(data), parsed.GetValue(images), parsed.GetValue(size), givenBatch,
                     parsed.GetValue(target) ?? PipelineBench.DefaultTarget, parsed.GetValue(warmup), parsed.GetValue(iterations), parsed.GetValue(json), parsed.GetValue(strict));
             }
             return Run(parsed.GetValue(network)!, parsed.GetValue(batch), parsed.GetValue(warmup), parsed.GetValue(iterations), parsed.GetValue(json),

@@ -30,7 +30,7 @@ internal static class PipelineBench
     /// <summary>The decoded images and squares kept in memory to time the resize and the augmentation alone: about this many bytes of them (and at least one image).</summary>
     private const long DecodedCacheBytes = 256L << 20;
 
-    public static int Run(NetworkEntry entry, string? data, int images, int? batchSize, double target, int warmup, int iterations, bool json, bool strict)
+    public static int Run(NetworkEntry entry, string? data, int images, int? size, int? batchSize, double target, int warmup, int iterations, bool json, bool strict)
     {
         var log = json ? Console.Error : Console.Out;
         var info = entry.Info;
@@ -46,9 +46,10 @@ internal static class PipelineBench
             if (data is null)
             {
                 temporary = Path.Combine(Path.GetTempPath(), "netgen-bench-" + Guid.NewGuid().ToString("N"));
-                syntheticBytes = SyntheticImages.Write(temporary, images, preprocessing.Size);
+                int side = size ?? preprocessing.Size;
+                syntheticBytes = SyntheticImages.Write(temporary, images, side);
                 dataset = new ImageFolderDataset(temporary, channels, unreadable);
-                source = $"{images:N0} synthetic {preprocessing.Size}x{preprocessing.Size} JPEGs (generated for this run: gradients, discs and noise, " +
+                source = $"{images:N0} synthetic {side}x{side} JPEGs (generated for this run: gradients, discs and noise, " +
                     $"quality {SyntheticImages.Quality}, {syntheticBytes / (double)images / 1024:0.0} KB each on average; --data DIR measures your own images)";
             }
             else
@@ -87,6 +88,9 @@ internal static class PipelineBench
         }
     }
 
+    /// <summary>The images in the all-cores stage's epoch: <paramref name="count"/>'s multiple nearest a thousand batches of <paramref name="batchSize"/>, so the queue is set up once however short the timing.</summary>
+    private static int LongEpoch(int count, int batchSize) => (int)Math.Min(int.MaxValue / 2, Math.Max(1, 1000L * batchSize / count) * count);
+
     /// <summary>Training's images in <paramref name="path"/>: an IDX folder's training split, a <c>train/</c> folder's class folders, or the class folders themselves.</summary>
     private static Dataset Open(string path, int channels, UnreadableImages unreadable)
     {
@@ -99,7 +103,7 @@ internal static class PipelineBench
     }
 
     /// <summary>Times each stage and the whole, prints them and the cores a GPU needs, and returns the figures for <c>--json</c>.</summary>
-    internal static Dictionary<string, object?> Measure(string network, Dataset dataset, Preprocessing preprocessing, Shape input, int batchSize, double target,
+    private static Dictionary<string, object?> Measure(string network, Dataset dataset, Preprocessing preprocessing, Shape input, int batchSize, double target,
         int warmup, int iterations, TextWriter log, string source)
     {
         int count = dataset.Count, cores = Environment.ProcessorCount;
@@ -167,7 +171,7 @@ internal static class PipelineBench
             log.WriteLine($"{$"resize to {preprocessing.Size}x{preprocessing.Size}",-52}none: the images are that size already");
         }
         next = 0;
-        Report("augment", "augment (crop, flip, colour, mean), 1 core", BenchCommand.Measure(warmup, iterations, () =>
+        Report("augment", "augment (as above, from the square), 1 core", BenchCommand.Measure(warmup, iterations, () =>
         {
             int i = next % squares.Count, epoch = next++ / squares.Count;
             augmenter.Write(squares[i], augmenter.RandomCrop(Seed, epoch, i), augmenter.RandomColourShift(Seed, epoch, i), output);
@@ -182,32 +186,43 @@ internal static class PipelineBench
         }, false, log, "one core");
         Report("one_core", "whole pipeline, 1 core", one, 1);
 
-        // Every core: the prefetch queue training reads, epoch after epoch; one run is one batch.
+        // Every core: the prefetch queue training reads; one run is one batch. The images are taken round and round as one long
+        // epoch (each time with its own crop, which hashes the position), since a queue sets up its batch buffers once an epoch:
+        // five of them, 396 MB at AlexNet's batch of 128, which a real epoch of thousands of batches spreads thin, and an epoch
+        // of 256 images would pay again every two batches.
+        var epoch = new DatasetSubset(dataset, Enumerable.Range(0, LongEpoch(count, batchSize)).Select(k => k % count).ToArray(), dataset.Source);
         int queued = 0;
         BatchQueue? queue = null;
         IEnumerator<Batch>? batches = null;
         try
         {
+            // The cores the process kept busy meanwhile: on a shared machine, whether it had them to use.
+            var process = System.Diagnostics.Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            long wallBefore = System.Diagnostics.Stopwatch.GetTimestamp();
             var all = BenchCommand.Measure(warmup, iterations, () =>
             {
                 while (batches is null || !batches.MoveNext())
                 {
                     batches?.Dispose();
                     queue?.Dispose();
-                    queue = Batches.Training(dataset, augmenter, batchSize, Seed, queued++);
+                    queue = Batches.Training(epoch, augmenter, batchSize, Seed, queued++);
                     batches = queue.GetEnumerator();
                 }
             }, false, log, "all cores");
+            process.Refresh();
+            double busy = (process.TotalProcessorTime - cpuBefore).TotalSeconds / System.Diagnostics.Stopwatch.GetElapsedTime(wallBefore).TotalSeconds;
+            result["all_cores_busy"] = BenchCommand.Round(busy);
             Report("all_cores", $"whole pipeline, {TrainCommand.Plural(cores, "core")} (prefetch queue, batch {batchSize})", all, batchSize);
             double oneRate = 1 / one.Median, allRate = batchSize / all.Median;
-            log.WriteLine($"{"",52}{allRate / oneRate:0.00}x the one core's rate, {allRate / oneRate / cores:P0} of {cores} x it");
+            log.WriteLine($"{"",52}{allRate / oneRate:0.00}x the one core's rate, {allRate / oneRate / cores:P0} of {cores} x it; the process kept {busy:0.0} of the {cores} cores busy");
 
             // Cores needed: the rate to feed over one core's rate, rounded up; it assumes cores add up linearly, which the line above checks.
             int needed = (int)Math.Ceiling(target / oneRate);
             result["target_images_per_second"] = BenchCommand.Round(target);
             result["cores_needed"] = needed;
-            log.WriteLine($"cores needed to feed a GPU that trains {network} at {target:N0} images/s: {target:N0} / {oneRate:N1} = {target / oneRate:0.0}, so {needed} " +
-                $"(--target R sets the rate; the default is cuDNN on a Maxwell Titan X, batch 128 in 81 ms)");
+            log.WriteLine($"cores needed to feed a GPU that trains {network} at {target:N0} images/s: {target:N0} / {oneRate:N1} = {target / oneRate:0.0#}, so {needed} " +
+                $"(--target R sets the rate; the default is AlexNet's with cuDNN on a Maxwell Titan X, batch 128 in 81 ms)");
         }
         finally
         {

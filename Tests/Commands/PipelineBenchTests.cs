@@ -29,6 +29,7 @@ public class PipelineBenchTests
         Assert.Equal(1580.247, target);
         Assert.Equal((int)Math.Ceiling(target / root.GetProperty("one_core_images_per_second").GetDouble()), root.GetProperty("cores_needed").GetInt32());
         Assert.Equal(Environment.ProcessorCount, root.GetProperty("threads").GetInt32());
+        Assert.InRange(root.GetProperty("all_cores_busy").GetDouble(), 0.01, Environment.ProcessorCount + 1.0); // GC threads may add a little
         return root;
     }
 

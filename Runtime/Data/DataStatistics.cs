@@ -75,35 +75,43 @@ public sealed class DataStatistics
         var products = new long[c * c];
         var gate = new object();
         int done = 0;
-        Parallel.For(0, train.Count, () => (Sums: new long[c * plane], Channel: new long[c], Products: new long[c * c]), (i, _, local) =>
+        try
         {
-            var image = Resize.ShorterSideAndCentreCrop(train.Read(i), size);
-            var pixels = image.Pixels;
-            for (int p = 0; p < plane; p++)
-                for (int a = 0; a < c; a++)
-                {
-                    int value = pixels[p * c + a];
-                    local.Sums[a * plane + p] += value;
-                    local.Channel[a] += value;
-                    for (int b = a; b < c; b++)
-                        local.Products[a * c + b] += value * pixels[p * c + b];
-                }
-            int finished = System.Threading.Interlocked.Increment(ref done);
-            if (progress is not null && finished % 1024 == 0)
-                progress(finished);
-            return local;
-        }, local =>
-        {
-            lock (gate)
+            Parallel.For(0, train.Count, () => (Sums: new long[c * plane], Channel: new long[c], Products: new long[c * c]), (i, _, local) =>
             {
-                for (int k = 0; k < sums.Length; k++)
-                    sums[k] += local.Sums[k];
-                for (int k = 0; k < c; k++)
-                    channelSums[k] += local.Channel[k];
-                for (int k = 0; k < products.Length; k++)
-                    products[k] += local.Products[k];
-            }
-        });
+                var image = Resize.ShorterSideAndCentreCrop(train.Read(i), size);
+                var pixels = image.Pixels;
+                for (int p = 0; p < plane; p++)
+                    for (int a = 0; a < c; a++)
+                    {
+                        int value = pixels[p * c + a];
+                        local.Sums[a * plane + p] += value;
+                        local.Channel[a] += value;
+                        for (int b = a; b < c; b++)
+                            local.Products[a * c + b] += value * pixels[p * c + b];
+                    }
+                int finished = System.Threading.Interlocked.Increment(ref done);
+                if (progress is not null && finished % 1024 == 0)
+                    progress(finished);
+                return local;
+            }, local =>
+            {
+                lock (gate)
+                {
+                    for (int k = 0; k < sums.Length; k++)
+                        sums[k] += local.Sums[k];
+                    for (int k = 0; k < c; k++)
+                        channelSums[k] += local.Channel[k];
+                    for (int k = 0; k < products.Length; k++)
+                        products[k] += local.Products[k];
+                }
+            });
+        }
+        catch (AggregateException e)
+        {
+            // Parallel.For wraps what a worker threw; the caller wants the file's own error (a damaged image under --strict).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
         progress?.Invoke(train.Count);
 
         double n = train.Count, pixelsTotal = n * plane;

@@ -133,6 +133,23 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void TheStatisticsPassUnderStrictStopsWithTheDamagedFilesOwnError()
+    {
+        using var folder = new TemporaryFolder();
+        for (int i = 0; i < 4; i++)
+            WritePng(folder.File("a", $"{i}.png"), 3, 2, (byte)i);
+        string truncated = folder.File("a", "2.png");
+        var bytes = File.ReadAllBytes(truncated);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length - 20)]);
+        var dataset = new ImageFolderDataset(folder.Path, 3, new UnreadableImages { Strict = true });
+
+        // The pass decodes on every core; what a worker threw comes out as itself, not wrapped in an AggregateException.
+        var error = Assert.Throws<InvalidDataException>(() => DataStatistics.Compute(dataset, new Preprocessing(2, 0, false, 0, false)));
+
+        Assert.StartsWith($"{truncated}: ", error.Message);
+    }
+
+    [Fact]
     public void AClassWithNoReadableImageIsRefused()
     {
         using var folder = new TemporaryFolder();

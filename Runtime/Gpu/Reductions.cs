@@ -118,48 +118,44 @@ public static class Reductions
 /// </summary>
 internal static class Tree
 {
-    public static float Sum(ArrayView<float> shared, int thread, float value)
+    public static float Sum(ArrayView<float> shared, int thread, float value) => Combine<float, AddFloats>(shared, thread, value);
+
+    public static double Sum(ArrayView<double> shared, int thread, double value) => Combine<double, AddDoubles>(shared, thread, value);
+
+    public static float Max(ArrayView<float> shared, int thread, float value) => Combine<float, MaxFloats>(shared, thread, value);
+
+    private static T Combine<T, TOperation>(ArrayView<T> shared, int thread, T value) where T : unmanaged where TOperation : struct, IOperation<T>
     {
         shared[thread] = value;
         Group.Barrier();
         for (int half = Reductions.PlaneGroupSize / 2; half > 0; half >>= 1)
         {
             if (thread < half)
-                shared[thread] += shared[thread + half];
+                shared[thread] = default(TOperation).Apply(shared[thread], shared[thread + half]);
             Group.Barrier();
         }
-        float total = shared[0];
+        var total = shared[0];
         Group.Barrier();
         return total;
     }
 
-    public static double Sum(ArrayView<double> shared, int thread, double value)
+    private interface IOperation<T>
     {
-        shared[thread] = value;
-        Group.Barrier();
-        for (int half = Reductions.PlaneGroupSize / 2; half > 0; half >>= 1)
-        {
-            if (thread < half)
-                shared[thread] += shared[thread + half];
-            Group.Barrier();
-        }
-        double total = shared[0];
-        Group.Barrier();
-        return total;
+        T Apply(T left, T right);
     }
 
-    public static float Max(ArrayView<float> shared, int thread, float value)
+    private readonly struct AddFloats : IOperation<float>
     {
-        shared[thread] = value;
-        Group.Barrier();
-        for (int half = Reductions.PlaneGroupSize / 2; half > 0; half >>= 1)
-        {
-            if (thread < half)
-                shared[thread] = XMath.Max(shared[thread], shared[thread + half]);
-            Group.Barrier();
-        }
-        float total = shared[0];
-        Group.Barrier();
-        return total;
+        public float Apply(float left, float right) => left + right;
+    }
+
+    private readonly struct AddDoubles : IOperation<double>
+    {
+        public double Apply(double left, double right) => left + right;
+    }
+
+    private readonly struct MaxFloats : IOperation<float>
+    {
+        public float Apply(float left, float right) => XMath.Max(left, right);
     }
 }

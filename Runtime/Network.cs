@@ -14,6 +14,7 @@ public abstract class Network : IDisposable
 {
     private readonly Layer[] layers;
     private readonly ParameterTensor[] tensors;
+    private Gpu.KernelLibrary? kernelLibrary;
 
     /// <summary>Allocates the parameters on <paramref name="accelerator"/>, to run ILGPU kernels, and initialises them from <paramref name="seed"/>.</summary>
     protected Network(Accelerator accelerator, NetworkInfo info, ulong seed)
@@ -33,6 +34,7 @@ public abstract class Network : IDisposable
         if (backend == Backend.Cpu && accelerator.AcceleratorType != AcceleratorType.CPU)
             throw new ArgumentException("The CPU backend works in host memory: it needs a CPU accelerator (Device.Open(\"cpu\")).", nameof(accelerator));
         Backend = backend;
+        UsesKernelLibrary = CanUseKernelLibrary;
         Info = info;
         Parameters = accelerator.Allocate1D<float>(info.ParameterCount);
         tensors = new ParameterTensor[info.Parameters.Count];
@@ -55,6 +57,25 @@ public abstract class Network : IDisposable
 
     /// <summary>The accelerator that holds the parameters (and, for <see cref="Backend.Ilgpu"/>, runs the kernels).</summary>
     public Accelerator Accelerator { get; }
+
+    /// <summary>
+    /// Whether the ILGPU backend launches the hand-written kernel library (<see cref="Gpu.KernelLibrary"/>)
+    /// where an operation has a library kernel (a convolution's or dense layer's parameter
+    /// gradients), or the generated one-thread-per-value kernels, which stay as the reference. On
+    /// by default on an accelerator that runs groups of 256 threads (a GPU, or the
+    /// <c>ilgpu-gpu</c> device); <c>ilgpu-cpu</c>'s groups of 16 cannot.
+    /// </summary>
+    public bool UsesKernelLibrary
+    {
+        get;
+        set => field = !value || CanUseKernelLibrary ? value
+            : throw new InvalidOperationException($"The kernel library needs groups of {Gpu.TiledProduct.GroupSize} threads on the ILGPU backend; this accelerator runs at most {Accelerator.MaxNumThreadsPerGroup}.");
+    }
+
+    private bool CanUseKernelLibrary => Backend == Backend.Ilgpu && Accelerator.MaxNumThreadsPerGroup >= Gpu.TiledProduct.GroupSize;
+
+    /// <summary>The hand-written kernels, loaded on this network's accelerator when first used.</summary>
+    public Gpu.KernelLibrary KernelLibrary => kernelLibrary ??= new Gpu.KernelLibrary(Accelerator);
 
     /// <summary>Every learnable value, in the order of <see cref="NetworkInfo.Parameters"/>.</summary>
     public MemoryBuffer1D<float, Stride1D.Dense> Parameters { get; }
@@ -140,7 +161,9 @@ public abstract class Network : IDisposable
     /// <summary>Frees what the network holds on the accelerator.</summary>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposing)
-            Parameters.Dispose();
+        if (!disposing)
+            return;
+        kernelLibrary?.Dispose();
+        Parameters.Dispose();
     }
 }

@@ -65,7 +65,8 @@ internal static class Options
         var option = new Option<string>("--device")
         {
             Description = "where the network runs: auto (a CUDA GPU, then an OpenCL GPU, else cpu), cpu (the CPU backend), cuda, opencl, " +
-                "or ilgpu-cpu (ILGPU's CPU accelerator running the GPU kernels: slow, for checking)",
+                "ilgpu-cpu (ILGPU's CPU accelerator running the GPU kernels: slow, for checking), " +
+                "or ilgpu-gpu (the same shaped like an NVIDIA GPU, so the hand-written kernel library runs too)",
             HelpName = "D",
             DefaultValueFactory = _ => "auto",
         };

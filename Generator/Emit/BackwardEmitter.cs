@@ -2,6 +2,7 @@ using System.Linq;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Emit.Kernels.Backward;
 using NetGen.Generator.Model;
+using NetGen.Generator.Operations;
 using NetGen.Generator.Planning;
 
 namespace NetGen.Generator.Emit;
@@ -88,6 +89,28 @@ internal static class BackwardEmitter
     {
         string threads = kernel.PerImage ? IndexMath.Times("BatchSize", kernel.Threads) : Format.Int(kernel.Threads);
         var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => p.Argument);
-        w.Line($"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});");
+        string launch = $"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});";
+        if (LibraryCall(plan, kernel) is not { } call)
+        {
+            w.Line(launch);
+            return;
+        }
+        w.Line("if (network.UsesKernelLibrary)");
+        using (w.Indent())
+            w.Line(call);
+        w.Line("else");
+        using (w.Indent())
+            w.Line(launch);
+    }
+
+    /// <summary>The kernel library's call for a tensor gradient whose operation has one, or null.</summary>
+    private static string? LibraryCall(NetworkPlan plan, BackwardKernelPlan kernel)
+    {
+        if (kernel.Kind != GradientKind.Tensor)
+            return null;
+        var forward = plan.Kernels[kernel.Kernel];
+        var step = new LibraryStep($"CpuGeometry.{forward.Method}", forward.Main.Input, forward.Main.Output, "forward." + plan.Activations[forward.Input].Field,
+            Gradient(plan, forward.Output), KernelEmitter.TensorGradient(plan, forward.Tensors[kernel.Tensor]));
+        return forward.Operation.LibraryTensorGradient(kernel.Tensor, step);
     }
 }

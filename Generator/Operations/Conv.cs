@@ -215,6 +215,11 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         }
     }
 
+    /// <summary>The weight gradient as the library's tiled product over the implicitly lowered input (its sum split and added in order); the bias's as each plane's sum.</summary>
+    public override string? LibraryTensorGradient(int tensor, LibraryStep s) => tensor == WeightTensor
+        ? $"{LibraryStep.Library}.ConvolutionWeightGradient({LibraryStep.Stream}, {s.Geometry}, {s.InputField}, {s.Delta}, {s.TensorGradient}, default, BatchSize);"
+        : s.SumOfDelta(s.Output.Height * s.Output.Width);
+
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) =>
         $"public static readonly ConvGeometry {method} = new(Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {output.Channels}, Kernel: {Kernel}, Stride: {Stride}, Pad: {Pad}, Groups: {groups}, OutHeight: {output.Height}, OutWidth: {output.Width});";
 

@@ -107,6 +107,11 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
         Loop.Statement(w, "unit", units, unit => $"gradient += delta[{IndexMath.Plus(deltaRow, unit)}] * weight[{IndexMath.Plus(IndexMath.Times(unit, inputs), i)}];");
     }
 
+    /// <summary>The weight gradient as the library's tiled product <c>dY^T X</c>; the bias's as each unit's sum over the batch.</summary>
+    public override string? LibraryTensorGradient(int tensor, LibraryStep s) => tensor == WeightTensor
+        ? $"{LibraryStep.Library}.DenseWeightGradient({LibraryStep.Stream}, {s.InputField}, {s.Delta}, {s.TensorGradient}, default, BatchSize, {s.Input.Size}, {s.Output.Size});"
+        : s.SumOfDelta(1);
+
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) => null; // the call carries its two sizes
 
     public override void WriteCpuForward(CpuStep s) =>

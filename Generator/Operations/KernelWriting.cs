@@ -46,3 +46,23 @@ internal sealed record CpuStep(
 
     public string Relu => FuseRelu ? "true" : "false";
 }
+
+/// <summary>
+/// What a call into the hand-written GPU kernel library (NetGen.Gpu.KernelLibrary) is written
+/// with, in the backward pass of one device: the group's sizes and its buffers as expressions.
+/// </summary>
+/// <param name="Geometry">The group's geometry field (<c>CpuGeometry.{Method}</c>), where the operation has one.</param>
+/// <param name="Input">The operation's input shape.</param>
+/// <param name="Output">Its output shape.</param>
+/// <param name="InputField">The input activation.</param>
+/// <param name="Delta">The gradient of the output before its epilogue.</param>
+/// <param name="TensorGradient">The gradient view of the tensor the call computes.</param>
+internal sealed record LibraryStep(string Geometry, Shape Input, Shape Output, string InputField, string Delta, string TensorGradient)
+{
+    /// <summary>The library and the stream every call names.</summary>
+    public const string Library = "network.KernelLibrary", Stream = "network.Accelerator.DefaultStream";
+
+    /// <summary>The library call that adds each channel's sum of the output gradient into the tensor gradient: a bias gradient.</summary>
+    public string SumOfDelta(int pixels) =>
+        $"{Library}.SumPlanes({Stream}, {Delta}, BatchSize, {Output.Channels}, {pixels}, {TensorGradient});";
+}

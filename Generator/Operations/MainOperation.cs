@@ -84,6 +84,13 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
     /// <summary>What one thread of that kernel computes.</summary>
     public virtual string TensorGradientIndexDoc(int tensor) => throw NoTensors();
 
+    /// <summary>
+    /// The kernel library call that adds the gradient of tensor <paramref name="tensor"/>, which
+    /// the ILGPU backend makes instead of launching the generated kernel when the network uses
+    /// the library (<c>Network.UsesKernelLibrary</c>), or null when the operation has none.
+    /// </summary>
+    public virtual string? LibraryTensorGradient(int tensor, LibraryStep s) => null;
+
     /// <summary>Whether, on a column that holds a slice of its input, it must first gather the input whole (a dense layer, a convolution with one group).</summary>
     public virtual bool GathersInput => false;
 

@@ -13,7 +13,7 @@ namespace NetGen;
 public sealed class Device : IDisposable
 {
     /// <summary>The names <see cref="Open"/> accepts.</summary>
-    public static readonly string[] Kinds = ["auto", "cpu", "cuda", "opencl", "ilgpu-cpu"];
+    public static readonly string[] Kinds = ["auto", "cpu", "cuda", "opencl", "ilgpu-cpu", "ilgpu-gpu"];
 
     private Device(Context context, Accelerator accelerator, string kind)
     {
@@ -31,12 +31,14 @@ public sealed class Device : IDisposable
     /// <summary>The accelerator the networks run on.</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>The kind that was opened: cpu, cuda, opencl or ilgpu-cpu.</summary>
+    /// <summary>The kind that was opened: cpu, cuda, opencl, ilgpu-cpu or ilgpu-gpu.</summary>
     public string Kind { get; }
 
     /// <summary>
     /// Opens a device: <c>cpu</c> (the CPU backend), <c>cuda</c>, <c>opencl</c>, <c>ilgpu-cpu</c>
-    /// (ILGPU's CPU simulator running the kernels, a correctness tool), or <c>auto</c>, which takes a
+    /// (ILGPU's CPU simulator running the kernels, a correctness tool), <c>ilgpu-gpu</c> (the same
+    /// simulator shaped like an NVIDIA GPU, warps of 32 and groups of up to 1,024 threads, so the
+    /// hand-written kernel library runs where a GPU would run it), or <c>auto</c>, which takes a
     /// CUDA GPU, then an OpenCL GPU, then the CPU backend. The CPU backend keeps its buffers on an
     /// ILGPU CPU accelerator, whose memory is the host's, so every pass and checkpoint works unchanged.
     /// </summary>
@@ -58,6 +60,8 @@ public sealed class Device : IDisposable
                 (accelerator, opened) = (context.CreateCPUAccelerator(0), "cpu");
             else if (kind is "ilgpu-cpu")
                 (accelerator, opened) = (context.CreateCPUAccelerator(0), "ilgpu-cpu");
+            else if (kind is "ilgpu-gpu")
+                (accelerator, opened) = (CPUDevice.Nvidia.CreateCPUAccelerator(context), "ilgpu-gpu");
             if (accelerator is null)
                 throw new NoDeviceException(kind, context.Devices.Select(d => $"{d.AcceleratorType}: {d.Name}").ToArray());
             return new Device(context, accelerator, opened);
@@ -74,6 +78,7 @@ public sealed class Device : IDisposable
     {
         "cpu" => $"cpu: NetGen's CPU backend ({Environment.ProcessorCount} threads, {VectorWidth()})",
         "ilgpu-cpu" => $"ilgpu-cpu: ILGPU's CPU accelerator running the GPU kernels ({Accelerator.Name}; slow, for checking)",
+        "ilgpu-gpu" => $"ilgpu-gpu: ILGPU's CPU accelerator shaped like an NVIDIA GPU, running the GPU kernels and the kernel library ({Accelerator.Name}; slow, for checking)",
         _ => $"{Kind}: {Accelerator.Name}",
     };
 

@@ -90,7 +90,7 @@ public partial class CommandLineTests
     [InlineData(new[] { "eval", "minialexnet", "--weigths", "w.safetensors" }, "unknown option '--weigths' for eval; did you mean '--weights'?")]
     [InlineData(new[] { "train", "--epochs", "x" }, "--epochs takes a positive whole number, not 'x'")]
     [InlineData(new[] { "train", "--flip", "maybe" }, "--flip takes on or off, not 'maybe'")]
-    [InlineData(new[] { "forward", "minialexnet", "--device", "gpu" }, "--device takes auto, cpu, cuda, opencl, ilgpu-cpu, not 'gpu'")]
+    [InlineData(new[] { "forward", "minialexnet", "--device", "gpu" }, "--device takes auto, cpu, cuda, opencl, ilgpu-cpu, ilgpu-gpu, not 'gpu'")]
     [InlineData(new[] { "completion", "fish" }, "Argument 'fish' not recognized. Must be one of: 'bash' 'zsh'")]
     public void AWrongCommandLineIsOneLineAndAPointerToHelp(string[] args, string message)
     {

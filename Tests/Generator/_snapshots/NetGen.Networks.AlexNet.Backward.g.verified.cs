@@ -139,34 +139,82 @@ partial class AlexNet
                 return;
             }
             var kernels = network.BackwardKernelLaunchers;
-            kernels.Fc8BiasGradient(1000, fc8Gradient, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Fc8WeightGradient(64000, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, fc8Gradient, BatchSize, 1000, 1, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients));
+            else
+                kernels.Fc8BiasGradient(1000, fc8Gradient, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), default, BatchSize, 4096, 1000);
+            else
+                kernels.Fc8WeightGradient(64000, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), BatchSize);
             kernels.Fc8InputGradient(BatchSize * 4096, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, fc7Gradient, dropout);
-            kernels.Fc7BiasGradient(4096, fc7Gradient, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Fc7WeightGradient(262144, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, fc7Gradient, BatchSize, 4096, 1, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients));
+            else
+                kernels.Fc7BiasGradient(4096, fc7Gradient, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), default, BatchSize, 4096, 4096);
+            else
+                kernels.Fc7WeightGradient(262144, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), BatchSize);
             kernels.Fc7InputGradient(BatchSize * 4096, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, fc6Gradient, dropout);
-            kernels.Fc6BiasGradient(4096, fc6Gradient, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Fc6WeightGradient(589824, forward.conv5MaxPool, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, fc6Gradient, BatchSize, 4096, 1, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients));
+            else
+                kernels.Fc6BiasGradient(4096, fc6Gradient, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.conv5MaxPool, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), default, BatchSize, 9216, 4096);
+            else
+                kernels.Fc6WeightGradient(589824, forward.conv5MaxPool, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
             kernels.Fc6InputGradient(BatchSize * 9216, forward.conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5MaxPoolGradient);
             kernels.Conv5MaxPoolInputGradient(BatchSize * 43264, forward.conv5, conv5MaxPoolGradient, conv5Gradient);
-            kernels.Conv5BiasGradient(256, conv5Gradient, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv5WeightGradient(442368, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv5Gradient, BatchSize, 256, 169, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv5BiasGradient(256, conv5Gradient, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv5, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv5WeightGradient(442368, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv5InputGradient(BatchSize * 64896, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
-            kernels.Conv4BiasGradient(384, conv4Gradient, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv4WeightGradient(663552, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv4Gradient, BatchSize, 384, 169, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv4BiasGradient(384, conv4Gradient, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv4, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv4WeightGradient(663552, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv4InputGradient(BatchSize * 64896, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
-            kernels.Conv3BiasGradient(384, conv3Gradient, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv3WeightGradient(884736, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv3Gradient, BatchSize, 384, 169, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv3BiasGradient(384, conv3Gradient, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv3, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv3WeightGradient(884736, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv3InputGradient(BatchSize * 43264, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
             kernels.Conv2MaxPoolInputGradient(BatchSize * 186624, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient);
             kernels.Conv2LrnInputGradient(BatchSize * 186624, forward.conv2, conv2LrnGradient, conv2Gradient);
-            kernels.Conv2BiasGradient(256, conv2Gradient, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv2WeightGradient(307200, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv2Gradient, BatchSize, 256, 729, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv2BiasGradient(256, conv2Gradient, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv2, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv2WeightGradient(307200, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv2InputGradient(BatchSize * 69984, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
             kernels.Conv1MaxPoolInputGradient(BatchSize * 290400, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient);
             kernels.Conv1LrnInputGradient(BatchSize * 290400, forward.conv1, conv1LrnGradient, conv1Gradient);
-            kernels.Conv1BiasGradient(96, conv1Gradient, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv1WeightGradient(34848, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv1Gradient, BatchSize, 96, 3025, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv1BiasGradient(96, conv1Gradient, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv1, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv1WeightGradient(34848, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), BatchSize);
         }
     }
 }

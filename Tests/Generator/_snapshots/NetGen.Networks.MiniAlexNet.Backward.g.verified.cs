@@ -135,33 +135,81 @@ partial class MiniAlexNet
                 return;
             }
             var kernels = network.BackwardKernelLaunchers;
-            kernels.Fc8BiasGradient(10, fc8Gradient, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, fc8Gradient, BatchSize, 10, 1, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients));
+            else
+                kernels.Fc8BiasGradient(10, fc8Gradient, network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), default, BatchSize, 512, 10);
+            else
+                kernels.Fc8WeightGradient(80, forward.fc7, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), BatchSize);
             kernels.Fc8InputGradient(BatchSize * 512, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, fc7Gradient, dropout);
-            kernels.Fc7BiasGradient(512, fc7Gradient, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, fc7Gradient, BatchSize, 512, 1, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients));
+            else
+                kernels.Fc7BiasGradient(512, fc7Gradient, network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), default, BatchSize, 512, 512);
+            else
+                kernels.Fc7WeightGradient(4096, forward.fc6, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), BatchSize);
             kernels.Fc7InputGradient(BatchSize * 512, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, fc6Gradient, dropout);
-            kernels.Fc6BiasGradient(512, fc6Gradient, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Fc6WeightGradient(25088, forward.conv5, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, fc6Gradient, BatchSize, 512, 1, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients));
+            else
+                kernels.Fc6BiasGradient(512, fc6Gradient, network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.conv5, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), default, BatchSize, 3136, 512);
+            else
+                kernels.Fc6WeightGradient(25088, forward.conv5, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
             kernels.Fc6InputGradient(BatchSize * 3136, forward.conv5, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5Gradient);
-            kernels.Conv5BiasGradient(64, conv5Gradient, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv5WeightGradient(55296, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv5Gradient, BatchSize, 64, 49, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv5BiasGradient(64, conv5Gradient, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv5, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv5WeightGradient(55296, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv5InputGradient(BatchSize * 4704, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
-            kernels.Conv4BiasGradient(96, conv4Gradient, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv4WeightGradient(82944, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv4Gradient, BatchSize, 96, 49, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv4BiasGradient(96, conv4Gradient, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv4, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv4WeightGradient(82944, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv4InputGradient(BatchSize * 4704, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
-            kernels.Conv3BiasGradient(96, conv3Gradient, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv3WeightGradient(55296, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv3Gradient, BatchSize, 96, 49, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv3BiasGradient(96, conv3Gradient, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv3, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv3WeightGradient(55296, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv3InputGradient(BatchSize * 3136, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
             kernels.Conv2MaxPoolInputGradient(BatchSize * 12544, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient);
             kernels.Conv2LrnInputGradient(BatchSize * 12544, forward.conv2, conv2LrnGradient, conv2Gradient);
-            kernels.Conv2BiasGradient(64, conv2Gradient, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv2WeightGradient(18432, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv2Gradient, BatchSize, 64, 196, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv2BiasGradient(64, conv2Gradient, network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv2, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv2WeightGradient(18432, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
             kernels.Conv2InputGradient(BatchSize * 6272, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
             kernels.Conv1MaxPoolInputGradient(BatchSize * 25088, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient);
             kernels.Conv1LrnInputGradient(BatchSize * 25088, forward.conv1, conv1LrnGradient, conv1Gradient);
-            kernels.Conv1BiasGradient(32, conv1Gradient, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), BatchSize);
-            kernels.Conv1WeightGradient(288, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv1Gradient, BatchSize, 32, 784, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients));
+            else
+                kernels.Conv1BiasGradient(32, conv1Gradient, network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), BatchSize);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv1, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), default, BatchSize);
+            else
+                kernels.Conv1WeightGradient(288, forward.input, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), BatchSize);
         }
     }
 }

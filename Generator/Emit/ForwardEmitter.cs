@@ -1,6 +1,7 @@
 using System.Linq;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Model;
+using NetGen.Generator.Operations;
 using NetGen.Generator.Planning;
 
 namespace NetGen.Generator.Emit;
@@ -100,6 +101,32 @@ internal static class ForwardEmitter
             w.Line($"{launchers}.{kernel.StatisticsMethod}({string.Join(", ", statisticsArgs)}); // the batch's statistics");
         }
         var args = new[] { IndexMath.Times("BatchSize", kernel.ThreadsPerImage) }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
-        w.Line($"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}");
+        string launch = $"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}";
+        if (LibraryCall(plan, kernel) is not { } call)
+        {
+            w.Line(launch);
+            return;
+        }
+        w.Line("if (network.UsesKernelLibrary)");
+        using (w.Indent())
+            w.Line(call);
+        w.Line("else");
+        using (w.Indent())
+            w.Line(launch);
+    }
+
+    /// <summary>
+    /// The kernel library's call for a group whose operation has one and whose epilogue its store
+    /// applies (nothing, or a ReLU), or null.
+    /// </summary>
+    private static string? LibraryCall(NetworkPlan plan, KernelPlan kernel)
+    {
+        if (kernel.Join is not null || kernel.Saved is not null || kernel.Statistics is not null || kernel.Epilogue.Count > 1
+            || (kernel.Epilogue.Count == 1 && !kernel.Epilogue[0].Elementwise.IsRectifier))
+            return null;
+        string activation = kernel.Epilogue.Count == 1 ? "global::NetGen.Gpu.Rectifier" : "global::NetGen.Gpu.Identity";
+        return kernel.Operation.LibraryForward(new LibraryForwardStep($"CpuGeometry.{kernel.Method}", kernel.Main.Input, kernel.Main.Output,
+            plan.Activations[kernel.Input].Field, plan.Activations[kernel.Output].Field,
+            kernel.Tensors.Select(t => KernelEmitter.Tensor(plan, t)).ToEquatableArray(), activation));
     }
 }

@@ -107,6 +107,10 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
         Loop.Statement(w, "unit", units, unit => $"gradient += delta[{IndexMath.Plus(deltaRow, unit)}] * weight[{IndexMath.Plus(IndexMath.Times(unit, inputs), i)}];");
     }
 
+    /// <summary>The library's tiled product <c>X W^T</c>, bias and activation in its store.</summary>
+    public override string? LibraryForward(LibraryForwardStep s) =>
+        $"{LibraryStep.Library}.DenseForward<{s.Activation}>({LibraryStep.Stream}, {s.InputField}, {s.Tensors[WeightTensor]}, {(HasBias ? s.Tensors[BiasTensor] : "default")}, {s.OutputField}, BatchSize, {s.Input.Size}, {s.Output.Size});";
+
     /// <summary>The weight gradient as the library's tiled product <c>dY^T X</c>; the bias's as each unit's sum over the batch.</summary>
     public override string? LibraryTensorGradient(int tensor, LibraryStep s) => tensor == WeightTensor
         ? $"{LibraryStep.Library}.DenseWeightGradient({LibraryStep.Stream}, {s.InputField}, {s.Delta}, {s.TensorGradient}, default, BatchSize, {s.Input.Size}, {s.Output.Size});"

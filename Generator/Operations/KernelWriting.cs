@@ -66,3 +66,14 @@ internal sealed record LibraryStep(string Geometry, Shape Input, Shape Output, s
     public string SumOfDelta(int pixels) =>
         $"{Library}.SumPlanes({Stream}, {Delta}, BatchSize, {Output.Channels}, {pixels}, {TensorGradient});";
 }
+
+/// <summary>What a forward call into the kernel library is written with, on one device.</summary>
+/// <param name="Geometry">The group's geometry field (<c>CpuGeometry.{Method}</c>), where the operation has one.</param>
+/// <param name="Input">The operation's input shape.</param>
+/// <param name="Output">Its output shape.</param>
+/// <param name="InputField">The input activation.</param>
+/// <param name="OutputField">The output activation.</param>
+/// <param name="Tensors">Each tensor's view, in the operation's order.</param>
+/// <param name="Activation">The library's activation type the store applies: its epilogue, a ReLU or nothing.</param>
+internal sealed record LibraryForwardStep(string Geometry, Shape Input, Shape Output, string InputField, string OutputField,
+    EquatableArray<string> Tensors, string Activation);

@@ -85,6 +85,14 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
     public virtual string TensorGradientIndexDoc(int tensor) => throw NoTensors();
 
     /// <summary>
+    /// The kernel library call that computes the group's output in place of its generated forward
+    /// kernel, or null when the operation has none. Asked only of a group whose epilogue the
+    /// library's store can apply (nothing, or a ReLU) and that keeps no value, joins nothing and
+    /// has no batch statistics.
+    /// </summary>
+    public virtual string? LibraryForward(LibraryForwardStep s) => null;
+
+    /// <summary>
     /// The kernel library call that adds the gradient of tensor <paramref name="tensor"/>, which
     /// the ILGPU backend makes instead of launching the generated kernel when the network uses
     /// the library (<c>Network.UsesKernelLibrary</c>), or null when the operation has none.

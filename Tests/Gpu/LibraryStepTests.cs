@@ -8,28 +8,32 @@ namespace NetGen.Tests.Gpu;
 /// <summary>
 /// Whole networks on the ILGPU backend with the kernel library against the generated kernels it
 /// replaces, on the <c>ilgpu-gpu</c> device (ILGPU's CPU accelerator shaped like an NVIDIA GPU):
-/// one step's parameter gradients from the same weights and images. The forward pass and every
-/// activation gradient are the generated kernels' on both sides, so the tensor gradients differ
-/// only in the order the library sums them.
+/// one step's loss and parameter gradients from the same weights and images. The library runs the
+/// convolutions' and dense layers' forward products and their parameter gradients; the two sides
+/// differ in the order they sum, so each tensor is held to a normwise relative difference.
+/// AlexNet is not here: one step of it on the simulator takes two minutes a side, and at batch 1
+/// from N(0, 0.01) weights a ReLU near 0 in conv2 decides the other way, which moves conv1's
+/// gradient by 2.6% (the device script compares AlexNet's step on a GPU, allowing for such ties).
 /// </summary>
 public sealed class LibraryStepTests
 {
     [Theory]
-    [InlineData("minialexnet")]
-    [InlineData("resnet8")]
-    public void StepGradientsEqualTheGeneratedKernels(string name)
+    [InlineData("minialexnet", 2)]
+    [InlineData("resnet8", 2)]
+    public void StepGradientsEqualTheGeneratedKernels(string name, int batch)
     {
         using var device = Device.Open("ilgpu-gpu");
-        var (library, info) = Gradients(device, name, useLibrary: true);
-        var (generated, _) = Gradients(device, name, useLibrary: false);
+        var (library, info, libraryLoss) = Gradients(device, name, batch, useLibrary: true);
+        var (generated, _, generatedLoss) = Gradients(device, name, batch, useLibrary: false);
+        Assert.Equal(generatedLoss, libraryLoss, 1e-5 * generatedLoss);
         Assert.False(library.SequenceEqual(generated), "the same bits on both sides: the library was not launched");
         foreach (var tensor in info.Parameters.Where(t => t.Trainable))
         {
             var a = library.AsSpan((int)tensor.Offset, (int)tensor.Count).ToArray();
             var b = generated.AsSpan((int)tensor.Offset, (int)tensor.Count).ToArray();
-            double scale = b.Max(v => Math.Abs((double)v)), worst = a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
-            Assert.True(scale > 0, $"{tensor.Name}: the generated kernels' gradient is all zero, so it tests nothing");
-            Assert.True(worst <= 1e-5 * scale, $"{tensor.Name}: the library's gradient is {worst / scale:E2} of its largest value away from the generated kernels'");
+            double norm = Math.Sqrt(b.Sum(v => (double)v * v)), difference = Math.Sqrt(a.Zip(b, (x, y) => ((double)x - y) * ((double)x - y)).Sum());
+            Assert.True(norm > 0, $"{tensor.Name}: the generated kernels' gradient is all zero, so it tests nothing");
+            Assert.True(difference <= 1e-5 * norm, $"{tensor.Name}: the library's gradient is {difference / norm:E2} of its norm away from the generated kernels'");
         }
     }
 
@@ -42,16 +46,15 @@ public sealed class LibraryStepTests
         Assert.Throws<InvalidOperationException>(() => net.UsesKernelLibrary = true);
     }
 
-    private static (float[] Gradients, NetworkInfo Info) Gradients(Device device, string name, bool useLibrary)
+    private static (float[] Gradients, NetworkInfo Info, double Loss) Gradients(Device device, string name, int batch, bool useLibrary)
     {
         using Network net = name == "resnet8" ? new ResNet8(device, 5) : new MiniAlexNet(device, 5);
         Assert.True(net.UsesKernelLibrary, "ilgpu-gpu runs groups of 256, so the library is on by default");
         net.UsesKernelLibrary = useLibrary;
         using var trainer = new Trainer(net, seed: 6);
-        const int batch = 2;
         var images = Enumerable.Range(0, batch * net.Info.Input.Size).Select(i => CounterHash.Uniform(7, 0, (ulong)i) * 2f - 1f).ToArray();
-        int[] labels = [3, 8];
-        trainer.ComputeGradients(images, labels, dropout: false);
-        return (trainer.ReadGradients(), net.Info);
+        int[] labels = [.. new[] { 3, 8 }.Take(batch)];
+        var result = trainer.ComputeGradients(images, labels, dropout: false);
+        return (trainer.ReadGradients(), net.Info, result.Loss);
     }
 }

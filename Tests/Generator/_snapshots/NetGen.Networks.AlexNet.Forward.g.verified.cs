@@ -110,19 +110,37 @@ partial class AlexNet
                 return;
             }
             var kernels = network.Launchers;
-            kernels.Conv1(BatchSize * 290400, input, network.Tensors[TensorIndex.Conv1Weight].View, network.Tensors[TensorIndex.Conv1Bias].View, conv1); // conv 96, 11x11, stride 4 + bias + relu
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Rectifier>(network.Accelerator.DefaultStream, CpuGeometry.Conv1, input, network.Tensors[TensorIndex.Conv1Weight].View, network.Tensors[TensorIndex.Conv1Bias].View, conv1, BatchSize);
+            else
+                kernels.Conv1(BatchSize * 290400, input, network.Tensors[TensorIndex.Conv1Weight].View, network.Tensors[TensorIndex.Conv1Bias].View, conv1); // conv 96, 11x11, stride 4 + bias + relu
             kernels.Conv1Lrn(BatchSize * 290400, conv1, conv1Lrn); // lrn 5, alpha 0.0001, beta 0.75, k 2
             kernels.Conv1MaxPool(BatchSize * 69984, conv1Lrn, conv1MaxPool); // max pool 3, stride 2
-            kernels.Conv2(BatchSize * 186624, conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, network.Tensors[TensorIndex.Conv2Bias].View, conv2); // conv 256, 5x5, pad 2, groups 2 + bias + relu
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Rectifier>(network.Accelerator.DefaultStream, CpuGeometry.Conv2, conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, network.Tensors[TensorIndex.Conv2Bias].View, conv2, BatchSize);
+            else
+                kernels.Conv2(BatchSize * 186624, conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, network.Tensors[TensorIndex.Conv2Bias].View, conv2); // conv 256, 5x5, pad 2, groups 2 + bias + relu
             kernels.Conv2Lrn(BatchSize * 186624, conv2, conv2Lrn); // lrn 5, alpha 0.0001, beta 0.75, k 2
             kernels.Conv2MaxPool(BatchSize * 43264, conv2Lrn, conv2MaxPool); // max pool 3, stride 2
-            kernels.Conv3(BatchSize * 64896, conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, network.Tensors[TensorIndex.Conv3Bias].View, conv3); // conv 384, 3x3, pad 1 + bias + relu
-            kernels.Conv4(BatchSize * 64896, conv3, network.Tensors[TensorIndex.Conv4Weight].View, network.Tensors[TensorIndex.Conv4Bias].View, conv4); // conv 384, 3x3, pad 1, groups 2 + bias + relu
-            kernels.Conv5(BatchSize * 43264, conv4, network.Tensors[TensorIndex.Conv5Weight].View, network.Tensors[TensorIndex.Conv5Bias].View, conv5); // conv 256, 3x3, pad 1, groups 2 + bias + relu
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Rectifier>(network.Accelerator.DefaultStream, CpuGeometry.Conv3, conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, network.Tensors[TensorIndex.Conv3Bias].View, conv3, BatchSize);
+            else
+                kernels.Conv3(BatchSize * 64896, conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, network.Tensors[TensorIndex.Conv3Bias].View, conv3); // conv 384, 3x3, pad 1 + bias + relu
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Rectifier>(network.Accelerator.DefaultStream, CpuGeometry.Conv4, conv3, network.Tensors[TensorIndex.Conv4Weight].View, network.Tensors[TensorIndex.Conv4Bias].View, conv4, BatchSize);
+            else
+                kernels.Conv4(BatchSize * 64896, conv3, network.Tensors[TensorIndex.Conv4Weight].View, network.Tensors[TensorIndex.Conv4Bias].View, conv4); // conv 384, 3x3, pad 1, groups 2 + bias + relu
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Rectifier>(network.Accelerator.DefaultStream, CpuGeometry.Conv5, conv4, network.Tensors[TensorIndex.Conv5Weight].View, network.Tensors[TensorIndex.Conv5Bias].View, conv5, BatchSize);
+            else
+                kernels.Conv5(BatchSize * 43264, conv4, network.Tensors[TensorIndex.Conv5Weight].View, network.Tensors[TensorIndex.Conv5Bias].View, conv5); // conv 256, 3x3, pad 1, groups 2 + bias + relu
             kernels.Conv5MaxPool(BatchSize * 9216, conv5, conv5MaxPool); // max pool 3, stride 2
             kernels.Fc6(BatchSize * 4096, conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, network.Tensors[TensorIndex.Fc6Bias].View, fc6, dropout); // dense 4096 + bias + relu + dropout 0.5
             kernels.Fc7(BatchSize * 4096, fc6, network.Tensors[TensorIndex.Fc7Weight].View, network.Tensors[TensorIndex.Fc7Bias].View, fc7, dropout); // dense 4096 + bias + relu + dropout 0.5
-            kernels.Fc8(BatchSize * 1000, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8); // dense 1000 + bias
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8, BatchSize, 4096, 1000);
+            else
+                kernels.Fc8(BatchSize * 1000, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8); // dense 1000 + bias
         }
     }
 }

@@ -138,26 +138,47 @@ partial class ResNet8
                 return;
             }
             var kernels = network.Launchers;
-            kernels.Stem(BatchSize * 12544, input, network.Tensors[TensorIndex.StemWeight].View, stem); // conv 16, 3x3, pad 1, floor, no bias
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, CpuGeometry.Stem, input, network.Tensors[TensorIndex.StemWeight].View, default, stem, BatchSize);
+            else
+                kernels.Stem(BatchSize * 12544, input, network.Tensors[TensorIndex.StemWeight].View, stem); // conv 16, 3x3, pad 1, floor, no bias
             kernels.StemBatchNormStatistics(16, stem, network.Tensors[TensorIndex.StemBnRunningMean].View, network.Tensors[TensorIndex.StemBnRunningVar].View, network.Tensors[TensorIndex.StemBnNumBatchesTracked].View, stemBatchNormStatistics, dropout.Training, BatchSize); // the batch's statistics
             kernels.StemBatchNorm(BatchSize * 12544, stem, network.Tensors[TensorIndex.StemBnWeight].View, network.Tensors[TensorIndex.StemBnBias].View, stemBatchNorm, stemBatchNormStatistics); // batch norm + relu
-            kernels.Block1a(BatchSize * 12544, stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, block1a); // conv 16, 3x3, pad 1, floor, no bias
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, CpuGeometry.Block1a, stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, default, block1a, BatchSize);
+            else
+                kernels.Block1a(BatchSize * 12544, stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, block1a); // conv 16, 3x3, pad 1, floor, no bias
             kernels.Block1aBatchNormStatistics(16, block1a, network.Tensors[TensorIndex.Block1aBnRunningMean].View, network.Tensors[TensorIndex.Block1aBnRunningVar].View, network.Tensors[TensorIndex.Block1aBnNumBatchesTracked].View, block1aBatchNormStatistics, dropout.Training, BatchSize); // the batch's statistics
             kernels.Block1aBatchNorm(BatchSize * 12544, block1a, network.Tensors[TensorIndex.Block1aBnWeight].View, network.Tensors[TensorIndex.Block1aBnBias].View, block1aBatchNorm, block1aBatchNormStatistics); // batch norm + relu
-            kernels.Block1b(BatchSize * 12544, block1aBatchNorm, network.Tensors[TensorIndex.Block1bWeight].View, block1b); // conv 16, 3x3, pad 1, floor, no bias
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, CpuGeometry.Block1b, block1aBatchNorm, network.Tensors[TensorIndex.Block1bWeight].View, default, block1b, BatchSize);
+            else
+                kernels.Block1b(BatchSize * 12544, block1aBatchNorm, network.Tensors[TensorIndex.Block1bWeight].View, block1b); // conv 16, 3x3, pad 1, floor, no bias
             kernels.Block1bBatchNormStatistics(16, block1b, network.Tensors[TensorIndex.Block1bBnRunningMean].View, network.Tensors[TensorIndex.Block1bBnRunningVar].View, network.Tensors[TensorIndex.Block1bBnNumBatchesTracked].View, block1bBatchNormStatistics, dropout.Training, BatchSize); // the batch's statistics
             kernels.Block1bBatchNorm(BatchSize * 12544, block1b, network.Tensors[TensorIndex.Block1bBnWeight].View, network.Tensors[TensorIndex.Block1bBnBias].View, stemBatchNorm, block1bBatchNorm, block1bBatchNormStatistics); // batch norm + add stem + relu
-            kernels.Shortcut2(BatchSize * 6272, block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2); // conv 32, 1x1, stride 2, floor, no bias, reads block1b
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, CpuGeometry.Shortcut2, block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, default, shortcut2, BatchSize);
+            else
+                kernels.Shortcut2(BatchSize * 6272, block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2); // conv 32, 1x1, stride 2, floor, no bias, reads block1b
             kernels.Shortcut2BatchNormStatistics(32, shortcut2, network.Tensors[TensorIndex.Shortcut2BnRunningMean].View, network.Tensors[TensorIndex.Shortcut2BnRunningVar].View, network.Tensors[TensorIndex.Shortcut2BnNumBatchesTracked].View, shortcut2BatchNormStatistics, dropout.Training, BatchSize); // the batch's statistics
             kernels.Shortcut2BatchNorm(BatchSize * 6272, shortcut2, network.Tensors[TensorIndex.Shortcut2BnWeight].View, network.Tensors[TensorIndex.Shortcut2BnBias].View, shortcut2BatchNorm, shortcut2BatchNormStatistics); // batch norm
-            kernels.Block2a(BatchSize * 6272, block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, block2a); // conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, CpuGeometry.Block2a, block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, default, block2a, BatchSize);
+            else
+                kernels.Block2a(BatchSize * 6272, block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, block2a); // conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
             kernels.Block2aBatchNormStatistics(32, block2a, network.Tensors[TensorIndex.Block2aBnRunningMean].View, network.Tensors[TensorIndex.Block2aBnRunningVar].View, network.Tensors[TensorIndex.Block2aBnNumBatchesTracked].View, block2aBatchNormStatistics, dropout.Training, BatchSize); // the batch's statistics
             kernels.Block2aBatchNorm(BatchSize * 6272, block2a, network.Tensors[TensorIndex.Block2aBnWeight].View, network.Tensors[TensorIndex.Block2aBnBias].View, block2aBatchNorm, block2aBatchNormStatistics); // batch norm + relu
-            kernels.Block2b(BatchSize * 6272, block2aBatchNorm, network.Tensors[TensorIndex.Block2bWeight].View, block2b); // conv 32, 3x3, pad 1, floor, no bias
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, CpuGeometry.Block2b, block2aBatchNorm, network.Tensors[TensorIndex.Block2bWeight].View, default, block2b, BatchSize);
+            else
+                kernels.Block2b(BatchSize * 6272, block2aBatchNorm, network.Tensors[TensorIndex.Block2bWeight].View, block2b); // conv 32, 3x3, pad 1, floor, no bias
             kernels.Block2bBatchNormStatistics(32, block2b, network.Tensors[TensorIndex.Block2bBnRunningMean].View, network.Tensors[TensorIndex.Block2bBnRunningVar].View, network.Tensors[TensorIndex.Block2bBnNumBatchesTracked].View, block2bBatchNormStatistics, dropout.Training, BatchSize); // the batch's statistics
             kernels.Block2bBatchNorm(BatchSize * 6272, block2b, network.Tensors[TensorIndex.Block2bBnWeight].View, network.Tensors[TensorIndex.Block2bBnBias].View, shortcut2BatchNorm, block2bBatchNorm, block2bBatchNormStatistics); // batch norm + add shortcut2 + relu
             kernels.Block2bGlobalAvgPool(BatchSize * 32, block2bBatchNorm, block2bGlobalAvgPool); // global avg pool
-            kernels.Classifier(BatchSize * 10, block2bGlobalAvgPool, network.Tensors[TensorIndex.ClassifierWeight].View, network.Tensors[TensorIndex.ClassifierBias].View, classifier); // dense 10 + bias
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseForward<global::NetGen.Gpu.Identity>(network.Accelerator.DefaultStream, block2bGlobalAvgPool, network.Tensors[TensorIndex.ClassifierWeight].View, network.Tensors[TensorIndex.ClassifierBias].View, classifier, BatchSize, 32, 10);
+            else
+                kernels.Classifier(BatchSize * 10, block2bGlobalAvgPool, network.Tensors[TensorIndex.ClassifierWeight].View, network.Tensors[TensorIndex.ClassifierBias].View, classifier); // dense 10 + bias
         }
     }
 }

@@ -103,14 +103,34 @@ internal static class BackwardEmitter
             w.Line(launch);
     }
 
-    /// <summary>The kernel library's call for a tensor gradient whose operation has one, or null.</summary>
+    /// <summary>
+    /// The kernel library's call for a tensor gradient or an input gradient whose operation has
+    /// one, or null. An input gradient goes to the library only when the mask it applies is
+    /// nothing or a ReLU (read from the input itself, which that ReLU wrote).
+    /// </summary>
     private static string? LibraryCall(NetworkPlan plan, BackwardKernelPlan kernel)
     {
-        if (kernel.Kind != GradientKind.Tensor)
-            return null;
         var forward = plan.Kernels[kernel.Kernel];
         var step = new LibraryStep($"CpuGeometry.{forward.Method}", forward.Main.Input, forward.Main.Output, "forward." + plan.Activations[forward.Input].Field,
-            Gradient(plan, forward.Output), KernelEmitter.TensorGradient(plan, forward.Tensors[kernel.Tensor]));
-        return forward.Operation.LibraryTensorGradient(kernel.Tensor, step);
+            Gradient(plan, forward.Output), "", forward.Tensors.Select(t => KernelEmitter.Tensor(plan, t)).ToEquatableArray());
+        switch (kernel.Kind)
+        {
+            case GradientKind.Tensor:
+                return forward.Operation.LibraryTensorGradient(kernel.Tensor, step with { TensorGradient = KernelEmitter.TensorGradient(plan, forward.Tensors[kernel.Tensor]) });
+            case GradientKind.Input:
+                var parameters = BackwardKernelEmitter.Parameters(plan, kernel);
+                string inputGradient = parameters.Single(p => p.Name == "inputGradient").Argument;
+                if (kernel.MaskedBy < 0)
+                    return forward.Operation.LibraryInputGradient(step with { InputGradient = inputGradient });
+                var producer = plan.Kernels[kernel.MaskedBy];
+                if (producer.Saved is not null || producer.HasDropout)
+                    return null;
+                var gates = Mask.Gates(producer).ToList();
+                if (gates.Count > 1 || (gates.Count == 1 && !gates[0].Elementwise.IsRectifier))
+                    return null;
+                return forward.Operation.LibraryInputGradient(step with { InputGradient = inputGradient, Gate = gates.Count == 1 ? step.InputField : "default" });
+            default:
+                return null;
+        }
     }
 }

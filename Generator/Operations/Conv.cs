@@ -224,6 +224,10 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
         ? $"{LibraryStep.Library}.ConvolutionWeightGradient({LibraryStep.Stream}, {s.Geometry}, {s.InputField}, {s.Delta}, {s.TensorGradient}, default, BatchSize);"
         : s.SumOfDelta(s.Output.Height * s.Output.Width);
 
+    /// <summary>The input gradient as the library's gather: the weights by channel times the output gradient's windows, straight into NCHW.</summary>
+    public override string? LibraryInputGradient(LibraryStep s) =>
+        $"{LibraryStep.Library}.ConvolutionInputGradient({LibraryStep.Stream}, {s.Geometry}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.InputGradient}, BatchSize, {s.Gate});";
+
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) =>
         $"public static readonly ConvGeometry {method} = new(Channels: {input.Channels}, Height: {input.Height}, Width: {input.Width}, Filters: {output.Channels}, Kernel: {Kernel}, Stride: {Stride}, Pad: {Pad}, Groups: {groups}, OutHeight: {output.Height}, OutWidth: {output.Width});";
 

@@ -116,6 +116,10 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
         ? $"{LibraryStep.Library}.DenseWeightGradient({LibraryStep.Stream}, {s.InputField}, {s.Delta}, {s.TensorGradient}, default, BatchSize, {s.Input.Size}, {s.Output.Size});"
         : s.SumOfDelta(1);
 
+    /// <summary>The input gradient as the library's tiled product <c>dY W</c>.</summary>
+    public override string? LibraryInputGradient(LibraryStep s) =>
+        $"{LibraryStep.Library}.DenseInputGradient({LibraryStep.Stream}, {s.Delta}, {s.Tensors[WeightTensor]}, {s.InputGradient}, BatchSize, {s.Input.Size}, {s.Output.Size}, {s.Gate});";
+
     public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) => null; // the call carries its two sizes
 
     public override void WriteCpuForward(CpuStep s) =>

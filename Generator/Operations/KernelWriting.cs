@@ -56,8 +56,12 @@ internal sealed record CpuStep(
 /// <param name="Output">Its output shape.</param>
 /// <param name="InputField">The input activation.</param>
 /// <param name="Delta">The gradient of the output before its epilogue.</param>
-/// <param name="TensorGradient">The gradient view of the tensor the call computes.</param>
-internal sealed record LibraryStep(string Geometry, Shape Input, Shape Output, string InputField, string Delta, string TensorGradient)
+/// <param name="TensorGradient">The gradient view of the tensor the call computes (a tensor gradient's call).</param>
+/// <param name="Tensors">Each tensor's view, in the operation's order.</param>
+/// <param name="InputGradient">The input gradient's view (an input gradient's call).</param>
+/// <param name="Gate">The ReLU output that masks the input gradient, or <c>default</c>.</param>
+internal sealed record LibraryStep(string Geometry, Shape Input, Shape Output, string InputField, string Delta, string TensorGradient,
+    EquatableArray<string> Tensors, string InputGradient = "", string Gate = "default")
 {
     /// <summary>The library and the stream every call names.</summary>
     public const string Library = "network.KernelLibrary", Stream = "network.Accelerator.DefaultStream";

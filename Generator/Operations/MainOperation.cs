@@ -99,6 +99,14 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
     /// </summary>
     public virtual string? LibraryTensorGradient(int tensor, LibraryStep s) => null;
 
+    /// <summary>
+    /// The kernel library call that writes the input gradient (masked by <see cref="LibraryStep.Gate"/>
+    /// when it is not <c>default</c>) in place of the generated kernel, or null when the operation
+    /// has none. Asked only when the input's epilogue is nothing or a ReLU, or the gradient is one
+    /// reader's unmasked part.
+    /// </summary>
+    public virtual string? LibraryInputGradient(LibraryStep s) => null;
+
     /// <summary>Whether, on a column that holds a slice of its input, it must first gather the input whole (a dense layer, a convolution with one group).</summary>
     public virtual bool GathersInput => false;
 

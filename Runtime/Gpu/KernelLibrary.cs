@@ -63,14 +63,18 @@ public sealed class KernelLibrary(Accelerator accelerator) : IDisposable
         }
     }
 
-    /// <summary>A convolution's input gradient from its output gradient (already through the epilogue's derivative), written over <paramref name="inputGradient"/>.</summary>
+    /// <summary>
+    /// A convolution's input gradient from its output gradient (already through the epilogue's
+    /// derivative), written over <paramref name="inputGradient"/>; with a <paramref name="gate"/>
+    /// (the input itself, written by a ReLU), zero wherever it is not above 0.
+    /// </summary>
     public void ConvolutionInputGradient(AcceleratorStream stream, ConvGeometry g, ArrayView<float> weight, ArrayView<float> outputGradient,
-        ArrayView<float> inputGradient, int batch)
+        ArrayView<float> inputGradient, int batch, ArrayView<float> gate = default)
     {
         int k2 = g.Kernel * g.Kernel;
         for (int group = 0; group < g.Groups; group++)
             Product(stream, new WeightsByChannel(weight, g, group), new OutputGradientWindows(outputGradient, g, group),
-                new PlanesStore<Identity>(inputGradient, g.Channels, g.Pixels, group * g.GroupChannels, default),
+                new PlanesStore<Identity>(inputGradient, g.Channels, g.Pixels, group * g.GroupChannels, default, gate),
                 g.GroupChannels, batch * g.Pixels, g.GroupFilters * k2);
     }
 
@@ -103,11 +107,11 @@ public sealed class KernelLibrary(Accelerator accelerator) : IDisposable
         Product(stream, new DenseOperand(input, inputs, 1), new DenseOperand(weight, 1, inputs),
             new MatrixStore<TActivation>(output, outputs, 1, 0, default, bias, accumulate: false), batch, outputs, inputs);
 
-    /// <summary>A dense layer's input gradient, <c>dX = dY W</c>, written over <paramref name="inputGradient"/>.</summary>
+    /// <summary>A dense layer's input gradient, <c>dX = dY W</c>, written over <paramref name="inputGradient"/>; with a <paramref name="gate"/>, zero wherever it is not above 0.</summary>
     public void DenseInputGradient(AcceleratorStream stream, ArrayView<float> outputGradient, ArrayView<float> weight, ArrayView<float> inputGradient,
-        int batch, int inputs, int outputs) =>
+        int batch, int inputs, int outputs, ArrayView<float> gate = default) =>
         Product(stream, new DenseOperand(outputGradient, outputs, 1), new DenseOperand(weight, inputs, 1),
-            new MatrixStore<Identity>(inputGradient, inputs, 1, 0, default, default, accumulate: false), batch, inputs, outputs);
+            new MatrixStore<Identity>(inputGradient, inputs, 1, 0, default, default, accumulate: false, gate), batch, inputs, outputs);
 
     /// <summary>A dense layer's weight and bias gradients, added in: <c>dW += dY^T X</c>, <c>db += the sum of dY's rows</c> (empty: no bias).</summary>
     public void DenseWeightGradient(AcceleratorStream stream, ArrayView<float> input, ArrayView<float> outputGradient, ArrayView<float> weightGradient,

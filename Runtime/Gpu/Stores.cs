@@ -34,7 +34,8 @@ public readonly struct Rectifier : IActivation
 /// Stores C through strides, <c>C[slice * sliceStride + i * rowStride + j * columnStride]</c>:
 /// <c>activation(value + rowBias[i] + columnBias[j])</c>, added to what C held with
 /// <c>accumulate</c>. An empty bias view adds nothing. Partial products of a split inner dimension
-/// go to one matrix per slice, which <see cref="Reductions.SumSlices"/> adds in slice order.
+/// go to one matrix per slice, which <see cref="Reductions.SumSlices"/> adds in slice order. With a
+/// <c>gate</c> (a ReLU's output, laid out as C), a value is 0 wherever the gate is not above 0.
 /// </summary>
 /// <param name="data">C's first element.</param>
 /// <param name="rowStride">Elements from one row to the next.</param>
@@ -43,10 +44,11 @@ public readonly struct Rectifier : IActivation
 /// <param name="rowBias">A bias per row, or empty.</param>
 /// <param name="columnBias">A bias per column, or empty.</param>
 /// <param name="accumulate">Add to C instead of overwriting it.</param>
+/// <param name="gate">The gate, or empty.</param>
 public readonly struct MatrixStore<TActivation>(ArrayView<float> data, int rowStride, int columnStride, long sliceStride,
-    ArrayView<float> rowBias, ArrayView<float> columnBias, bool accumulate) : IProductStore where TActivation : struct, IActivation
+    ArrayView<float> rowBias, ArrayView<float> columnBias, bool accumulate, ArrayView<float> gate = default) : IProductStore where TActivation : struct, IActivation
 {
-    private readonly ArrayView<float> data = data, rowBias = rowBias, columnBias = columnBias;
+    private readonly ArrayView<float> data = data, rowBias = rowBias, columnBias = columnBias, gate = gate;
     private readonly int rowStride = rowStride, columnStride = columnStride;
     private readonly long sliceStride = sliceStride;
     // An int: ILGPU passes only blittable structs to a kernel, and bool is not one.
@@ -62,31 +64,41 @@ public readonly struct MatrixStore<TActivation>(ArrayView<float> data, int rowSt
             value += columnBias[column];
         if (accumulate != 0)
             value += data[at];
-        data[at] = default(TActivation).Apply(value);
+        value = default(TActivation).Apply(value);
+        if (gate.Length > 0 && gate[at] <= 0f)
+            value = 0f;
+        data[at] = value;
     }
 }
 
 /// <summary>
 /// Stores a product whose columns are (image, pixel) into NCHW planes: row r is channel
-/// <c>firstChannel + r</c>, <c>activation(value + bias[r])</c>; an empty bias adds nothing.
+/// <c>firstChannel + r</c>, <c>activation(value + bias[r])</c>; an empty bias adds nothing. With a
+/// <c>gate</c> (a ReLU's output, in the same layout), a value is 0 wherever the gate is not above 0:
+/// an input gradient through the ReLU that wrote the input.
 /// </summary>
 /// <param name="planes">The whole NCHW tensor.</param>
 /// <param name="channels">Its channels.</param>
 /// <param name="pixels">Its pixels per plane.</param>
 /// <param name="firstChannel">The channel row 0 is (a group's first).</param>
 /// <param name="bias">A bias per row, or empty.</param>
-public readonly struct PlanesStore<TActivation>(ArrayView<float> planes, int channels, int pixels, int firstChannel, ArrayView<float> bias)
-    : IProductStore where TActivation : struct, IActivation
+/// <param name="gate">The gate, or empty.</param>
+public readonly struct PlanesStore<TActivation>(ArrayView<float> planes, int channels, int pixels, int firstChannel, ArrayView<float> bias,
+    ArrayView<float> gate = default) : IProductStore where TActivation : struct, IActivation
 {
-    private readonly ArrayView<float> planes = planes, bias = bias;
+    private readonly ArrayView<float> planes = planes, bias = bias, gate = gate;
     private readonly int channels = channels, pixels = pixels, firstChannel = firstChannel;
 
     /// <inheritdoc/>
     public void Store(int row, int column, int slice, float value)
     {
         int image = column / pixels, p = column - image * pixels;
+        long at = ((long)image * channels + firstChannel + row) * pixels + p;
         if (bias.Length > 0)
             value += bias[row];
-        planes[((long)image * channels + firstChannel + row) * pixels + p] = default(TActivation).Apply(value);
+        value = default(TActivation).Apply(value);
+        if (gate.Length > 0 && gate[at] <= 0f)
+            value = 0f;
+        planes[at] = value;
     }
 }

@@ -125,7 +125,8 @@ public sealed class KernelLibraryTests : IDisposable
         using var inputGradient = Poisoned(x.Length);
         using var weightGradient = Upload(previousWeights);
         using var biasGradient = Upload(previousBias);
-        library.ConvolutionInputGradient(accelerator.DefaultStream, g, dw.View, dDelta.View, inputGradient.View, batch);
+        // The input as its own gate, as when a ReLU wrote it: about half the input gradient is masked.
+        library.ConvolutionInputGradient(accelerator.DefaultStream, g, dw.View, dDelta.View, inputGradient.View, batch, gate: dx.View);
         library.ConvolutionWeightGradient(accelerator.DefaultStream, g, dx.View, dDelta.View, weightGradient.View, biasGradient.View, batch);
 
         var expectedInput = new double[x.Length];
@@ -143,6 +144,9 @@ public sealed class KernelLibraryTests : IDisposable
                         expectedWeights[weightIndex] += d * x[inputIndex];
                     });
                 }
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] <= 0f)
+                expectedInput[i] = 0;
         AssertClose(expectedInput, inputGradient.GetAsArray1D(), g.GroupFilters * g.Kernel * g.Kernel, name + ", input");
         AssertClose(expectedWeights, weightGradient.GetAsArray1D(), batch * g.OutPixels, name + ", weights");
         AssertClose(expectedBias, biasGradient.GetAsArray1D(), batch * g.OutPixels, name + ", bias");
@@ -202,7 +206,7 @@ public sealed class KernelLibraryTests : IDisposable
         using var biasGradient = Upload(new float[outputs]);
         var stream = accelerator.DefaultStream;
         library.DenseForward<Rectifier>(stream, dx.View, dw.View, db.View, y.View, batch, inputs, outputs);
-        library.DenseInputGradient(stream, dDelta.View, dw.View, inputGradient.View, batch, inputs, outputs);
+        library.DenseInputGradient(stream, dDelta.View, dw.View, inputGradient.View, batch, inputs, outputs, gate: dx.View);
         library.DenseWeightGradient(stream, dx.View, dDelta.View, weightGradient.View, biasGradient.View, batch, inputs, outputs);
 
         var expectedY = new double[batch * outputs];
@@ -223,6 +227,9 @@ public sealed class KernelLibraryTests : IDisposable
                 expectedY[n * outputs + o] = Math.Max(sum, 0);
             }
         AssertClose(expectedY, y.GetAsArray1D(), inputs, "forward");
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] <= 0f)
+                expectedInput[i] = 0; // the input as its own gate
         AssertClose(expectedInput, inputGradient.GetAsArray1D(), outputs, "input gradient");
         AssertClose(expectedWeights, weightGradient.GetAsArray1D(), batch, "weight gradient");
         AssertClose(expectedBias, biasGradient.GetAsArray1D(), batch, "bias gradient");

@@ -165,7 +165,10 @@ partial class AlexNet
                 network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.conv5MaxPool, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), default, BatchSize, 9216, 4096);
             else
                 kernels.Fc6WeightGradient(589824, forward.conv5MaxPool, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Fc6InputGradient(BatchSize * 9216, forward.conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5MaxPoolGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseInputGradient(network.Accelerator.DefaultStream, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].View, conv5MaxPoolGradient, BatchSize, 9216, 4096, default);
+            else
+                kernels.Fc6InputGradient(BatchSize * 9216, forward.conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5MaxPoolGradient);
             kernels.Conv5MaxPoolInputGradient(BatchSize * 43264, forward.conv5, conv5MaxPoolGradient, conv5Gradient);
             if (network.UsesKernelLibrary)
                 network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv5Gradient, BatchSize, 256, 169, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients));
@@ -175,7 +178,10 @@ partial class AlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv5, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv5WeightGradient(442368, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv5InputGradient(BatchSize * 64896, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv5, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient, BatchSize, forward.conv4);
+            else
+                kernels.Conv5InputGradient(BatchSize * 64896, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
             if (network.UsesKernelLibrary)
                 network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv4Gradient, BatchSize, 384, 169, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients));
             else
@@ -184,7 +190,10 @@ partial class AlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv4, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv4WeightGradient(663552, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv4InputGradient(BatchSize * 64896, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv4, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient, BatchSize, forward.conv3);
+            else
+                kernels.Conv4InputGradient(BatchSize * 64896, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
             if (network.UsesKernelLibrary)
                 network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv3Gradient, BatchSize, 384, 169, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients));
             else
@@ -193,7 +202,10 @@ partial class AlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv3, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv3WeightGradient(884736, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv3InputGradient(BatchSize * 43264, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv3, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient, BatchSize, default);
+            else
+                kernels.Conv3InputGradient(BatchSize * 43264, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
             kernels.Conv2MaxPoolInputGradient(BatchSize * 186624, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient);
             kernels.Conv2LrnInputGradient(BatchSize * 186624, forward.conv2, conv2LrnGradient, conv2Gradient);
             if (network.UsesKernelLibrary)
@@ -204,7 +216,10 @@ partial class AlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv2, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv2WeightGradient(307200, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv2InputGradient(BatchSize * 69984, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv2, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient, BatchSize, default);
+            else
+                kernels.Conv2InputGradient(BatchSize * 69984, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
             kernels.Conv1MaxPoolInputGradient(BatchSize * 290400, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient);
             kernels.Conv1LrnInputGradient(BatchSize * 290400, forward.conv1, conv1LrnGradient, conv1Gradient);
             if (network.UsesKernelLibrary)

@@ -161,7 +161,10 @@ partial class MiniAlexNet
                 network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.conv5, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), default, BatchSize, 3136, 512);
             else
                 kernels.Fc6WeightGradient(25088, forward.conv5, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Fc6InputGradient(BatchSize * 3136, forward.conv5, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5Gradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseInputGradient(network.Accelerator.DefaultStream, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].View, conv5Gradient, BatchSize, 3136, 512, forward.conv5);
+            else
+                kernels.Fc6InputGradient(BatchSize * 3136, forward.conv5, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, conv5Gradient);
             if (network.UsesKernelLibrary)
                 network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv5Gradient, BatchSize, 64, 49, network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients));
             else
@@ -170,7 +173,10 @@ partial class MiniAlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv5, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv5WeightGradient(55296, forward.conv4, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv5InputGradient(BatchSize * 4704, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv5, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient, BatchSize, forward.conv4);
+            else
+                kernels.Conv5InputGradient(BatchSize * 4704, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, conv4Gradient);
             if (network.UsesKernelLibrary)
                 network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv4Gradient, BatchSize, 96, 49, network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients));
             else
@@ -179,7 +185,10 @@ partial class MiniAlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv4, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv4WeightGradient(82944, forward.conv3, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv4InputGradient(BatchSize * 4704, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv4, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient, BatchSize, forward.conv3);
+            else
+                kernels.Conv4InputGradient(BatchSize * 4704, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, conv3Gradient);
             if (network.UsesKernelLibrary)
                 network.KernelLibrary.SumPlanes(network.Accelerator.DefaultStream, conv3Gradient, BatchSize, 96, 49, network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients));
             else
@@ -188,7 +197,10 @@ partial class MiniAlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv3, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv3WeightGradient(55296, forward.conv2MaxPool, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv3InputGradient(BatchSize * 3136, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv3, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient, BatchSize, default);
+            else
+                kernels.Conv3InputGradient(BatchSize * 3136, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, conv2MaxPoolGradient);
             kernels.Conv2MaxPoolInputGradient(BatchSize * 12544, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient);
             kernels.Conv2LrnInputGradient(BatchSize * 12544, forward.conv2, conv2LrnGradient, conv2Gradient);
             if (network.UsesKernelLibrary)
@@ -199,7 +211,10 @@ partial class MiniAlexNet
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv2, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Conv2WeightGradient(18432, forward.conv1MaxPool, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Conv2InputGradient(BatchSize * 6272, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Conv2, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient, BatchSize, default);
+            else
+                kernels.Conv2InputGradient(BatchSize * 6272, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, conv1MaxPoolGradient);
             kernels.Conv1MaxPoolInputGradient(BatchSize * 25088, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient);
             kernels.Conv1LrnInputGradient(BatchSize * 25088, forward.conv1, conv1LrnGradient, conv1Gradient);
             if (network.UsesKernelLibrary)

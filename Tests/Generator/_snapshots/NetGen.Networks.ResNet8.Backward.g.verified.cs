@@ -171,7 +171,10 @@ partial class ResNet8
                 network.KernelLibrary.DenseWeightGradient(network.Accelerator.DefaultStream, forward.block2bGlobalAvgPool, classifierGradient, network.Tensors[TensorIndex.ClassifierWeight].Gradient(parameterGradients), default, BatchSize, 32, 10);
             else
                 kernels.ClassifierWeightGradient(10, forward.block2bGlobalAvgPool, classifierGradient, network.Tensors[TensorIndex.ClassifierWeight].Gradient(parameterGradients), BatchSize);
-            kernels.ClassifierInputGradient(BatchSize * 32, forward.block2bGlobalAvgPool, network.Tensors[TensorIndex.ClassifierWeight].View, classifierGradient, block2bGlobalAvgPoolGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.DenseInputGradient(network.Accelerator.DefaultStream, classifierGradient, network.Tensors[TensorIndex.ClassifierWeight].View, block2bGlobalAvgPoolGradient, BatchSize, 32, 10, default);
+            else
+                kernels.ClassifierInputGradient(BatchSize * 32, forward.block2bGlobalAvgPool, network.Tensors[TensorIndex.ClassifierWeight].View, classifierGradient, block2bGlobalAvgPoolGradient);
             kernels.Block2bGlobalAvgPoolInputGradient(BatchSize * 6272, forward.block2bBatchNorm, block2bGlobalAvgPoolGradient, block2bBatchNormGradient);
             kernels.Block2bBatchNormBnBiasGradient(32, block2bBatchNormGradient, network.Tensors[TensorIndex.Block2bBnBias].Gradient(parameterGradients), forward.block2bBatchNormStatistics, BatchSize);
             kernels.Block2bBatchNormBnWeightGradient(32, forward.block2b, block2bBatchNormGradient, network.Tensors[TensorIndex.Block2bBnWeight].Gradient(parameterGradients), forward.block2bBatchNormStatistics, BatchSize);
@@ -180,7 +183,10 @@ partial class ResNet8
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Block2b, forward.block2aBatchNorm, block2bGradient, network.Tensors[TensorIndex.Block2bWeight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Block2bWeightGradient(9216, forward.block2aBatchNorm, block2bGradient, network.Tensors[TensorIndex.Block2bWeight].Gradient(parameterGradients), BatchSize);
-            kernels.Block2bInputGradient(BatchSize * 6272, forward.block2aBatchNorm, network.Tensors[TensorIndex.Block2bWeight].View, block2bGradient, block2aBatchNormGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Block2b, network.Tensors[TensorIndex.Block2bWeight].View, block2bGradient, block2aBatchNormGradient, BatchSize, forward.block2aBatchNorm);
+            else
+                kernels.Block2bInputGradient(BatchSize * 6272, forward.block2aBatchNorm, network.Tensors[TensorIndex.Block2bWeight].View, block2bGradient, block2aBatchNormGradient);
             kernels.Block2aBatchNormBnBiasGradient(32, block2aBatchNormGradient, network.Tensors[TensorIndex.Block2aBnBias].Gradient(parameterGradients), forward.block2aBatchNormStatistics, BatchSize);
             kernels.Block2aBatchNormBnWeightGradient(32, forward.block2a, block2aBatchNormGradient, network.Tensors[TensorIndex.Block2aBnWeight].Gradient(parameterGradients), forward.block2aBatchNormStatistics, BatchSize);
             kernels.Block2aBatchNormInputGradient(BatchSize * 6272, forward.block2a, network.Tensors[TensorIndex.Block2aBnWeight].View, block2aBatchNormGradient, block2aGradient, forward.block2aBatchNormStatistics, dropout.Training, BatchSize);
@@ -188,7 +194,10 @@ partial class ResNet8
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Block2a, forward.block1bBatchNorm, block2aGradient, network.Tensors[TensorIndex.Block2aWeight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Block2aWeightGradient(4608, forward.block1bBatchNorm, block2aGradient, network.Tensors[TensorIndex.Block2aWeight].Gradient(parameterGradients), BatchSize);
-            kernels.Block2aInputGradient(BatchSize * 12544, forward.block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, block2aGradient, block1bBatchNormGradientFromBlock2a);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Block2a, network.Tensors[TensorIndex.Block2aWeight].View, block2aGradient, block1bBatchNormGradientFromBlock2a, BatchSize, default);
+            else
+                kernels.Block2aInputGradient(BatchSize * 12544, forward.block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, block2aGradient, block1bBatchNormGradientFromBlock2a);
             kernels.Shortcut2BatchNormGradientSum(BatchSize * 6272, block2bBatchNormGradient, forward.shortcut2BatchNorm, shortcut2BatchNormGradient);
             kernels.Shortcut2BatchNormBnBiasGradient(32, shortcut2BatchNormGradient, network.Tensors[TensorIndex.Shortcut2BnBias].Gradient(parameterGradients), forward.shortcut2BatchNormStatistics, BatchSize);
             kernels.Shortcut2BatchNormBnWeightGradient(32, forward.shortcut2, shortcut2BatchNormGradient, network.Tensors[TensorIndex.Shortcut2BnWeight].Gradient(parameterGradients), forward.shortcut2BatchNormStatistics, BatchSize);
@@ -197,7 +206,10 @@ partial class ResNet8
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Shortcut2, forward.block1bBatchNorm, shortcut2Gradient, network.Tensors[TensorIndex.Shortcut2Weight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Shortcut2WeightGradient(512, forward.block1bBatchNorm, shortcut2Gradient, network.Tensors[TensorIndex.Shortcut2Weight].Gradient(parameterGradients), BatchSize);
-            kernels.Shortcut2InputGradient(BatchSize * 12544, forward.block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2Gradient, block1bBatchNormGradientFromShortcut2);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Shortcut2, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2Gradient, block1bBatchNormGradientFromShortcut2, BatchSize, default);
+            else
+                kernels.Shortcut2InputGradient(BatchSize * 12544, forward.block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2Gradient, block1bBatchNormGradientFromShortcut2);
             kernels.Block1bBatchNormGradientSum(BatchSize * 12544, block1bBatchNormGradientFromShortcut2, block1bBatchNormGradientFromBlock2a, forward.block1bBatchNorm, block1bBatchNormGradient);
             kernels.Block1bBatchNormBnBiasGradient(16, block1bBatchNormGradient, network.Tensors[TensorIndex.Block1bBnBias].Gradient(parameterGradients), forward.block1bBatchNormStatistics, BatchSize);
             kernels.Block1bBatchNormBnWeightGradient(16, forward.block1b, block1bBatchNormGradient, network.Tensors[TensorIndex.Block1bBnWeight].Gradient(parameterGradients), forward.block1bBatchNormStatistics, BatchSize);
@@ -206,7 +218,10 @@ partial class ResNet8
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Block1b, forward.block1aBatchNorm, block1bGradient, network.Tensors[TensorIndex.Block1bWeight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Block1bWeightGradient(2304, forward.block1aBatchNorm, block1bGradient, network.Tensors[TensorIndex.Block1bWeight].Gradient(parameterGradients), BatchSize);
-            kernels.Block1bInputGradient(BatchSize * 12544, forward.block1aBatchNorm, network.Tensors[TensorIndex.Block1bWeight].View, block1bGradient, block1aBatchNormGradient);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Block1b, network.Tensors[TensorIndex.Block1bWeight].View, block1bGradient, block1aBatchNormGradient, BatchSize, forward.block1aBatchNorm);
+            else
+                kernels.Block1bInputGradient(BatchSize * 12544, forward.block1aBatchNorm, network.Tensors[TensorIndex.Block1bWeight].View, block1bGradient, block1aBatchNormGradient);
             kernels.Block1aBatchNormBnBiasGradient(16, block1aBatchNormGradient, network.Tensors[TensorIndex.Block1aBnBias].Gradient(parameterGradients), forward.block1aBatchNormStatistics, BatchSize);
             kernels.Block1aBatchNormBnWeightGradient(16, forward.block1a, block1aBatchNormGradient, network.Tensors[TensorIndex.Block1aBnWeight].Gradient(parameterGradients), forward.block1aBatchNormStatistics, BatchSize);
             kernels.Block1aBatchNormInputGradient(BatchSize * 12544, forward.block1a, network.Tensors[TensorIndex.Block1aBnWeight].View, block1aBatchNormGradient, block1aGradient, forward.block1aBatchNormStatistics, dropout.Training, BatchSize);
@@ -214,7 +229,10 @@ partial class ResNet8
                 network.KernelLibrary.ConvolutionWeightGradient(network.Accelerator.DefaultStream, CpuGeometry.Block1a, forward.stemBatchNorm, block1aGradient, network.Tensors[TensorIndex.Block1aWeight].Gradient(parameterGradients), default, BatchSize);
             else
                 kernels.Block1aWeightGradient(2304, forward.stemBatchNorm, block1aGradient, network.Tensors[TensorIndex.Block1aWeight].Gradient(parameterGradients), BatchSize);
-            kernels.Block1aInputGradient(BatchSize * 12544, forward.stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, block1aGradient, stemBatchNormGradientFromBlock1a);
+            if (network.UsesKernelLibrary)
+                network.KernelLibrary.ConvolutionInputGradient(network.Accelerator.DefaultStream, CpuGeometry.Block1a, network.Tensors[TensorIndex.Block1aWeight].View, block1aGradient, stemBatchNormGradientFromBlock1a, BatchSize, default);
+            else
+                kernels.Block1aInputGradient(BatchSize * 12544, forward.stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, block1aGradient, stemBatchNormGradientFromBlock1a);
             kernels.StemBatchNormGradientSum(BatchSize * 12544, stemBatchNormGradientFromBlock1a, block1bBatchNormGradient, forward.stemBatchNorm, stemBatchNormGradient);
             kernels.StemBatchNormBnBiasGradient(16, stemBatchNormGradient, network.Tensors[TensorIndex.StemBnBias].Gradient(parameterGradients), forward.stemBatchNormStatistics, BatchSize);
             kernels.StemBatchNormBnWeightGradient(16, forward.stem, stemBatchNormGradient, network.Tensors[TensorIndex.StemBnWeight].Gradient(parameterGradients), forward.stemBatchNormStatistics, BatchSize);

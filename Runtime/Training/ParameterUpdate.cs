@@ -12,7 +12,9 @@ namespace NetGen;
 /// as PyTorch defines them (docs/training.md), and keeps their state: SGD's velocity, or Adam's
 /// first and second moments, and the count of updates. Each tensor scales the learning rate and the
 /// decay by its own multipliers (Caffe's lr_mult and decay_mult). Runs on the accelerator, one launch
-/// per tensor, or on the CPU backend's cores in the kernels' operation order, so both give the same bits.
+/// over the whole flat parameter buffer (each thread finds its tensor's numbers in a table of a few
+/// hundred bytes uploaded per step), or on the CPU backend's cores in the kernels' operation order,
+/// so both give the same bits.
 /// </summary>
 public sealed class ParameterUpdate : IDisposable
 {
@@ -21,8 +23,9 @@ public sealed class ParameterUpdate : IDisposable
     /// <summary>Parameters each thread updates: millions of one-line threads cost more to start than to run.</summary>
     private const int PerThread = 256;
 
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> sgd, nesterov;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars> adam;
+    private readonly Action<Index1D, ArrayView<TensorStep>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> update;
+    private readonly MemoryBuffer1D<TensorStep, Stride1D.Dense>? table;
+    private readonly TensorStep[] steps;
 
     /// <summary>Prepares <paramref name="optimizer"/> for every parameter of <paramref name="network"/>; its state starts at zero.</summary>
     public ParameterUpdate(Network network, Optimizer optimizer = Optimizer.Sgd, float momentum = 0.9f, float weightDecay = 0.0005f)
@@ -34,9 +37,10 @@ public sealed class ParameterUpdate : IDisposable
         Momentum = momentum;
         WeightDecay = weightDecay;
         var accelerator = network.Accelerator;
-        sgd = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(Update);
-        nesterov = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(UpdateNesterov);
-        adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars>(UpdateAdam);
+        update = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<TensorStep>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(UpdateAll);
+        steps = new TensorStep[network.Info.Parameters.Count];
+        if (network.Backend == Backend.Ilgpu)
+            table = accelerator.Allocate1D<TensorStep>(Math.Max(1, steps.Length));
     }
 
     /// <summary>The rule; fixed for the optimiser's life, since its state means something else under another.</summary>
@@ -82,25 +86,30 @@ public sealed class ParameterUpdate : IDisposable
     {
         var rule = Next(learningRate);
         var (m1, m2) = Buffers();
+        int count = 0, chunks = 0;
         foreach (var p in network.Info.Parameters)
         {
             if (!p.Trainable)
                 continue;
             var tensor = rule.For(p);
-            ArrayView<float> w = network.Parameters.View.SubView(p.Offset, p.Count), g = gradients.SubView(p.Offset, p.Count), a = m1.View.SubView(p.Offset, p.Count);
-            var b = m2 is null ? default : m2.View.SubView(p.Offset, p.Count);
             if (network.Backend == Backend.Cpu)
             {
-                Cpu.CpuOptimiser.Update(w, g, a, b, tensor);
+                ArrayView<float> w = network.Parameters.View.SubView(p.Offset, p.Count), g = gradients.SubView(p.Offset, p.Count), a = m1.View.SubView(p.Offset, p.Count);
+                Cpu.CpuOptimiser.Update(w, g, a, m2 is null ? default : m2.View.SubView(p.Offset, p.Count), tensor);
                 continue;
             }
-            int threads = (int)((p.Count + PerThread - 1) / PerThread);
-            if (Kind != Optimizer.Sgd)
-                adam(threads, w, g, a, b, tensor.Adam());
-            else
-                (tensor.Nesterov ? nesterov : sgd)(threads, w, g, a, tensor.LearningRate, tensor.WeightDecay, tensor.Momentum);
+            steps[count++] = new TensorStep(p.Offset, p.Count, chunks, tensor.LearningRate, tensor.WeightDecay, tensor.Momentum,
+                Kind == Optimizer.Sgd ? default : tensor.Adam());
+            chunks += (int)((p.Count + PerThread - 1) / PerThread);
         }
+        if (network.Backend == Backend.Cpu || count == 0)
+            return;
+        table!.View.SubView(0, count).CopyFromCPU(steps.AsSpan(0, count).ToArray());
+        int kind = Kind != Optimizer.Sgd ? AdamRule : rule.Nesterov ? NesterovRule : SgdRule;
+        update(chunks, table.View, count, network.Parameters.View, gradients, m1.View, m2 is null ? m1.View : m2.View, kind);
     }
+
+    private const int SgdRule = 0, NesterovRule = 1, AdamRule = 2;
 
     /// <summary>Copies the optimiser's state to the host: zero until the first update or write.</summary>
     public OptimiserState ReadState()
@@ -150,47 +159,63 @@ public sealed class ParameterUpdate : IDisposable
         return (first, second);
     }
 
-    /// <summary>SGD: <c>v = m v - decay lr w - lr g; w += v</c>.</summary>
-    private static void Update(Index1D index, ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> v,
-        float learningRate, float decay, float momentum)
+    /// <summary>
+    /// Chunk <paramref name="index"/> of <see cref="PerThread"/> parameters of one tensor, found in
+    /// the step's table by a binary search over its tensors' first chunks, updated by the rule:
+    /// <see cref="Sgd"/>, <see cref="NesterovSgd"/> or <see cref="Adam"/>.
+    /// </summary>
+    private static void UpdateAll(Index1D index, ArrayView<TensorStep> table, int tensors, ArrayView<float> weight, ArrayView<float> gradient,
+        ArrayView<float> first, ArrayView<float> second, int rule)
     {
-        long end = Math.Min(((int)index + 1L) * PerThread, weight.Length);
-        for (long i = (long)(int)index * PerThread; i < end; i++)
+        int chunk = index, low = 0, high = tensors - 1;
+        while (low < high)
         {
-            float step = momentum * v[i] - decay * learningRate * weight[i] - learningRate * gradient[i];
-            v[i] = step;
-            weight[i] += step;
+            int middle = (low + high + 1) / 2;
+            if (table[middle].FirstChunk <= chunk)
+                low = middle;
+            else
+                high = middle - 1;
         }
+        var t = table[low];
+        long begin = t.Offset + (long)(chunk - t.FirstChunk) * PerThread, end = Math.Min(begin + PerThread, t.Offset + t.Count);
+        for (long i = begin; i < end; i++)
+        {
+            if (rule == AdamRule)
+                Adam(weight, gradient, first, second, i, t.Adam);
+            else if (rule == NesterovRule)
+                NesterovSgd(weight, gradient, first, i, t.LearningRate, t.Decay, t.Momentum);
+            else
+                Sgd(weight, gradient, first, i, t.LearningRate, t.Decay, t.Momentum);
+        }
+    }
+
+    /// <summary>SGD: <c>v = m v - decay lr w - lr g; w += v</c>.</summary>
+    private static void Sgd(ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> v, long i, float learningRate, float decay, float momentum)
+    {
+        float step = momentum * v[i] - decay * learningRate * weight[i] - learningRate * gradient[i];
+        v[i] = step;
+        weight[i] += step;
     }
 
     /// <summary>SGD with Nesterov's momentum: <c>v = m v - decay lr w - lr g; w += m v - decay lr w - lr g</c> (w the weight before the step).</summary>
-    private static void UpdateNesterov(Index1D index, ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> v,
-        float learningRate, float decay, float momentum)
+    private static void NesterovSgd(ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> v, long i, float learningRate, float decay, float momentum)
     {
-        long end = Math.Min(((int)index + 1L) * PerThread, weight.Length);
-        for (long i = (long)(int)index * PerThread; i < end; i++)
-        {
-            float w = weight[i], g = gradient[i];
-            float velocity = momentum * v[i] - decay * learningRate * w - learningRate * g;
-            v[i] = velocity;
-            weight[i] = w + (momentum * velocity - decay * learningRate * w - learningRate * g);
-        }
+        float w = weight[i], g = gradient[i];
+        float velocity = momentum * v[i] - decay * learningRate * w - learningRate * g;
+        v[i] = velocity;
+        weight[i] = w + (momentum * velocity - decay * learningRate * w - learningRate * g);
     }
 
     /// <summary>Adam and AdamW, in the order of <see cref="AdamScalars"/>.</summary>
-    private static void UpdateAdam(Index1D index, ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> m, ArrayView<float> v, AdamScalars s)
+    private static void Adam(ArrayView<float> weight, ArrayView<float> gradient, ArrayView<float> m, ArrayView<float> v, long i, AdamScalars s)
     {
-        long end = Math.Min(((int)index + 1L) * PerThread, weight.Length);
-        for (long i = (long)(int)index * PerThread; i < end; i++)
-        {
-            float w = weight[i] * s.Shrink;
-            float g = gradient[i] + s.Decay * w;
-            float mi = s.Beta1 * m[i] + s.OneMinusBeta1 * g;
-            float vi = s.Beta2 * v[i] + s.OneMinusBeta2 * g * g;
-            m[i] = mi;
-            v[i] = vi;
-            weight[i] = w - s.StepSize * (mi / (XMath.Sqrt(vi) / s.Correction2 + s.Epsilon));
-        }
+        float w = weight[i] * s.Shrink;
+        float g = gradient[i] + s.Decay * w;
+        float mi = s.Beta1 * m[i] + s.OneMinusBeta1 * g;
+        float vi = s.Beta2 * v[i] + s.OneMinusBeta2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        weight[i] = w - s.StepSize * (mi / (XMath.Sqrt(vi) / s.Correction2 + s.Epsilon));
     }
 
     /// <summary>Frees the state's buffers.</summary>
@@ -198,5 +223,16 @@ public sealed class ParameterUpdate : IDisposable
     {
         first?.Dispose();
         second?.Dispose();
+        table?.Dispose();
     }
 }
+
+/// <summary>One tensor's update in a step, as the one launch reads it (public because ILGPU's generated launcher must see a kernel parameter's type).</summary>
+/// <param name="Offset">Where the tensor starts in the parameter buffer.</param>
+/// <param name="Count">How many values it holds.</param>
+/// <param name="FirstChunk">The launch's first thread for it.</param>
+/// <param name="LearningRate">SGD: its learning rate.</param>
+/// <param name="Decay">SGD: its weight decay.</param>
+/// <param name="Momentum">SGD: the momentum.</param>
+/// <param name="Adam">Adam and AdamW: its numbers.</param>
+public readonly record struct TensorStep(long Offset, long Count, int FirstChunk, float LearningRate, float Decay, float Momentum, AdamScalars Adam);

@@ -11,17 +11,20 @@ namespace NetGen;
 /// A step's gradients, looked at before the optimiser applies them: the sum of squares of every
 /// parameter tensor, in double (NaN or infinite when any of its values is), which both finds a
 /// numerical fault and gives the global norm that clipping needs; and the scaling that clips.
-/// On the CPU backend this is a pass over host memory; on an accelerator a kernel leaves one
-/// partial sum per 1,024 values, which the host adds up.
+/// On the CPU backend this is a pass over host memory; on an accelerator one launch leaves a
+/// partial sum per 1,024 values and a second adds each tensor's partials in order, one thread per
+/// tensor (as the host did before), so a step reads back one double per tensor, not one per 1,024 gradients.
 /// </summary>
 internal sealed class GradientGuard : IDisposable
 {
     private const int PerThread = 1024;
 
     private readonly Network network;
-    private readonly MemoryBuffer1D<double, Stride1D.Dense>? partials;
+    private readonly MemoryBuffer1D<double, Stride1D.Dense>? partials, sums;
+    private readonly MemoryBuffer1D<long, Stride1D.Dense>? layout;
     private readonly long[] partialOffsets;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<double>>? sumOfSquares;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<long>, int, ArrayView<double>>? sumOfSquares;
+    private readonly Action<Index1D, ArrayView<double>, ArrayView<long>, ArrayView<double>>? sumPerTensor;
     private readonly Action<Index1D, ArrayView<float>, float>? scale;
 
     public GradientGuard(Network network)
@@ -34,7 +37,11 @@ internal sealed class GradientGuard : IDisposable
         if (network.Backend == Backend.Cpu)
             return;
         partials = network.Accelerator.Allocate1D<double>(Math.Max(1, partialOffsets[^1]));
-        sumOfSquares = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>>(SumOfSquaresKernel);
+        sums = network.Accelerator.Allocate1D<double>(Math.Max(1, parameters.Count));
+        // Each tensor's first chunk (with the end), then where each tensor starts and its length.
+        layout = network.Accelerator.Allocate1D([.. partialOffsets, .. parameters.Select(p => p.Offset), .. parameters.Select(p => p.Count)]);
+        sumOfSquares = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<long>, int, ArrayView<double>>(SumOfSquaresKernel);
+        sumPerTensor = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<long>, ArrayView<double>>(SumPerTensorKernel);
         scale = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ScaleKernel);
     }
 
@@ -49,17 +56,12 @@ internal sealed class GradientGuard : IDisposable
                 sums[i] = HostSumOfSquares(gradients.SubView(parameters[i].Offset, parameters[i].Count));
             return sums;
         }
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            var p = parameters[i];
-            sumOfSquares!((int)((p.Count + PerThread - 1) / PerThread), gradients.SubView(p.Offset, p.Count),
-                partials.View.SubView(partialOffsets[i], partialOffsets[i + 1] - partialOffsets[i]));
-        }
+        if (parameters.Count == 0)
+            return sums;
+        sumOfSquares!((int)partialOffsets[^1], gradients, layout!.View, parameters.Count, partials.View);
+        sumPerTensor!(parameters.Count, partials.View, layout.View, this.sums!.View);
         network.Accelerator.Synchronize();
-        var host = partials.GetAsArray1D();
-        for (int i = 0; i < parameters.Count; i++)
-            for (long j = partialOffsets[i]; j < partialOffsets[i + 1]; j++)
-                sums[i] += host[j];
+        this.sums.View.SubView(0, parameters.Count).CopyToCPU(sums);
         return sums;
     }
 
@@ -158,13 +160,37 @@ internal sealed class GradientGuard : IDisposable
         return total;
     }
 
-    private static void SumOfSquaresKernel(Index1D index, ArrayView<float> values, ArrayView<double> partials)
+    /// <summary>
+    /// Chunk <paramref name="index"/>: the squares of up to 1,024 gradients of one tensor, found by a
+    /// binary search over the tensors' first chunks (<paramref name="layout"/>: first chunks, the
+    /// end, offsets, counts), summed in double in order.
+    /// </summary>
+    private static void SumOfSquaresKernel(Index1D index, ArrayView<float> values, ArrayView<long> layout, int tensors, ArrayView<double> partials)
     {
-        long start = (long)(int)index * PerThread, end = Math.Min(start + PerThread, values.Length);
+        int chunk = index, low = 0, high = tensors - 1;
+        while (low < high)
+        {
+            int middle = (low + high + 1) / 2;
+            if (layout[middle] <= chunk)
+                low = middle;
+            else
+                high = middle - 1;
+        }
+        long offset = layout[tensors + 1 + low], count = layout[2 * tensors + 1 + low];
+        long start = offset + (chunk - layout[low]) * PerThread, end = Math.Min(start + PerThread, offset + count);
         double sum = 0;
         for (long i = start; i < end; i++)
             sum += (double)values[i] * values[i];
-        partials[index] = sum;
+        partials[chunk] = sum;
+    }
+
+    /// <summary>Thread t adds tensor t's partial sums in order: a few thousand adds for the largest tensor.</summary>
+    private static void SumPerTensorKernel(Index1D tensor, ArrayView<double> partials, ArrayView<long> layout, ArrayView<double> sums)
+    {
+        double sum = 0;
+        for (long j = layout[tensor]; j < layout[tensor + 1]; j++)
+            sum += partials[j];
+        sums[tensor] = sum;
     }
 
     private static void ScaleKernel(Index1D index, ArrayView<float> values, float factor)
@@ -174,7 +200,12 @@ internal sealed class GradientGuard : IDisposable
             values[i] *= factor;
     }
 
-    public void Dispose() => partials?.Dispose();
+    public void Dispose()
+    {
+        partials?.Dispose();
+        sums?.Dispose();
+        layout?.Dispose();
+    }
 }
 
 /// <summary>

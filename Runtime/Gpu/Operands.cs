@@ -38,14 +38,15 @@ public readonly struct LoweredInput(ArrayView<float> input, ConvGeometry g, int 
     private readonly ArrayView<float> input = input;
     private readonly ConvGeometry g = g;
     private readonly int firstChannel = group * g.GroupChannels;
+    private readonly Divisor taps = new(g.Kernel * g.Kernel), kernel = new(g.Kernel), outPixels = new(g.OutPixels), outWidth = new(g.OutWidth);
     private readonly int transposed = transposed ? 1 : 0; // ILGPU's kernel parameters are blittable: no bool
 
     /// <inheritdoc/>
     public float Load(int row, int column)
     {
         int tap = transposed != 0 ? column : row, pixel = transposed != 0 ? row : column;
-        int k2 = g.Kernel * g.Kernel, c = tap / k2, t = tap - c * k2, ky = t / g.Kernel, kx = t - ky * g.Kernel;
-        int image = pixel / g.OutPixels, p = pixel - image * g.OutPixels, oy = p / g.OutWidth, ox = p - oy * g.OutWidth;
+        int c = taps.Divide(tap), t = tap - c * taps.Value, ky = kernel.Divide(t), kx = t - ky * g.Kernel;
+        int image = outPixels.Divide(pixel), p = pixel - image * g.OutPixels, oy = outWidth.Divide(p), ox = p - oy * g.OutWidth;
         int iy = oy * g.Stride + ky - g.Pad, ix = ox * g.Stride + kx - g.Pad;
         if (iy < 0 || iy >= g.Height || ix < 0 || ix >= g.Width)
             return 0f;
@@ -65,11 +66,12 @@ public readonly struct PlanesOperand(ArrayView<float> planes, int channels, int 
 {
     private readonly ArrayView<float> planes = planes;
     private readonly int channels = channels, pixels = pixels, firstChannel = firstChannel;
+    private readonly Divisor perImage = new(pixels);
 
     /// <inheritdoc/>
     public float Load(int row, int column)
     {
-        int image = column / pixels, p = column - image * pixels;
+        int image = perImage.Divide(column), p = column - image * pixels;
         return planes[((long)image * channels + firstChannel + row) * pixels + p];
     }
 }
@@ -85,11 +87,12 @@ public readonly struct WeightsByChannel(ArrayView<float> weights, ConvGeometry g
 {
     private readonly ArrayView<float> weights = weights;
     private readonly int taps = g.Taps, k2 = g.Kernel * g.Kernel, firstFilter = group * g.GroupFilters;
+    private readonly Divisor perFilter = new(g.Kernel * g.Kernel);
 
     /// <inheritdoc/>
     public float Load(int row, int column)
     {
-        int f = column / k2, t = column - f * k2;
+        int f = perFilter.Divide(column), t = column - f * k2;
         return weights[(long)(firstFilter + f) * taps + row * k2 + t];
     }
 }
@@ -108,16 +111,17 @@ public readonly struct OutputGradientWindows(ArrayView<float> gradient, ConvGeom
     private readonly ArrayView<float> gradient = gradient;
     private readonly ConvGeometry g = g;
     private readonly int firstFilter = group * g.GroupFilters;
+    private readonly Divisor taps = new(g.Kernel * g.Kernel), kernel = new(g.Kernel), pixels = new(g.Pixels), width = new(g.Width), stride = new(g.Stride);
 
     /// <inheritdoc/>
     public float Load(int row, int column)
     {
-        int k2 = g.Kernel * g.Kernel, f = row / k2, t = row - f * k2, ky = t / g.Kernel, kx = t - ky * g.Kernel;
-        int image = column / g.Pixels, p = column - image * g.Pixels, iy = p / g.Width, ix = p - iy * g.Width;
+        int f = taps.Divide(row), t = row - f * taps.Value, ky = kernel.Divide(t), kx = t - ky * g.Kernel;
+        int image = pixels.Divide(column), p = column - image * g.Pixels, iy = width.Divide(p), ix = p - iy * g.Width;
         int sy = iy + g.Pad - ky, sx = ix + g.Pad - kx;
         if (sy < 0 || sx < 0)
             return 0f;
-        int oy = sy / g.Stride, ox = sx / g.Stride;
+        int oy = stride.Divide(sy), ox = stride.Divide(sx);
         if (oy * g.Stride != sy || ox * g.Stride != sx || oy >= g.OutHeight || ox >= g.OutWidth)
             return 0f;
         return gradient[(((long)image * g.Filters + firstFilter + f) * g.OutHeight + oy) * g.OutWidth + ox];

@@ -88,11 +88,12 @@ public readonly struct PlanesStore<TActivation>(ArrayView<float> planes, int cha
 {
     private readonly ArrayView<float> planes = planes, bias = bias, gate = gate;
     private readonly int channels = channels, pixels = pixels, firstChannel = firstChannel;
+    private readonly Divisor perImage = new(pixels);
 
     /// <inheritdoc/>
     public void Store(int row, int column, int slice, float value)
     {
-        int image = column / pixels, p = column - image * pixels;
+        int image = perImage.Divide(column), p = column - image * pixels;
         long at = ((long)image * channels + firstChannel + row) * pixels + p;
         if (bias.Length > 0)
             value += bias[row];

@@ -12,7 +12,8 @@ namespace NetGen.Tests.Gpu;
 /// <summary>
 /// The kernel library compiled to PTX for an H100 (sm_90) by ILGPU's own backend, which needs no
 /// GPU: the matrix product must use shared memory and barriers and keep its register tile in
-/// registers (nothing in local memory, which is what a spilled array would become).
+/// registers (nothing in local memory, which is what a spilled array would become), and divide no
+/// integer the slow way.
 /// </summary>
 public sealed class PtxTests
 {
@@ -28,6 +29,8 @@ public sealed class PtxTests
         Assert.DoesNotContain(lines, l => l.Contains(".local"));
         Assert.Contains(lines, l => l.TrimStart().StartsWith(".shared", System.StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("bar.sync"));
+        // The implicit operands split indices with Divisor's multiply and shift: no division instruction anywhere.
+        Assert.DoesNotContain(lines, l => l.Contains("div.") || l.Contains("rem."));
         // The 8 x 8 multiply-adds of one inner step, written out: 64 products and 64 sums at least.
         Assert.True(lines.Count(l => l.Contains("mul.f32")) >= 64 && lines.Count(l => l.Contains("add.f32")) >= 64, "the register tile's multiply-adds are missing");
     }

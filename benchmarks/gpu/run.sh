@@ -227,19 +227,20 @@ run() {
     local cores
     cores=$(nproc 2>/dev/null || echo 1)
     if [ "$dry" = 1 ]; then
-        mode=dry device=cpu step_device=ilgpu-cpu torch_device=cpu
+        # The step: MiniAlexNet on ilgpu-gpu, ILGPU's CPU accelerator shaped like a GPU, so the dry run
+        # takes the path a GPU takes, NetGen's kernel library included (AlexNet's would take minutes).
+        mode=dry device=cpu step_device=ilgpu-gpu step_net=minialexnet torch_device=cpu
         batch=${BATCH:-4} mini_batch=${MINI_BATCH:-16} step_batch=${STEP_BATCH:-2}
         bench_args=(--warmup 1 --iterations 1)
         torch_args=(--warmup 1 --iters 2 --threads "$cores")
         precisions=(fp32)
     else
-        mode=gpu device=cuda step_device=cuda torch_device=cuda
+        mode=gpu device=cuda step_device=cuda step_net=alexnet torch_device=cuda
         batch=${BATCH:-128} mini_batch=${MINI_BATCH:-128} step_batch=${STEP_BATCH:-8}
         bench_args=()
         torch_args=(--warmup 10 --iters 30 --threads "$cores")
         precisions=(fp32 tf32)
     fi
-    step_net=alexnet
     tol=${TOL:-1e-3}
     read -r -a more <<<"${NETGEN_BENCH_ARGS:-}"
     bench_args+=(${more[@]+"${more[@]}"})

@@ -90,17 +90,7 @@ internal static class BackwardEmitter
         string threads = kernel.PerImage ? IndexMath.Times("BatchSize", kernel.Threads) : Format.Int(kernel.Threads);
         var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => p.Argument);
         string launch = $"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});";
-        if (LibraryCall(plan, kernel) is not { } call)
-        {
-            w.Line(launch);
-            return;
-        }
-        w.Line("if (network.UsesKernelLibrary)");
-        using (w.Indent())
-            w.Line(call);
-        w.Line("else");
-        using (w.Indent())
-            w.Line(launch);
+        LauncherWriter.WriteLaunch(w, launch, LibraryCall(plan, kernel));
     }
 
     /// <summary>

@@ -102,17 +102,7 @@ internal static class ForwardEmitter
         }
         var args = new[] { IndexMath.Times("BatchSize", kernel.ThreadsPerImage) }.Concat(KernelEmitter.Parameters(plan, kernel).Select(p => p.Argument));
         string launch = $"{launchers}.{kernel.Method}({string.Join(", ", args)}); // {kernel.Group}";
-        if (LibraryCall(plan, kernel) is not { } call)
-        {
-            w.Line(launch);
-            return;
-        }
-        w.Line("if (network.UsesKernelLibrary)");
-        using (w.Indent())
-            w.Line(call);
-        w.Line("else");
-        using (w.Indent())
-            w.Line(launch);
+        LauncherWriter.WriteLaunch(w, launch, LibraryCall(plan, kernel));
     }
 
     /// <summary>

@@ -9,6 +9,26 @@ namespace NetGen.Generator.Emit;
 /// </summary>
 internal static class LauncherWriter
 {
+    /// <summary>
+    /// One launch: the generated kernel's, or, when the operation has a kernel-library call for it
+    /// (<paramref name="libraryCall"/>), that call where the network uses the library and the
+    /// generated kernel, the reference, where it does not.
+    /// </summary>
+    public static void WriteLaunch(SourceWriter w, string launch, string? libraryCall)
+    {
+        if (libraryCall is null)
+        {
+            w.Line(launch);
+            return;
+        }
+        w.Line("if (network.UsesKernelLibrary)");
+        using (w.Indent())
+            w.Line(libraryCall);
+        w.Line("else");
+        using (w.Indent())
+            w.Line(launch);
+    }
+
     /// <param name="kernels">Each kernel's method name and its parameter types after the index.</param>
     public static void Write(SourceWriter w, string className, string property, string kernelClass, string what,
         IEnumerable<(string Method, IEnumerable<string> Types)> kernels)

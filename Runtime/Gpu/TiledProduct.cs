@@ -9,10 +9,10 @@ namespace NetGen.Gpu;
 /// it in registers, stepping through the inner dimension 8 at a time. Each step's slices of A
 /// (128 x 8) and B (8 x 128) are loaded by all 256 threads, four values each, into shared memory,
 /// which holds two of each so the next step's loads are in flight while this step multiplies: one
-/// barrier per step. How A and B are read (the type arguments TA and TB: a
-/// dense matrix, a transposed one, a convolution's implicit lowered input) and what happens to each
-/// finished value (TStore: bias, activation, accumulate, NCHW layout) are
-/// structs, so ILGPU compiles one specialised kernel per combination with no call left in it.
+/// barrier per step. How A and B are read (the type arguments TA and TB: a dense matrix, a
+/// transposed one, a convolution's implicit lowered input) and what happens to each finished value
+/// (TStore: bias, activation, gate, accumulate, NCHW layout) are structs, so ILGPU compiles one
+/// specialised kernel per combination with no call left in it.
 /// </summary>
 public static class TiledProduct
 {

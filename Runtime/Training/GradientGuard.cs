@@ -21,8 +21,7 @@ internal sealed class GradientGuard : IDisposable
 
     private readonly Network network;
     private readonly MemoryBuffer1D<double, Stride1D.Dense>? partials, sums;
-    private readonly MemoryBuffer1D<long, Stride1D.Dense>? layout;
-    private readonly long[] partialOffsets;
+    private readonly TensorChunks? chunks;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<long>, int, ArrayView<double>>? sumOfSquares;
     private readonly Action<Index1D, ArrayView<double>, ArrayView<long>, ArrayView<double>>? sumPerTensor;
     private readonly Action<Index1D, ArrayView<float>, float>? scale;
@@ -30,16 +29,12 @@ internal sealed class GradientGuard : IDisposable
     public GradientGuard(Network network)
     {
         this.network = network;
-        var parameters = network.Info.Parameters;
-        partialOffsets = new long[parameters.Count + 1];
-        for (int i = 0; i < parameters.Count; i++)
-            partialOffsets[i + 1] = partialOffsets[i] + (parameters[i].Count + PerThread - 1) / PerThread;
         if (network.Backend == Backend.Cpu)
             return;
-        partials = network.Accelerator.Allocate1D<double>(Math.Max(1, partialOffsets[^1]));
+        var parameters = network.Info.Parameters;
+        chunks = new TensorChunks(network.Accelerator, parameters, PerThread);
+        partials = network.Accelerator.Allocate1D<double>(Math.Max(1, chunks.Chunks));
         sums = network.Accelerator.Allocate1D<double>(Math.Max(1, parameters.Count));
-        // Each tensor's first chunk (with the end), then where each tensor starts and its length.
-        layout = network.Accelerator.Allocate1D([.. partialOffsets, .. parameters.Select(p => p.Offset), .. parameters.Select(p => p.Count)]);
         sumOfSquares = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<long>, int, ArrayView<double>>(SumOfSquaresKernel);
         sumPerTensor = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<long>, ArrayView<double>>(SumPerTensorKernel);
         scale = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ScaleKernel);
@@ -58,8 +53,8 @@ internal sealed class GradientGuard : IDisposable
         }
         if (parameters.Count == 0)
             return sums;
-        sumOfSquares!((int)partialOffsets[^1], gradients, layout!.View, parameters.Count, partials.View);
-        sumPerTensor!(parameters.Count, partials.View, layout.View, this.sums!.View);
+        sumOfSquares!(chunks!.Chunks, gradients, chunks.Layout, chunks.Tensors, partials.View);
+        sumPerTensor!(parameters.Count, partials.View, chunks.Layout, this.sums!.View);
         network.Accelerator.Synchronize();
         this.sums.View.SubView(0, parameters.Count).CopyToCPU(sums);
         return sums;
@@ -160,28 +155,14 @@ internal sealed class GradientGuard : IDisposable
         return total;
     }
 
-    /// <summary>
-    /// Chunk <paramref name="index"/>: the squares of up to 1,024 gradients of one tensor, found by a
-    /// binary search over the tensors' first chunks (<paramref name="layout"/>: first chunks, the
-    /// end, offsets, counts), summed in double in order.
-    /// </summary>
+    /// <summary>Chunk <paramref name="index"/>: the squares of up to 1,024 gradients of one tensor (<see cref="TensorChunks"/>), summed in double in order.</summary>
     private static void SumOfSquaresKernel(Index1D index, ArrayView<float> values, ArrayView<long> layout, int tensors, ArrayView<double> partials)
     {
-        int chunk = index, low = 0, high = tensors - 1;
-        while (low < high)
-        {
-            int middle = (low + high + 1) / 2;
-            if (layout[middle] <= chunk)
-                low = middle;
-            else
-                high = middle - 1;
-        }
-        long offset = layout[tensors + 1 + low], count = layout[2 * tensors + 1 + low];
-        long start = offset + (chunk - layout[low]) * PerThread, end = Math.Min(start + PerThread, offset + count);
+        var (_, start, end) = TensorChunks.Find(layout, tensors, index, PerThread);
         double sum = 0;
         for (long i = start; i < end; i++)
             sum += (double)values[i] * values[i];
-        partials[chunk] = sum;
+        partials[index] = sum;
     }
 
     /// <summary>Thread t adds tensor t's partial sums in order: a few thousand adds for the largest tensor.</summary>
@@ -204,7 +185,7 @@ internal sealed class GradientGuard : IDisposable
     {
         partials?.Dispose();
         sums?.Dispose();
-        layout?.Dispose();
+        chunks?.Dispose();
     }
 }
 

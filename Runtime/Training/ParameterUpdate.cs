@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -12,8 +13,8 @@ namespace NetGen;
 /// as PyTorch defines them (docs/training.md), and keeps their state: SGD's velocity, or Adam's
 /// first and second moments, and the count of updates. Each tensor scales the learning rate and the
 /// decay by its own multipliers (Caffe's lr_mult and decay_mult). Runs on the accelerator, one launch
-/// over the whole flat parameter buffer (each thread finds its tensor's numbers in a table of a few
-/// hundred bytes uploaded per step), or on the CPU backend's cores in the kernels' operation order,
+/// over the whole flat parameter buffer (each thread finds its tensor through <see cref="TensorChunks"/>,
+/// and its numbers in a table of a few hundred bytes uploaded per step), or on the CPU backend's cores in the kernels' operation order,
 /// so both give the same bits.
 /// </summary>
 public sealed class ParameterUpdate : IDisposable
@@ -23,8 +24,9 @@ public sealed class ParameterUpdate : IDisposable
     /// <summary>Parameters each thread updates: millions of one-line threads cost more to start than to run.</summary>
     private const int PerThread = 256;
 
-    private readonly Action<Index1D, ArrayView<TensorStep>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> update;
+    private readonly Action<Index1D, ArrayView<long>, int, ArrayView<TensorStep>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> update;
     private readonly MemoryBuffer1D<TensorStep, Stride1D.Dense>? table;
+    private readonly TensorChunks? chunks;
     private readonly TensorStep[] steps;
 
     /// <summary>Prepares <paramref name="optimizer"/> for every parameter of <paramref name="network"/>; its state starts at zero.</summary>
@@ -37,10 +39,14 @@ public sealed class ParameterUpdate : IDisposable
         Momentum = momentum;
         WeightDecay = weightDecay;
         var accelerator = network.Accelerator;
-        update = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<TensorStep>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(UpdateAll);
-        steps = new TensorStep[network.Info.Parameters.Count];
+        update = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, int, ArrayView<TensorStep>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(UpdateAll);
+        var trainable = network.Info.Parameters.Where(p => p.Trainable).ToArray();
+        steps = new TensorStep[trainable.Length];
         if (network.Backend == Backend.Ilgpu)
+        {
+            chunks = new TensorChunks(accelerator, trainable, PerThread);
             table = accelerator.Allocate1D<TensorStep>(Math.Max(1, steps.Length));
+        }
     }
 
     /// <summary>The rule; fixed for the optimiser's life, since its state means something else under another.</summary>
@@ -86,7 +92,7 @@ public sealed class ParameterUpdate : IDisposable
     {
         var rule = Next(learningRate);
         var (m1, m2) = Buffers();
-        int count = 0, chunks = 0;
+        int count = 0;
         foreach (var p in network.Info.Parameters)
         {
             if (!p.Trainable)
@@ -98,15 +104,13 @@ public sealed class ParameterUpdate : IDisposable
                 Cpu.CpuOptimiser.Update(w, g, a, m2 is null ? default : m2.View.SubView(p.Offset, p.Count), tensor);
                 continue;
             }
-            steps[count++] = new TensorStep(p.Offset, p.Count, chunks, tensor.LearningRate, tensor.WeightDecay, tensor.Momentum,
-                Kind == Optimizer.Sgd ? default : tensor.Adam());
-            chunks += (int)((p.Count + PerThread - 1) / PerThread);
+            steps[count++] = new TensorStep(tensor.LearningRate, tensor.WeightDecay, tensor.Momentum, Kind == Optimizer.Sgd ? default : tensor.Adam());
         }
         if (network.Backend == Backend.Cpu || count == 0)
             return;
-        table!.View.SubView(0, count).CopyFromCPU(steps.AsSpan(0, count).ToArray());
+        table!.View.SubView(0, count).CopyFromCPU(steps);
         int kind = Kind != Optimizer.Sgd ? AdamRule : rule.Nesterov ? NesterovRule : SgdRule;
-        update(chunks, table.View, count, network.Parameters.View, gradients, m1.View, m2 is null ? m1.View : m2.View, kind);
+        update(chunks!.Chunks, chunks.Layout, count, table.View, network.Parameters.View, gradients, m1.View, m2 is null ? m1.View : m2.View, kind);
     }
 
     private const int SgdRule = 0, NesterovRule = 1, AdamRule = 2;
@@ -160,25 +164,16 @@ public sealed class ParameterUpdate : IDisposable
     }
 
     /// <summary>
-    /// Chunk <paramref name="index"/> of <see cref="PerThread"/> parameters of one tensor, found in
-    /// the step's table by a binary search over its tensors' first chunks, updated by the rule:
-    /// <see cref="Sgd"/>, <see cref="NesterovSgd"/> or <see cref="Adam"/>.
+    /// Chunk <paramref name="index"/> of <see cref="PerThread"/> parameters of one trainable tensor
+    /// (<see cref="TensorChunks"/>), updated with that tensor's numbers from the step's table by the
+    /// rule: <see cref="Sgd"/>, <see cref="NesterovSgd"/> or <see cref="Adam"/>.
     /// </summary>
-    private static void UpdateAll(Index1D index, ArrayView<TensorStep> table, int tensors, ArrayView<float> weight, ArrayView<float> gradient,
-        ArrayView<float> first, ArrayView<float> second, int rule)
+    private static void UpdateAll(Index1D index, ArrayView<long> layout, int tensors, ArrayView<TensorStep> table, ArrayView<float> weight,
+        ArrayView<float> gradient, ArrayView<float> first, ArrayView<float> second, int rule)
     {
-        int chunk = index, low = 0, high = tensors - 1;
-        while (low < high)
-        {
-            int middle = (low + high + 1) / 2;
-            if (table[middle].FirstChunk <= chunk)
-                low = middle;
-            else
-                high = middle - 1;
-        }
-        var t = table[low];
-        long begin = t.Offset + (long)(chunk - t.FirstChunk) * PerThread, end = Math.Min(begin + PerThread, t.Offset + t.Count);
-        for (long i = begin; i < end; i++)
+        var (tensor, start, end) = TensorChunks.Find(layout, tensors, index, PerThread);
+        var t = table[tensor];
+        for (long i = start; i < end; i++)
         {
             if (rule == AdamRule)
                 Adam(weight, gradient, first, second, i, t.Adam);
@@ -224,15 +219,13 @@ public sealed class ParameterUpdate : IDisposable
         first?.Dispose();
         second?.Dispose();
         table?.Dispose();
+        chunks?.Dispose();
     }
 }
 
-/// <summary>One tensor's update in a step, as the one launch reads it (public because ILGPU's generated launcher must see a kernel parameter's type).</summary>
-/// <param name="Offset">Where the tensor starts in the parameter buffer.</param>
-/// <param name="Count">How many values it holds.</param>
-/// <param name="FirstChunk">The launch's first thread for it.</param>
+/// <summary>One trainable tensor's numbers in a step, as the one launch reads them (public because ILGPU's generated launcher must see a kernel parameter's type).</summary>
 /// <param name="LearningRate">SGD: its learning rate.</param>
 /// <param name="Decay">SGD: its weight decay.</param>
 /// <param name="Momentum">SGD: the momentum.</param>
 /// <param name="Adam">Adam and AdamW: its numbers.</param>
-public readonly record struct TensorStep(long Offset, long Count, int FirstChunk, float LearningRate, float Decay, float Momentum, AdamScalars Adam);
+public readonly record struct TensorStep(float LearningRate, float Decay, float Momentum, AdamScalars Adam);

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Emit.Kernels.Backward;
@@ -88,9 +89,9 @@ internal static class BackwardEmitter
     private static void WriteLaunch(SourceWriter w, NetworkPlan plan, BackwardKernelPlan kernel, string launchers)
     {
         string threads = kernel.PerImage ? IndexMath.Times("BatchSize", kernel.Threads) : Format.Int(kernel.Threads);
-        var args = BackwardKernelEmitter.Parameters(plan, kernel).Select(p => p.Argument);
-        string launch = $"{launchers}.{kernel.Method}({threads}, {string.Join(", ", args)});";
-        LauncherWriter.WriteLaunch(w, launch, LibraryCall(plan, kernel));
+        var parameters = BackwardKernelEmitter.Parameters(plan, kernel);
+        string launch = $"{launchers}.{kernel.Method}({threads}, {string.Join(", ", parameters.Select(p => p.Argument))});";
+        LauncherWriter.WriteLaunch(w, launch, LibraryCall(plan, kernel, parameters));
     }
 
     /// <summary>
@@ -98,27 +99,20 @@ internal static class BackwardEmitter
     /// one, or null. An input gradient goes to the library only when the mask it applies is
     /// nothing or a ReLU (read from the input itself, which that ReLU wrote).
     /// </summary>
-    private static string? LibraryCall(NetworkPlan plan, BackwardKernelPlan kernel)
+    private static string? LibraryCall(NetworkPlan plan, BackwardKernelPlan kernel, IReadOnlyList<KernelParameter> parameters)
     {
         var forward = plan.Kernels[kernel.Kernel];
         var step = new LibraryStep($"CpuGeometry.{forward.Method}", forward.Main.Input, forward.Main.Output, "forward." + plan.Activations[forward.Input].Field,
-            Gradient(plan, forward.Output), "", forward.Tensors.Select(t => KernelEmitter.Tensor(plan, t)).ToEquatableArray());
+            forward.Tensors.Select(t => KernelEmitter.Tensor(plan, t)).ToEquatableArray(), Delta: Gradient(plan, forward.Output));
         switch (kernel.Kind)
         {
             case GradientKind.Tensor:
                 return forward.Operation.LibraryTensorGradient(kernel.Tensor, step with { TensorGradient = KernelEmitter.TensorGradient(plan, forward.Tensors[kernel.Tensor]) });
             case GradientKind.Input:
-                var parameters = BackwardKernelEmitter.Parameters(plan, kernel);
-                string inputGradient = parameters.Single(p => p.Name == "inputGradient").Argument;
-                if (kernel.MaskedBy < 0)
-                    return forward.Operation.LibraryInputGradient(step with { InputGradient = inputGradient });
-                var producer = plan.Kernels[kernel.MaskedBy];
-                if (producer.Saved is not null || producer.HasDropout)
-                    return null;
-                var gates = Mask.Gates(producer).ToList();
-                if (gates.Count > 1 || (gates.Count == 1 && !gates[0].Elementwise.IsRectifier))
-                    return null;
-                return forward.Operation.LibraryInputGradient(step with { InputGradient = inputGradient, Gate = gates.Count == 1 ? step.InputField : "default" });
+                step = step with { InputGradient = parameters.Single(p => p.Name == "inputGradient").Argument };
+                if (kernel.MaskedBy < 0 || Mask.IsEmpty(plan.Kernels[kernel.MaskedBy]))
+                    return forward.Operation.LibraryInputGradient(step);
+                return Mask.IsLoneRelu(plan.Kernels[kernel.MaskedBy]) ? forward.Operation.LibraryInputGradient(step with { Gate = step.InputField }) : null;
             default:
                 return null;
         }

@@ -71,8 +71,7 @@ internal static class CpuCode
     public static void Backward(SourceWriter w, KernelPlan kernel, KernelPlan? producer, CpuPlace at)
     {
         // A ReLU just before an operation that reads its input anyway can be folded into its call.
-        bool foldRelu = producer is not null && kernel.Operation.FoldsReluMaskOnCpu && producer.Saved is null
-            && Mask.Gates(producer).ToList() is [var only] && only.Elementwise.IsRectifier;
+        bool foldRelu = producer is not null && kernel.Operation.FoldsReluMaskOnCpu && Mask.IsLoneRelu(producer);
         kernel.Operation.WriteCpuBackward(Step(w, kernel, at, fuseRelu: false, foldRelu));
         if (producer is not null && !foldRelu)
             WriteMask(w, producer, at.InputGradient, at.Input, at.InputBefore, at.InputShape.Size);
@@ -88,7 +87,7 @@ internal static class CpuCode
     {
         w.Line(terms.Count == 1 ? $"// the gradient of {name}, from the join that reads it" : $"// the gradient of {name}, summed over the {terms.Count} that read it");
         // A lone ReLU's derivative is applied in the same pass as the sum.
-        if (producer.Saved is null && Mask.Gates(producer).ToList() is [var only] && only.Elementwise.IsRectifier)
+        if (Mask.IsLoneRelu(producer))
         {
             w.Line($"CpuGradients.SumWhereRectified({gradient}, {output}, BatchSize * {own}L, {string.Join(", ", terms)});");
             return;

@@ -1,5 +1,6 @@
 using System.Linq;
 using NetGen.Generator.Emit.Kernels;
+using NetGen.Generator.Emit.Kernels.Backward;
 using NetGen.Generator.Model;
 using NetGen.Generator.Operations;
 using NetGen.Generator.Planning;
@@ -111,12 +112,12 @@ internal static class ForwardEmitter
     /// </summary>
     private static string? LibraryCall(NetworkPlan plan, KernelPlan kernel)
     {
-        if (kernel.Join is not null || kernel.Saved is not null || kernel.Statistics is not null || kernel.Epilogue.Count > 1
-            || (kernel.Epilogue.Count == 1 && !kernel.Epilogue[0].Elementwise.IsRectifier))
+        bool relu = Mask.IsLoneRelu(kernel);
+        if (kernel.Join is not null || kernel.Statistics is not null || !(relu || Mask.IsEmpty(kernel)))
             return null;
-        string activation = kernel.Epilogue.Count == 1 ? "global::NetGen.Gpu.Rectifier" : "global::NetGen.Gpu.Identity";
-        return kernel.Operation.LibraryForward(new LibraryForwardStep($"CpuGeometry.{kernel.Method}", kernel.Main.Input, kernel.Main.Output,
-            plan.Activations[kernel.Input].Field, plan.Activations[kernel.Output].Field,
-            kernel.Tensors.Select(t => KernelEmitter.Tensor(plan, t)).ToEquatableArray(), activation));
+        return kernel.Operation.LibraryForward(new LibraryStep($"CpuGeometry.{kernel.Method}", kernel.Main.Input, kernel.Main.Output,
+            plan.Activations[kernel.Input].Field, kernel.Tensors.Select(t => KernelEmitter.Tensor(plan, t)).ToEquatableArray(),
+            OutputField: plan.Activations[kernel.Output].Field,
+            Activation: relu ? "global::NetGen.Gpu.Rectifier" : "global::NetGen.Gpu.Identity"));
     }
 }

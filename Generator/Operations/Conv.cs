@@ -216,7 +216,7 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
     }
 
     /// <summary>The library's tiled product of the weights by the implicitly lowered input, bias and activation in its store, straight into NCHW.</summary>
-    public override string? LibraryForward(LibraryForwardStep s) =>
+    public override string? LibraryForward(LibraryStep s) =>
         $"{LibraryStep.Library}.ConvolutionForward<{s.Activation}>({LibraryStep.Stream}, {s.Geometry}, {s.InputField}, {s.Tensors[WeightTensor]}, {(HasBias ? s.Tensors[BiasTensor] : "default")}, {s.OutputField}, BatchSize);";
 
     /// <summary>The weight gradient as the library's tiled product over the implicitly lowered input (its sum split and added in order); the bias's as each plane's sum.</summary>

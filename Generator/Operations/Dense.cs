@@ -108,7 +108,7 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
     }
 
     /// <summary>The library's tiled product <c>X W^T</c>, bias and activation in its store.</summary>
-    public override string? LibraryForward(LibraryForwardStep s) =>
+    public override string? LibraryForward(LibraryStep s) =>
         $"{LibraryStep.Library}.DenseForward<{s.Activation}>({LibraryStep.Stream}, {s.InputField}, {s.Tensors[WeightTensor]}, {(HasBias ? s.Tensors[BiasTensor] : "default")}, {s.OutputField}, BatchSize, {s.Input.Size}, {s.Output.Size});";
 
     /// <summary>The weight gradient as the library's tiled product <c>dY^T X</c>; the bias's as each unit's sum over the batch.</summary>

@@ -49,19 +49,22 @@ internal sealed record CpuStep(
 
 /// <summary>
 /// What a call into the hand-written GPU kernel library (NetGen.Gpu.KernelLibrary) is written
-/// with, in the backward pass of one device: the group's sizes and its buffers as expressions.
+/// with, in one device's passes: the group's sizes and its buffers as expressions. A forward call
+/// reads the input, tensors, output and activation; a gradient's, the delta and the gradient it writes.
 /// </summary>
 /// <param name="Geometry">The group's geometry field (<c>CpuGeometry.{Method}</c>), where the operation has one.</param>
 /// <param name="Input">The operation's input shape.</param>
 /// <param name="Output">Its output shape.</param>
 /// <param name="InputField">The input activation.</param>
-/// <param name="Delta">The gradient of the output before its epilogue.</param>
-/// <param name="TensorGradient">The gradient view of the tensor the call computes (a tensor gradient's call).</param>
 /// <param name="Tensors">Each tensor's view, in the operation's order.</param>
+/// <param name="OutputField">The output activation (forward).</param>
+/// <param name="Activation">The library's activation type the store applies: the epilogue, a ReLU or nothing (forward).</param>
+/// <param name="Delta">The gradient of the output before its epilogue (backward).</param>
+/// <param name="TensorGradient">The gradient view of the tensor the call computes (a tensor gradient's call).</param>
 /// <param name="InputGradient">The input gradient's view (an input gradient's call).</param>
 /// <param name="Gate">The ReLU output that masks the input gradient, or <c>default</c>.</param>
-internal sealed record LibraryStep(string Geometry, Shape Input, Shape Output, string InputField, string Delta, string TensorGradient,
-    EquatableArray<string> Tensors, string InputGradient = "", string Gate = "default")
+internal sealed record LibraryStep(string Geometry, Shape Input, Shape Output, string InputField, EquatableArray<string> Tensors,
+    string OutputField = "", string Activation = "", string Delta = "", string TensorGradient = "", string InputGradient = "", string Gate = "default")
 {
     /// <summary>The library and the stream every call names.</summary>
     public const string Library = "network.KernelLibrary", Stream = "network.Accelerator.DefaultStream";
@@ -70,14 +73,3 @@ internal sealed record LibraryStep(string Geometry, Shape Input, Shape Output, s
     public string SumOfDelta(int pixels) =>
         $"{Library}.SumPlanes({Stream}, {Delta}, BatchSize, {Output.Channels}, {pixels}, {TensorGradient});";
 }
-
-/// <summary>What a forward call into the kernel library is written with, on one device.</summary>
-/// <param name="Geometry">The group's geometry field (<c>CpuGeometry.{Method}</c>), where the operation has one.</param>
-/// <param name="Input">The operation's input shape.</param>
-/// <param name="Output">Its output shape.</param>
-/// <param name="InputField">The input activation.</param>
-/// <param name="OutputField">The output activation.</param>
-/// <param name="Tensors">Each tensor's view, in the operation's order.</param>
-/// <param name="Activation">The library's activation type the store applies: its epilogue, a ReLU or nothing.</param>
-internal sealed record LibraryForwardStep(string Geometry, Shape Input, Shape Output, string InputField, string OutputField,
-    EquatableArray<string> Tensors, string Activation);

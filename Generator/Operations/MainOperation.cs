@@ -90,7 +90,7 @@ internal abstract record MainOperation(LocationInfo? Location) : Operation(Locat
     /// library's store can apply (nothing, or a ReLU) and that keeps no value, joins nothing and
     /// has no batch statistics.
     /// </summary>
-    public virtual string? LibraryForward(LibraryForwardStep s) => null;
+    public virtual string? LibraryForward(LibraryStep s) => null;
 
     /// <summary>
     /// The kernel library call that adds the gradient of tensor <paramref name="tensor"/>, which

@@ -31,6 +31,13 @@ internal static class Mask
         ElementwiseCode.Kernel(element).WriteChain(w, producer.Epilogue);
     }
 
+    /// <summary>Whether the epilogue keeps nothing and its gates are one ReLU: its derivative is the mask of the stored output's positive values.</summary>
+    public static bool IsLoneRelu(KernelPlan producer) =>
+        producer.Saved is null && Gates(producer).ToList() is [var only] && only.Elementwise.IsRectifier;
+
+    /// <summary>Whether the group has no epilogue at all.</summary>
+    public static bool IsEmpty(KernelPlan producer) => producer.Epilogue.Count == 0;
+
     /// <summary>
     /// The gates of an epilogue with nothing kept, in order, less a repeat of an idempotent one (a
     /// second ReLU changes nothing). Both backends mask gradients, and the CPU backend applies

@@ -88,14 +88,22 @@ public sealed class KernelLibrary(Accelerator accelerator) : IDisposable
         ArrayView<float> weightGradient, ArrayView<float> biasGradient, int batch)
     {
         int m = g.GroupFilters, n = g.Taps, k = batch * g.OutPixels;
-        int slices = Slices(m, n, k);
-        var scratch = Partials((long)slices * m * n);
+        int slices = Ceiling(k, SliceDepth(k, Slices(m, n, k)));
+        var scratch = slices > 1 ? Partials((long)slices * m * n) : default;
         for (int group = 0; group < g.Groups; group++)
         {
             int f0 = group * m;
-            Product(stream, new PlanesOperand(outputGradient, g.Filters, g.OutPixels, f0), new LoweredInput(input, g, group, transposed: true),
-                new MatrixStore<Identity>(scratch, n, 1, (long)m * n, default, default, accumulate: false), m, n, k, slices);
-            sumSlices(stream, m * n, scratch, Ceiling(k, SliceDepth(k, slices)), m * n, weightGradient.SubView((long)f0 * n, (long)m * n));
+            var gradient = weightGradient.SubView((long)f0 * n, (long)m * n);
+            var deltas = new PlanesOperand(outputGradient, g.Filters, g.OutPixels, f0);
+            var lowered = new LoweredInput(input, g, group, transposed: true);
+            if (slices == 1)
+            {
+                // One slice: the product adds straight into the gradient, with no second pass.
+                Product(stream, deltas, lowered, new MatrixStore<Identity>(gradient, n, 1, 0, default, default, accumulate: true), m, n, k);
+                continue;
+            }
+            Product(stream, deltas, lowered, new MatrixStore<Identity>(scratch, n, 1, (long)m * n, default, default, accumulate: false), m, n, k, slices);
+            sumSlices(stream, m * n, scratch, slices, m * n, gradient);
         }
         if (biasGradient.Length > 0)
             SumPlanes(stream, outputGradient, batch, g.Filters, g.OutPixels, biasGradient);

@@ -1,4 +1,5 @@
 using System.Linq;
+using NetGen.Generator.Emit.Interchange;
 using NetGen.Generator.Model;
 using NetGen.Generator.Planning;
 
@@ -27,6 +28,8 @@ internal static class NetworkEmitter
             WriteTensorIndex(w, plan);
             w.Line();
             WriteInfo(w, plan);
+            w.Line();
+            WriteInterchange(w, plan);
             w.Line();
             w.Line($"/// <summary>Allocates the {Format.Grouped(model.Parameters)} parameters on <paramref name=\"accelerator\"/> and initialises them from <paramref name=\"seed\"/>.</summary>");
             w.Line($"public {model.Type.Name}(Accelerator accelerator, ulong seed = 0)");
@@ -158,8 +161,26 @@ internal static class NetworkEmitter
                         (p.Trainable ? "" : ", Trainable: false") + (p.InitBound == 0f ? "" : $", InitBound: {Format.FloatLiteral(p.InitBound)}") + (p.DType == "F32" ? "" : $", DType: \"{p.DType}\"") + "),");
             w.Line("],");
             w.Line($"ParameterCount: {Format.Int(model.Parameters)},");
-            w.Line($"MultiplyAdds: {Format.Int(model.MultiplyAdds)});");
+            w.Line($"MultiplyAdds: {Format.Int(model.MultiplyAdds)})");
+            w.Line("{");
+            using (w.Indent())
+            {
+                w.Line("Onnx = OnnxGraph(),");
+                w.Line("PyTorch = PyTorchSource,");
+            }
+            w.Line("};");
         }
+    }
+
+    /// <summary>The ONNX graph's builder and the PyTorch twin's source (see <see cref="InterchangeEmitter"/>).</summary>
+    private static void WriteInterchange(SourceWriter w, NetworkPlan plan)
+    {
+        var model = plan.Model;
+        InterchangeEmitter.WriteOnnxMethod(w, model);
+        w.Line();
+        string layers = string.Join("\n", model.Layers.Select(l => $"{l.Name}: {string.Join(", ", l.Ops.Select(o => o.Op.Describe()))}; {l.Input} -> {l.Output}"));
+        w.Line("/// <summary>The network as a PyTorch <c>nn.Module</c> (Python source): its twin, whose <c>state_dict()</c> has NetGen's tensor names.</summary>");
+        w.Line($"public const string PyTorchSource = {InterchangeEmitter.PyTorchLiteral(model, layers)};");
     }
 
     private static string ShapeLiteral(Shape s) => $"new({s.Channels}, {s.Height}, {s.Width})";

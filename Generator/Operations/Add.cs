@@ -1,6 +1,7 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -32,4 +33,10 @@ internal sealed record Add(string Layer, LocationInfo? Location) : JoinOperation
 
     public override void WriteCpu(SourceWriter w, string values, string operand, string count) =>
         w.Line($"CpuGradients.Add({values}, {operand}, {count});");
+
+    /// <summary>ONNX's Add of the named layer's output.</summary>
+    public override void WriteOnnx(OnnxWriting o) => o.Node("Add", Kind, [o.Current, o.LayerOutput(Layer).Value]);
+
+    /// <summary>The named layer's output added to <c>h</c>.</summary>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign($"h + {p.LayerOutput(Layer).Value}", Describe());
 }

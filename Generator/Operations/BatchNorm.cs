@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -221,4 +222,16 @@ internal sealed record BatchNorm(float Eps, float Momentum, LocationInfo? Locati
 
     public override void WriteCpuBackward(CpuStep s) =>
         s.W.Line($"CpuBatchNorm.Backward({s.InputField}, {s.Delta}, {s.Tensors[WeightTensor]}, {s.Statistics}, {s.TensorGradients[WeightTensor]}, {s.TensorGradients[BiasTensor]}, {s.InputGradient}, BatchSize, {s.Input.Channels}, {Plane(s.Input)}, {s.Training});");
+
+    /// <summary>ONNX's BatchNormalization on the running statistics (evaluation mode).</summary>
+    public override void WriteOnnx(OnnxWriting o) =>
+        o.Node("BatchNormalization", Kind, [o.Current, o.Tensor("bn.weight"), o.Tensor("bn.bias"), o.Tensor("bn.running_mean"), o.Tensor("bn.running_var")],
+            OnnxWriting.Float("epsilon", Eps), OnnxWriting.Float("momentum", 1f - Momentum));
+
+    /// <summary>An <c>nn.BatchNorm2d</c> (<c>1d</c> after a dense layer) as the submodule <c>bn</c> of the layer's module.</summary>
+    public override void WritePyTorch(PyTorchWriting p)
+    {
+        string module = p.AddSubmodule("bn", $"nn.BatchNorm{(p.Flat ? 1 : 2)}d({p.Op.Input.Channels}, eps={PyTorchWriting.Float(Eps)}, momentum={PyTorchWriting.Float(Momentum)})");
+        p.Assign($"{module}(h)", Describe());
+    }
 }

@@ -3,6 +3,7 @@ using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -236,4 +237,27 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
 
     public override void WriteCpuBackward(CpuStep s) =>
         s.W.Line($"CpuConv.Backward({s.GeometryField}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.TensorGradients[WeightTensor]}, {(HasBias ? s.TensorGradients[BiasTensor] : "default")}, {s.InputGradient}, BatchSize);");
+
+    /// <summary>The padding after the last row and column: the declared padding, or more where ceil rounding lets the last window run past it.</summary>
+    private (int Bottom, int Right) EndPads(Shape input, Shape output) =>
+        (System.Math.Max(Pad, (output.Height - 1) * Stride + Kernel - input.Height - Pad), System.Math.Max(Pad, (output.Width - 1) * Stride + Kernel - input.Width - Pad));
+
+    /// <summary>ONNX's Conv, its groups as <c>group</c>; ceil rounding as more padding at the end, which adds zeros as the kernel's clipped window does.</summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        var (bottom, right) = EndPads(o.Op.Input, o.Op.Output);
+        string[] inputs = Learn.Bias ? [o.Current, o.Tensor("weight"), o.Tensor("bias")] : [o.Current, o.Tensor("weight")];
+        o.Node("Conv", Kind, inputs, OnnxWriting.Ints("kernel_shape", Kernel, Kernel), OnnxWriting.Ints("strides", Stride, Stride),
+            OnnxWriting.Ints("pads", Pad, Pad, bottom, right), OnnxWriting.Int("group", Groups));
+    }
+
+    /// <summary>An <c>nn.Conv2d</c> as the layer's module; ceil rounding as zeros padded after the last row and column first.</summary>
+    public override void WritePyTorch(PyTorchWriting p)
+    {
+        var (bottom, right) = EndPads(p.Op.Input, p.Op.Output);
+        p.SetLayerModule($"nn.Conv2d({p.Op.Input.Channels}, {Filters}, {Kernel}, stride={Stride}, padding={Pad}, groups={Groups}, bias={PyTorchWriting.Bool(Learn.Bias)})");
+        if (bottom > Pad || right > Pad)
+            p.Assign($"F.pad(h, (0, {right - Pad}, 0, {bottom - Pad}))", "ceil rounding: the last window runs past the padding");
+        p.Assign($"{p.LayerModule}(h)", Describe());
+    }
 }

@@ -2,6 +2,7 @@ using NetGen.Generator.Attributes;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -127,4 +128,22 @@ internal sealed record Dense(int Units, Learning Learn, LocationInfo? Location) 
 
     public override void WriteCpuBackward(CpuStep s) =>
         s.W.Line($"CpuDense.Backward({s.Input.Size}, {s.Output.Size}, {s.InputField}, {s.Tensors[WeightTensor]}, {s.Delta}, {s.TensorGradients[WeightTensor]}, {(HasBias ? s.TensorGradients[BiasTensor] : "default")}, {s.InputGradient}, BatchSize);");
+
+    /// <summary>ONNX's Gemm with the weight transposed, as PyTorch's Linear exports; a spatial input is flattened first.</summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        if (!o.Flat)
+            o.Flatten();
+        string[] inputs = Learn.Bias ? [o.Current, o.Tensor("weight"), o.Tensor("bias")] : [o.Current, o.Tensor("weight")];
+        o.Node("Gemm", Kind, inputs, OnnxWriting.Int("transB", 1));
+    }
+
+    /// <summary>An <c>nn.Linear</c> as the layer's module, reading the input flattened in NCHW order.</summary>
+    public override void WritePyTorch(PyTorchWriting p)
+    {
+        if (!p.Flat)
+            p.Flatten();
+        p.SetLayerModule($"nn.Linear({p.Op.Input.Size}, {Units}, bias={PyTorchWriting.Bool(Learn.Bias)})");
+        p.Assign($"{p.LayerModule}(h)", Describe());
+    }
 }

@@ -2,6 +2,7 @@ using NetGen.Generator.Attributes;
 using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -87,4 +88,13 @@ internal sealed record Dropout(float Rate, LocationInfo? Location) : Elementwise
         g.W.Line(g.Contiguous
             ? $"CpuEpilogue.MaskDropout({g.Values}, {g.Count}, dropout, {op.Id}, {RateLiteral});"
             : $"CpuEpilogue.MaskDropout({g.Values}, {g.Slice}, dropout, {op.Id}, {RateLiteral});");
+
+    /// <summary>Nothing: dropout is the identity when evaluating.</summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        // Left out of the exported graph, as evaluation leaves it out.
+    }
+
+    /// <summary>PyTorch's dropout, on in training mode (its masks are PyTorch's draws, not NetGen's).</summary>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign($"F.dropout(h, {PyTorchWriting.Float(Rate)}, self.training)", Describe());
 }

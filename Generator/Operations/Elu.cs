@@ -1,5 +1,6 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -18,4 +19,10 @@ internal sealed record Elu(float Alpha, LocationInfo? Location) : ActivationFunc
     public override string Value(string x, Formula m) => m.IfPositive(x, x, m.Scaled(Alpha, $"{m.Exp(x)} - {m.Constant(1f)}"));
 
     public override string Derivative(string x, string y, Formula m) => m.IfPositive(x, m.Constant(1f), $"{y} + {m.Constant(Alpha)}");
+
+    /// <inheritdoc/>
+    public override void WriteOnnx(OnnxWriting o) => o.Node("Elu", Kind, [o.Current], OnnxWriting.Float("alpha", Alpha));
+
+    /// <inheritdoc/>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign($"F.elu(h, {PyTorchWriting.Float(Alpha)})", Describe());
 }

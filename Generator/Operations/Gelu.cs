@@ -1,6 +1,7 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -49,4 +50,25 @@ internal sealed record Gelu(LocationInfo? Location) : ActivationFunction(Locatio
                 w.Line($"{c.Value} = {ValueOf(c.Value, t, c.Math)};");
         }
     }
+
+    /// <summary>
+    /// The tanh approximation from ONNX's arithmetic operators: opset 17, which the exporter writes
+    /// so that older checkers and runtimes read it, has no Gelu (opset 20's has <c>approximate</c>).
+    /// </summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        string x = o.Current;
+        string cube = o.Node("Mul", "gelu_square", [x, x]);
+        cube = o.Node("Mul", "gelu_cube", [cube, x]);
+        string inner = o.Node("Mul", "gelu_kappa", [cube, o.Scalar("gelu_kappa_value", Kappa)]);
+        inner = o.Node("Add", "gelu_sum", [x, inner]);
+        inner = o.Node("Mul", "gelu_beta", [inner, o.Scalar("gelu_beta_value", Beta)]);
+        string t = o.Node("Tanh", "gelu_tanh", [inner]);
+        string onePlus = o.Node("Add", "gelu_one_plus", [t, o.Scalar("gelu_one", 1f)]);
+        string half = o.Node("Mul", "gelu_half", [x, o.Scalar("gelu_half_value", 0.5f)]);
+        o.Node("Mul", Kind, [half, onePlus]);
+    }
+
+    /// <inheritdoc/>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign("F.gelu(h, approximate=\"tanh\")", Describe());
 }

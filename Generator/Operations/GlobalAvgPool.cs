@@ -1,6 +1,7 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -56,4 +57,18 @@ internal sealed record GlobalAvgPool(LocationInfo? Location) : MainOperation(Loc
 
     public override void WriteCpuBackward(CpuStep s) =>
         s.W.Line($"CpuPool.GlobalAverageBackward({s.Input.Height * s.Input.Width}, {s.Delta}, {s.InputGradient}, {IndexMath.Times("BatchSize", s.Input.Channels)});");
+
+    /// <summary>ONNX's GlobalAveragePool, flattened to one value per channel as the shape here is.</summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        o.Node("GlobalAveragePool", Kind, [o.Current]);
+        o.Flatten();
+    }
+
+    /// <summary>The mean over height and width.</summary>
+    public override void WritePyTorch(PyTorchWriting p)
+    {
+        p.Assign("h.mean((2, 3))", Describe());
+        p.Flat = true;
+    }
 }

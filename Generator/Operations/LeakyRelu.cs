@@ -1,5 +1,6 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -18,4 +19,10 @@ internal sealed record LeakyRelu(float Slope, LocationInfo? Location) : Activati
     public override string Value(string x, Formula m) => m.IfPositive(x, x, m.Scaled(Slope, x));
 
     public override string Derivative(string x, string y, Formula m) => m.IfPositive(x, m.Constant(1f), m.Constant(Slope));
+
+    /// <inheritdoc/>
+    public override void WriteOnnx(OnnxWriting o) => o.Node("LeakyRelu", Kind, [o.Current], OnnxWriting.Float("alpha", Slope));
+
+    /// <inheritdoc/>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign($"F.leaky_relu(h, {PyTorchWriting.Float(Slope)})", Describe());
 }

@@ -1,7 +1,9 @@
+using System.Linq;
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -143,4 +145,31 @@ internal sealed record Lrn(int Size, float Alpha, float Beta, float K, bool Alph
 
     public override void WriteCpuBackward(CpuStep s) =>
         s.W.Line($"CpuLrn.Backward({s.GeometryField}, {s.InputField}, {s.Delta}, {s.InputGradient}, BatchSize{(s.FoldReluMask ? ", maskRelu: true" : "")});");
+
+    /// <summary>ONNX's LRN, whose alpha is divided by the size (so the declared alpha is multiplied, as the decimal written: 1e-4 gives 5e-4); over several columns, split by column, normalised and joined again, since ONNX's window spans every channel.</summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        string[] attributes = [OnnxWriting.Int("size", Size), OnnxWriting.Float("alpha", AlphaDividedBySize ? Alpha : (float)((decimal)Alpha * Size)), OnnxWriting.Float("beta", Beta), OnnxWriting.Float("bias", K)];
+        if (o.Columns == 1)
+        {
+            o.Node("LRN", Kind, [o.Current], attributes);
+            return;
+        }
+        long perColumn = o.Op.Input.Channels / o.Columns;
+        string sizes = o.IntConstant("column_channels", Enumerable.Repeat(perColumn, o.Columns).ToArray());
+        var parts = Enumerable.Range(0, o.Columns).Select(c => o.Unique($"{o.Layer.Name}/column{c}")).ToArray();
+        o.Nodes("Split", "split_columns", [o.Current, sizes], parts, OnnxWriting.Int("axis", 1));
+        var normalised = parts.Select((part, c) => o.Node("LRN", $"{Kind}_column{c}", [part], attributes)).ToArray();
+        o.Node("Concat", "join_columns", normalised, OnnxWriting.Int("axis", 1));
+    }
+
+    /// <summary>PyTorch's <c>local_response_norm</c> (alpha divided by the size, so multiplied here), on each column's channels.</summary>
+    public override void WritePyTorch(PyTorchWriting p)
+    {
+        p.Helper(
+            "def lrn_in_columns(x, size, alpha, beta, k, columns):\n" +
+            "    \"\"\"Local response normalisation with alpha multiplying the sum of squares, its window inside each column's channels.\"\"\"\n" +
+            "    return torch.cat([F.local_response_norm(part, size, alpha * size, beta, k) for part in x.chunk(columns, 1)], 1)\n");
+        p.Assign($"lrn_in_columns(h, {Size}, {PyTorchWriting.Float(EffectiveAlpha)}, {PyTorchWriting.Float(Beta)}, {PyTorchWriting.Float(K)}, {p.Columns})", Describe());
+    }
 }

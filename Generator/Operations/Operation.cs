@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using NetGen.Generator.Emit;
+using NetGen.Generator.Emit.Interchange;
 using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Operations;
@@ -63,6 +64,15 @@ internal abstract record Operation(LocationInfo? Location)
 
     /// <summary>Multiply-adds per image, for the tables and the GFLOP/s figures.</summary>
     public virtual long MultiplyAdds(Shape input, Shape output) => 0;
+
+    /// <summary>
+    /// Writes the operation as ONNX nodes in evaluation mode, reading <see cref="ValueFlow.Current"/>
+    /// and leaving its result there (an operation that is the identity when evaluating writes nothing).
+    /// </summary>
+    public abstract void WriteOnnx(OnnxWriting o);
+
+    /// <summary>Writes the operation into the PyTorch twin: its modules, named as NetGen names its tensors, and its lines of <c>forward</c>.</summary>
+    public abstract void WritePyTorch(PyTorchWriting p);
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using NetGen.Generator.Diagnostics;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Emit.Kernels;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -170,4 +171,31 @@ internal sealed record Pool(bool IsMax, int Window, int Stride, int Pad, Roundin
 
     public override void WriteCpuBackward(CpuStep s) =>
         s.W.Line($"CpuPool.Backward({s.GeometryField}, {s.InputField}, {s.Delta}, {s.InputGradient}, {IndexMath.Times("BatchSize", s.Input.Channels)});");
+
+    /// <summary>
+    /// ONNX's MaxPool or AveragePool (padding counted, as here). Ceil rounding: max pooling takes it
+    /// as more padding at the end, which never wins; average pooling as <c>ceil_mode</c>, whose
+    /// windows past the padding count only what they cover, as here.
+    /// </summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        Shape input = o.Op.Input, output = o.Op.Output;
+        int bottom = System.Math.Max(Pad, (output.Height - 1) * Stride + Window - input.Height - Pad);
+        int right = System.Math.Max(Pad, (output.Width - 1) * Stride + Window - input.Width - Pad);
+        string kernel = OnnxWriting.Ints("kernel_shape", Window, Window), strides = OnnxWriting.Ints("strides", Stride, Stride);
+        if (IsMax)
+            o.Node("MaxPool", Kind, [o.Current], kernel, strides, OnnxWriting.Ints("pads", Pad, Pad, bottom, right));
+        else
+            o.Node("AveragePool", Kind, [o.Current], kernel, strides, OnnxWriting.Ints("pads", Pad, Pad, Pad, Pad),
+                OnnxWriting.Int("count_include_pad", 1), OnnxWriting.Int("ceil_mode", bottom > Pad || right > Pad ? 1 : 0));
+    }
+
+    /// <summary>PyTorch's <c>max_pool2d</c> or <c>avg_pool2d</c> (padding counted), with <c>ceil_mode</c> for ceil rounding.</summary>
+    public override void WritePyTorch(PyTorchWriting p)
+    {
+        string ceil = PyTorchWriting.Bool(Round == Rounding.Ceil);
+        p.Assign(IsMax
+            ? $"F.max_pool2d(h, {Window}, {Stride}, {Pad}, ceil_mode={ceil})"
+            : $"F.avg_pool2d(h, {Window}, {Stride}, {Pad}, ceil_mode={ceil}, count_include_pad=True)", Describe());
+    }
 }

@@ -1,6 +1,7 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Emit;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -42,4 +43,10 @@ internal sealed record Relu(LocationInfo? Location) : ActivationFunction(Locatio
 
     public override void WriteCpuGateMask(CpuGate g, OpModel op) =>
         g.W.Line($"CpuEpilogue.MaskRelu({g.Values}, {g.Output}, {g.Count});");
+
+    /// <inheritdoc/>
+    public override void WriteOnnx(OnnxWriting o) => o.Node("Relu", Kind, [o.Current]);
+
+    /// <inheritdoc/>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign("F.relu(h)", Describe());
 }

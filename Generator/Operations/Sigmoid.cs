@@ -1,5 +1,6 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -21,4 +22,10 @@ internal sealed record Sigmoid(LocationInfo? Location) : ActivationFunction(Loca
     public override string Value(string x, Formula m) => $"{m.Constant(1f)} / ({m.Constant(1f)} + {m.Exp("-" + x)})";
 
     public override string Derivative(string x, string y, Formula m) => $"{y} * ({m.Constant(1f)} - {y})";
+
+    /// <inheritdoc/>
+    public override void WriteOnnx(OnnxWriting o) => o.Node("Sigmoid", Kind, [o.Current]);
+
+    /// <inheritdoc/>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign("torch.sigmoid(h)", Describe());
 }

@@ -1,6 +1,7 @@
 using System;
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -62,4 +63,18 @@ internal sealed record Softmax(LocationInfo? Location) : MainOperation(Location)
 
     private static InvalidOperationException LossDifferentiates() =>
         new("NetGen generator bug: the loss kernel differentiates the final softmax; nothing should ask for its own gradient.");
+
+    /// <summary>ONNX's Softmax over the classes: the graph's output is the probabilities.</summary>
+    public override void WriteOnnx(OnnxWriting o)
+    {
+        if (!o.Flat)
+            o.Flatten();
+        o.Node("Softmax", Kind, [o.Current], OnnxWriting.Int("axis", 1));
+    }
+
+    /// <summary>Nothing: the twin returns the logits, and the softmax is the loss's, as in NetGen's trainer.</summary>
+    public override void WritePyTorch(PyTorchWriting p)
+    {
+        // F.cross_entropy applies it; torch.softmax(model(x), 1) gives the probabilities.
+    }
 }

@@ -1,5 +1,6 @@
 using NetGen.Generator.Attributes;
 using NetGen.Generator.Model;
+using NetGen.Generator.Emit.Interchange;
 
 namespace NetGen.Generator.Operations;
 
@@ -21,4 +22,10 @@ internal sealed record Tanh(LocationInfo? Location) : ActivationFunction(Locatio
     public override string Value(string x, Formula m) => m.Tanh(x);
 
     public override string Derivative(string x, string y, Formula m) => $"{m.Constant(1f)} - {y} * {y}";
+
+    /// <inheritdoc/>
+    public override void WriteOnnx(OnnxWriting o) => o.Node("Tanh", Kind, [o.Current]);
+
+    /// <inheritdoc/>
+    public override void WritePyTorch(PyTorchWriting p) => p.Assign("torch.tanh(h)", Describe());
 }

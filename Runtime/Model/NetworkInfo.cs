@@ -20,6 +20,12 @@ public sealed record NetworkInfo(
     long ParameterCount,
     long MultiplyAdds)
 {
+    /// <summary>The network in evaluation mode as ONNX nodes (<see cref="OnnxExport"/> writes it with a network's weights); null where it was not generated.</summary>
+    public OnnxGraphInfo? Onnx { get; init; }
+
+    /// <summary>The network's PyTorch twin, an <c>nn.Module</c> as Python source whose <c>state_dict()</c> has these tensor names; null where it was not generated.</summary>
+    public string? PyTorch { get; init; }
+
     /// <summary>The shape of the network's output for one image.</summary>
     public Shape Output => Layers[Layers.Count - 1].Output;
 

@@ -62,6 +62,8 @@ public class OperationCatalogTests
         public override string? CpuGeometry(string method, Shape input, Shape output, int groups, int columnChannels) => null;
         public override void WriteCpuForward(CpuStep s) { }
         public override void WriteCpuBackward(CpuStep s) { }
+        public override void WriteOnnx(NetGen.Generator.Emit.Interchange.OnnxWriting o) => o.Node("Mul", Kind, [o.Current, o.Tensor("scale")]);
+        public override void WritePyTorch(NetGen.Generator.Emit.Interchange.PyTorchWriting p) => p.Assign("h * scale", Kind);
     }
 
     [Fact]

@@ -110,7 +110,7 @@ internal static class TorchReference
     }
 
     /// <summary>Exit code and standard output and error together.</summary>
-    private static (int Code, string Output) Python3(string[] args, TimeSpan limit)
+    internal static (int Code, string Output) Python3(string[] args, TimeSpan limit)
     {
         var start = new ProcessStartInfo(Python)
         {

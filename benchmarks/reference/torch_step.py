@@ -14,6 +14,8 @@ Subcommands (run with /usr/bin/python3; needs only the standard library, numpy a
           torch forward + backward; writes "logits" (B,classes), "loss" (scalar), "<param>.grad",
           and for a network with BatchNorm every running statistic after the step under its own name.
   compare --network N --weights W --input X --netgen O.safetensors [--tolerance 1e-3] [--mode train|eval]
+          [--twin MODEL.py]: step and compare take the network's generated PyTorch twin
+          (netgen export N --pytorch MODEL.py) in place of the one written out below.
           diffs O against torch in float64 (the truth) and shows float32 torch's own error;
           exit 1 if any tensor is missing, misshapen, non-finite or off by more than the tolerance.
           [--tie-tolerance 1e-5]: where O holds netgen's activations (netgen step --activations), max-pool
@@ -321,6 +323,34 @@ def resnet14():
 
 NETWORKS = {"alexnet": alexnet, "minialexnet": minialexnet, "resnet8": resnet8, "resnet14": resnet14}
 
+
+def twin(path, name):
+    """The network as its generated PyTorch twin (`netgen export <network> --pytorch model.py`) in
+    place of the one written out here: the module's nn.Module class, whose state_dict() names are
+    NetGen's, as a ModuleNet (train and eval modes; its dropout is torch's, so use eval or a network
+    without dropout)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"netgen_twin_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    classes = [v for v in vars(module).values()
+               if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == module.__name__ and hasattr(v, "input_shape")]
+    if len(classes) != 1:
+        raise SystemExit(f"error: {path} holds {len(classes)} generated networks (nn.Module classes with input_shape), not one")
+    cls = classes[0]
+    channels, height, width = cls.input_shape
+    if height != width:
+        raise SystemExit(f"error: {path}: {cls.__name__} reads {height} x {width} images; this script takes square ones")
+    linears = [m for m in cls().modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise SystemExit(f"error: {path}: {cls.__name__} ends without a dense layer, so its classes are unknown here")
+    return ModuleNet(name, channels, height, linears[-1].out_features, cls)
+
+
+def network(a):
+    """--network's reference: written out here, or its generated twin with --twin."""
+    return twin(a.twin, a.network) if getattr(a, "twin", None) else NETWORKS[a.network]()
+
 STAT_SUFFIXES = (".running_mean", ".running_var", ".num_batches_tracked")
 
 
@@ -607,7 +637,7 @@ def cmd_perturb_stats(a):
 
 
 def cmd_step(a):
-    net = NETWORKS[a.network]()
+    net = network(a)
     mode = resolve_mode(net, a.mode)
     weights = load_weights(net, a.weights)
     x, y = load_input(net, a.input)
@@ -627,7 +657,7 @@ def _rel(diff, ref_max):
 
 
 def cmd_compare(a):
-    net = NETWORKS[a.network]()
+    net = network(a)
     mode = resolve_mode(net, a.mode)
     weights = load_weights(net, a.weights)
     x, y = load_input(net, a.input)
@@ -786,6 +816,10 @@ def main(argv=None):
     def net_arg(q):
         q.add_argument("--network", required=True, choices=sorted(NETWORKS), type=str.lower)
 
+    def twin_arg(q):
+        q.add_argument("--twin", default=None, metavar="MODEL.py",
+                       help="use the network's generated PyTorch twin (netgen export --pytorch) instead of the one written out here")
+
     def mode_arg(q):
         q.add_argument("--mode", choices=("train", "eval"), type=str.lower, default=None,
                        help="train: model.train() (batch statistics, running statistics updated); eval: model.eval(). "
@@ -812,6 +846,7 @@ def main(argv=None):
     q.add_argument("--out", required=True)
     q.add_argument("--double", action="store_true", help="compute in float64 (written as F32)")
     mode_arg(q)
+    twin_arg(q)
     q.set_defaults(fn=cmd_step)
 
     q = sub.add_parser("compare", help="diff netgen step's output against torch float64")
@@ -825,6 +860,7 @@ def main(argv=None):
                         "and its pool took an element that float64 puts within this fraction of the pool input's "
                         "max below the window's maximum, the reference takes that element too (default 1e-5; 0: exact ties only)")
     mode_arg(q)
+    twin_arg(q)
     q.set_defaults(fn=cmd_compare)
 
     q = sub.add_parser("perturb-stats", help="replace every BatchNorm's running statistics (to test eval mode)")

@@ -175,7 +175,7 @@ def module_net(spec, seed):
     def linear_hook(m, inp, out):
         macs.append(m.in_features * m.out_features)
 
-    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, torch_step.ConvBn)]
+    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, (torch_step.ConvBn, nn.Conv2d))]
     hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
     model.eval()
     try:
@@ -267,8 +267,8 @@ def time_loop(fn, warmup, iters, sync=lambda: None):
     return statistics.median(times), times
 
 
-def bench(network, batch, warmup, iters, seed=1, device="cpu"):
-    spec = torch_step.NETWORKS[network]()
+def bench(network, batch, warmup, iters, seed=1, device="cpu", twin=None):
+    spec = torch_step.twin(twin, network) if twin else torch_step.NETWORKS[network]()
     modular = isinstance(spec, torch_step.ModuleNet)
     if modular:
         model, macs = module_net(spec, seed)
@@ -334,6 +334,9 @@ def main(argv=None):
                    help="cpu (default) or cuda (the first GPU, cuDNN with cudnn.benchmark)")
     p.add_argument("--tf32", action="store_true",
                    help="on cuda: TF32 tensor cores in convolutions and matrix products (default: true FP32)")
+    p.add_argument("--twin", metavar="MODEL.py",
+                   help="time the network's generated PyTorch twin (netgen export NETWORK --pytorch MODEL.py), "
+                        "He-initialised, instead of the model written out in torch_step.py")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
 
@@ -375,7 +378,7 @@ def main(argv=None):
         print(f"device: {device_name}, CUDA {torch.version.cuda}, cuDNN {cudnn}, "
               f"{'TF32' if a.tf32 else 'FP32 (TF32 off)'}", file=log)
 
-    r = bench(a.network, batch, warmup, iters, seed=a.seed, device=a.device)
+    r = bench(a.network, batch, warmup, iters, seed=a.seed, device=a.device, twin=a.twin)
 
     if a.json:
         out = {

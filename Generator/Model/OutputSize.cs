@@ -24,6 +24,14 @@ internal static class OutputSize
     }
 
     /// <summary>
+    /// The padding after the last row (or column) that a window needs to reach its last output with
+    /// floor rounding: <paramref name="pad"/>, or more where ceil rounding lets the last window run past it.
+    /// ONNX and PyTorch's convolutions take ceil rounding this way.
+    /// </summary>
+    public static int EndPad(int input, int output, int kernel, int stride, int pad) =>
+        System.Math.Max(pad, (output - 1) * stride + kernel - input - pad);
+
+    /// <summary>
     /// Works out height and width for an operation; reports NG0004 or NG0003 at
     /// <paramref name="location"/> and returns null when they do not work out.
     /// </summary>

@@ -240,7 +240,7 @@ internal sealed record Conv(int Filters, int Kernel, int Stride, int Pad, int Gr
 
     /// <summary>The padding after the last row and column: the declared padding, or more where ceil rounding lets the last window run past it.</summary>
     private (int Bottom, int Right) EndPads(Shape input, Shape output) =>
-        (System.Math.Max(Pad, (output.Height - 1) * Stride + Kernel - input.Height - Pad), System.Math.Max(Pad, (output.Width - 1) * Stride + Kernel - input.Width - Pad));
+        (OutputSize.EndPad(input.Height, output.Height, Kernel, Stride, Pad), OutputSize.EndPad(input.Width, output.Width, Kernel, Stride, Pad));
 
     /// <summary>ONNX's Conv, its groups as <c>group</c>; ceil rounding as more padding at the end, which adds zeros as the kernel's clipped window does.</summary>
     public override void WriteOnnx(OnnxWriting o)

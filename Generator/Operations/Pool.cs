@@ -180,8 +180,8 @@ internal sealed record Pool(bool IsMax, int Window, int Stride, int Pad, Roundin
     public override void WriteOnnx(OnnxWriting o)
     {
         Shape input = o.Op.Input, output = o.Op.Output;
-        int bottom = System.Math.Max(Pad, (output.Height - 1) * Stride + Window - input.Height - Pad);
-        int right = System.Math.Max(Pad, (output.Width - 1) * Stride + Window - input.Width - Pad);
+        int bottom = OutputSize.EndPad(input.Height, output.Height, Window, Stride, Pad);
+        int right = OutputSize.EndPad(input.Width, output.Width, Window, Stride, Pad);
         string kernel = OnnxWriting.Ints("kernel_shape", Window, Window), strides = OnnxWriting.Ints("strides", Stride, Stride);
         if (IsMax)
             o.Node("MaxPool", Kind, [o.Current], kernel, strides, OnnxWriting.Ints("pads", Pad, Pad, bottom, right));

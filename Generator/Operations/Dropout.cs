@@ -41,7 +41,7 @@ internal sealed record Dropout(float Rate, LocationInfo? Location) : Elementwise
         w.Line("if (dropout.Training != 0)");
         w.Line(c.Math.IsVector
             ? $"    {c.Value} = {Kept(op, c)} & ({c.Value} * {c.Math.Constant(Scale)});"
-            : $"    {c.Value} = dropout.Keeps({op.Id}, {c.Index}, {RateLiteral}) ? {c.Value} * {ScaleLiteral} : 0f;");
+            : $"    {c.Value} = dropout.Keeps({op.Id}, {Unit(op, c.Index)}, {RateLiteral}) ? {c.Value} * {ScaleLiteral} : 0f;");
     }
 
     public override void WriteChainStep(SourceWriter w, OpModel op, ElementwiseCode c)
@@ -52,7 +52,7 @@ internal sealed record Dropout(float Rate, LocationInfo? Location) : Elementwise
             w.Line("if (dropout.Training != 0) // the forward mask, drawn again");
             w.Line(c.Math.IsVector
                 ? $"    {c.Gradient} = {Kept(op, c)} & ({c.Gradient} * {c.Math.Constant(Scale)});"
-                : $"    {c.Gradient} = dropout.Keeps({op.Id}, {c.Index}, {RateLiteral}) ? {c.Gradient} * {ScaleLiteral} : 0f;");
+                : $"    {c.Gradient} = dropout.Keeps({op.Id}, {Unit(op, c.Index)}, {RateLiteral}) ? {c.Gradient} * {ScaleLiteral} : 0f;");
             return;
         }
         using (w.Block("if (dropout.Training != 0) // the forward mask, drawn again"))
@@ -64,29 +64,32 @@ internal sealed record Dropout(float Rate, LocationInfo? Location) : Elementwise
                 w.Line($"{c.Value} = kept & ({c.Value} * {c.Math.Constant(Scale)});");
                 return;
             }
-            w.Line($"bool kept = dropout.Keeps({op.Id}, {c.Index}, {RateLiteral});");
+            w.Line($"bool kept = dropout.Keeps({op.Id}, {Unit(op, c.Index)}, {RateLiteral});");
             w.Line($"{c.Gradient} = kept ? {c.Gradient} * {ScaleLiteral} : 0f;");
             w.Line($"{c.Value} = kept ? {c.Value} * {ScaleLiteral} : 0f;");
         }
     }
 
     /// <summary>Sixteen masks from the index of the first: all bits where the value is kept.</summary>
-    private string Kept(OpModel op, ElementwiseCode c) => $"CpuEpilogue.Kept(dropout, {op.Id}, {c.Index}, {RateLiteral})";
+    private string Kept(OpModel op, ElementwiseCode c) => $"CpuEpilogue.Kept(dropout, {op.Id}, {Unit(op, c.Index)}, {RateLiteral})";
+
+    /// <summary>The unit in the step's whole batch of <paramref name="index"/>, this batch's: the same where the batch is the whole (FirstImage 0).</summary>
+    private static string Unit(OpModel op, string index) => $"dropout.Unit({index}, {Format.Int(op.Output.Size)})";
 
     public override void WriteGate(SourceWriter w, OpModel op, string output, string element, string name)
     {
         w.Line($"if (dropout.Training != 0) // {name}'s dropout: the forward mask, drawn again");
-        w.Line($"    gradient = dropout.Keeps({op.Id}, {element}, {RateLiteral}) ? gradient * {ScaleLiteral} : 0f;");
+        w.Line($"    gradient = dropout.Keeps({op.Id}, {Unit(op, element)}, {RateLiteral}) ? gradient * {ScaleLiteral} : 0f;");
     }
 
     public override void WriteCpuGate(CpuGate g, OpModel op, bool fused) =>
         g.W.Line(g.Contiguous
-            ? $"CpuEpilogue.Dropout({g.Values}, {g.Count}, dropout, {op.Id}, {RateLiteral});"
+            ? $"CpuEpilogue.Dropout({g.Values}, {g.Count}, {Format.Int(op.Output.Size)}, dropout, {op.Id}, {RateLiteral});"
             : $"CpuEpilogue.Dropout({g.Values}, {g.Slice}, dropout, {op.Id}, {RateLiteral});");
 
     public override void WriteCpuGateMask(CpuGate g, OpModel op) =>
         g.W.Line(g.Contiguous
-            ? $"CpuEpilogue.MaskDropout({g.Values}, {g.Count}, dropout, {op.Id}, {RateLiteral});"
+            ? $"CpuEpilogue.MaskDropout({g.Values}, {g.Count}, {Format.Int(op.Output.Size)}, dropout, {op.Id}, {RateLiteral});"
             : $"CpuEpilogue.MaskDropout({g.Values}, {g.Slice}, dropout, {op.Id}, {RateLiteral});");
 
     /// <summary>Nothing: dropout is the identity when evaluating.</summary>

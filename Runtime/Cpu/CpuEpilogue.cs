@@ -30,15 +30,15 @@ public static unsafe class CpuEpilogue
         });
     }
 
-    /// <summary>Inverted dropout in place: survivors scaled by 1 / (1 - rate); nothing in evaluation.</summary>
+    /// <summary>Inverted dropout in place on <paramref name="count"/> values of <paramref name="imageSize"/> per image: survivors scaled by 1 / (1 - rate); nothing in evaluation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dropout(ArrayView<float> values, long count, DropoutKey key, int operation, float rate)
+    public static void Dropout(ArrayView<float> values, long count, long imageSize, DropoutKey key, int operation, float rate)
     {
         if (key.Training == 0)
             return;
         float* v = Host.Pointer(values);
         ForBlocks(count, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) =>
-            DropRun(v + start, end - start, start, key, operation, rate));
+            DropRun(v + start, end - start, key.Unit(start, imageSize), key, operation, rate));
     }
 
     /// <summary>
@@ -53,7 +53,7 @@ public static unsafe class CpuEpilogue
             return;
         float* v = Host.Pointer(values);
         Host.For(images, units, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) =>
-            DropRun(v + (long)n * units, units, n * imageStride + unitOffset, key, operation, rate));
+            DropRun(v + (long)n * units, units, key.Unit(n * imageStride + unitOffset, imageStride), key, operation, rate));
     }
 
     /// <summary>
@@ -102,8 +102,8 @@ public static unsafe class CpuEpilogue
     }
 
     /// <summary>Dropout's derivative: the forward mask and scale, drawn again.</summary>
-    public static void MaskDropout(ArrayView<float> gradient, long count, DropoutKey key, int operation, float rate) =>
-        Dropout(gradient, count, key, operation, rate);
+    public static void MaskDropout(ArrayView<float> gradient, long count, long imageSize, DropoutKey key, int operation, float rate) =>
+        Dropout(gradient, count, imageSize, key, operation, rate);
 
     /// <summary>
     /// A group's epilogue when it is not all gates: the value before it is kept in <paramref name="before"/>,

@@ -10,9 +10,17 @@ namespace NetGen;
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Step">The training step (one batch).</param>
 /// <param name="Training">1 to apply dropout, 0 to pass values through.</param>
+/// <param name="FirstImage">
+/// Where this batch starts in the step's whole batch: a data-parallel rank's share of a global batch
+/// draws the masks the whole batch draws for those images (<see cref="Unit"/>), so N ranks drop what
+/// one process would, and no two ranks draw the same masks.
+/// </param>
 [StructLayout(LayoutKind.Sequential)]
-public readonly record struct DropoutKey(ulong Seed, long Step, int Training)
+public readonly record struct DropoutKey(ulong Seed, long Step, int Training, long FirstImage = 0)
 {
+    /// <summary>The unit, in the step's whole batch, of value <paramref name="local"/> of this batch's activation of <paramref name="imageSize"/> values per image.</summary>
+    public long Unit(long local, long imageSize) => local + FirstImage * imageSize;
+
     /// <summary>The key of an evaluation pass: no dropout.</summary>
     public static DropoutKey Evaluation => default;
 

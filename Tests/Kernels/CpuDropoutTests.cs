@@ -29,8 +29,8 @@ public class CpuDropoutTests
         for (int i = 0; i < count; i++)
             expected[i] = ScalarKeeps(194, i, rate) ? values[i] * (1f / (1f - rate)) : 0f;
 
-        Assert.Equal(expected, Run(values, view => CpuEpilogue.Dropout(view, count, Key, 194, rate)));
-        Assert.Equal(expected, Run(values, view => CpuEpilogue.MaskDropout(view, count, Key, 194, rate)));
+        Assert.Equal(expected, Run(values, view => CpuEpilogue.Dropout(view, count, count, Key, 194, rate)));
+        Assert.Equal(expected, Run(values, view => CpuEpilogue.MaskDropout(view, count, count, Key, 194, rate)));
         int dropped = Array.FindAll(expected, v => v == 0f).Length;
         Assert.InRange(dropped, count * rate - 4 * Math.Sqrt(count * 0.25) - 1, count * rate + 4 * Math.Sqrt(count * 0.25) + 1);
     }
@@ -57,7 +57,32 @@ public class CpuDropoutTests
     public void EvaluationPassesValuesThrough()
     {
         var values = Values(100);
-        Assert.Equal(values, Run(values, view => CpuEpilogue.Dropout(view, values.Length, DropoutKey.Evaluation, 194, 0.5f)));
+        Assert.Equal(values, Run(values, view => CpuEpilogue.Dropout(view, values.Length, values.Length, DropoutKey.Evaluation, 194, 0.5f)));
+    }
+
+    [Fact]
+    public void ARanksShareOfTheBatchDropsWhatTheWholeBatchDropsForItsImages()
+    {
+        // Images 5 to 8 of a batch of 9, 37 units each (a tail shorter than a vector per image), as a
+        // data-parallel rank holds them: FirstImage 5 draws the whole batch's masks for them, alone and
+        // as one device's slice (units 10 to 29 of each image).
+        const int images = 4, units = 37, first = 5;
+        const float rate = 0.4f;
+        var shareKey = Key with { FirstImage = first };
+        var values = Values(images * units);
+        var expected = new float[values.Length];
+        for (int i = 0; i < values.Length; i++)
+            expected[i] = ScalarKeeps(77, (long)first * units + i, rate) ? values[i] * (1f / (1f - rate)) : 0f;
+        Assert.Equal(expected, Run(values, view => CpuEpilogue.Dropout(view, values.Length, units, shareKey, 77, rate)));
+        for (int i = 0; i < values.Length; i++)
+            Assert.Equal(ScalarKeeps(77, (long)first * units + i, rate), shareKey.Keeps(77, shareKey.Unit(i, units), rate));
+
+        var slice = Values(images * 20);
+        var sliceExpected = new float[slice.Length];
+        for (int n = 0; n < images; n++)
+            for (int u = 0; u < 20; u++)
+                sliceExpected[n * 20 + u] = ScalarKeeps(77, (long)(first + n) * units + 10 + u, rate) ? slice[n * 20 + u] * (1f / (1f - rate)) : 0f;
+        Assert.Equal(sliceExpected, Run(slice, view => CpuEpilogue.Dropout(view, images, 20, units, 10, shareKey, 77, rate)));
     }
 
     /// <summary>The definition the kernels use: a 24-bit uniform from the hash of (seed, step and operation, unit).</summary>

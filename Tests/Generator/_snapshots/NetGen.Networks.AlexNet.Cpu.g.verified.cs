@@ -62,11 +62,11 @@ partial class AlexNet
             CpuProfiler.Mark("forward", "conv5.maxpool");
             // dense 4096 + bias + relu + dropout 0.5
             CpuDense.Forward(9216, 4096, conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, network.Tensors[TensorIndex.Fc6Bias].View, fc6, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc6, BatchSize * 4096L, dropout, 162, 0.5f);
+            CpuEpilogue.Dropout(fc6, BatchSize * 4096L, 4096, dropout, 162, 0.5f);
             CpuProfiler.Mark("forward", "fc6");
             // dense 4096 + bias + relu + dropout 0.5
             CpuDense.Forward(4096, 4096, fc6, network.Tensors[TensorIndex.Fc7Weight].View, network.Tensors[TensorIndex.Fc7Bias].View, fc7, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc7, BatchSize * 4096L, dropout, 194, 0.5f);
+            CpuEpilogue.Dropout(fc7, BatchSize * 4096L, 4096, dropout, 194, 0.5f);
             CpuProfiler.Mark("forward", "fc7");
             // dense 1000 + bias
             CpuDense.Forward(4096, 1000, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8, BatchSize, relu: false);
@@ -98,12 +98,12 @@ partial class AlexNet
             // dense 1000 + bias
             CpuDense.Backward(4096, 1000, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), fc7Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 4096L);
-            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 4096L, dropout, 194, 0.5f);
+            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 4096L, 4096, dropout, 194, 0.5f);
             CpuProfiler.Mark("backward", "fc8");
             // dense 4096 + bias + relu + dropout 0.5
             CpuDense.Backward(4096, 4096, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 4096L);
-            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 4096L, dropout, 162, 0.5f);
+            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 4096L, 4096, dropout, 162, 0.5f);
             CpuProfiler.Mark("backward", "fc7");
             // dense 4096 + bias + relu + dropout 0.5
             CpuDense.Backward(9216, 4096, forward.conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), conv5MaxPoolGradient, BatchSize);

@@ -353,7 +353,7 @@ partial class AlexNet
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
-                value = dropout.Keeps(162, index, 0.5f) ? value * 2f : 0f;
+                value = dropout.Keeps(162, dropout.Unit(index, 4096), 0.5f) ? value * 2f : 0f;
             output[index] = value;
         }
 
@@ -377,7 +377,7 @@ partial class AlexNet
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.5), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
-                value = dropout.Keeps(194, index, 0.5f) ? value * 2f : 0f;
+                value = dropout.Keeps(194, dropout.Unit(index, 4096), 0.5f) ? value * 2f : 0f;
             output[index] = value;
         }
 

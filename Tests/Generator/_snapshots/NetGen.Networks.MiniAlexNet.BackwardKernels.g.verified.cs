@@ -105,7 +105,7 @@ partial class MiniAlexNet
                 gradient += delta[deltaRow + unit] * weight[unit * 512 + i];
             if (input[index] <= 0f) gradient = 0f; // fc7's ReLU let nothing through here
             if (dropout.Training != 0) // fc7's dropout: the forward mask, drawn again
-                gradient = dropout.Keeps(194, index, 0.3f) ? gradient * 1.4285715f : 0f;
+                gradient = dropout.Keeps(194, dropout.Unit(index, 512), 0.3f) ? gradient * 1.4285715f : 0f;
             inputGradient[index] = gradient;
         }
 
@@ -158,7 +158,7 @@ partial class MiniAlexNet
                 gradient += delta[deltaRow + unit] * weight[unit * 512 + i];
             if (input[index] <= 0f) gradient = 0f; // fc6's ReLU let nothing through here
             if (dropout.Training != 0) // fc6's dropout: the forward mask, drawn again
-                gradient = dropout.Keeps(162, index, 0.3f) ? gradient * 1.4285715f : 0f;
+                gradient = dropout.Keeps(162, dropout.Unit(index, 512), 0.3f) ? gradient * 1.4285715f : 0f;
             inputGradient[index] = gradient;
         }
 

@@ -58,11 +58,11 @@ partial class MiniAlexNet
             CpuProfiler.Mark("forward", "conv5");
             // dense 512 + bias + relu + dropout 0.3
             CpuDense.Forward(3136, 512, conv5, network.Tensors[TensorIndex.Fc6Weight].View, network.Tensors[TensorIndex.Fc6Bias].View, fc6, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc6, BatchSize * 512L, dropout, 162, 0.3f);
+            CpuEpilogue.Dropout(fc6, BatchSize * 512L, 512, dropout, 162, 0.3f);
             CpuProfiler.Mark("forward", "fc6");
             // dense 512 + bias + relu + dropout 0.3
             CpuDense.Forward(512, 512, fc6, network.Tensors[TensorIndex.Fc7Weight].View, network.Tensors[TensorIndex.Fc7Bias].View, fc7, BatchSize, relu: true);
-            CpuEpilogue.Dropout(fc7, BatchSize * 512L, dropout, 194, 0.3f);
+            CpuEpilogue.Dropout(fc7, BatchSize * 512L, 512, dropout, 194, 0.3f);
             CpuProfiler.Mark("forward", "fc7");
             // dense 10 + bias
             CpuDense.Forward(512, 10, fc7, network.Tensors[TensorIndex.Fc8Weight].View, network.Tensors[TensorIndex.Fc8Bias].View, fc8, BatchSize, relu: false);
@@ -94,12 +94,12 @@ partial class MiniAlexNet
             // dense 10 + bias
             CpuDense.Backward(512, 10, forward.fc7, network.Tensors[TensorIndex.Fc8Weight].View, fc8Gradient, network.Tensors[TensorIndex.Fc8Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc8Bias].Gradient(parameterGradients), fc7Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 512L);
-            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 512L, dropout, 194, 0.3f);
+            CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 512L, 512, dropout, 194, 0.3f);
             CpuProfiler.Mark("backward", "fc8");
             // dense 512 + bias + relu + dropout 0.3
             CpuDense.Backward(512, 512, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 512L);
-            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 512L, dropout, 162, 0.3f);
+            CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 512L, 512, dropout, 162, 0.3f);
             CpuProfiler.Mark("backward", "fc7");
             // dense 512 + bias + relu + dropout 0.3
             CpuDense.Backward(3136, 512, forward.conv5, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), conv5Gradient, BatchSize);

@@ -330,7 +330,7 @@ partial class MiniAlexNet
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.3), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
-                value = dropout.Keeps(162, index, 0.3f) ? value * 1.4285715f : 0f;
+                value = dropout.Keeps(162, dropout.Unit(index, 512), 0.3f) ? value * 1.4285715f : 0f;
             output[index] = value;
         }
 
@@ -354,7 +354,7 @@ partial class MiniAlexNet
             value = value > 0f ? value : 0f; // ReLU
             // Dropout(0.3), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
-                value = dropout.Keeps(194, index, 0.3f) ? value * 1.4285715f : 0f;
+                value = dropout.Keeps(194, dropout.Unit(index, 512), 0.3f) ? value * 1.4285715f : 0f;
             output[index] = value;
         }
 

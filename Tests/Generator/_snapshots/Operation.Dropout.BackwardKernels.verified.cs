@@ -54,7 +54,7 @@ partial class DropoutProbe
                 probabilities[row + i] = p;
                 float gradient = (p - (i == label ? 1f - smoothing + spread : spread)) * mean;
                 if (dropout.Training != 0) // fc's dropout: the forward mask, drawn again
-                    gradient = dropout.Keeps(1, row + i, 0.25f) ? gradient * 1.3333334f : 0f;
+                    gradient = dropout.Keeps(1, dropout.Unit(row + i, 4), 0.25f) ? gradient * 1.3333334f : 0f;
                 logitsGradient[row + i] = gradient;
             }
         }

@@ -22,7 +22,7 @@ partial class DropoutProbe
             CpuProfiler.Start();
             // dense 4 + bias + dropout 0.25
             CpuDense.Forward(72, 4, input, network.Tensors[TensorIndex.FcWeight].View, network.Tensors[TensorIndex.FcBias].View, fc, BatchSize, relu: false);
-            CpuEpilogue.Dropout(fc, BatchSize * 4L, dropout, 1, 0.25f);
+            CpuEpilogue.Dropout(fc, BatchSize * 4L, 4, dropout, 1, 0.25f);
             CpuProfiler.Mark("forward", "fc");
         }
     }
@@ -34,7 +34,7 @@ partial class DropoutProbe
         {
             CpuProfiler.Start();
             CpuLoss.SoftmaxCrossEntropy(4, forward.fc, Labels, Probabilities, Losses, Ranks, fcGradient, LabelSmoothing, BatchSize);
-            CpuEpilogue.MaskDropout(fcGradient, BatchSize * 4L, dropout, 1, 0.25f);
+            CpuEpilogue.MaskDropout(fcGradient, BatchSize * 4L, 4, dropout, 1, 0.25f);
             CpuProfiler.Mark("backward", "loss");
         }
 

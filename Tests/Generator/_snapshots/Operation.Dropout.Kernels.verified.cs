@@ -33,7 +33,7 @@ partial class DropoutProbe
             value += bias[unit]; // after the products, which a large bias would otherwise round away
             // Dropout(0.25), inverted: survivors are scaled by 1 / (1 - rate) in training, nothing happens in evaluation.
             if (dropout.Training != 0)
-                value = dropout.Keeps(1, index, 0.25f) ? value * 1.3333334f : 0f;
+                value = dropout.Keeps(1, dropout.Unit(index, 4), 0.25f) ? value * 1.3333334f : 0f;
             output[index] = value;
         }
     }

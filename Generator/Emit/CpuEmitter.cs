@@ -79,6 +79,8 @@ internal static class CpuEmitter
                         var inputGradient = plan.Backward.InputGradientOf(k);
                         CpuCode.Backward(w, kernel, inputGradient is { MaskedBy: >= 0 } ? plan.Kernels[inputGradient.MaskedBy] : null, Place(plan, kernel, inBackward: true));
                         w.Line($"CpuProfiler.Mark(\"backward\", \"{plan.Activations[kernel.Output].Name}\");");
+                        if (kernel.Tensors.Count > 0)
+                            w.Line($"GradientsDoneFrom(TensorIndex.{plan.Parameters[kernel.Tensors.Min()].Identifier});");
                     }
                 }
             }

@@ -114,6 +114,18 @@ public abstract class BackwardPass : IDisposable
     /// <summary>The probabilities the loss kernel computed, batch rows of the network's classes.</summary>
     public float[] ReadProbabilities() => BatchBuffers.ToHost(Probabilities);
 
+    /// <summary>
+    /// Called on the CPU backend as the backward pass finishes each group's parameter gradients, with
+    /// the index (in <see cref="NetworkInfo.Parameters"/>) of the first tensor whose gradient is now
+    /// complete: the pass runs from the last layer to the first, so every later tensor's is complete
+    /// too. Data-parallel training starts summing a bucket of gradients over the processes from here,
+    /// while the pass goes on. Not called on an accelerator, whose launches are asynchronous.
+    /// </summary>
+    public Action<int>? TensorGradientsDone { get; set; }
+
+    /// <summary>Tells <see cref="TensorGradientsDone"/> that tensor <paramref name="firstTensor"/>'s gradient and every later one's are complete.</summary>
+    protected void GradientsDoneFrom(int firstTensor) => TensorGradientsDone?.Invoke(firstTensor);
+
     /// <summary>Each image's cross-entropy.</summary>
     public float[] ReadLosses() => losses.GetAsArray1D();
 

@@ -100,14 +100,17 @@ partial class AlexNet
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 4096L);
             CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 4096L, 4096, dropout, 194, 0.5f);
             CpuProfiler.Mark("backward", "fc8");
+            GradientsDoneFrom(TensorIndex.Fc8Weight);
             // dense 4096 + bias + relu + dropout 0.5
             CpuDense.Backward(4096, 4096, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 4096L);
             CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 4096L, 4096, dropout, 162, 0.5f);
             CpuProfiler.Mark("backward", "fc7");
+            GradientsDoneFrom(TensorIndex.Fc7Weight);
             // dense 4096 + bias + relu + dropout 0.5
             CpuDense.Backward(9216, 4096, forward.conv5MaxPool, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), conv5MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "fc6");
+            GradientsDoneFrom(TensorIndex.Fc6Weight);
             // max pool 3, stride 2
             CpuPool.Backward(CpuGeometry.Conv5MaxPool, forward.conv5, conv5MaxPoolGradient, conv5Gradient, BatchSize * 256);
             CpuEpilogue.MaskRelu(conv5Gradient, forward.conv5, BatchSize * 43264L);
@@ -116,13 +119,16 @@ partial class AlexNet
             CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), conv4Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv4Gradient, forward.conv4, BatchSize * 64896L);
             CpuProfiler.Mark("backward", "conv5");
+            GradientsDoneFrom(TensorIndex.Conv5Weight);
             // conv 384, 3x3, pad 1, groups 2 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), conv3Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv3Gradient, forward.conv3, BatchSize * 64896L);
             CpuProfiler.Mark("backward", "conv4");
+            GradientsDoneFrom(TensorIndex.Conv4Weight);
             // conv 384, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), conv2MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv3");
+            GradientsDoneFrom(TensorIndex.Conv3Weight);
             // max pool 3, stride 2
             CpuPool.Backward(CpuGeometry.Conv2MaxPool, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 256);
             CpuProfiler.Mark("backward", "conv2.maxpool");
@@ -132,6 +138,7 @@ partial class AlexNet
             // conv 256, 5x5, pad 2, groups 2 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), conv1MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv2");
+            GradientsDoneFrom(TensorIndex.Conv2Weight);
             // max pool 3, stride 2
             CpuPool.Backward(CpuGeometry.Conv1MaxPool, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 96);
             CpuProfiler.Mark("backward", "conv1.maxpool");
@@ -141,6 +148,7 @@ partial class AlexNet
             // conv 96, 11x11, stride 4 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv1, forward.input, network.Tensors[TensorIndex.Conv1Weight].View, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv1");
+            GradientsDoneFrom(TensorIndex.Conv1Weight);
         }
     }
 }

@@ -96,26 +96,32 @@ partial class MiniAlexNet
             CpuEpilogue.MaskRelu(fc7Gradient, forward.fc7, BatchSize * 512L);
             CpuEpilogue.MaskDropout(fc7Gradient, BatchSize * 512L, 512, dropout, 194, 0.3f);
             CpuProfiler.Mark("backward", "fc8");
+            GradientsDoneFrom(TensorIndex.Fc8Weight);
             // dense 512 + bias + relu + dropout 0.3
             CpuDense.Backward(512, 512, forward.fc6, network.Tensors[TensorIndex.Fc7Weight].View, fc7Gradient, network.Tensors[TensorIndex.Fc7Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc7Bias].Gradient(parameterGradients), fc6Gradient, BatchSize);
             CpuEpilogue.MaskRelu(fc6Gradient, forward.fc6, BatchSize * 512L);
             CpuEpilogue.MaskDropout(fc6Gradient, BatchSize * 512L, 512, dropout, 162, 0.3f);
             CpuProfiler.Mark("backward", "fc7");
+            GradientsDoneFrom(TensorIndex.Fc7Weight);
             // dense 512 + bias + relu + dropout 0.3
             CpuDense.Backward(3136, 512, forward.conv5, network.Tensors[TensorIndex.Fc6Weight].View, fc6Gradient, network.Tensors[TensorIndex.Fc6Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Fc6Bias].Gradient(parameterGradients), conv5Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv5Gradient, forward.conv5, BatchSize * 3136L);
             CpuProfiler.Mark("backward", "fc6");
+            GradientsDoneFrom(TensorIndex.Fc6Weight);
             // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv5, forward.conv4, network.Tensors[TensorIndex.Conv5Weight].View, conv5Gradient, network.Tensors[TensorIndex.Conv5Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv5Bias].Gradient(parameterGradients), conv4Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv4Gradient, forward.conv4, BatchSize * 4704L);
             CpuProfiler.Mark("backward", "conv5");
+            GradientsDoneFrom(TensorIndex.Conv5Weight);
             // conv 96, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv4, forward.conv3, network.Tensors[TensorIndex.Conv4Weight].View, conv4Gradient, network.Tensors[TensorIndex.Conv4Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv4Bias].Gradient(parameterGradients), conv3Gradient, BatchSize);
             CpuEpilogue.MaskRelu(conv3Gradient, forward.conv3, BatchSize * 4704L);
             CpuProfiler.Mark("backward", "conv4");
+            GradientsDoneFrom(TensorIndex.Conv4Weight);
             // conv 96, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv3, forward.conv2MaxPool, network.Tensors[TensorIndex.Conv3Weight].View, conv3Gradient, network.Tensors[TensorIndex.Conv3Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv3Bias].Gradient(parameterGradients), conv2MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv3");
+            GradientsDoneFrom(TensorIndex.Conv3Weight);
             // max pool 3, stride 2, ceil
             CpuPool.Backward(CpuGeometry.Conv2MaxPool, forward.conv2Lrn, conv2MaxPoolGradient, conv2LrnGradient, BatchSize * 64);
             CpuProfiler.Mark("backward", "conv2.maxpool");
@@ -125,6 +131,7 @@ partial class MiniAlexNet
             // conv 64, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv2, forward.conv1MaxPool, network.Tensors[TensorIndex.Conv2Weight].View, conv2Gradient, network.Tensors[TensorIndex.Conv2Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv2Bias].Gradient(parameterGradients), conv1MaxPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "conv2");
+            GradientsDoneFrom(TensorIndex.Conv2Weight);
             // max pool 3, stride 2, ceil
             CpuPool.Backward(CpuGeometry.Conv1MaxPool, forward.conv1Lrn, conv1MaxPoolGradient, conv1LrnGradient, BatchSize * 32);
             CpuProfiler.Mark("backward", "conv1.maxpool");
@@ -134,6 +141,7 @@ partial class MiniAlexNet
             // conv 32, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv1, forward.input, network.Tensors[TensorIndex.Conv1Weight].View, conv1Gradient, network.Tensors[TensorIndex.Conv1Weight].Gradient(parameterGradients), network.Tensors[TensorIndex.Conv1Bias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv1");
+            GradientsDoneFrom(TensorIndex.Conv1Weight);
         }
     }
 }

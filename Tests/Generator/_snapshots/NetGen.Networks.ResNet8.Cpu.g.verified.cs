@@ -101,6 +101,7 @@ partial class ResNet8
             // dense 10 + bias
             CpuDense.Backward(32, 10, forward.block2bGlobalAvgPool, network.Tensors[TensorIndex.ClassifierWeight].View, classifierGradient, network.Tensors[TensorIndex.ClassifierWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ClassifierBias].Gradient(parameterGradients), block2bGlobalAvgPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "classifier");
+            GradientsDoneFrom(TensorIndex.ClassifierWeight);
             // global avg pool
             CpuPool.GlobalAverageBackward(196, block2bGlobalAvgPoolGradient, block2bBatchNormGradient, BatchSize * 32);
             CpuEpilogue.MaskRelu(block2bBatchNormGradient, forward.block2bBatchNorm, BatchSize * 6272L);
@@ -108,47 +109,59 @@ partial class ResNet8
             // batch norm + add shortcut2 + relu
             CpuBatchNorm.Backward(forward.block2b, block2bBatchNormGradient, network.Tensors[TensorIndex.Block2bBnWeight].View, forward.block2bBatchNormStatistics, network.Tensors[TensorIndex.Block2bBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Block2bBnBias].Gradient(parameterGradients), block2bGradient, BatchSize, 32, 196, dropout.Training != 0);
             CpuProfiler.Mark("backward", "block2b.batchnorm");
+            GradientsDoneFrom(TensorIndex.Block2bBnWeight);
             // conv 32, 3x3, pad 1, floor, no bias
             CpuConv.Backward(CpuGeometry.Block2b, forward.block2aBatchNorm, network.Tensors[TensorIndex.Block2bWeight].View, block2bGradient, network.Tensors[TensorIndex.Block2bWeight].Gradient(parameterGradients), default, block2aBatchNormGradient, BatchSize);
             CpuEpilogue.MaskRelu(block2aBatchNormGradient, forward.block2aBatchNorm, BatchSize * 6272L);
             CpuProfiler.Mark("backward", "block2b");
+            GradientsDoneFrom(TensorIndex.Block2bWeight);
             // batch norm + relu
             CpuBatchNorm.Backward(forward.block2a, block2aBatchNormGradient, network.Tensors[TensorIndex.Block2aBnWeight].View, forward.block2aBatchNormStatistics, network.Tensors[TensorIndex.Block2aBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Block2aBnBias].Gradient(parameterGradients), block2aGradient, BatchSize, 32, 196, dropout.Training != 0);
             CpuProfiler.Mark("backward", "block2a.batchnorm");
+            GradientsDoneFrom(TensorIndex.Block2aBnWeight);
             // conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
             CpuConv.Backward(CpuGeometry.Block2a, forward.block1bBatchNorm, network.Tensors[TensorIndex.Block2aWeight].View, block2aGradient, network.Tensors[TensorIndex.Block2aWeight].Gradient(parameterGradients), default, block1bBatchNormGradientFromBlock2a, BatchSize);
             CpuProfiler.Mark("backward", "block2a");
+            GradientsDoneFrom(TensorIndex.Block2aWeight);
             // the gradient of shortcut2.batchnorm, from the join that reads it
             CpuGradients.Sum(shortcut2BatchNormGradient, BatchSize * 6272L, block2bBatchNormGradient);
             // batch norm
             CpuBatchNorm.Backward(forward.shortcut2, shortcut2BatchNormGradient, network.Tensors[TensorIndex.Shortcut2BnWeight].View, forward.shortcut2BatchNormStatistics, network.Tensors[TensorIndex.Shortcut2BnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Shortcut2BnBias].Gradient(parameterGradients), shortcut2Gradient, BatchSize, 32, 196, dropout.Training != 0);
             CpuProfiler.Mark("backward", "shortcut2.batchnorm");
+            GradientsDoneFrom(TensorIndex.Shortcut2BnWeight);
             // conv 32, 1x1, stride 2, floor, no bias, reads block1b
             CpuConv.Backward(CpuGeometry.Shortcut2, forward.block1bBatchNorm, network.Tensors[TensorIndex.Shortcut2Weight].View, shortcut2Gradient, network.Tensors[TensorIndex.Shortcut2Weight].Gradient(parameterGradients), default, block1bBatchNormGradientFromShortcut2, BatchSize);
             CpuProfiler.Mark("backward", "shortcut2");
+            GradientsDoneFrom(TensorIndex.Shortcut2Weight);
             // the gradient of block1b.batchnorm, summed over the 2 that read it
             CpuGradients.SumWhereRectified(block1bBatchNormGradient, forward.block1bBatchNorm, BatchSize * 12544L, block1bBatchNormGradientFromShortcut2, block1bBatchNormGradientFromBlock2a);
             // batch norm + add stem + relu
             CpuBatchNorm.Backward(forward.block1b, block1bBatchNormGradient, network.Tensors[TensorIndex.Block1bBnWeight].View, forward.block1bBatchNormStatistics, network.Tensors[TensorIndex.Block1bBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Block1bBnBias].Gradient(parameterGradients), block1bGradient, BatchSize, 16, 784, dropout.Training != 0);
             CpuProfiler.Mark("backward", "block1b.batchnorm");
+            GradientsDoneFrom(TensorIndex.Block1bBnWeight);
             // conv 16, 3x3, pad 1, floor, no bias
             CpuConv.Backward(CpuGeometry.Block1b, forward.block1aBatchNorm, network.Tensors[TensorIndex.Block1bWeight].View, block1bGradient, network.Tensors[TensorIndex.Block1bWeight].Gradient(parameterGradients), default, block1aBatchNormGradient, BatchSize);
             CpuEpilogue.MaskRelu(block1aBatchNormGradient, forward.block1aBatchNorm, BatchSize * 12544L);
             CpuProfiler.Mark("backward", "block1b");
+            GradientsDoneFrom(TensorIndex.Block1bWeight);
             // batch norm + relu
             CpuBatchNorm.Backward(forward.block1a, block1aBatchNormGradient, network.Tensors[TensorIndex.Block1aBnWeight].View, forward.block1aBatchNormStatistics, network.Tensors[TensorIndex.Block1aBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.Block1aBnBias].Gradient(parameterGradients), block1aGradient, BatchSize, 16, 784, dropout.Training != 0);
             CpuProfiler.Mark("backward", "block1a.batchnorm");
+            GradientsDoneFrom(TensorIndex.Block1aBnWeight);
             // conv 16, 3x3, pad 1, floor, no bias
             CpuConv.Backward(CpuGeometry.Block1a, forward.stemBatchNorm, network.Tensors[TensorIndex.Block1aWeight].View, block1aGradient, network.Tensors[TensorIndex.Block1aWeight].Gradient(parameterGradients), default, stemBatchNormGradientFromBlock1a, BatchSize);
             CpuProfiler.Mark("backward", "block1a");
+            GradientsDoneFrom(TensorIndex.Block1aWeight);
             // the gradient of stem.batchnorm, summed over the 2 that read it
             CpuGradients.SumWhereRectified(stemBatchNormGradient, forward.stemBatchNorm, BatchSize * 12544L, stemBatchNormGradientFromBlock1a, block1bBatchNormGradient);
             // batch norm + relu
             CpuBatchNorm.Backward(forward.stem, stemBatchNormGradient, network.Tensors[TensorIndex.StemBnWeight].View, forward.stemBatchNormStatistics, network.Tensors[TensorIndex.StemBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.StemBnBias].Gradient(parameterGradients), stemGradient, BatchSize, 16, 784, dropout.Training != 0);
             CpuProfiler.Mark("backward", "stem.batchnorm");
+            GradientsDoneFrom(TensorIndex.StemBnWeight);
             // conv 16, 3x3, pad 1, floor, no bias
             CpuConv.Backward(CpuGeometry.Stem, forward.input, network.Tensors[TensorIndex.StemWeight].View, stemGradient, network.Tensors[TensorIndex.StemWeight].Gradient(parameterGradients), default, default, BatchSize);
             CpuProfiler.Mark("backward", "stem");
+            GradientsDoneFrom(TensorIndex.StemWeight);
         }
     }
 }

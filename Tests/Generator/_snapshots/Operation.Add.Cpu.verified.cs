@@ -54,14 +54,17 @@ partial class AddProbe
             CpuDense.Backward(72, 3, forward.block, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), blockGradient, BatchSize);
             CpuEpilogue.MaskRelu(blockGradient, forward.block, BatchSize * 72L);
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
             // conv 2, 3x3, pad 1 + bias + add conv + relu
             CpuConv.Backward(CpuGeometry.Block, forward.conv, network.Tensors[TensorIndex.BlockWeight].View, blockGradient, network.Tensors[TensorIndex.BlockWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.BlockBias].Gradient(parameterGradients), convGradientFromBlock, BatchSize);
             CpuProfiler.Mark("backward", "block");
+            GradientsDoneFrom(TensorIndex.BlockWeight);
             // the gradient of conv, summed over the 2 that read it
             CpuGradients.SumWhereRectified(convGradient, forward.conv, BatchSize * 72L, convGradientFromBlock, blockGradient);
             // conv 2, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
+            GradientsDoneFrom(TensorIndex.ConvWeight);
         }
     }
 }

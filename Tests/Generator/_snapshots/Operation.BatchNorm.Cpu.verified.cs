@@ -55,16 +55,20 @@ partial class BatchNormProbe
             // batch norm
             CpuBatchNorm.Backward(forward.fc, fcBatchNormGradient, network.Tensors[TensorIndex.FcBnWeight].View, forward.fcBatchNormStatistics, network.Tensors[TensorIndex.FcBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBnBias].Gradient(parameterGradients), fcGradient, BatchSize, 3, 1, dropout.Training != 0);
             CpuProfiler.Mark("backward", "fc.batchnorm");
+            GradientsDoneFrom(TensorIndex.FcBnWeight);
             // dense 3, no bias
             CpuDense.Backward(32, 3, forward.convBatchNorm, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), default, convBatchNormGradient, BatchSize);
             CpuEpilogue.MaskRelu(convBatchNormGradient, forward.convBatchNorm, BatchSize * 32L);
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
             // batch norm + relu
             CpuBatchNorm.Backward(forward.conv, convBatchNormGradient, network.Tensors[TensorIndex.ConvBnWeight].View, forward.convBatchNormStatistics, network.Tensors[TensorIndex.ConvBnWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBnBias].Gradient(parameterGradients), convGradient, BatchSize, 2, 16, dropout.Training != 0);
             CpuProfiler.Mark("backward", "conv.batchnorm");
+            GradientsDoneFrom(TensorIndex.ConvBnWeight);
             // conv 2, 3x3, no bias
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), default, default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
+            GradientsDoneFrom(TensorIndex.ConvWeight);
         }
     }
 }

@@ -44,6 +44,7 @@ partial class ConvProbe
             // conv 4, 3x3, stride 2, pad 1, groups 2, floor + bias
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
+            GradientsDoneFrom(TensorIndex.ConvWeight);
         }
     }
 }

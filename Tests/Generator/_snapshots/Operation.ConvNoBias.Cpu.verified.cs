@@ -48,9 +48,11 @@ partial class ConvNoBiasProbe
             CpuDense.Backward(36, 3, forward.conv, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), default, convGradient, BatchSize);
             CpuEpilogue.MaskRelu(convGradient, forward.conv, BatchSize * 36L);
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
             // conv 4, 3x3, stride 2, pad 1, groups 2, floor, no bias + relu
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), default, default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
+            GradientsDoneFrom(TensorIndex.ConvWeight);
         }
     }
 }

@@ -43,6 +43,7 @@ partial class DenseProbe
             // dense 3 + bias
             CpuDense.Backward(72, 3, forward.input, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
         }
     }
 }

@@ -45,6 +45,7 @@ partial class DropoutProbe
             // dense 4 + bias + dropout 0.25
             CpuDense.Backward(72, 4, forward.input, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
         }
     }
 }

@@ -50,6 +50,7 @@ partial class GlobalAvgPoolProbe
             // dense 3 + bias
             CpuDense.Backward(2, 3, forward.convGlobalAvgPool, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), convGlobalAvgPoolGradient, BatchSize);
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
             // global avg pool
             CpuPool.GlobalAverageBackward(36, convGlobalAvgPoolGradient, convGradient, BatchSize * 2);
             CpuEpilogue.MaskRelu(convGradient, forward.conv, BatchSize * 72L);
@@ -57,6 +58,7 @@ partial class GlobalAvgPoolProbe
             // conv 2, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
+            GradientsDoneFrom(TensorIndex.ConvWeight);
         }
     }
 }

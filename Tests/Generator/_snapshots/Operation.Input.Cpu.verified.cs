@@ -131,20 +131,24 @@ partial class InputProbe
             CpuDense.Backward(72, 3, forward.block, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), blockGradient, BatchSize);
             CpuEpilogue.Backward(blockGradient, forward.blockBefore, BatchSize, 72, 72, 0L, new BlockEpilogue());
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
             // conv 2, 3x3, pad 1, reads conv + bias + add side + tanh
             CpuConv.Backward(CpuGeometry.Block, forward.conv, network.Tensors[TensorIndex.BlockWeight].View, blockGradient, network.Tensors[TensorIndex.BlockWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.BlockBias].Gradient(parameterGradients), convGradientFromBlock, BatchSize);
             CpuProfiler.Mark("backward", "block");
+            GradientsDoneFrom(TensorIndex.BlockWeight);
             // the gradient of side, from the join that reads it
             CpuGradients.Sum(sideGradient, BatchSize * 72L, blockGradient);
             CpuEpilogue.Backward(sideGradient, forward.sideBefore, BatchSize, 72, 72, 0L, new SideEpilogue());
             // conv 2, 1x1 + bias + gelu tanh
             CpuConv.Backward(CpuGeometry.Side, forward.conv, network.Tensors[TensorIndex.SideWeight].View, sideGradient, network.Tensors[TensorIndex.SideWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.SideBias].Gradient(parameterGradients), convGradientFromSide, BatchSize);
             CpuProfiler.Mark("backward", "side");
+            GradientsDoneFrom(TensorIndex.SideWeight);
             // the gradient of conv, summed over the 2 that read it
             CpuGradients.SumWhereRectified(convGradient, forward.conv, BatchSize * 72L, convGradientFromSide, convGradientFromBlock);
             // conv 2, 3x3, pad 1 + bias + relu
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
+            GradientsDoneFrom(TensorIndex.ConvWeight);
         }
     }
 }

@@ -51,6 +51,7 @@ partial class LrnProbe
             // conv 4, 1x1 + bias
             CpuConv.Backward(CpuGeometry.Conv, forward.input, network.Tensors[TensorIndex.ConvWeight].View, convGradient, network.Tensors[TensorIndex.ConvWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.ConvBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "conv");
+            GradientsDoneFrom(TensorIndex.ConvWeight);
         }
     }
 }

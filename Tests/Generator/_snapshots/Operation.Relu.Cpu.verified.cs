@@ -44,6 +44,7 @@ partial class ReluProbe
             // dense 3 + bias + relu
             CpuDense.Backward(72, 3, forward.input, network.Tensors[TensorIndex.FcWeight].View, fcGradient, network.Tensors[TensorIndex.FcWeight].Gradient(parameterGradients), network.Tensors[TensorIndex.FcBias].Gradient(parameterGradients), default, BatchSize);
             CpuProfiler.Mark("backward", "fc");
+            GradientsDoneFrom(TensorIndex.FcWeight);
         }
     }
 }

@@ -22,6 +22,7 @@ public sealed unsafe class GradientBuckets : IDisposable
     private readonly List<Bucket> buckets = [];
     private readonly List<IReduction> pending = [];
     private float* gradients;
+    private MemoryHandle pin;
     private int next; // the next bucket to start, from the last layer back
 
     /// <summary>Buckets for <paramref name="info"/>'s parameter buffer, summed over <paramref name="communicator"/>.</summary>
@@ -72,14 +73,23 @@ public sealed unsafe class GradientBuckets : IDisposable
     /// <summary>The gradients a step sums over the processes: every trained parameter's, in bytes.</summary>
     public long BytesPerStep => buckets.Sum(b => (long)b.Count * sizeof(float));
 
-    /// <summary>Starts a step whose gradients the backward pass writes to <paramref name="parameterGradients"/> (host memory, laid out as <see cref="Network.Parameters"/>).</summary>
-    public void Begin(float* parameterGradients)
+    /// <summary>
+    /// Starts a step whose gradients the backward pass writes to <paramref name="parameterGradients"/>
+    /// (laid out as <see cref="Network.Parameters"/>; pinned until <see cref="Finish"/>).
+    /// </summary>
+    public void Begin(Memory<float> parameterGradients)
     {
         if (pending.Count > 0)
             throw new InvalidOperationException("The last step's sums are still under way: call Finish first.");
-        gradients = parameterGradients;
+        pin.Dispose();
+        pin = parameterGradients.Pin();
+        gradients = (float*)pin.Pointer;
         next = 0;
     }
+
+    /// <summary>Starts a step whose gradients are in <paramref name="parameterGradients"/>, a buffer of the CPU backend's (host memory).</summary>
+    public void Begin(ILGPU.ArrayView<float> parameterGradients) =>
+        Begin(new PointerMemory(Cpu.Host.Pointer(parameterGradients), checked((int)parameterGradients.Length)).Memory);
 
     /// <summary>
     /// The backward pass has finished tensor <paramref name="firstTensor"/>'s gradient and every
@@ -101,11 +111,15 @@ public sealed unsafe class GradientBuckets : IDisposable
         foreach (var reduction in pending)
             reduction.Dispose();
         pending.Clear();
-        if (communicator.Size == 1)
-            return;
-        float scale = 1f / communicator.Size;
-        foreach (var b in buckets)
-            new Span<float>(gradients + b.Offset, b.Count).MultiplyInPlace(scale);
+        if (communicator.Size > 1)
+        {
+            float scale = 1f / communicator.Size;
+            foreach (var b in buckets)
+                new Span<float>(gradients + b.Offset, b.Count).MultiplyInPlace(scale);
+        }
+        pin.Dispose();
+        pin = default;
+        gradients = null;
     }
 
     private void Start(Bucket b)
@@ -121,6 +135,7 @@ public sealed unsafe class GradientBuckets : IDisposable
         foreach (var reduction in pending)
             reduction.Dispose();
         pending.Clear();
+        pin.Dispose();
     }
 
     /// <summary>A bucket: the gradients from tensor <paramref name="FirstTensor"/> on, <paramref name="Count"/> floats from <paramref name="Offset"/>.</summary>

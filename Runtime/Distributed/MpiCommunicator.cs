@@ -63,14 +63,14 @@ public sealed unsafe partial class MpiCommunicator : ICommunicator
         return new MpiCommunicator(handles.CommWorld, world: true, version);
     }
 
-    /// <summary>The library's own description (MPI_Get_library_version), first line: "Open MPI v4.1.4, ...".</summary>
+    /// <summary>The library's own description (MPI_Get_library_version), to its first comma: "Open MPI v4.1.4".</summary>
     public static string LibraryVersion()
     {
         var text = new byte[8192]; // MPI_MAX_LIBRARY_VERSION_STRING is 256 in Open MPI, 8192 in MPICH
         int length;
         fixed (byte* p = text)
             Check(MPI_Get_library_version(p, &length), "MPI_Get_library_version");
-        return Encoding.ASCII.GetString(text, 0, Math.Clamp(length, 0, text.Length)).Split('\n')[0].Trim().TrimEnd(',');
+        return Encoding.ASCII.GetString(text, 0, Math.Clamp(length, 0, text.Length)).Split('\n', ',')[0].Trim();
     }
 
     /// <inheritdoc/>

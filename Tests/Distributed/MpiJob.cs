@@ -1,0 +1,63 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Text;
+
+namespace NetGen.Tests.Distributed;
+
+/// <summary>
+/// Starts <c>netgen</c> (the test's own copy, beside the test assembly) as an Open MPI job on the
+/// loopback: <c>mpirun --allow-run-as-root --oversubscribe -np N --mca btl self,vader,tcp</c>, TCP
+/// and Open MPI's own wiring kept to <c>lo</c>. CI installs Open MPI with apt (<c>.ci/run</c>).
+/// </summary>
+internal static class MpiJob
+{
+    public const string Mpirun = "/usr/bin/mpirun";
+
+    /// <summary>The netgen executable the job runs.</summary>
+    public static string Netgen => Path.Combine(AppContext.BaseDirectory, "netgen");
+
+    /// <summary>Why a job cannot start here, or null.</summary>
+    public static string? Unavailable => Missing.Value;
+
+    private static readonly Lazy<string?> Missing = new(() =>
+        !File.Exists(Mpirun) ? $"needs Open MPI's {Mpirun} (apt-get install openmpi-bin libopenmpi3, as .ci/run does)"
+        : !File.Exists("/usr/lib/x86_64-linux-gnu/libmpi.so.40") && !File.Exists("/usr/lib/libmpi.so.40") ? "needs Open MPI's libmpi.so.40 (apt-get install libopenmpi3)"
+        : null);
+
+    /// <summary>Runs <paramref name="args"/> on <paramref name="ranks"/> ranks; returns the exit code and everything printed.</summary>
+    public static (int Code, string Output) Run(int ranks, TimeSpan limit, params string[] args)
+    {
+        var start = new ProcessStartInfo(Mpirun) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--mca", "btl", "self,vader,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo", Netgen })
+            start.ArgumentList.Add(a);
+        foreach (string a in args)
+            start.ArgumentList.Add(a);
+        start.Environment["TERM"] = "dumb";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Mpirun} did not start");
+        var text = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"mpirun -np {ranks} netgen {string.Join(' ', args)} ran past {limit.TotalSeconds:0} s:\n{text}");
+        }
+        process.WaitForExit();
+        lock (text)
+            return (process.ExitCode, text.ToString());
+    }
+}
+
+/// <summary>A fact skipped, saying why, where Open MPI is not installed.</summary>
+public sealed class MpiFactAttribute : FactAttribute
+{
+    public MpiFactAttribute()
+    {
+        if (MpiJob.Unavailable is { } why)
+            Skip = why;
+    }
+}

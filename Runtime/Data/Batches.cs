@@ -10,19 +10,23 @@ public static class Batches
     /// <summary>
     /// <paramref name="epoch"/>'s training batches, from batch <paramref name="skip"/> on: the dataset shuffled by (seed, epoch),
     /// cut into full batches of <paramref name="batchSize"/> (the remainder sits the epoch out; the next shuffle differs),
-    /// each image randomly cropped, mirrored and colour-shifted.
+    /// each image randomly cropped, mirrored and colour-shifted. With <paramref name="shards"/> above 1 (a
+    /// data-parallel job's processes), each batch is cut into that many equal shares and this queue holds
+    /// share <paramref name="shard"/> of each: the images <c>shard * batchSize / shards</c> on of the whole batch.
     /// </summary>
-    public static BatchQueue Training(Dataset dataset, Augmenter augmenter, int batchSize, ulong seed, int epoch, int skip = 0)
+    public static BatchQueue Training(Dataset dataset, Augmenter augmenter, int batchSize, ulong seed, int epoch, int skip = 0, int shard = 0, int shards = 1)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(augmenter);
+        if (shards < 1 || batchSize % shards != 0 || shard < 0 || shard >= shards)
+            throw new ArgumentException($"a batch of {batchSize} does not cut into {shards} equal shares (share {shard} asked for)", nameof(shards));
         var order = Augmenter.Shuffle(dataset.Count, seed, epoch);
-        int size = augmenter.Input.Size, batches = dataset.Count / batchSize;
-        return new BatchQueue(Math.Max(0, batches - skip), batchSize, size, batch =>
+        int size = augmenter.Input.Size, batches = dataset.Count / batchSize, share = batchSize / shards;
+        return new BatchQueue(Math.Max(0, batches - skip), share, size, batch =>
         {
-            int first = (batch.Number + skip) * batchSize;
-            batch.Count = batchSize;
-            Parallel.For(0, batchSize, k =>
+            int first = (batch.Number + skip) * batchSize + shard * share;
+            batch.Count = share;
+            Parallel.For(0, share, k =>
             {
                 int index = order[first + k];
                 batch.Indices[k] = index;

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -28,6 +29,8 @@ public sealed class ParameterUpdate : IDisposable
     private readonly MemoryBuffer1D<TensorStep, Stride1D.Dense>? table;
     private readonly TensorChunks? chunks;
     private readonly TensorStep[] steps;
+    /// <summary>The table on the device, as last copied there; null before the first update.</summary>
+    private TensorStep[]? uploaded;
     /// <summary>The verdict of an update that no guard judged: nothing faulted.</summary>
     private readonly MemoryBuffer1D<GuardVerdict, Stride1D.Dense>? unjudged;
 
@@ -118,9 +121,16 @@ public sealed class ParameterUpdate : IDisposable
         }
         if (network.Backend == Backend.Cpu || count == 0)
             return;
-        table!.View.SubView(0, count).CopyFromCPU(steps);
+        // The copy waits for every kernel enqueued before it (ILGPU's CopyFromCPU synchronises the
+        // stream), in the middle of a step, so it is made only when a number changed: under a fixed
+        // rate SGD's table stays the first step's.
+        if (uploaded is null || !MemoryMarshal.AsBytes(steps.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(uploaded.AsSpan())))
+        {
+            table!.View.SubView(0, count).CopyFromCPU(steps);
+            uploaded = (TensorStep[])steps.Clone();
+        }
         int kind = Kind != Optimizer.Sgd ? AdamRule : rule.Nesterov ? NesterovRule : SgdRule;
-        update(chunks!.Chunks, chunks.Layout, count, table.View, network.Parameters.View, gradients, m1.View, m2 is null ? m1.View : m2.View, kind,
+        update(chunks!.Chunks, chunks.Layout, count, table!.View, network.Parameters.View, gradients, m1.View, m2 is null ? m1.View : m2.View, kind,
             verdict.Length > 0 ? verdict : unjudged!.View);
     }
 

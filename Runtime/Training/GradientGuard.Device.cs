@@ -4,7 +4,7 @@ using ILGPU.Runtime;
 
 namespace NetGen;
 
-/// <summary>The gradient guard on an accelerator: every step judged on the device, the verdict read when the host asks.</summary>
+// The gradient guard on an accelerator: every step judged on the device, the verdict read when the host asks.
 internal sealed partial class GradientGuard
 {
     private readonly Network network;

@@ -3,13 +3,10 @@ using System.Collections.Generic;
 
 namespace NetGen;
 
-/// <summary>
-/// Training steps that stay on the accelerator: <see cref="Enqueue"/> launches a step and returns
-/// without waiting for it. Its loss and hits are summed into a record on the device, the gradient
-/// guard judges it there, and a fault stops every update after it; the host reads the records and
-/// the verdict every <see cref="CheckEvery"/> steps and whenever it asks (<see cref="ReadTotals"/>,
-/// <see cref="Synchronize"/>, <see cref="Save"/>, <see cref="Train"/>).
-/// </summary>
+// Training steps that stay on the accelerator: Enqueue launches a step and returns without waiting
+// for it. Its loss and hits are summed into a record on the device, the gradient guard judges it
+// there, and a fault stops every update after it; the host reads the records and the verdict every
+// CheckEvery steps and whenever it asks (ReadTotals, Synchronize, Save, Train).
 public partial class Trainer
 {
     /// <summary>The sums of the steps checked since the totals were last reset.</summary>
@@ -42,9 +39,10 @@ public partial class Trainer
     /// and reads the steps' records and the guard's verdict after this many (16 by default). Each
     /// check drains the accelerator's queue, which idles it while the host launches the next step,
     /// and a fault is found this many steps late at most, steps whose forward and backward passes
-    /// ran for nothing and whose updates were skipped: 16 makes the first cost a small part of a
-    /// step's and the second a fraction of a second of a GPU's time. 1 checks every step, and a
-    /// fault in the loss is then named by its first activation that is not finite.
+    /// ran for nothing and whose updates were skipped. 16 spreads the first over many steps and keeps
+    /// the second to a handful; a fault is rare, and a run stops at it anyway. It also bounds the
+    /// records kept on the device (one per pending step). 1 checks every step, and a fault in the
+    /// loss is then always named by its first activation that is not finite.
     /// </summary>
     public int CheckEvery
     {

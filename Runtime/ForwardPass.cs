@@ -66,7 +66,14 @@ public abstract class ForwardPass : IDisposable
                 $"{Network.Info.Name} takes {BatchSize} images of {input.Shape} = {(long)BatchSize * input.Shape.Size} floats; got {images.Length}.",
                 nameof(images));
         input.View.CopyFromCPU(images);
+        Batches++;
     }
+
+    /// <summary>
+    /// Batches copied in by <see cref="SetInput"/>: a trainer that checks a step later knows from it
+    /// whether the activations are still that step's.
+    /// </summary>
+    internal long Batches { get; private set; }
 
     /// <summary>Enqueues every forward kernel on the accelerator's default stream, in order.</summary>
     public abstract void Enqueue(DropoutKey dropout);

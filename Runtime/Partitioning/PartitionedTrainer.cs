@@ -61,6 +61,9 @@ public sealed class PartitionedTrainer : Trainer
     /// <summary>Where the columns meet; it counts the bytes they move.</summary>
     public ColumnExchange Exchange { get; }
 
+    /// <summary>Each step runs on the columns' CPU devices and is checked at once, on the host.</summary>
+    private protected override bool ChecksOnHost => true;
+
     /// <inheritdoc />
     public override float[] ReadGradients() => FromColumns(static (column, whole) => column.ReadParameterGradients(whole));
 

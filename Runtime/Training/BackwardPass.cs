@@ -67,6 +67,12 @@ public abstract class BackwardPass : IDisposable
     /// <summary>How many classes score above each image's label, written by the loss kernel.</summary>
     protected ArrayView<int> Ranks => ranks.View;
 
+    /// <summary>Each image's cross-entropy, for the trainer's kernels that read it where it is.</summary>
+    internal ArrayView<float> LossesOnDevice => losses.View;
+
+    /// <summary>Each image's label rank, for the trainer's kernels that read it where it is.</summary>
+    internal ArrayView<int> RanksOnDevice => ranks.View;
+
     /// <summary>
     /// The share of each image's target spread evenly over the classes (label smoothing): the loss
     /// kernel aims at <c>1 - e + e / classes</c> for the label and <c>e / classes</c> elsewhere. 0, a

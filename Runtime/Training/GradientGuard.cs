@@ -11,70 +11,23 @@ namespace NetGen;
 /// A step's gradients, looked at before the optimiser applies them: the sum of squares of every
 /// parameter tensor, in double (NaN or infinite when any of its values is), which both finds a
 /// numerical fault and gives the global norm that clipping needs; and the scaling that clips.
-/// On the CPU backend this is a pass over host memory; on an accelerator one launch leaves a
-/// partial sum per 1,024 values and a second adds each tensor's partials in order, one thread per
-/// tensor (as the host did before), so a step reads back one double per tensor, not one per 1,024 gradients.
+/// On the CPU backend the static methods do this over host memory, at once. On an accelerator an
+/// instance does it on the device without a read back (<see cref="EnqueueCheck"/>): one launch
+/// leaves a partial sum per 1,024 values, a second adds each tensor's partials in order, and a
+/// one-thread verdict kernel judges the step into a <see cref="GuardVerdict"/> that the clipping
+/// and the optimiser read, and that the trainer reads every few steps.
 /// </summary>
-internal sealed class GradientGuard : IDisposable
+internal sealed partial class GradientGuard : IDisposable
 {
     private const int PerThread = 1024;
 
-    private readonly Network network;
-    private readonly MemoryBuffer1D<double, Stride1D.Dense>? partials, sums;
-    private readonly TensorChunks? chunks;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<long>, int, ArrayView<double>>? sumOfSquares;
-    private readonly Action<Index1D, ArrayView<double>, ArrayView<long>, ArrayView<double>>? sumPerTensor;
-    private readonly Action<Index1D, ArrayView<float>, float>? scale;
-
-    public GradientGuard(Network network)
-    {
-        this.network = network;
-        if (network.Backend == Backend.Cpu)
-            return;
-        var parameters = network.Info.Parameters;
-        chunks = new TensorChunks(network.Accelerator, parameters, PerThread);
-        partials = network.Accelerator.Allocate1D<double>(Math.Max(1, chunks.Chunks));
-        sums = network.Accelerator.Allocate1D<double>(Math.Max(1, parameters.Count));
-        sumOfSquares = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<long>, int, ArrayView<double>>(SumOfSquaresKernel);
-        sumPerTensor = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<long>, ArrayView<double>>(SumPerTensorKernel);
-        scale = network.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ScaleKernel);
-    }
-
-    /// <summary>The sum of squares of each parameter tensor's gradient, in <see cref="NetworkInfo.Parameters"/> order.</summary>
-    public double[] SumsOfSquares(ArrayView<float> gradients)
-    {
-        var parameters = network.Info.Parameters;
-        var sums = new double[parameters.Count];
-        if (partials is null)
-        {
-            for (int i = 0; i < parameters.Count; i++)
-                sums[i] = HostSumOfSquares(gradients.SubView(parameters[i].Offset, parameters[i].Count));
-            return sums;
-        }
-        if (parameters.Count == 0)
-            return sums;
-        sumOfSquares!(chunks!.Chunks, gradients, chunks.Layout, chunks.Tensors, partials.View);
-        sumPerTensor!(parameters.Count, partials.View, chunks.Layout, this.sums!.View);
-        network.Accelerator.Synchronize();
-        this.sums.View.SubView(0, parameters.Count).CopyToCPU(sums);
-        return sums;
-    }
+    /// <summary>The sum of squares of each tensor of a gradient in host memory (a CPU accelerator's buffer), in <see cref="NetworkInfo.Parameters"/> order.</summary>
+    public static double[] SumsOfSquaresOnHost(NetworkInfo info, ArrayView<float> gradients) =>
+        info.Parameters.Select(p => HostSumOfSquares(gradients.SubView(p.Offset, p.Count))).ToArray();
 
     /// <summary>The sum of squares of each tensor of a gradient already on the host.</summary>
     public static double[] SumsOfSquares(NetworkInfo info, float[] gradients) =>
         info.Parameters.Select(p => SumOfSquares(gradients.AsSpan((int)p.Offset, (int)p.Count))).ToArray();
-
-    /// <summary>Multiplies every gradient by <paramref name="factor"/>.</summary>
-    public void Scale(ArrayView<float> gradients, float factor)
-    {
-        if (scale is null)
-        {
-            ScaleOnHost(gradients, factor);
-            return;
-        }
-        scale((int)((gradients.Length + PerThread - 1) / PerThread), gradients, factor);
-        network.Accelerator.Synchronize();
-    }
 
     /// <summary>Multiplies every value of a view in host memory (a CPU accelerator's buffer) by <paramref name="factor"/>.</summary>
     public static unsafe void ScaleOnHost(ArrayView<float> values, float factor)
@@ -100,7 +53,7 @@ internal sealed class GradientGuard : IDisposable
             return;
         var p = info.Parameters[source];
         var values = readGradients().AsSpan((int)p.Offset, (int)p.Count);
-        int nan = 0, infinite = 0;
+        long nan = 0, infinite = 0;
         foreach (float v in values)
         {
             if (float.IsNaN(v))
@@ -108,11 +61,21 @@ internal sealed class GradientGuard : IDisposable
             else if (float.IsInfinity(v))
                 infinite++;
         }
-        int affected = sums.Count(s => !double.IsFinite(s));
+        throw Fault(info, source, nan, infinite, sums.Count(s => !double.IsFinite(s)), step);
+    }
+
+    /// <summary>
+    /// The fault of a step whose gradient of tensor <paramref name="source"/> (the nearest the loss
+    /// of the <paramref name="affected"/> that are not finite) holds <paramref name="nan"/> NaNs and
+    /// <paramref name="infinite"/> infinities.
+    /// </summary>
+    public static NumericalFaultException Fault(NetworkInfo info, int source, long nan, long infinite, int affected, long step)
+    {
+        var p = info.Parameters[source];
         string what = nan + infinite > 0 ? $"{nan:N0} NaN and {infinite:N0} infinite values of {p.Count:N0}" : "values whose squares overflow";
-        throw new NumericalFaultException(step, LayerOf(p.Name),
+        return new NumericalFaultException(step, LayerOf(p.Name),
             $"step {step:N0}: the gradient of {p.Name} holds {what}; it is the layer nearest the loss with a non-finite gradient " +
-            $"({affected} of {sums.Count} parameter tensors are affected). The step was not applied.");
+            $"({affected} of {info.Parameters.Count} parameter tensors are affected). The step was not applied.");
     }
 
     /// <summary>The layer a parameter tensor belongs to: <c>conv2</c> for <c>conv2.weight</c>.</summary>
@@ -153,39 +116,6 @@ internal sealed class GradientGuard : IDisposable
             total += Vector256.Sum(sum) + rest;
         }
         return total;
-    }
-
-    /// <summary>Chunk <paramref name="index"/>: the squares of up to 1,024 gradients of one tensor (<see cref="TensorChunks"/>), summed in double in order.</summary>
-    private static void SumOfSquaresKernel(Index1D index, ArrayView<float> values, ArrayView<long> layout, int tensors, ArrayView<double> partials)
-    {
-        var (_, start, end) = TensorChunks.Find(layout, tensors, index, PerThread);
-        double sum = 0;
-        for (long i = start; i < end; i++)
-            sum += (double)values[i] * values[i];
-        partials[index] = sum;
-    }
-
-    /// <summary>Thread t adds tensor t's partial sums in order: a few thousand adds for the largest tensor.</summary>
-    private static void SumPerTensorKernel(Index1D tensor, ArrayView<double> partials, ArrayView<long> layout, ArrayView<double> sums)
-    {
-        double sum = 0;
-        for (long j = layout[tensor]; j < layout[tensor + 1]; j++)
-            sum += partials[j];
-        sums[tensor] = sum;
-    }
-
-    private static void ScaleKernel(Index1D index, ArrayView<float> values, float factor)
-    {
-        long start = (long)(int)index * PerThread, end = Math.Min(start + PerThread, values.Length);
-        for (long i = start; i < end; i++)
-            values[i] *= factor;
-    }
-
-    public void Dispose()
-    {
-        partials?.Dispose();
-        sums?.Dispose();
-        chunks?.Dispose();
     }
 }
 

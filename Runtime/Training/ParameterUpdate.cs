@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -24,10 +25,14 @@ public sealed class ParameterUpdate : IDisposable
     /// <summary>Parameters each thread updates: millions of one-line threads cost more to start than to run.</summary>
     private const int PerThread = 256;
 
-    private readonly Action<Index1D, ArrayView<long>, int, ArrayView<TensorStep>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> update;
+    private readonly Action<Index1D, ArrayView<long>, int, ArrayView<TensorStep>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<GuardVerdict>> update;
     private readonly MemoryBuffer1D<TensorStep, Stride1D.Dense>? table;
     private readonly TensorChunks? chunks;
     private readonly TensorStep[] steps;
+    /// <summary>The table on the device, as last copied there; null before the first update.</summary>
+    private TensorStep[]? uploaded;
+    /// <summary>The verdict of an update that no guard judged: nothing faulted.</summary>
+    private readonly MemoryBuffer1D<GuardVerdict, Stride1D.Dense>? unjudged;
 
     /// <summary>Prepares <paramref name="optimizer"/> for every parameter of <paramref name="network"/>; its state starts at zero.</summary>
     public ParameterUpdate(Network network, Optimizer optimizer = Optimizer.Sgd, float momentum = 0.9f, float weightDecay = 0.0005f)
@@ -39,13 +44,14 @@ public sealed class ParameterUpdate : IDisposable
         Momentum = momentum;
         WeightDecay = weightDecay;
         var accelerator = network.Accelerator;
-        update = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, int, ArrayView<TensorStep>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(UpdateAll);
+        update = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, int, ArrayView<TensorStep>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<GuardVerdict>>(UpdateAll);
         var trainable = network.Info.Parameters.Where(p => p.Trainable).ToArray();
         steps = new TensorStep[trainable.Length];
         if (network.Backend == Backend.Ilgpu)
         {
             chunks = new TensorChunks(accelerator, trainable, PerThread);
             table = accelerator.Allocate1D<TensorStep>(Math.Max(1, steps.Length));
+            unjudged = accelerator.Allocate1D([GuardVerdict.None]);
         }
     }
 
@@ -88,7 +94,14 @@ public sealed class ParameterUpdate : IDisposable
         new(Kind, learningRate, WeightDecay, Momentum, Nesterov, Beta1, Beta2, Epsilon, ++Steps, DecayAll);
 
     /// <summary>Enqueues one update of every trainable parameter from <paramref name="gradients"/> (laid out as the parameters).</summary>
-    public void Enqueue(ArrayView<float> gradients, float learningRate)
+    public void Enqueue(ArrayView<float> gradients, float learningRate) => Enqueue(gradients, learningRate, default);
+
+    /// <summary>
+    /// Enqueues one update, which on an accelerator does nothing when <paramref name="verdict"/> (the
+    /// gradient guard's, in device memory; none when empty) holds a fault, so a step after a fault
+    /// the host has not read yet leaves the weights and the optimiser's moments as they were.
+    /// </summary>
+    internal void Enqueue(ArrayView<float> gradients, float learningRate, ArrayView<GuardVerdict> verdict)
     {
         var rule = Next(learningRate);
         var (m1, m2) = Buffers();
@@ -108,9 +121,17 @@ public sealed class ParameterUpdate : IDisposable
         }
         if (network.Backend == Backend.Cpu || count == 0)
             return;
-        table!.View.SubView(0, count).CopyFromCPU(steps);
+        // The copy waits for every kernel enqueued before it (ILGPU's CopyFromCPU synchronises the
+        // stream), in the middle of a step, so it is made only when a number changed: under a fixed
+        // rate SGD's table stays the first step's.
+        if (uploaded is null || !MemoryMarshal.AsBytes(steps.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(uploaded.AsSpan())))
+        {
+            table!.View.SubView(0, count).CopyFromCPU(steps);
+            uploaded = (TensorStep[])steps.Clone();
+        }
         int kind = Kind != Optimizer.Sgd ? AdamRule : rule.Nesterov ? NesterovRule : SgdRule;
-        update(chunks!.Chunks, chunks.Layout, count, table.View, network.Parameters.View, gradients, m1.View, m2 is null ? m1.View : m2.View, kind);
+        update(chunks!.Chunks, chunks.Layout, count, table!.View, network.Parameters.View, gradients, m1.View, m2 is null ? m1.View : m2.View, kind,
+            verdict.Length > 0 ? verdict : unjudged!.View);
     }
 
     private const int SgdRule = 0, NesterovRule = 1, AdamRule = 2;
@@ -166,11 +187,14 @@ public sealed class ParameterUpdate : IDisposable
     /// <summary>
     /// Chunk <paramref name="index"/> of <see cref="PerThread"/> parameters of one trainable tensor
     /// (<see cref="TensorChunks"/>), updated with that tensor's numbers from the step's table by the
-    /// rule: <see cref="Sgd"/>, <see cref="NesterovSgd"/> or <see cref="Adam"/>.
+    /// rule: <see cref="Sgd"/>, <see cref="NesterovSgd"/> or <see cref="Adam"/>; nothing once the
+    /// gradient guard's <paramref name="verdict"/> holds a fault.
     /// </summary>
     private static void UpdateAll(Index1D index, ArrayView<long> layout, int tensors, ArrayView<TensorStep> table, ArrayView<float> weight,
-        ArrayView<float> gradient, ArrayView<float> first, ArrayView<float> second, int rule)
+        ArrayView<float> gradient, ArrayView<float> first, ArrayView<float> second, int rule, ArrayView<GuardVerdict> verdict)
     {
+        if (verdict[0].Faulted)
+            return;
         var (tensor, start, end) = TensorChunks.Find(layout, tensors, index, PerThread);
         var t = table[tensor];
         for (long i = start; i < end; i++)
@@ -220,6 +244,7 @@ public sealed class ParameterUpdate : IDisposable
         second?.Dispose();
         table?.Dispose();
         chunks?.Dispose();
+        unjudged?.Dispose();
     }
 }
 

@@ -9,15 +9,17 @@ namespace NetGen;
 /// <summary>
 /// Trains a network on its accelerator: each step uploads a batch, runs the forward kernels with
 /// dropout, the fused softmax and cross-entropy, the backward kernels and the optimiser, and
-/// returns the loss and the top-1 and top-5 hits. Gradients and momentum are allocated once;
-/// activations and their gradients once per batch size, then reused. Each network's generated
-/// <c>Trainer</c> derives from this one.
+/// returns the loss and the top-1 and top-5 hits (<see cref="Train"/>), or leaves them on the
+/// device to be summed and read later (<see cref="Enqueue"/>, <see cref="ReadTotals"/>). Gradients
+/// and momentum are allocated once; activations and their gradients once per batch size, then
+/// reused. Each network's generated <c>Trainer</c> derives from this one.
 /// </summary>
-public class Trainer : IDisposable
+public partial class Trainer : IDisposable
 {
     private readonly Dictionary<int, (ForwardPass Forward, BackwardPass Backward)> passes = [];
     private readonly MemoryBuffer1D<float, Stride1D.Dense> gradients;
     private GradientGuard? guard;
+    private double lastNorm = double.NaN;
 
     /// <summary>Trains <paramref name="network"/> with the paper's SGD; <paramref name="seed"/> draws the dropout masks.</summary>
     public Trainer(Network network, ulong seed = 0, float momentum = 0.9f, float weightDecay = 0.0005f)
@@ -53,7 +55,8 @@ public class Trainer : IDisposable
     /// <summary>
     /// Whether each training step's loss and gradients are checked for NaN and infinity before the
     /// update (on by default): a fault throws <see cref="NumericalFaultException"/>, naming the layer,
-    /// and leaves the weights as they were before the step.
+    /// and leaves the weights as they were before the step. On an accelerator the check runs on the
+    /// device and the host reads its verdict later (<see cref="CheckEvery"/>).
     /// </summary>
     public bool CheckNumerics { get; set; } = true;
 
@@ -70,20 +73,41 @@ public class Trainer : IDisposable
     /// <summary>When positive, gradients whose global L2 norm exceeds it are scaled down to it before the update.</summary>
     public float ClipNorm { get; set; }
 
-    /// <summary>The global L2 norm of the last training step's gradients before clipping; NaN until a guarded step has run.</summary>
-    public double LastGradientNorm { get; private set; } = double.NaN;
+    /// <summary>
+    /// The global L2 norm of the last training step's gradients before clipping; NaN until a guarded
+    /// step has run. On an accelerator, reading it waits for the steps enqueued and reads the norm from the device.
+    /// </summary>
+    public double LastGradientNorm
+    {
+        get
+        {
+            if (normOnDevice)
+            {
+                Network.Accelerator.Synchronize();
+                lastNorm = guard!.ReadVerdict().Norm;
+                normOnDevice = false;
+            }
+            return lastNorm;
+        }
+        private set => lastNorm = value;
+    }
 
     /// <summary>The dropout key of the next training step.</summary>
     public DropoutKey TrainingKey => new(Seed, Step, 1);
 
     /// <summary>
     /// One step of the optimiser on a batch: forward with dropout, loss, backward, update. Advances
-    /// <see cref="Step"/>. <paramref name="images"/> is NCHW; <paramref name="labels"/> one class per image.
+    /// <see cref="Step"/>, and adds the result to the running totals (<see cref="ReadTotals"/>).
+    /// <paramref name="images"/> is NCHW; <paramref name="labels"/> one class per image. It waits for
+    /// the step and checks it, and every step enqueued before it (<see cref="Synchronize"/>).
     /// </summary>
+    /// <exception cref="NumericalFaultException">This step, or one enqueued before it, met a NaN or an infinity.</exception>
     public StepResult Train(float[] images, int[] labels, float learningRate)
     {
         var result = Run(images, labels, TrainingKey, backward: true, learningRate);
         Step++;
+        if (!DefersChecks)
+            totals = totals.Add(result);
         return result;
     }
 
@@ -130,10 +154,15 @@ public class Trainer : IDisposable
 
     /// <summary>
     /// Writes the parameters, the optimiser's state and the run's state (<paramref name="epoch"/>, the step,
-    /// <paramref name="learningRate"/>, the seed) to <paramref name="path"/>, atomically.
+    /// <paramref name="learningRate"/>, the seed) to <paramref name="path"/>, atomically, once every step
+    /// enqueued has been checked (<see cref="Synchronize"/>): a step that faulted throws, and nothing is written.
     /// </summary>
-    public void Save(string path, int epoch, float learningRate, IReadOnlyDictionary<string, string>? metadata = null) =>
+    /// <exception cref="NumericalFaultException">A step enqueued met a NaN or an infinity.</exception>
+    public void Save(string path, int epoch, float learningRate, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        Synchronize();
         Checkpoint.Save(path, Network.Info, Network.ReadParameters(), new TrainingState(epoch, Step, learningRate, Seed), ReadOptimiserState(), metadata);
+    }
 
     /// <summary>
     /// Restores the parameters, the optimiser's state (zero when the file has none), the step and the
@@ -147,7 +176,10 @@ public class Trainer : IDisposable
         return checkpoint;
     }
 
-    /// <summary>Restores what <see cref="Load(string)"/> restores from a checkpoint already read from <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Restores what <see cref="Load(string)"/> restores from a checkpoint already read from <paramref name="path"/>.
+    /// Steps enqueued and not yet checked are forgotten, a fault among them included: the checkpoint replaces what they did.
+    /// </summary>
     /// <exception cref="System.IO.InvalidDataException">The checkpoint holds the state of another optimiser than this trainer's.</exception>
     public void Restore(Checkpoint checkpoint, string path)
     {
@@ -158,6 +190,7 @@ public class Trainer : IDisposable
             throw new System.IO.InvalidDataException($"{path}: holds the state of {OptimiserState.Name(saved.Kind)} (after {saved.Steps:N0} update{(saved.Steps == 1 ? "" : "s")}), " +
                 $"and this trainer runs {OptimiserState.Name(Optimiser.Kind)}; resume it with --optimizer {OptimiserState.Name(saved.Kind)}, " +
                 "or start a new run from its weights alone (Checkpoint.Load(...).Parameters).");
+        ForgetUnchecked();
         Network.WriteParameters(checkpoint.Parameters);
         WriteOptimiserState(checkpoint.Optimiser ?? OptimiserState.Zero(Optimiser.Kind, Network.Info));
         Step = checkpoint.State.Step;
@@ -166,9 +199,28 @@ public class Trainer : IDisposable
 
     /// <summary>
     /// One pass over a batch: forward and loss with the masks of <paramref name="key"/>; with
-    /// <paramref name="backward"/> the gradients too; with a <paramref name="learningRate"/> the update.
+    /// <paramref name="backward"/> the gradients too; with a <paramref name="learningRate"/> the update,
+    /// checked before it on the host (the CPU backend) or on the device, after which it waits for
+    /// the step and checks it and every step enqueued before it.
     /// </summary>
     protected virtual StepResult Run(float[] images, int[] labels, DropoutKey key, bool backward, float? learningRate)
+    {
+        var (forward, pass) = EnqueuePasses(images, labels, key, backward);
+        if (backward && learningRate is { } rate)
+        {
+            if (DefersChecks)
+            {
+                EnqueueUpdate(forward, pass, rate);
+                return Check()[^1];
+            }
+            UpdateOnHost(forward, pass, rate);
+        }
+        Network.Accelerator.Synchronize();
+        return StepResult.From(pass.ReadLosses(), pass.ReadRanks());
+    }
+
+    /// <summary>Uploads a batch and enqueues the forward pass and the loss, and with <paramref name="backward"/> the gradients.</summary>
+    private (ForwardPass Forward, BackwardPass Backward) EnqueuePasses(float[] images, int[] labels, DropoutKey key, bool backward)
     {
         ArgumentNullException.ThrowIfNull(labels);
         var (forward, pass) = PassesFor(labels.Length);
@@ -181,21 +233,21 @@ public class Trainer : IDisposable
         {
             gradients.MemSetToZero();
             pass.EnqueueBackward(gradients.View, key);
-            if (learningRate is { } rate)
-            {
-                if (CheckNumerics || ClipNorm > 0)
-                {
-                    Network.Accelerator.Synchronize();
-                    var check = guard ??= new GradientGuard(Network);
-                    float scale = Guard(pass.ReadLosses(), () => FirstNonFinite(forward), () => check.SumsOfSquares(gradients.View), ReadGradients);
-                    if (scale != 1f)
-                        check.Scale(gradients.View, scale);
-                }
-                Optimiser.Enqueue(gradients.View, rate);
-            }
         }
-        Network.Accelerator.Synchronize();
-        return StepResult.From(pass.ReadLosses(), pass.ReadRanks());
+        return (forward, pass);
+    }
+
+    /// <summary>The CPU backend's update: the guard reads the loss and the gradients in host memory at once, then the optimiser runs.</summary>
+    private void UpdateOnHost(ForwardPass forward, BackwardPass pass, float rate)
+    {
+        if (CheckNumerics || ClipNorm > 0)
+        {
+            Network.Accelerator.Synchronize();
+            float scale = Guard(pass.ReadLosses(), () => FirstNonFinite(forward), () => GradientGuard.SumsOfSquaresOnHost(Network.Info, gradients.View), ReadGradients);
+            if (scale != 1f)
+                GradientGuard.ScaleOnHost(gradients.View, scale);
+        }
+        Optimiser.Enqueue(gradients.View, rate);
     }
 
     /// <summary>
@@ -208,22 +260,25 @@ public class Trainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(losses);
         float badLoss = CheckNumerics ? Array.Find(losses, l => !float.IsFinite(l)) : 0f;
-        string Fault(string where) => $"step {Step + 1:N0}: the loss is {badLoss}; {where}. The step was not applied.";
         if (float.IsFinite(badLoss) is false && firstNonFinite is not null)
-        {
-            string? activation = firstNonFinite();
-            throw new NumericalFaultException(Step + 1, activation ?? "loss", Fault(activation is not null
-                ? $"the activation {activation} is the first that is not finite"
-                : "every activation is finite, so the cross-entropy itself overflowed (a probability of 0 for the true class)"));
-        }
+            throw ActivationFault(Step + 1, badLoss, firstNonFinite());
         var sums = sumsOfSquares();
         if (CheckNumerics)
             GradientGuard.Check(Network.Info, sums, Step + 1, readGradients);
         if (!float.IsFinite(badLoss))
-            throw new NumericalFaultException(Step + 1, "loss", Fault("every gradient is finite"));
+            throw new NumericalFaultException(Step + 1, "loss", LossFault(Step + 1, badLoss, "every gradient is finite"));
         LastGradientNorm = Math.Sqrt(sums.Sum());
         return ClipNorm > 0 && LastGradientNorm > ClipNorm ? (float)(ClipNorm / LastGradientNorm) : 1f;
     }
+
+    /// <summary>The fault of a step whose loss is <paramref name="loss"/>, named by its first activation that is not finite, <paramref name="activation"/>.</summary>
+    private static NumericalFaultException ActivationFault(long step, float loss, string? activation) =>
+        new(step, activation ?? "loss", LossFault(step, loss, activation is not null
+            ? $"the activation {activation} is the first that is not finite"
+            : "every activation is finite, so the cross-entropy itself overflowed (a probability of 0 for the true class)"));
+
+    /// <summary>The message of a fault found in the loss of <paramref name="step"/>, with <paramref name="where"/> it comes from.</summary>
+    private static string LossFault(long step, float loss, string where) => $"step {step:N0}: the loss is {loss}; {where}. The step was not applied.";
 
     /// <summary>The first activation of <paramref name="forward"/> holding a NaN or an infinity, or null.</summary>
     private static string? FirstNonFinite(ForwardPass forward) =>
@@ -249,6 +304,7 @@ public class Trainer : IDisposable
         passes.Clear();
         gradients.Dispose();
         guard?.Dispose();
+        records?.Dispose();
         Optimiser.Dispose();
     }
 }

@@ -199,39 +199,48 @@ public sealed class TrainingRun
 
         for (int epoch = completed + 1; epoch <= Options.Epochs; epoch++)
         {
-            var partial = resumeAt > 0 ? resumedSums : PartialEpoch.None;
+            var resumedPartial = resumeAt > 0 ? resumedSums : PartialEpoch.None;
             int batch = resumeAt;
             resumeAt = 0;
             var clock = Stopwatch.StartNew();
+            // The epoch's sums continue those it saved, step by step, so a resumed epoch ends with an uninterrupted one's.
+            trainer.ResetTotals(resumedPartial.ToTotals(batch));
+            var sinceReport = Stopwatch.StartNew();
             using (var queue = Batches.Training(data.Train, augmenter, batchSize, Options.Seed, epoch, skip: batch))
             {
                 foreach (var b in queue)
                 {
                     if (perStep)
                         learningRate = LearningRates.At(Options, (long)(epoch - 1) * steps + batch, steps);
-                    var result = trainer.Train(b.Images, b.Labels, learningRate);
-                    partial = partial with { LossSum = partial.LossSum + result.Loss * result.Images, Errors = partial.Errors + result.Images - result.Top1, Images = partial.Images + result.Images };
+                    trainer.Enqueue(b.Images, b.Labels, learningRate);
                     batch++;
-                    Report("train", epoch, (long)batch * batchSize, (long)steps * batchSize, partial.LossSum / partial.Images);
-                    bool stop = cancel.IsCancellationRequested;
-                    if (batch < steps && (stop || (Options.SaveEverySteps > 0 && batch % Options.SaveEverySteps == 0)))
+                    bool saveDue = batch < steps && Options.SaveEverySteps > 0 && batch % Options.SaveEverySteps == 0;
+                    // Where the steps stay on the device, their sums are read (which waits for them) once per progress update.
+                    if (!trainer.DefersChecks || saveDue || batch == steps || cancel.IsCancellationRequested || sinceReport.Elapsed >= ProgressInterval)
                     {
-                        var now = partial with { Seconds = partial.Seconds + clock.Elapsed.TotalSeconds };
+                        Report("train", epoch, (long)batch * batchSize, (long)steps * batchSize, trainer.ReadTotals(reset: false).Loss);
+                        sinceReport.Restart();
+                    }
+                    bool stop = cancel.IsCancellationRequested;
+                    if (batch < steps && (stop || saveDue))
+                    {
+                        var now = PartialEpoch.From(trainer.ReadTotals(reset: false), resumedPartial.Seconds + clock.Elapsed.TotalSeconds);
                         Save(trainer, lastPath, epoch - 1, learningRate, new RunState(Options, schedule, history, batch, now), statistics);
                         if (stop)
                             return new TrainingOutcome(false, history, Directory);
                     }
                 }
             }
-            double seconds = partial.Seconds + clock.Elapsed.TotalSeconds;
+            var sums = trainer.ReadTotals();
+            double seconds = resumedPartial.Seconds + clock.Elapsed.TotalSeconds;
 
             var validation = Evaluator.Evaluate(forward, data.Validation, augmenter, Options.TenCrop,
                 done => Report("validate", epoch, done, data.Validation.Count, 0));
             bool improved = history.Count == 0 || validation.Top1Error < history.Min(r => r.ValidationTop1Error);
             var (next, drop) = perStep ? (schedule, false) : schedule.Observe(validation.Top1Error);
             schedule = next;
-            history.Add(new EpochRecord(epoch, learningRate, partial.LossSum / partial.Images, (double)partial.Errors / partial.Images,
-                validation.Loss, validation.Top1Error, validation.Top5Error, seconds, partial.Images / Math.Max(seconds, 1e-9)));
+            history.Add(new EpochRecord(epoch, learningRate, sums.Loss, (double)sums.Top1Errors / sums.Images,
+                validation.Loss, validation.Top1Error, validation.Top5Error, seconds, sums.Images / Math.Max(seconds, 1e-9)));
             if (drop)
                 learningRate /= PlateauSchedule.Factor;
 
@@ -245,6 +254,9 @@ public sealed class TrainingRun
         }
         return new TrainingOutcome(true, history, Directory);
     }
+
+    /// <summary>How often a run whose steps stay on the device reads their sums for the progress display.</summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(0.5);
 
     private void Report(string phase, int epoch, long done, long total, double loss) =>
         Progress?.Invoke(new TrainingProgress(phase, epoch, Options.Epochs, done, total, loss));
@@ -263,6 +275,11 @@ public sealed class TrainingRun
     private sealed record PartialEpoch(double LossSum, long Errors, long Images, double Seconds)
     {
         public static PartialEpoch None { get; } = new(0, 0, 0, 0);
+
+        /// <summary>The trainer's totals after <paramref name="steps"/> steps, for the epoch to continue from (the run keeps no top-5 count).</summary>
+        public StepTotals ToTotals(long steps) => new(steps, Images, LossSum, Images - Errors, 0);
+
+        public static PartialEpoch From(StepTotals totals, double seconds) => new(totals.LossSum, totals.Top1Errors, totals.Images, seconds);
     }
 
     /// <summary>What a checkpoint must hold beyond weights, the optimiser's state, step and rate for a resumed run to continue exactly.</summary>

@@ -195,12 +195,21 @@ internal static class TrainCommand
         string directory = parsed.GetValue(a.Out) ?? Path.Combine("runs", $"{info.Name.ToLowerInvariant()}-{DateTime.Now:yyyyMMdd-HHmmss}");
         bool resume = parsed.GetValue(a.Resume);
 
+        // Under mpirun each process trains on its share of every batch (data-parallel); rank 0 alone prints and writes.
+        using var communicator = Distributed.Communicator.FromEnvironment();
+        if (communicator.Size > 1 && trainingOptions.Devices > 1)
+            throw new UsageException($"--devices {trainingOptions.Devices} splits the network over this process's devices; under mpirun (-np {communicator.Size}) the processes train data-parallel: leave --devices out");
+        var parallel = new Distributed.DataParallel(communicator);
+        parallel.Share(trainingOptions.BatchSize); // a batch that does not cut into equal shares is refused before anything runs
+        if (!parallel.IsRoot)
+            Console.SetOut(TextWriter.Null);
         var unreadable = Unreadable(parsed.GetValue(a.Strict));
         var splits = DataSplits.Open(dataPath, info.Input.Channels, unreadable);
         using var device = Device.Open(parsed.GetValue(a.Device)!);
         using var network = entry.Create(device, trainingOptions.Seed);
-        var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory) { RequiredOptimizer = givenOptimizer };
-        Console.WriteLine($"{info.Name} ({info.DescribeParameters()}) on {device}");
+        var run = new TrainingRun(network, splits, trainingOptions, preprocessing, directory) { RequiredOptimizer = givenOptimizer, Parallel = parallel };
+        Console.WriteLine($"{info.Name} ({info.DescribeParameters()}) on {device}" +
+            (communicator.Size > 1 ? $", data-parallel over {communicator.Size} processes ({communicator.Transport}): each takes {parallel.Share(trainingOptions.BatchSize)} images of every batch of {trainingOptions.BatchSize}" : ""));
         Console.WriteLine($"data: {splits.Train.Source}: {splits.Train.Count:N0} training images, {splits.Validation.Count:N0} validation images ({splits.Validation.Source}), {splits.Train.Classes.Count} classes");
         Console.WriteLine($"run:  {directory}{(resume ? " (resuming)" : "")}; batch {trainingOptions.BatchSize}, learning rate {trainingOptions.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
             $"{DescribeOptimizer(trainingOptions)}, " +
@@ -257,6 +266,8 @@ internal static class TrainCommand
                     (top5 ? $", top-5 {1 - best.ValidationTop5Error:P2}" : "") + $" -> {Path.Combine(directory, TrainingRun.BestFile)}");
             if (unreadable.Files.Count > 0)
                 Console.WriteLine($"skipped {Plural(unreadable.Files.Count, "unreadable image")}, named in the warnings above; --strict makes one an error");
+            if (communicator.Size > 1 && outcome.History.Count > 0)
+                Console.WriteLine($"replicas: the {communicator.Size} processes hold the same weights, bit for bit (XxHash64 {run.ReplicaHash:x16})");
             if (!outcome.Completed)
                 Console.WriteLine($"interrupted; continue with: {Verbs.ProgramName} train {name} --data {dataPath} --out {directory} --resume");
             return outcome.Completed ? Cli.Success : Cli.Interrupted;

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using ILGPU.Runtime;
 using NetGen.Data;
 
 namespace NetGen.Distributed;
@@ -63,20 +64,56 @@ public sealed class DataParallel(ICommunicator communicator)
         ArgumentNullException.ThrowIfNull(network);
         if (Communicator.Size == 1 || network.Info.Parameters.All(p => p.Trainable))
             return;
-        var parameters = network.ReadParameters();
         foreach (var p in network.Info.Parameters.Where(p => !p.Trainable))
-            Communicator.Broadcast(parameters.AsSpan(checked((int)p.Offset), checked((int)p.Count)));
-        network.WriteParameters(parameters);
+        {
+            var view = network.Parameters.View.SubView(p.Offset, p.Count);
+            var values = view.GetAsArray1D();
+            Communicator.Broadcast(values);
+            view.CopyFromCPU(values);
+        }
     }
 
-    /// <summary>Every process's loss sum, errors and images, summed.</summary>
-    public (double LossSum, long Errors, long Images) Sum(double lossSum, long errors, long images)
+    /// <summary>
+    /// Checks that every process holds the same weights, bit for bit (they take the same updates from
+    /// the same start): rank 0's hash of its parameters against each one's. Returns the hash.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A process's weights differ from rank 0's.</exception>
+    public ulong CheckReplicas(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var parameters = network.ReadParameters();
+        ulong hash = System.IO.Hashing.XxHash64.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(parameters.AsSpan()));
+        if (Communicator.Size == 1)
+            return hash;
+        var bytes = BitConverter.GetBytes(hash);
+        Communicator.Broadcast(bytes);
+        ulong root = BitConverter.ToUInt64(bytes);
+        long[] differing = [root == hash ? 0 : 1];
+        Communicator.AllReduceSum(differing);
+        if (differing[0] > 0)
+            throw new InvalidOperationException($"The replicas' weights differ: {differing[0]} of {Communicator.Size} processes hold other weights than rank 0's " +
+                $"(rank {Communicator.Rank}: {(root == hash ? "the same" : "different")}); every process must take the same updates from the same start.");
+        return hash;
+    }
+
+    /// <summary>Every process's totals, summed (the steps are each process's: the same on all).</summary>
+    public StepTotals Sum(StepTotals mine)
     {
         if (Communicator.Size == 1)
-            return (lossSum, errors, images);
-        double[] sums = [lossSum, errors, images];
+            return mine;
+        double[] sums = [mine.Images, mine.LossSum, mine.Top1, mine.Top5];
         Communicator.AllReduceSum(sums);
-        return (sums[0], (long)sums[1], (long)sums[2]);
+        return new StepTotals(mine.Steps, (long)sums[0], sums[1], (long)sums[2], (long)sums[3]);
+    }
+
+    /// <summary>Whether any process has <paramref name="mine"/> true (a stop asked for on one machine stops every one at the same step).</summary>
+    public bool Any(bool mine)
+    {
+        if (Communicator.Size == 1)
+            return mine;
+        long[] count = [mine ? 1 : 0];
+        Communicator.AllReduceSum(count);
+        return count[0] > 0;
     }
 
     /// <summary>
@@ -91,7 +128,9 @@ public sealed class DataParallel(ICommunicator communicator)
         int count = validation.Count, size = Communicator.Size, rank = Communicator.Rank;
         int start = (int)((long)count * rank / size), end = (int)((long)count * (rank + 1) / size);
         var share = new DatasetSubset(validation, Enumerable.Range(start, end - start).ToArray(), $"{validation.Source} (rank {rank}'s share)");
-        var mine = share.Count == 0 ? new EvaluationResult(0, 0, 0, 0) : Evaluator.Evaluate(pass, share, augmenter, tenCrop, progress);
+        // Each process has done about as much as this one: the whole set's progress, as rank 0 shows it.
+        var mine = share.Count == 0 ? new EvaluationResult(0, 0, 0, 0)
+            : Evaluator.Evaluate(pass, share, augmenter, tenCrop, progress is null ? null : done => progress(Math.Min(count, done * size)));
         double[] sums = [mine.Images, mine.Loss * mine.Images, Math.Round(mine.Top1Accuracy * mine.Images), Math.Round(mine.Top5Accuracy * mine.Images)];
         Communicator.AllReduceSum(sums);
         return new EvaluationResult((int)sums[0], sums[1] / sums[0], sums[2] / sums[0], sums[3] / sums[0]);

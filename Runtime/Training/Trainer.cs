@@ -93,7 +93,21 @@ public partial class Trainer : IDisposable
     }
 
     /// <summary>The dropout key of the next training step.</summary>
-    public DropoutKey TrainingKey => new(Seed, Step, 1);
+    public DropoutKey TrainingKey => new(Seed, Step, 1, FirstImage);
+
+    /// <summary>
+    /// Where this trainer's batches start in each step's whole batch: a data-parallel process's
+    /// share (<see cref="Distributed.DataParallel.FirstImage"/>), whose dropout masks are then the
+    /// whole batch's for its images. 0 for a trainer that sees whole batches.
+    /// </summary>
+    public long FirstImage { get; set; }
+
+    /// <summary>
+    /// Sums each step's gradients over a data-parallel job's processes before they are checked and
+    /// applied, so every process takes the same update; null (the default) for a single process.
+    /// On the CPU backend each bucket's sum starts as soon as the backward pass has produced it.
+    /// </summary>
+    public Distributed.GradientBuckets? GradientSum { get; set; }
 
     /// <summary>
     /// One step of the optimiser on a batch: forward with dropout, loss, backward, update. Advances
@@ -232,12 +246,44 @@ public partial class Trainer : IDisposable
         if (backward)
         {
             gradients.MemSetToZero();
-            pass.EnqueueBackward(gradients.View, key);
+            if (GradientSum is { } sum)
+                EnqueueBackwardSummed(pass, key, sum);
+            else
+                pass.EnqueueBackward(gradients.View, key);
         }
         return (forward, pass);
     }
 
     /// <summary>The CPU backend's update: the guard reads the loss and the gradients in host memory at once, then the optimiser runs.</summary>
+    /// <summary>
+    /// The backward pass with its gradients summed over the processes: on the CPU backend, whose
+    /// buffers are host memory, bucket by bucket as the pass produces them; on an accelerator once
+    /// the pass is done, through a copy in host memory.
+    /// </summary>
+    private void EnqueueBackwardSummed(BackwardPass pass, DropoutKey key, Distributed.GradientBuckets sum)
+    {
+        if (Network.Backend == Backend.Cpu)
+        {
+            sum.Begin(gradients.View);
+            pass.TensorGradientsDone = sum.DoneFrom;
+            try
+            {
+                pass.EnqueueBackward(gradients.View, key);
+            }
+            finally
+            {
+                pass.TensorGradientsDone = null;
+                sum.Finish();
+            }
+            return;
+        }
+        pass.EnqueueBackward(gradients.View, key);
+        var host = gradients.GetAsArray1D(); // waits for the pass
+        sum.Begin(host);
+        sum.Finish();
+        gradients.View.CopyFromCPU(host);
+    }
+
     private void UpdateOnHost(ForwardPass forward, BackwardPass pass, float rate)
     {
         if (CheckNumerics || ClipNorm > 0)

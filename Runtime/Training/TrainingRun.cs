@@ -85,6 +85,20 @@ public sealed class TrainingRun
     /// </summary>
     public Optimizer? RequiredOptimizer { get; init; }
 
+    /// <summary>
+    /// The data-parallel job this run is one process of (<see cref="Distributed.Communicator.FromEnvironment"/>
+    /// under <c>mpirun</c>); by default a single process. Each process trains on its share of every
+    /// batch, the gradients are summed before each update, and only rank 0 writes the run's files and
+    /// raises <see cref="EpochCompleted"/>.
+    /// </summary>
+    public Distributed.DataParallel Parallel { get; init; } = new(Distributed.SingleProcess.Instance);
+
+    /// <summary>
+    /// The hash (XxHash64) of the weights at the end of the last epoch, which every process of a
+    /// data-parallel job checked it holds too (<see cref="Distributed.DataParallel.CheckReplicas"/>).
+    /// </summary>
+    public ulong ReplicaHash { get; private set; }
+
     /// <summary>Raised as images are processed: often, so keep handlers cheap.</summary>
     public event Action<TrainingProgress>? Progress;
 
@@ -99,12 +113,13 @@ public sealed class TrainingRun
     public TrainingOutcome Run(bool resume = false, CancellationToken cancel = default)
     {
         if (!resume)
-            MemoryCheck.EnsureFits(network, Options.BatchSize, Options.Optimizer); // before the run writes anything
+            MemoryCheck.EnsureFits(network, Parallel.Share(Options.BatchSize), Options.Optimizer); // before the run writes anything
         System.IO.Directory.CreateDirectory(Directory);
         // What a run killed in the middle of a write left behind: the half-written temporary file
         // beside the checkpoint it was to replace (AtomicFile), never the checkpoint itself.
-        foreach (var leftover in System.IO.Directory.EnumerateFiles(Directory, "*" + AtomicFile.TemporarySuffix + "*"))
-            File.Delete(leftover);
+        if (Parallel.IsRoot)
+            foreach (var leftover in System.IO.Directory.EnumerateFiles(Directory, "*" + AtomicFile.TemporarySuffix + "*"))
+                File.Delete(leftover);
         string lastPath = Path.Combine(Directory, LastFile), dataPath = Path.Combine(Directory, DataStatistics.FileName);
         // A resumed run's optimiser is its checkpoint's, so the checkpoint is read before the trainer is made.
         var checkpoint = resume ? ReadCheckpoint(lastPath) : null;
@@ -144,14 +159,22 @@ public sealed class TrainingRun
                 throw new IOException($"{Directory}: already holds a run ({LastFile}); resume it with --resume, or train into another directory.");
             trainer.Seed = Options.Seed;
             statistics = DataStatistics.Compute(data.Train, preprocessing, done => Report("statistics", 1, done, data.Train.Count, 0));
-            statistics.Save(dataPath);
+            if (Parallel.IsRoot)
+                statistics.Save(dataPath);
             state = new RunState(Options, new PlateauSchedule(Options.Patience, Options.Threshold, Warmup: Options.Warmup), [], 0, PartialEpoch.None);
             learningRate = Options.LearningRate;
             completed = 0;
         }
 
         if (resume)
-            MemoryCheck.EnsureFits(network, Options.BatchSize, Options.Optimizer); // with the checkpoint's batch size, once it is read
+            MemoryCheck.EnsureFits(network, Parallel.Share(Options.BatchSize), Options.Optimizer); // with the checkpoint's batch size, once it is read
+        // Every process starts from rank 0's weights, moments, step and seed: the replicas are identical from the first step.
+        Parallel.BroadcastState(trainer);
+        if (Parallel.Communicator.Size > 1)
+        {
+            trainer.FirstImage = Parallel.FirstImage(Options.BatchSize);
+            trainer.GradientSum = new Distributed.GradientBuckets(Parallel.Communicator, network.Info);
+        }
         trainer.ClipNorm = Options.ClipNorm;
         trainer.LabelSmoothing = Options.LabelSmoothing;
         try
@@ -190,7 +213,8 @@ public sealed class TrainingRun
                 $"{Options.Epochs} epochs of {steps} make {(long)steps * Options.Epochs}.");
         // Plateau moves the rate between epochs, by the validation error; the others set it before every step, by the step's index alone.
         bool perStep = LearningRates.PerStep(Options.Schedule);
-        var forward = trainer.PassesFor(batchSize).Forward;
+        int share = Parallel.Share(batchSize);
+        var forward = trainer.PassesFor(share).Forward;
         var history = state.History.ToList();
         var schedule = state.Schedule;
         // Only the first epoch of a run resumed mid-epoch starts part-way through.
@@ -204,37 +228,41 @@ public sealed class TrainingRun
             resumeAt = 0;
             var clock = Stopwatch.StartNew();
             // The epoch's sums continue those it saved, step by step, so a resumed epoch ends with an uninterrupted one's.
-            trainer.ResetTotals(resumedPartial.ToTotals(batch));
+            // Rank 0 carries the saved sums; the other processes add only their own.
+            trainer.ResetTotals(Parallel.IsRoot ? resumedPartial.ToTotals(batch) : PartialEpoch.None.ToTotals(batch));
             var sinceReport = Stopwatch.StartNew();
-            using (var queue = Batches.Training(data.Train, augmenter, batchSize, Options.Seed, epoch, skip: batch))
+            using (var queue = Batches.Training(data.Train, augmenter, batchSize, Options.Seed, epoch, skip: batch, shard: Parallel.Communicator.Rank, shards: Parallel.Communicator.Size))
             {
                 foreach (var b in queue)
                 {
                     if (perStep)
                         learningRate = LearningRates.At(Options, (long)(epoch - 1) * steps + batch, steps);
                     trainer.Enqueue(b.Images, b.Labels, learningRate);
+                    Parallel.BroadcastRunningStatistics(network);
                     batch++;
                     bool saveDue = batch < steps && Options.SaveEverySteps > 0 && batch % Options.SaveEverySteps == 0;
-                    // Where the steps stay on the device, their sums are read (which waits for them) once per progress update.
-                    if (!trainer.DefersChecks || saveDue || batch == steps || cancel.IsCancellationRequested || sinceReport.Elapsed >= ProgressInterval)
+                    // Where the steps stay on the device, their sums are read (which waits for them) once per progress update;
+                    // the processes of a data-parallel job sum theirs every step, so they meet at the same points.
+                    if (!trainer.DefersChecks || Parallel.Communicator.Size > 1 || saveDue || batch == steps || cancel.IsCancellationRequested || sinceReport.Elapsed >= ProgressInterval)
                     {
-                        Report("train", epoch, (long)batch * batchSize, (long)steps * batchSize, trainer.ReadTotals(reset: false).Loss);
+                        Report("train", epoch, (long)batch * batchSize, (long)steps * batchSize, Parallel.Sum(trainer.ReadTotals(reset: false)).Loss);
                         sinceReport.Restart();
                     }
-                    bool stop = cancel.IsCancellationRequested;
+                    bool stop = Parallel.Any(cancel.IsCancellationRequested);
                     if (batch < steps && (stop || saveDue))
                     {
-                        var now = PartialEpoch.From(trainer.ReadTotals(reset: false), resumedPartial.Seconds + clock.Elapsed.TotalSeconds);
+                        var now = PartialEpoch.From(Parallel.Sum(trainer.ReadTotals(reset: false)), resumedPartial.Seconds + clock.Elapsed.TotalSeconds);
                         Save(trainer, lastPath, epoch - 1, learningRate, new RunState(Options, schedule, history, batch, now), statistics);
                         if (stop)
                             return new TrainingOutcome(false, history, Directory);
                     }
                 }
             }
-            var sums = trainer.ReadTotals();
+            var sums = Parallel.Sum(trainer.ReadTotals());
             double seconds = resumedPartial.Seconds + clock.Elapsed.TotalSeconds;
+            ReplicaHash = Parallel.CheckReplicas(network);
 
-            var validation = Evaluator.Evaluate(forward, data.Validation, augmenter, Options.TenCrop,
+            var validation = Parallel.Evaluate(forward, data.Validation, augmenter, Options.TenCrop,
                 done => Report("validate", epoch, done, data.Validation.Count, 0));
             bool improved = history.Count == 0 || validation.Top1Error < history.Min(r => r.ValidationTop1Error);
             var (next, drop) = perStep ? (schedule, false) : schedule.Observe(validation.Top1Error);
@@ -245,11 +273,14 @@ public sealed class TrainingRun
                 learningRate /= PlateauSchedule.Factor;
 
             Save(trainer, lastPath, epoch, learningRate, new RunState(Options, schedule, history, 0, PartialEpoch.None), statistics);
-            if (improved)
-                AtomicFile.Copy(lastPath, Path.Combine(Directory, BestFile)); // the same checkpoint; copied, not gathered and serialised again
-            EpochRecord.WriteCsv(Path.Combine(Directory, MetricsFile), history);
-            EpochCompleted?.Invoke(history);
-            if (cancel.IsCancellationRequested && epoch < Options.Epochs)
+            if (Parallel.IsRoot)
+            {
+                if (improved)
+                    AtomicFile.Copy(lastPath, Path.Combine(Directory, BestFile)); // the same checkpoint; copied, not gathered and serialised again
+                EpochRecord.WriteCsv(Path.Combine(Directory, MetricsFile), history);
+                EpochCompleted?.Invoke(history);
+            }
+            if (Parallel.Any(cancel.IsCancellationRequested) && epoch < Options.Epochs)
                 return new TrainingOutcome(false, history, Directory);
         }
         return new TrainingOutcome(true, history, Directory);
@@ -263,6 +294,8 @@ public sealed class TrainingRun
 
     private void Save(Trainer trainer, string path, int epoch, float learningRate, RunState state, DataStatistics statistics)
     {
+        if (!Parallel.IsRoot)
+            return; // one process writes the checkpoint; every replica holds the same weights
         trainer.Save(path, epoch, learningRate, new Dictionary<string, string>
         {
             [StateKey] = JsonSerializer.Serialize(state),

@@ -28,6 +28,18 @@ internal static class MpiJob
     /// <summary>Runs <paramref name="args"/> on <paramref name="ranks"/> ranks; returns the exit code and everything printed.</summary>
     public static (int Code, string Output) Run(int ranks, TimeSpan limit, params string[] args)
     {
+        using var job = Start(ranks, args);
+        if (!job.WaitForExit(limit))
+        {
+            job.Kill();
+            throw new TimeoutException($"mpirun -np {ranks} netgen {string.Join(' ', args)} ran past {limit.TotalSeconds:0} s:\n{job.Output}");
+        }
+        return (job.ExitCode, job.Output);
+    }
+
+    /// <summary>Starts <paramref name="args"/> on <paramref name="ranks"/> ranks and returns at once.</summary>
+    public static Job Start(int ranks, params string[] args)
+    {
         var start = new ProcessStartInfo(Mpirun) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--mca", "btl", "self,vader,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo", Netgen })
@@ -35,20 +47,76 @@ internal static class MpiJob
         foreach (string a in args)
             start.ArgumentList.Add(a);
         start.Environment["TERM"] = "dumb";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Mpirun} did not start");
-        var text = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(limit))
+        return new Job(Process.Start(start) ?? throw new InvalidOperationException($"{Mpirun} did not start"));
+    }
+
+    /// <summary>The process id of rank <paramref name="rank"/> of a running job (its environment names the rank), or null.</summary>
+    public static int? RankProcess(int rank)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"mpirun -np {ranks} netgen {string.Join(' ', args)} ran past {limit.TotalSeconds:0} s:\n{text}");
+            if (!int.TryParse(Path.GetFileName(directory), out int pid))
+                continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(directory, "cmdline")).Contains("netgen", StringComparison.Ordinal))
+                    continue;
+                var environment = File.ReadAllText(Path.Combine(directory, "environ")).Split('\0');
+                if (environment.Contains($"OMPI_COMM_WORLD_RANK={rank}"))
+                    return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone, or not ours
+            }
         }
-        process.WaitForExit();
-        lock (text)
-            return (process.ExitCode, text.ToString());
+        return null;
+    }
+
+    /// <summary>A running mpirun and what it has printed so far.</summary>
+    public sealed class Job : IDisposable
+    {
+        private readonly Process process;
+        private readonly StringBuilder text = new();
+
+        internal Job(Process process)
+        {
+            this.process = process;
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public string Output
+        {
+            get
+            {
+                lock (text)
+                    return text.ToString();
+            }
+        }
+
+        public bool HasExited => process.HasExited;
+
+        public int ExitCode => process.ExitCode;
+
+        public bool WaitForExit(TimeSpan limit)
+        {
+            if (!process.WaitForExit(limit))
+                return false;
+            process.WaitForExit(); // the end of both streams
+            return true;
+        }
+
+        public void Kill() => process.Kill(entireProcessTree: true);
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+                Kill();
+            process.Dispose();
+        }
     }
 }
 

@@ -197,7 +197,7 @@ public partial class Trainer
         bool badLoss = fault.FaultImage >= 0;
         if (badLoss && activations is not null)
             return ActivationFault(fault.FaultStep, fault.FaultLoss, FirstNonFinite(activations));
-        const string Overwritten = "the steps enqueued after it overwrote its activations, so the first that is not finite cannot be named (CheckEvery = 1 keeps them)";
+        const string Overwritten = "its activations were overwritten by the passes after it, so the first that is not finite cannot be named (CheckEvery = 1 keeps them)";
         if (fault.FaultTensor < 0)
             return new NumericalFaultException(fault.FaultStep, "loss", LossFault(fault.FaultStep, fault.FaultLoss, $"every gradient is finite, and {Overwritten}"));
         var gradient = GradientGuard.Fault(Network.Info, fault.FaultTensor, fault.NaNs, fault.Infinities, fault.FaultTensors, fault.FaultStep);

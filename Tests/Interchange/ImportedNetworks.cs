@@ -12,7 +12,8 @@ namespace NetGen.Tests.Interchange;
 
 /// <summary>
 /// Every network <see cref="OnnxExportTests"/> exports, exported with random weights and imported
-/// again, and a model built by hand as PyTorch exports one (<see cref="TorchStyleModel"/>): each
+/// again, a model built by hand as PyTorch exports one (<see cref="TorchStyleModel"/>) and two for what
+/// no exporter here writes (<see cref="HandBuiltModels"/>): each
 /// declaration and its weights written to disk, and all declarations built together, with the
 /// generator, into one assembly loaded here (one compilation: the generator's output for twenty
 /// networks compiles once).
@@ -21,6 +22,9 @@ public sealed class ImportedNetworks : IDisposable
 {
     /// <summary>The name of the hand-built, PyTorch-style model among the <see cref="Cases"/>.</summary>
     public const string TorchStyle = "TorchStyle";
+
+    /// <summary>The hand-built models for what no exporter here writes (<see cref="HandBuiltModels"/>).</summary>
+    public const string Vector = "VectorModel", SamePadding = "SamePaddingModel";
 
     private readonly TemporaryFolder folder = new();
     private readonly Assembly assembly;
@@ -38,6 +42,8 @@ public sealed class ImportedNetworks : IDisposable
             cases[name] = Import(onnx, "Imported" + name, network.Info, parameters);
         }
         cases[TorchStyle] = Import(TorchStyleModel.Build().Save(folder.File("torch-style.onnx")), TorchStyle, null, null);
+        cases[Vector] = Import(HandBuiltModels.Vector().Save(folder.File("vector.onnx")), Vector, null, null);
+        cases[SamePadding] = Import(HandBuiltModels.SamePadding().Save(folder.File("same-padding.onnx")), SamePadding, null, null);
         Cases = cases;
 
         var (result, output) = GeneratorHarness.Run(cases.Values.Select(c => (c.Declaration, File.ReadAllText(c.Declaration))).ToArray());

@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using System.Linq;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Interchange;
@@ -21,6 +23,8 @@ public class OnnxImportTests(ImportedNetworks imported) : IClassFixture<Imported
         foreach (string name in OnnxExportTests.Networks().Cast<object[]>().Select(row => (string)row[0]))
             models.Add(name);
         models.Add(ImportedNetworks.TorchStyle);
+        models.Add(ImportedNetworks.Vector);
+        models.Add(ImportedNetworks.SamePadding);
         return models;
     }
 
@@ -34,7 +38,7 @@ public class OnnxImportTests(ImportedNetworks imported) : IClassFixture<Imported
         var images = Numbers.Uniform(Batch * network.Info.Input.Size, 5, 2f);
         using var forward = network.CreateForwardPass(Batch);
         var actual = forward.Run(images);
-        var expected = OnnxExportTests.RunOnnx(model.Onnx, network.Info, images, Batch);
+        var expected = RunOnnx(model.Onnx, network.Info, images);
         Assert.Equal(expected.Length, actual.Length);
         Numbers.AssertClose(expected, actual, $"{name}: the import against ONNX Runtime on the model", relative: 1e-4, absolute: 1e-6);
     }
@@ -58,6 +62,17 @@ public class OnnxImportTests(ImportedNetworks imported) : IClassFixture<Imported
         foreach (var p in original.Parameters)
             for (long i = p.Offset; i < p.Offset + p.Count; i++)
                 Assert.Equal(p.Name.EndsWith("num_batches_tracked", StringComparison.Ordinal) ? 0f : model.OriginalParameters![i], weights[i]);
+    }
+
+    /// <summary>ONNX Runtime's output on <paramref name="images"/>, shaped as the model's input is: (N, C, H, W), or (N, features).</summary>
+    private static float[] RunOnnx(string path, NetworkInfo info, float[] images)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(path, options);
+        var (name, input) = session.InputMetadata.Single();
+        int[] shape = input.Dimensions.Length == 2 ? [Batch, info.Input.Size] : [Batch, info.Input.Channels, info.Input.Height, info.Input.Width];
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(images, shape))]);
+        return results.Single().AsTensor<float>().ToArray();
     }
 
     private static string Kinds(LayerInfo layer, string leftOut = "") => string.Join(" ", layer.Operations.Select(o => o.Kind).Where(k => k != leftOut));
@@ -129,6 +144,35 @@ public class OnnxImportTests(ImportedNetworks imported) : IClassFixture<Imported
         Assert.False(tensors.ContainsKey("conv1.bias"));
         Assert.Equal(0L, tensors["layer10conv1.bn.num_batches_tracked"].ToInt64s().Single());
         Assert.Equal("I64", tensors["conv1.bn.num_batches_tracked"].DType);
+    }
+
+    [Fact]
+    public void VectorsAndSamePaddingComeBackAsTheDeclarationsTheyMean()
+    {
+        // Gemm's alpha and beta are in the weights; a vector input is C x 1 x 1.
+        Assert.Equal(
+            """
+            [Network(Channels = 12, Height = 1, Width = 1)]
+            public sealed partial class VectorModel
+            {
+                /// <summary>5, from node "gemm0" (Gemm).</summary>
+                [Dense(5), Elu(0.5f)]
+                public partial Layer Layer1 { get; }
+
+                /// <summary>4, from node "gemm1" (Gemm).</summary>
+                [Dense(4), LeakyRelu(0.2f)]
+                public partial Layer Layer2 { get; }
+
+                /// <summary>3, from node "matmul" (MatMul).</summary>
+                [Dense(3, Bias = false), Sigmoid]
+                public partial Layer Layer3 { get; }
+            }
+
+            """.ReplaceLineEndings("\n"), Body(imported.Cases[ImportedNetworks.Vector].Imported.Declaration));
+        // SAME_UPPER pads 7 by 1 and 1 for a stride-2 kernel of 3: Pad = 1, exact; the pool's ceil_mode is ceil rounding.
+        Assert.Contains("[Network(Channels = 2, Height = 7, Width = 7, Round = Rounding.Ceil)]", imported.Cases[ImportedNetworks.SamePadding].Imported.Declaration);
+        Assert.Contains("[Conv(4, Kernel = 3, Stride = 2, Pad = 1), Tanh, AvgPool(3, Stride = 2, Pad = 1)]", imported.Cases[ImportedNetworks.SamePadding].Imported.Declaration);
+        Assert.Contains("[Conv(6, Kernel = 1, Bias = false), GlobalAvgPool]", imported.Cases[ImportedNetworks.SamePadding].Imported.Declaration);
     }
 
     [Fact]

@@ -34,9 +34,12 @@ internal static partial class LayerNames
     public static void Assign(IReadOnlyList<ImportedLayer> layers, string className)
     {
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { className };
+        // A source that gives two layers one name (every node under "model/...") names none of them.
+        var fromNodes = Distinct(layers.Select(l => FromNode(l.Learnable.Node.Name)).ToArray());
+        var fromWeights = Distinct(layers.Select(l => FromWeight(l.Learnable.WeightName)).ToArray());
         for (int i = 0; i < layers.Count; i++)
         {
-            string wanted = FromNode(layers[i].Learnable.Node.Name) ?? FromWeight(layers[i].Learnable.WeightName) ?? $"Layer{i + 1}";
+            string wanted = fromNodes[i] ?? fromWeights[i] ?? $"Layer{i + 1}";
             if (Taken.Contains(wanted))
                 wanted += "Layer";
             string name = wanted;
@@ -44,6 +47,13 @@ internal static partial class LayerNames
                 name = $"{wanted}_{n}";
             layers[i].Member = name;
         }
+    }
+
+    /// <summary>The names, each left out (null) where another layer would have it too.</summary>
+    private static string?[] Distinct(string?[] names)
+    {
+        var counts = names.OfType<string>().GroupBy(n => n, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Count(), StringComparer.OrdinalIgnoreCase);
+        return names.Select(n => n is not null && counts[n] == 1 ? n : null).ToArray();
     }
 
     /// <summary>The layer part of a NetGen node name, <c>conv1/conv</c>: the text before the first slash, when it is an identifier.</summary>

@@ -250,7 +250,119 @@ partial class AlexNet : global::NetGen.Network
             new("fc8.bias", [1000], Offset: 60964224, Count: 1000, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
         ],
         ParameterCount: 60965224,
-        MultiplyAdds: 724406816);
+        MultiplyAdds: 724406816)
+        {
+            Onnx = OnnxGraph(),
+            PyTorch = PyTorchSource,
+        };
+
+    /// <summary>The network in evaluation mode as ONNX nodes, each operation's as it wrote itself.</summary>
+    private static global::NetGen.OnnxGraphInfo OnnxGraph() =>
+        new("input", "probabilities",
+            [
+                new("Conv", "conv1/conv", ["input", "conv1.weight", "conv1.bias"], ["conv1/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 11, 11), global::NetGen.OnnxAttributeInfo.IntList("strides", 4, 4), global::NetGen.OnnxAttributeInfo.IntList("pads", 0, 0, 0, 0), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("Relu", "conv1/relu", ["conv1/conv"], ["conv1/relu"], []),
+                new("Split", "conv1/split_columns", ["conv1/relu", "conv1/column_channels"], ["conv1/column0", "conv1/column1"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("LRN", "conv1/lrn_column0", ["conv1/column0"], ["conv1/lrn_column0"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("LRN", "conv1/lrn_column1", ["conv1/column1"], ["conv1/lrn_column1"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("Concat", "conv1/join_columns", ["conv1/lrn_column0", "conv1/lrn_column1"], ["conv1/join_columns"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("MaxPool", "conv1/maxpool", ["conv1/join_columns"], ["conv1"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 2, 2), global::NetGen.OnnxAttributeInfo.IntList("pads", 0, 0, 0, 0)]),
+                new("Conv", "conv2/conv", ["conv1", "conv2.weight", "conv2.bias"], ["conv2/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 5, 5), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 2, 2, 2, 2), global::NetGen.OnnxAttributeInfo.Int("group", 2)]),
+                new("Relu", "conv2/relu", ["conv2/conv"], ["conv2/relu"], []),
+                new("Split", "conv2/split_columns", ["conv2/relu", "conv2/column_channels"], ["conv2/column0", "conv2/column1"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("LRN", "conv2/lrn_column0", ["conv2/column0"], ["conv2/lrn_column0"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("LRN", "conv2/lrn_column1", ["conv2/column1"], ["conv2/lrn_column1"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("Concat", "conv2/join_columns", ["conv2/lrn_column0", "conv2/lrn_column1"], ["conv2/join_columns"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("MaxPool", "conv2/maxpool", ["conv2/join_columns"], ["conv2"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 2, 2), global::NetGen.OnnxAttributeInfo.IntList("pads", 0, 0, 0, 0)]),
+                new("Conv", "conv3/conv", ["conv2", "conv3.weight", "conv3.bias"], ["conv3/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("Relu", "conv3/relu", ["conv3/conv"], ["conv3"], []),
+                new("Conv", "conv4/conv", ["conv3", "conv4.weight", "conv4.bias"], ["conv4/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 2)]),
+                new("Relu", "conv4/relu", ["conv4/conv"], ["conv4"], []),
+                new("Conv", "conv5/conv", ["conv4", "conv5.weight", "conv5.bias"], ["conv5/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 2)]),
+                new("Relu", "conv5/relu", ["conv5/conv"], ["conv5/relu"], []),
+                new("MaxPool", "conv5/maxpool", ["conv5/relu"], ["conv5"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 2, 2), global::NetGen.OnnxAttributeInfo.IntList("pads", 0, 0, 0, 0)]),
+                new("Flatten", "fc6/flatten", ["conv5"], ["fc6/flatten"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("Gemm", "fc6/dense", ["fc6/flatten", "fc6.weight", "fc6.bias"], ["fc6/dense"], [global::NetGen.OnnxAttributeInfo.Int("transB", 1)]),
+                new("Relu", "fc6/relu", ["fc6/dense"], ["fc6"], []),
+                new("Gemm", "fc7/dense", ["fc6", "fc7.weight", "fc7.bias"], ["fc7/dense"], [global::NetGen.OnnxAttributeInfo.Int("transB", 1)]),
+                new("Relu", "fc7/relu", ["fc7/dense"], ["fc7"], []),
+                new("Gemm", "fc8/dense", ["fc7", "fc8.weight", "fc8.bias"], ["fc8/dense"], [global::NetGen.OnnxAttributeInfo.Int("transB", 1)]),
+                new("Softmax", "fc8/softmax", ["fc8/dense"], ["probabilities"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+            ],
+            [
+                new("conv1/column_channels", [2], [48, 48], []),
+                new("conv2/column_channels", [2], [128, 128], []),
+            ])
+        ;
+
+    /// <summary>The network as a PyTorch <c>nn.Module</c> (Python source): its twin, whose <c>state_dict()</c> has NetGen's tensor names.</summary>
+    public const string PyTorchSource = @"""""""AlexNet, NetGen's declaration as a PyTorch module (generated; do not edit).
+
+conv1: conv 96, 11x11, stride 4, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2; 3 x 227 x 227 -> 96 x 27 x 27
+conv2: conv 256, 5x5, pad 2, groups 2, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2; 96 x 27 x 27 -> 256 x 13 x 13
+conv3: conv 384, 3x3, pad 1, relu; 256 x 13 x 13 -> 384 x 13 x 13
+conv4: conv 384, 3x3, pad 1, groups 2, relu; 384 x 13 x 13 -> 384 x 13 x 13
+conv5: conv 256, 3x3, pad 1, groups 2, relu, max pool 3, stride 2; 384 x 13 x 13 -> 256 x 6 x 6
+fc6: dense 4096, relu, dropout 0.5; 256 x 6 x 6 -> 4096
+fc7: dense 4096, relu, dropout 0.5; 4096 -> 4096
+fc8: dense 1000, softmax; 4096 -> 1000
+
+state_dict() has NetGen's tensor names, so model.load_state_dict(...) takes the tensors of a NetGen
+checkpoint (NetGen stores num_batches_tracked as a float or an int64; cast it with .long()).
+forward returns the logits: the softmax is the loss's (F.cross_entropy), as in NetGen's trainer.
+""""""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def lrn_in_columns(x, size, alpha, beta, k, columns):
+    """"""Local response normalisation with alpha multiplying the sum of squares, its window inside each column's channels.""""""
+    return torch.cat([F.local_response_norm(part, size, alpha * size, beta, k) for part in x.chunk(columns, 1)], 1)
+
+
+class AlexNet(nn.Module):
+    input_shape = (3, 227, 227)
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 96, 11, stride=4, padding=0, groups=1, bias=True)
+        self.conv2 = nn.Conv2d(96, 256, 5, stride=1, padding=2, groups=2, bias=True)
+        self.conv3 = nn.Conv2d(256, 384, 3, stride=1, padding=1, groups=1, bias=True)
+        self.conv4 = nn.Conv2d(384, 384, 3, stride=1, padding=1, groups=2, bias=True)
+        self.conv5 = nn.Conv2d(384, 256, 3, stride=1, padding=1, groups=2, bias=True)
+        self.fc6 = nn.Linear(9216, 4096, bias=True)
+        self.fc7 = nn.Linear(4096, 4096, bias=True)
+        self.fc8 = nn.Linear(4096, 1000, bias=True)
+
+    def forward(self, x):
+        h = x
+        h = self.conv1(h)  # conv1: conv 96, 11x11, stride 4
+        h = F.relu(h)  # conv1: relu
+        h = lrn_in_columns(h, 5, 0.0001, 0.75, 2.0, 2)  # conv1: lrn 5, alpha 0.0001, beta 0.75, k 2
+        h = F.max_pool2d(h, 3, 2, 0, ceil_mode=False)  # conv1: max pool 3, stride 2
+        h = self.conv2(h)  # conv2: conv 256, 5x5, pad 2, groups 2
+        h = F.relu(h)  # conv2: relu
+        h = lrn_in_columns(h, 5, 0.0001, 0.75, 2.0, 2)  # conv2: lrn 5, alpha 0.0001, beta 0.75, k 2
+        h = F.max_pool2d(h, 3, 2, 0, ceil_mode=False)  # conv2: max pool 3, stride 2
+        h = self.conv3(h)  # conv3: conv 384, 3x3, pad 1
+        h = F.relu(h)  # conv3: relu
+        h = self.conv4(h)  # conv4: conv 384, 3x3, pad 1, groups 2
+        h = F.relu(h)  # conv4: relu
+        h = self.conv5(h)  # conv5: conv 256, 3x3, pad 1, groups 2
+        h = F.relu(h)  # conv5: relu
+        h = F.max_pool2d(h, 3, 2, 0, ceil_mode=False)  # conv5: max pool 3, stride 2
+        h = torch.flatten(h, 1)  # fc6: flatten in NCHW order
+        h = self.fc6(h)  # fc6: dense 4096
+        h = F.relu(h)  # fc6: relu
+        h = F.dropout(h, 0.5, self.training)  # fc6: dropout 0.5
+        h = self.fc7(h)  # fc7: dense 4096
+        h = F.relu(h)  # fc7: relu
+        h = F.dropout(h, 0.5, self.training)  # fc7: dropout 0.5
+        h = self.fc8(h)  # fc8: dense 1000
+        return h
+";
 
     /// <summary>Allocates the 60,965,224 parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
     public AlexNet(Accelerator accelerator, ulong seed = 0)

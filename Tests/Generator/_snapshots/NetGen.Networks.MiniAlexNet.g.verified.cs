@@ -241,7 +241,117 @@ partial class MiniAlexNet : global::NetGen.Network
             new("fc8.bias", [10], Offset: 2086528, Count: 10, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
         ],
         ParameterCount: 2086538,
-        MultiplyAdds: 15194624);
+        MultiplyAdds: 15194624)
+        {
+            Onnx = OnnxGraph(),
+            PyTorch = PyTorchSource,
+        };
+
+    /// <summary>The network in evaluation mode as ONNX nodes, each operation's as it wrote itself.</summary>
+    private static global::NetGen.OnnxGraphInfo OnnxGraph() =>
+        new("input", "probabilities",
+            [
+                new("Conv", "conv1/conv", ["input", "conv1.weight", "conv1.bias"], ["conv1/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("Relu", "conv1/relu", ["conv1/conv"], ["conv1/relu"], []),
+                new("Split", "conv1/split_columns", ["conv1/relu", "conv1/column_channels"], ["conv1/column0", "conv1/column1"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("LRN", "conv1/lrn_column0", ["conv1/column0"], ["conv1/lrn_column0"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("LRN", "conv1/lrn_column1", ["conv1/column1"], ["conv1/lrn_column1"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("Concat", "conv1/join_columns", ["conv1/lrn_column0", "conv1/lrn_column1"], ["conv1/join_columns"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("MaxPool", "conv1/maxpool", ["conv1/join_columns"], ["conv1"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 2, 2), global::NetGen.OnnxAttributeInfo.IntList("pads", 0, 0, 1, 1)]),
+                new("Conv", "conv2/conv", ["conv1", "conv2.weight", "conv2.bias"], ["conv2/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("Relu", "conv2/relu", ["conv2/conv"], ["conv2/relu"], []),
+                new("Split", "conv2/split_columns", ["conv2/relu", "conv2/column_channels"], ["conv2/column0", "conv2/column1"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("LRN", "conv2/lrn_column0", ["conv2/column0"], ["conv2/lrn_column0"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("LRN", "conv2/lrn_column1", ["conv2/column1"], ["conv2/lrn_column1"], [global::NetGen.OnnxAttributeInfo.Int("size", 5), global::NetGen.OnnxAttributeInfo.Real("alpha", 0.0005f), global::NetGen.OnnxAttributeInfo.Real("beta", 0.75f), global::NetGen.OnnxAttributeInfo.Real("bias", 2f)]),
+                new("Concat", "conv2/join_columns", ["conv2/lrn_column0", "conv2/lrn_column1"], ["conv2/join_columns"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("MaxPool", "conv2/maxpool", ["conv2/join_columns"], ["conv2"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 2, 2), global::NetGen.OnnxAttributeInfo.IntList("pads", 0, 0, 1, 1)]),
+                new("Conv", "conv3/conv", ["conv2", "conv3.weight", "conv3.bias"], ["conv3/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("Relu", "conv3/relu", ["conv3/conv"], ["conv3"], []),
+                new("Conv", "conv4/conv", ["conv3", "conv4.weight", "conv4.bias"], ["conv4/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("Relu", "conv4/relu", ["conv4/conv"], ["conv4"], []),
+                new("Conv", "conv5/conv", ["conv4", "conv5.weight", "conv5.bias"], ["conv5/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("Relu", "conv5/relu", ["conv5/conv"], ["conv5"], []),
+                new("Flatten", "fc6/flatten", ["conv5"], ["fc6/flatten"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("Gemm", "fc6/dense", ["fc6/flatten", "fc6.weight", "fc6.bias"], ["fc6/dense"], [global::NetGen.OnnxAttributeInfo.Int("transB", 1)]),
+                new("Relu", "fc6/relu", ["fc6/dense"], ["fc6"], []),
+                new("Gemm", "fc7/dense", ["fc6", "fc7.weight", "fc7.bias"], ["fc7/dense"], [global::NetGen.OnnxAttributeInfo.Int("transB", 1)]),
+                new("Relu", "fc7/relu", ["fc7/dense"], ["fc7"], []),
+                new("Gemm", "fc8/dense", ["fc7", "fc8.weight", "fc8.bias"], ["fc8/dense"], [global::NetGen.OnnxAttributeInfo.Int("transB", 1)]),
+                new("Softmax", "fc8/softmax", ["fc8/dense"], ["probabilities"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+            ],
+            [
+                new("conv1/column_channels", [2], [16, 16], []),
+                new("conv2/column_channels", [2], [32, 32], []),
+            ])
+        ;
+
+    /// <summary>The network as a PyTorch <c>nn.Module</c> (Python source): its twin, whose <c>state_dict()</c> has NetGen's tensor names.</summary>
+    public const string PyTorchSource = @"""""""MiniAlexNet, NetGen's declaration as a PyTorch module (generated; do not edit).
+
+conv1: conv 32, 3x3, pad 1, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2, ceil; 1 x 28 x 28 -> 32 x 14 x 14
+conv2: conv 64, 3x3, pad 1, relu, lrn 5, alpha 0.0001, beta 0.75, k 2, max pool 3, stride 2, ceil; 32 x 14 x 14 -> 64 x 7 x 7
+conv3: conv 96, 3x3, pad 1, relu; 64 x 7 x 7 -> 96 x 7 x 7
+conv4: conv 96, 3x3, pad 1, relu; 96 x 7 x 7 -> 96 x 7 x 7
+conv5: conv 64, 3x3, pad 1, relu; 96 x 7 x 7 -> 64 x 7 x 7
+fc6: dense 512, relu, dropout 0.3; 64 x 7 x 7 -> 512
+fc7: dense 512, relu, dropout 0.3; 512 -> 512
+fc8: dense 10, softmax; 512 -> 10
+
+state_dict() has NetGen's tensor names, so model.load_state_dict(...) takes the tensors of a NetGen
+checkpoint (NetGen stores num_batches_tracked as a float or an int64; cast it with .long()).
+forward returns the logits: the softmax is the loss's (F.cross_entropy), as in NetGen's trainer.
+""""""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def lrn_in_columns(x, size, alpha, beta, k, columns):
+    """"""Local response normalisation with alpha multiplying the sum of squares, its window inside each column's channels.""""""
+    return torch.cat([F.local_response_norm(part, size, alpha * size, beta, k) for part in x.chunk(columns, 1)], 1)
+
+
+class MiniAlexNet(nn.Module):
+    input_shape = (1, 28, 28)
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, stride=1, padding=1, groups=1, bias=True)
+        self.conv2 = nn.Conv2d(32, 64, 3, stride=1, padding=1, groups=1, bias=True)
+        self.conv3 = nn.Conv2d(64, 96, 3, stride=1, padding=1, groups=1, bias=True)
+        self.conv4 = nn.Conv2d(96, 96, 3, stride=1, padding=1, groups=1, bias=True)
+        self.conv5 = nn.Conv2d(96, 64, 3, stride=1, padding=1, groups=1, bias=True)
+        self.fc6 = nn.Linear(3136, 512, bias=True)
+        self.fc7 = nn.Linear(512, 512, bias=True)
+        self.fc8 = nn.Linear(512, 10, bias=True)
+
+    def forward(self, x):
+        h = x
+        h = self.conv1(h)  # conv1: conv 32, 3x3, pad 1
+        h = F.relu(h)  # conv1: relu
+        h = lrn_in_columns(h, 5, 0.0001, 0.75, 2.0, 2)  # conv1: lrn 5, alpha 0.0001, beta 0.75, k 2
+        h = F.max_pool2d(h, 3, 2, 0, ceil_mode=True)  # conv1: max pool 3, stride 2, ceil
+        h = self.conv2(h)  # conv2: conv 64, 3x3, pad 1
+        h = F.relu(h)  # conv2: relu
+        h = lrn_in_columns(h, 5, 0.0001, 0.75, 2.0, 2)  # conv2: lrn 5, alpha 0.0001, beta 0.75, k 2
+        h = F.max_pool2d(h, 3, 2, 0, ceil_mode=True)  # conv2: max pool 3, stride 2, ceil
+        h = self.conv3(h)  # conv3: conv 96, 3x3, pad 1
+        h = F.relu(h)  # conv3: relu
+        h = self.conv4(h)  # conv4: conv 96, 3x3, pad 1
+        h = F.relu(h)  # conv4: relu
+        h = self.conv5(h)  # conv5: conv 64, 3x3, pad 1
+        h = F.relu(h)  # conv5: relu
+        h = torch.flatten(h, 1)  # fc6: flatten in NCHW order
+        h = self.fc6(h)  # fc6: dense 512
+        h = F.relu(h)  # fc6: relu
+        h = F.dropout(h, 0.3, self.training)  # fc6: dropout 0.3
+        h = self.fc7(h)  # fc7: dense 512
+        h = F.relu(h)  # fc7: relu
+        h = F.dropout(h, 0.3, self.training)  # fc7: dropout 0.3
+        h = self.fc8(h)  # fc8: dense 10
+        return h
+";
 
     /// <summary>Allocates the 2,086,538 parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
     public MiniAlexNet(Accelerator accelerator, ulong seed = 0)

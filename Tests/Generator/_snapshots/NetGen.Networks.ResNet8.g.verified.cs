@@ -320,7 +320,114 @@ partial class ResNet8 : global::NetGen.Network
             new("classifier.bias", [10], Offset: 19990, Count: 10, InitMean: 0f, InitStd: 0f, LrMult: 1f, DecayMult: 1f),
         ],
         ParameterCount: 20000,
-        MultiplyAdds: 6592192);
+        MultiplyAdds: 6592192)
+        {
+            Onnx = OnnxGraph(),
+            PyTorch = PyTorchSource,
+        };
+
+    /// <summary>The network in evaluation mode as ONNX nodes, each operation's as it wrote itself.</summary>
+    private static global::NetGen.OnnxGraphInfo OnnxGraph() =>
+        new("input", "probabilities",
+            [
+                new("Conv", "stem/conv", ["input", "stem.weight"], ["stem/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("BatchNormalization", "stem/batchnorm", ["stem/conv", "stem.bn.weight", "stem.bn.bias", "stem.bn.running_mean", "stem.bn.running_var"], ["stem/batchnorm"], [global::NetGen.OnnxAttributeInfo.Real("epsilon", 1E-05f), global::NetGen.OnnxAttributeInfo.Real("momentum", 0.9f)]),
+                new("Relu", "stem/relu", ["stem/batchnorm"], ["stem"], []),
+                new("Conv", "block1a/conv", ["stem", "block1a.weight"], ["block1a/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("BatchNormalization", "block1a/batchnorm", ["block1a/conv", "block1a.bn.weight", "block1a.bn.bias", "block1a.bn.running_mean", "block1a.bn.running_var"], ["block1a/batchnorm"], [global::NetGen.OnnxAttributeInfo.Real("epsilon", 1E-05f), global::NetGen.OnnxAttributeInfo.Real("momentum", 0.9f)]),
+                new("Relu", "block1a/relu", ["block1a/batchnorm"], ["block1a"], []),
+                new("Conv", "block1b/conv", ["block1a", "block1b.weight"], ["block1b/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("BatchNormalization", "block1b/batchnorm", ["block1b/conv", "block1b.bn.weight", "block1b.bn.bias", "block1b.bn.running_mean", "block1b.bn.running_var"], ["block1b/batchnorm"], [global::NetGen.OnnxAttributeInfo.Real("epsilon", 1E-05f), global::NetGen.OnnxAttributeInfo.Real("momentum", 0.9f)]),
+                new("Add", "block1b/add", ["block1b/batchnorm", "stem"], ["block1b/add"], []),
+                new("Relu", "block1b/relu", ["block1b/add"], ["block1b"], []),
+                new("Conv", "shortcut2/conv", ["block1b", "shortcut2.weight"], ["shortcut2/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("strides", 2, 2), global::NetGen.OnnxAttributeInfo.IntList("pads", 0, 0, 0, 0), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("BatchNormalization", "shortcut2/batchnorm", ["shortcut2/conv", "shortcut2.bn.weight", "shortcut2.bn.bias", "shortcut2.bn.running_mean", "shortcut2.bn.running_var"], ["shortcut2"], [global::NetGen.OnnxAttributeInfo.Real("epsilon", 1E-05f), global::NetGen.OnnxAttributeInfo.Real("momentum", 0.9f)]),
+                new("Conv", "block2a/conv", ["block1b", "block2a.weight"], ["block2a/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 2, 2), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("BatchNormalization", "block2a/batchnorm", ["block2a/conv", "block2a.bn.weight", "block2a.bn.bias", "block2a.bn.running_mean", "block2a.bn.running_var"], ["block2a/batchnorm"], [global::NetGen.OnnxAttributeInfo.Real("epsilon", 1E-05f), global::NetGen.OnnxAttributeInfo.Real("momentum", 0.9f)]),
+                new("Relu", "block2a/relu", ["block2a/batchnorm"], ["block2a"], []),
+                new("Conv", "block2b/conv", ["block2a", "block2b.weight"], ["block2b/conv"], [global::NetGen.OnnxAttributeInfo.IntList("kernel_shape", 3, 3), global::NetGen.OnnxAttributeInfo.IntList("strides", 1, 1), global::NetGen.OnnxAttributeInfo.IntList("pads", 1, 1, 1, 1), global::NetGen.OnnxAttributeInfo.Int("group", 1)]),
+                new("BatchNormalization", "block2b/batchnorm", ["block2b/conv", "block2b.bn.weight", "block2b.bn.bias", "block2b.bn.running_mean", "block2b.bn.running_var"], ["block2b/batchnorm"], [global::NetGen.OnnxAttributeInfo.Real("epsilon", 1E-05f), global::NetGen.OnnxAttributeInfo.Real("momentum", 0.9f)]),
+                new("Add", "block2b/add", ["block2b/batchnorm", "shortcut2"], ["block2b/add"], []),
+                new("Relu", "block2b/relu", ["block2b/add"], ["block2b/relu"], []),
+                new("GlobalAveragePool", "block2b/globalavgpool", ["block2b/relu"], ["block2b/globalavgpool"], []),
+                new("Flatten", "block2b/flatten", ["block2b/globalavgpool"], ["block2b"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+                new("Gemm", "classifier/dense", ["block2b", "classifier.weight", "classifier.bias"], ["classifier/dense"], [global::NetGen.OnnxAttributeInfo.Int("transB", 1)]),
+                new("Softmax", "classifier/softmax", ["classifier/dense"], ["probabilities"], [global::NetGen.OnnxAttributeInfo.Int("axis", 1)]),
+            ],
+            [
+            ])
+        ;
+
+    /// <summary>The network as a PyTorch <c>nn.Module</c> (Python source): its twin, whose <c>state_dict()</c> has NetGen's tensor names.</summary>
+    public const string PyTorchSource = @"""""""ResNet8, NetGen's declaration as a PyTorch module (generated; do not edit).
+
+stem: conv 16, 3x3, pad 1, floor, no bias, batch norm, relu; 1 x 28 x 28 -> 16 x 28 x 28
+block1a: conv 16, 3x3, pad 1, floor, no bias, batch norm, relu; 16 x 28 x 28 -> 16 x 28 x 28
+block1b: conv 16, 3x3, pad 1, floor, no bias, batch norm, add stem, relu; 16 x 28 x 28 -> 16 x 28 x 28
+shortcut2: conv 32, 1x1, stride 2, floor, no bias, reads block1b, batch norm; 16 x 28 x 28 -> 32 x 14 x 14
+block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b, batch norm, relu; 16 x 28 x 28 -> 32 x 14 x 14
+block2b: conv 32, 3x3, pad 1, floor, no bias, batch norm, add shortcut2, relu, global avg pool; 32 x 14 x 14 -> 32
+classifier: dense 10, softmax; 32 -> 10
+
+state_dict() has NetGen's tensor names, so model.load_state_dict(...) takes the tensors of a NetGen
+checkpoint (NetGen stores num_batches_tracked as a float or an int64; cast it with .long()).
+forward returns the logits: the softmax is the loss's (F.cross_entropy), as in NetGen's trainer.
+""""""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ResNet8(nn.Module):
+    input_shape = (1, 28, 28)
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 16, 3, stride=1, padding=1, groups=1, bias=False)
+        self.stem.bn = nn.BatchNorm2d(16, eps=1E-05, momentum=0.1)
+        self.block1a = nn.Conv2d(16, 16, 3, stride=1, padding=1, groups=1, bias=False)
+        self.block1a.bn = nn.BatchNorm2d(16, eps=1E-05, momentum=0.1)
+        self.block1b = nn.Conv2d(16, 16, 3, stride=1, padding=1, groups=1, bias=False)
+        self.block1b.bn = nn.BatchNorm2d(16, eps=1E-05, momentum=0.1)
+        self.shortcut2 = nn.Conv2d(16, 32, 1, stride=2, padding=0, groups=1, bias=False)
+        self.shortcut2.bn = nn.BatchNorm2d(32, eps=1E-05, momentum=0.1)
+        self.block2a = nn.Conv2d(16, 32, 3, stride=2, padding=1, groups=1, bias=False)
+        self.block2a.bn = nn.BatchNorm2d(32, eps=1E-05, momentum=0.1)
+        self.block2b = nn.Conv2d(32, 32, 3, stride=1, padding=1, groups=1, bias=False)
+        self.block2b.bn = nn.BatchNorm2d(32, eps=1E-05, momentum=0.1)
+        self.classifier = nn.Linear(32, 10, bias=True)
+
+    def forward(self, x):
+        h = x
+        h = self.stem(h)  # stem: conv 16, 3x3, pad 1, floor, no bias
+        h = self.stem.bn(h)  # stem: batch norm
+        h = F.relu(h)  # stem: relu
+        stem = h
+        h = self.block1a(h)  # block1a: conv 16, 3x3, pad 1, floor, no bias
+        h = self.block1a.bn(h)  # block1a: batch norm
+        h = F.relu(h)  # block1a: relu
+        h = self.block1b(h)  # block1b: conv 16, 3x3, pad 1, floor, no bias
+        h = self.block1b.bn(h)  # block1b: batch norm
+        h = h + stem  # block1b: add stem
+        h = F.relu(h)  # block1b: relu
+        block1b = h
+        h = block1b
+        h = self.shortcut2(h)  # shortcut2: conv 32, 1x1, stride 2, floor, no bias, reads block1b
+        h = self.shortcut2.bn(h)  # shortcut2: batch norm
+        shortcut2 = h
+        h = block1b
+        h = self.block2a(h)  # block2a: conv 32, 3x3, stride 2, pad 1, floor, no bias, reads block1b
+        h = self.block2a.bn(h)  # block2a: batch norm
+        h = F.relu(h)  # block2a: relu
+        h = self.block2b(h)  # block2b: conv 32, 3x3, pad 1, floor, no bias
+        h = self.block2b.bn(h)  # block2b: batch norm
+        h = h + shortcut2  # block2b: add shortcut2
+        h = F.relu(h)  # block2b: relu
+        h = h.mean((2, 3))  # block2b: global avg pool
+        h = self.classifier(h)  # classifier: dense 10
+        return h
+";
 
     /// <summary>Allocates the 20,000 parameters on <paramref name="accelerator"/> and initialises them from <paramref name="seed"/>.</summary>
     public ResNet8(Accelerator accelerator, ulong seed = 0)

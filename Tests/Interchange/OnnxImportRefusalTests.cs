@@ -22,6 +22,7 @@ public class OnnxImportRefusalTests
         { "gelu with another constant", "node \"conv1/gelu_square\" (Mul) has no counterpart in NetGen's language" },
         { "normalised input", "node \"bn\" (BatchNormalization) reads the network's input \"input\"; a NetGen network starts with a Conv or Gemm" },
         { "columns that do not divide", "node \"conv2/conv\" (Conv) has 3 outputs, which do not split into 2 columns; the model's LRNs normalise within 2 columns, which NetGen declares as Columns = 2" },
+        { "no layers", "the graph has no Conv, Gemm or MatMul; a NetGen network is layers that each start with one" },
         { "average without padding", "node \"pool\" (AveragePool) leaves its padding out of the average (count_include_pad = 0); NetGen's average pool counts it, as PyTorch's count_include_pad=True does" },
     };
 
@@ -81,6 +82,9 @@ public class OnnxImportRefusalTests
                 string[] normalised = [b.Node("LRN", "conv1/lrn0", ["part0"], "lrn0", Int("size", 3)), b.Node("LRN", "conv1/lrn1", ["part1"], "lrn1", Int("size", 3))];
                 x = b.Node("Concat", "conv1/join", normalised, "joined", Int("axis", 1));
                 x = Conv("conv3", Conv("conv2", x, 3, 4, 1), 2, 3, 1);
+                break;
+            case "no layers":
+                x = b.Node("Flatten", "flatten", [x], "flat", Int("axis", 1));
                 break;
             case "average without padding":
                 x = b.Node("AveragePool", "pool", [Conv("conv1", x, 2, 3, 1)], "pooled", Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), Ints("strides", 2, 2));

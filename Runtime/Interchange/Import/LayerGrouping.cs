@@ -123,6 +123,8 @@ internal sealed class LayerGrouping
             needs[layer] = needed;
         }
 
+        if (layers.Count == 0)
+            throw model.Refuse("the graph has no Conv, Gemm or MatMul; a NetGen network is layers that each start with one");
         var ordered = new List<ImportedLayer>();
         var waiting = layers.OrderBy(l => l.Position).ToList();
         while (waiting.Count > 0)

@@ -50,7 +50,8 @@ internal sealed partial class StepReader
     /// <summary>Holds the declared output shape, where the model declares one, to the shape the steps compute.</summary>
     private void CheckOutput()
     {
-        var computed = shapes[model.Output];
+        if (!shapes.TryGetValue(model.Output, out var computed))
+            throw model.Refuse($"the output \"{model.Output}\" is a constant; there is no network to import");
         var expected = computed.Flat ? new long[] { computed.Shape.Size } : [computed.Shape.Channels, computed.Shape.Height, computed.Shape.Width];
         var declared = model.OutputDimensions;
         if (declared.Count > 1 && declared.Skip(1).All(d => d is not null) && !declared.Skip(1).Select(d => d!.Value).SequenceEqual(expected))

@@ -30,7 +30,7 @@ internal static class Verbs
         {
             ShapesCommand.Create(), PlanCommand.Create(), InitCommand.Create(), ForwardCommand.Create(), StepCommand.Create(),
             BenchCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), ClassifyCommand.Create(), FiltersCommand.Create(),
-            SimilarCommand.Create(), ExportCommand.Create(), RanksCommand.Create(), CompletionCommand.Create(),
+            SimilarCommand.Create(), ExportCommand.Create(), ImportCommand.Create(), RanksCommand.Create(), CompletionCommand.Create(),
         })
             root.Subcommands.Add(verb);
         WithExamples(root, "train", "train minialexnet --epochs 5", "shapes alexnet", "train --help");

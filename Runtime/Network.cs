@@ -136,7 +136,7 @@ public abstract class Network : IDisposable
     /// Allocates device <paramref name="column"/>'s share of a network with several columns, for
     /// batches of <paramref name="batchSize"/>; <see cref="PartitionedTrainer"/> runs one per device.
     /// </summary>
-    public virtual ColumnPass CreateColumnPass(Device device, int column, int batchSize, ColumnExchange exchange) =>
+    public virtual ColumnPass CreateColumnPass(Device device, int column, int batchSize, IColumnExchange exchange) =>
         throw new NotSupportedException($"{Info.Name} declares Columns = {Info.Columns}: there is nothing to split over devices.");
 
     /// <summary>Replaces every parameter, as when loading a checkpoint; <paramref name="values"/> is laid out as <see cref="Parameters"/>.</summary>

@@ -27,7 +27,7 @@ internal static class PartitionEmitter
             w.Line("public override global::NetGen.PartitionInfo? Partitioning => Partition;");
             w.Line();
             w.Line("/// <summary>Allocates device <paramref name=\"column\"/>'s share of the network on <paramref name=\"device\"/> for batches of <paramref name=\"batchSize\"/>.</summary>");
-            w.Line("public override global::NetGen.ColumnPass CreateColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.ColumnExchange exchange) =>");
+            w.Line("public override global::NetGen.ColumnPass CreateColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.IColumnExchange exchange) =>");
             using (w.Indent())
                 w.Line("new ColumnPass(device, column, batchSize, exchange);");
             w.Line();
@@ -112,7 +112,7 @@ internal static class PartitionEmitter
                 w.Line($"private readonly ArrayView<float> {Partial(plan, partition, p)};");
             w.Line();
             w.Line("/// <summary>Allocates the column's parameters and buffers.</summary>");
-            w.Line("public ColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.ColumnExchange exchange)");
+            w.Line("public ColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.IColumnExchange exchange)");
             using (w.Indent())
                 w.Line($": base(device, Description, Partition, column, batchSize, exchange)");
             using (w.Block(""))

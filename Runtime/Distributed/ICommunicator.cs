@@ -40,6 +40,18 @@ public interface ICommunicator : IDisposable
     /// <summary>Copies <paramref name="root"/>'s <paramref name="bytes"/> to every process.</summary>
     void Broadcast(Span<byte> bytes, int root = 0);
 
+    /// <summary>
+    /// Puts every process's <paramref name="send"/> (as long on every one) into <paramref name="receive"/>
+    /// on every process, rank after rank: <paramref name="receive"/> is <see cref="Size"/> times as long (MPI_Allgather).
+    /// </summary>
+    void AllGather(ReadOnlySpan<float> send, Span<float> receive);
+
+    /// <summary>
+    /// Sends block r of <paramref name="send"/>, one of <see cref="Size"/> equal blocks, to rank r,
+    /// which puts it in block (this rank) of its <paramref name="receive"/>, as long (MPI_Alltoall).
+    /// </summary>
+    void AllToAll(ReadOnlySpan<float> send, Span<float> receive);
+
     /// <summary>Returns when every process has called it.</summary>
     void Barrier();
 

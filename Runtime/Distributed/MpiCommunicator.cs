@@ -137,6 +137,36 @@ public sealed unsafe partial class MpiCommunicator : ICommunicator
     }
 
     /// <inheritdoc/>
+    public void AllGather(ReadOnlySpan<float> send, Span<float> receive)
+    {
+        int count = BlockCount(send.Length, receive.Length, Size, sizeof(float));
+        fixed (float* s = send)
+        fixed (float* r = receive)
+            Check(MPI_Allgather(s, count, handles!.Float, r, count, handles.Float, comm), "MPI_Allgather");
+    }
+
+    /// <inheritdoc/>
+    public void AllToAll(ReadOnlySpan<float> send, Span<float> receive)
+    {
+        if (send.Length % Size != 0)
+            throw new ArgumentException($"an all-to-all over {Size} ranks sends {Size} equal blocks; {send.Length} values do not divide", nameof(send));
+        int count = BlockCount(send.Length / Size, receive.Length, Size, sizeof(float));
+        fixed (float* s = send)
+        fixed (float* r = receive)
+            Check(MPI_Alltoall(s, count, handles!.Float, r, count, handles.Float, comm), "MPI_Alltoall");
+    }
+
+    /// <summary>A block's count as MPI's int: these collectives lay blocks out by rank, so they cannot go in pieces as the all-reduce does.</summary>
+    private static int BlockCount(long block, long receive, int size, int bytes)
+    {
+        if (block > MaxCount)
+            throw new ArgumentException($"blocks of {block:N0} values ({block * bytes:N0} bytes) per rank: a gather takes at most {MaxCount:N0} (MPI's int count)");
+        if (block * size != receive)
+            throw new ArgumentException($"{size} blocks of {block} values fill {block * size}, not {receive}");
+        return (int)block;
+    }
+
+    /// <inheritdoc/>
     public void Barrier() => Check(MPI_Barrier(comm), "MPI_Barrier");
 
     /// <inheritdoc/>
@@ -239,6 +269,8 @@ public sealed unsafe partial class MpiCommunicator : ICommunicator
     [LibraryImport(Library)] private static partial int MPI_Iallreduce(nint send, void* receive, int count, nint type, nint op, nint comm, nint* request);
     [LibraryImport(Library)] private static partial int MPI_Test(nint* request, int* flag, void* status);
     [LibraryImport(Library)] private static partial int MPI_Wait(nint* request, void* status);
+    [LibraryImport(Library)] private static partial int MPI_Allgather(void* send, int sendCount, nint sendType, void* receive, int receiveCount, nint receiveType, nint comm);
+    [LibraryImport(Library)] private static partial int MPI_Alltoall(void* send, int sendCount, nint sendType, void* receive, int receiveCount, nint receiveType, nint comm);
     [LibraryImport(Library)] private static partial int MPI_Bcast(void* buffer, int count, nint type, int root, nint comm);
     [LibraryImport(Library)] private static partial int MPI_Barrier(nint comm);
     [LibraryImport(Library)] private static partial int MPI_Comm_split(nint comm, int color, int key, nint* split);

@@ -36,6 +36,12 @@ public sealed class SingleProcess : ICommunicator
     public void Broadcast(Span<byte> bytes, int root = 0) => CheckRoot(root);
 
     /// <inheritdoc/>
+    public void AllGather(ReadOnlySpan<float> send, Span<float> receive) => CopyWhole(send, receive);
+
+    /// <inheritdoc/>
+    public void AllToAll(ReadOnlySpan<float> send, Span<float> receive) => CopyWhole(send, receive);
+
+    /// <inheritdoc/>
     public void Barrier() { }
 
     /// <inheritdoc/>
@@ -50,6 +56,14 @@ public sealed class SingleProcess : ICommunicator
 
     /// <summary>Nothing to free.</summary>
     public void Dispose() { }
+
+    /// <summary>One process's block is the whole of what it receives.</summary>
+    private static void CopyWhole(ReadOnlySpan<float> send, Span<float> receive)
+    {
+        if (receive.Length != send.Length)
+            throw new ArgumentException($"a job of one process receives as many values as it sends ({send.Length}), not {receive.Length}", nameof(receive));
+        send.CopyTo(receive);
+    }
 
     private static void CheckRoot(int root)
     {

@@ -1,16 +1,18 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using ILGPU;
 
 namespace NetGen;
 
 /// <summary>
-/// Where the devices of a split network meet: each column runs on its own thread, and at every
+/// Where the devices of a split network meet in one process: each column runs on its own thread, and at every
 /// point where the plan crosses devices they wait for one another here, publish the buffer
 /// involved, copy, and wait again before any of them goes on to reuse it. Counts the bytes it
 /// moves between different devices, so a test can hold the executor to the plan.
 /// </summary>
-public sealed unsafe class ColumnExchange
+public sealed unsafe class ColumnExchange : IColumnExchange
 {
     private readonly ArrayView<float>[] published;
     private Barrier barrier;
@@ -22,12 +24,16 @@ public sealed unsafe class ColumnExchange
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(devices, 2);
         Devices = devices;
+        LocalColumns = Enumerable.Range(0, devices).ToArray();
         published = new ArrayView<float>[devices];
         barrier = new Barrier(devices);
     }
 
     /// <summary>How many columns meet here.</summary>
     public int Devices { get; }
+
+    /// <summary>Every column: all of them run in this process.</summary>
+    public IReadOnlyList<int> LocalColumns { get; }
 
     /// <summary>Bytes copied between different devices in forward passes since the last <see cref="ResetCounts"/>.</summary>
     public long ForwardBytes => Interlocked.Read(ref forwardBytes);
@@ -42,8 +48,8 @@ public sealed unsafe class ColumnExchange
         Interlocked.Exchange(ref backwardBytes, 0);
     }
 
-    /// <summary>Makes every column that waits here, now or later, stop with <see cref="OperationCanceledException"/>: one column failed.</summary>
-    public void Abort() => abort.Cancel();
+    /// <summary>Makes every column that waits here, now or later, stop with <see cref="OperationCanceledException"/>: one column failed (the caller rethrows <paramref name="cause"/>).</summary>
+    public void Abort(Exception cause) => abort.Cancel();
 
     /// <summary>Ready for a new step after an abort.</summary>
     public void Reset()
@@ -92,15 +98,29 @@ public sealed unsafe class ColumnExchange
             for (int source = 0; source < Devices; source++)
             {
                 float* part = Cpu.Host.Pointer(published[source]) + (n * Devices + column) * floatsPerImage;
-                if (source == 0)
-                    new ReadOnlySpan<float>(part, (int)floatsPerImage).CopyTo(new Span<float>(target, (int)floatsPerImage));
-                else
-                    for (long i = 0; i < floatsPerImage; i++)
-                        target[i] += part[i];
+                AddPart(target, part, floatsPerImage, source);
             }
         }
         Interlocked.Add(ref backwardBytes, (Devices - 1) * batch * floatsPerImage * sizeof(float));
         Wait();
+    }
+
+    /// <summary>
+    /// Adds column <paramref name="source"/>'s part into <paramref name="sum"/> (the first part is
+    /// copied): every exchange sums through here, in column order, so that they give the same bits.
+    /// </summary>
+    internal static void AddPart(float* sum, float* part, long count, int source)
+    {
+        if (source == 0)
+            new ReadOnlySpan<float>(part, checked((int)count)).CopyTo(new Span<float>(sum, (int)count));
+        else
+            for (long i = 0; i < count; i++)
+                sum[i] += part[i];
+    }
+
+    /// <summary>Nothing to add: every column runs in this process, so its readers have put in every row.</summary>
+    public void ShareRows(float[] whole, NetworkInfo network, PartitionInfo plan)
+    {
     }
 
     /// <summary>Publishes this column's buffer and waits until every column has published its own.</summary>

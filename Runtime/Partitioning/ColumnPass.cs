@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using ILGPU;
 using ILGPU.Runtime;
 using NetGen.Cpu;
@@ -27,10 +26,10 @@ public abstract class ColumnPass : IDisposable
     private MemoryBuffer1D<float, Stride1D.Dense>? secondMoment;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> labels, ranks;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> losses, probabilities;
-    private readonly ColumnExchange exchange;
+    private readonly IColumnExchange exchange;
 
     /// <summary>Allocates column <paramref name="column"/>'s parameters and batch buffers on <paramref name="device"/>.</summary>
-    protected ColumnPass(Device device, NetworkInfo network, PartitionInfo partition, int column, int batchSize, ColumnExchange exchange)
+    protected ColumnPass(Device device, NetworkInfo network, PartitionInfo partition, int column, int batchSize, IColumnExchange exchange)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -45,7 +44,7 @@ public abstract class ColumnPass : IDisposable
         Column = column;
         BatchSize = batchSize;
         var accelerator = device.Accelerator;
-        long count = partition.Parameters.Sum(p => p.ColumnCount);
+        long count = ColumnRows.PerColumn(partition);
         parameters = accelerator.Allocate1D<float>(count);
         parameterGradients = accelerator.Allocate1D<float>(count);
         velocity = accelerator.Allocate1D<float>(count);
@@ -265,23 +264,8 @@ public abstract class ColumnPass : IDisposable
     }
 
     /// <summary>Copies, tensor by tensor, this column's rows between the whole layout and the column's buffer.</summary>
-    private unsafe void Copy(float* whole, long length, MemoryBuffer1D<float, Stride1D.Dense> column, bool toColumn)
-    {
-        if (length != Network.ParameterCount)
-            throw new ArgumentException($"{Network.Name} has {Network.ParameterCount} parameters, not {length}.", nameof(length));
-        float* start = Host.Pointer(column.View);
-        for (int t = 0; t < Network.Parameters.Count; t++)
-        {
-            var split = Plan.Parameters[t];
-            int count = checked((int)split.ColumnCount);
-            var rows = new Span<float>(whole + split.WholeOffset(Network.Parameters[t], Column), count);
-            var slice = new Span<float>(start + split.ColumnOffset, count);
-            if (toColumn)
-                rows.CopyTo(slice);
-            else
-                slice.CopyTo(rows);
-        }
-    }
+    private unsafe void Copy(float* whole, long length, MemoryBuffer1D<float, Stride1D.Dense> column, bool toColumn) =>
+        ColumnRows.Copy(Network, Plan, Column, whole, length, Host.Pointer(column.View), toColumn);
 
     /// <inheritdoc />
     public void Dispose()

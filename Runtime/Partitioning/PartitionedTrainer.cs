@@ -14,6 +14,13 @@ namespace NetGen;
 /// the devices, each column holding its rows as it holds its parameters; its settings and step count
 /// are the whole network's <see cref="Trainer.Optimiser"/>'s, which allocates no state of its own here.
 /// </summary>
+/// <remarks>
+/// The columns meet through an <see cref="IColumnExchange"/>: every column in this process
+/// (<see cref="ColumnExchange"/>), or this process's column of an MPI job whose other ranks run the
+/// others (<see cref="Distributed.MpiColumnExchange"/>). Either way every process sees the same
+/// whole network, gradients and losses: what its columns hold, completed by the exchange with the
+/// rows of the others. Under MPI every rank must make the same calls in the same order.
+/// </remarks>
 public sealed class PartitionedTrainer : Trainer
 {
     private readonly Device[] devices;
@@ -29,18 +36,25 @@ public sealed class PartitionedTrainer : Trainer
 
     /// <summary>Opens <paramref name="devices"/> CPU devices, one per column of <paramref name="network"/>, to train it with <paramref name="optimizer"/>.</summary>
     public PartitionedTrainer(Network network, int devices, ulong seed, Optimizer optimizer, float momentum = 0.9f, float weightDecay = 0.0005f)
+        : this(network, InProcess(network, devices), seed, optimizer, momentum, weightDecay)
+    {
+    }
+
+    /// <summary>
+    /// Opens a CPU device for each column that <paramref name="exchange"/> runs in this process (under MPI, the
+    /// rank's), to train <paramref name="network"/> with <paramref name="optimizer"/>.
+    /// </summary>
+    public PartitionedTrainer(Network network, IColumnExchange exchange, ulong seed = 0, Optimizer optimizer = Optimizer.Sgd, float momentum = 0.9f, float weightDecay = 0.0005f)
         : base(network, seed, optimizer, momentum, weightDecay)
     {
-        Plan = network.Partitioning ?? throw new ArgumentException(
-            $"{network.Info.Name} declares one column, so there is nothing to split; declare [Network(Columns = 2)] to run it on two devices.", nameof(network));
-        if (devices != Plan.Devices)
-            throw new ArgumentException($"{network.Info.Name} splits over {Plan.Devices} devices, one per column, not {devices}.", nameof(devices));
+        ArgumentNullException.ThrowIfNull(exchange);
+        Plan = PlanOf(network, exchange.Devices);
         state = OptimiserState.Zero(optimizer, network.Info);
-        Exchange = new ColumnExchange(devices);
-        this.devices = new Device[devices];
+        Exchange = exchange;
+        this.devices = new Device[exchange.LocalColumns.Count];
         try
         {
-            for (int d = 0; d < devices; d++)
+            for (int d = 0; d < this.devices.Length; d++)
                 this.devices[d] = Device.Open("cpu");
         }
         catch
@@ -49,17 +63,36 @@ public sealed class PartitionedTrainer : Trainer
                 opened?.Dispose();
             throw;
         }
-        threads = new DeviceThreads(devices, network.Info.Name);
+        threads = new DeviceThreads(this.devices.Length, network.Info.Name);
+    }
+
+    private static ColumnExchange InProcess(Network network, int devices)
+    {
+        PlanOf(network, devices);
+        return new ColumnExchange(devices);
+    }
+
+    private static PartitionInfo PlanOf(Network network, int devices)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var plan = network.Partitioning ?? throw new ArgumentException(
+            $"{network.Info.Name} declares one column, so there is nothing to split; declare [Network(Columns = 2)] to run it on two devices.", nameof(network));
+        if (devices != plan.Devices)
+            throw new ArgumentException($"{network.Info.Name} splits over {plan.Devices} devices, one per column, not {devices}.", nameof(devices));
+        return plan;
     }
 
     /// <summary>The plan the trainer runs.</summary>
     public PartitionInfo Plan { get; }
 
-    /// <summary>The devices, column 0 first.</summary>
+    /// <summary>The devices of the columns this process runs (<see cref="IColumnExchange.LocalColumns"/>), in order.</summary>
     public IReadOnlyList<Device> Devices => devices;
 
     /// <summary>Where the columns meet; it counts the bytes they move.</summary>
-    public ColumnExchange Exchange { get; }
+    public IColumnExchange Exchange { get; }
+
+    /// <summary>Whether every column runs in this process, so that the whole network's rows are all here.</summary>
+    private bool AllLocal => Exchange.LocalColumns.Count == Plan.Devices;
 
     /// <summary>Each step runs on the columns' CPU devices and is checked at once, on the host.</summary>
     private protected override bool ChecksOnHost => true;
@@ -77,6 +110,9 @@ public sealed class PartitionedTrainer : Trainer
         var second = Optimiser.Kind == Optimizer.Sgd ? null : new float[count];
         foreach (var column in columns)
             column.ReadOptimiserState(first, second);
+        Exchange.ShareRows(first, Network.Info, Plan);
+        if (second is not null)
+            Exchange.ShareRows(second, Network.Info, Plan);
         return new OptimiserState(Optimiser.Kind, Optimiser.Steps, first, second);
     }
 
@@ -104,8 +140,8 @@ public sealed class PartitionedTrainer : Trainer
     {
         ArgumentNullException.ThrowIfNull(labels);
         var active = ColumnsFor(labels.Length);
-        // A network in host memory is copied from and to in place; one on a GPU through the host.
-        bool inHost = Network.Accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU;
+        // A network in host memory is copied from and to in place; one on a GPU, or one whose other columns run elsewhere, through the host.
+        bool inHost = Network.Accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU && AllLocal;
         var whole = inHost ? null : Network.ReadParameters();
         Exchange.Reset();
         threads.Run(d =>
@@ -126,7 +162,7 @@ public sealed class PartitionedTrainer : Trainer
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Exchange.Abort(); // the others would wait for this column for ever
+                Exchange.Abort(e); // the others would wait for this column for ever
                 throw;
             }
         });
@@ -153,7 +189,10 @@ public sealed class PartitionedTrainer : Trainer
                     column.ReadParameters(whole);
             }
             if (whole is not null)
+            {
+                Exchange.ShareRows(whole, Network.Info, Plan);
                 Network.WriteParameters(whole);
+            }
         }
         return StepResult.From(active[0].ReadLosses(), active[0].ReadRanks());
     }
@@ -169,7 +208,7 @@ public sealed class PartitionedTrainer : Trainer
         try
         {
             for (int d = 0; d < devices.Length; d++)
-                created.Add(Network.CreateColumnPass(devices[d], d, batchSize, Exchange));
+                created.Add(Network.CreateColumnPass(devices[d], Exchange.LocalColumns[d], batchSize, Exchange));
         }
         catch
         {
@@ -189,6 +228,7 @@ public sealed class PartitionedTrainer : Trainer
         var whole = new float[Network.Info.ParameterCount];
         foreach (var column in columns)
             read(column, whole);
+        Exchange.ShareRows(whole, Network.Info, Plan);
         return whole;
     }
 

@@ -84,7 +84,7 @@ partial class MiniAlexNet
     public override global::NetGen.PartitionInfo? Partitioning => Partition;
 
     /// <summary>Allocates device <paramref name="column"/>'s share of the network on <paramref name="device"/> for batches of <paramref name="batchSize"/>.</summary>
-    public override global::NetGen.ColumnPass CreateColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.ColumnExchange exchange) =>
+    public override global::NetGen.ColumnPass CreateColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.IColumnExchange exchange) =>
         new ColumnPass(device, column, batchSize, exchange);
 
     /// <summary>Every group's sizes within one column.</summary>
@@ -147,7 +147,7 @@ partial class MiniAlexNet
         private readonly ArrayView<float> fc8AllGradient;
 
         /// <summary>Allocates the column's parameters and buffers.</summary>
-        public ColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.ColumnExchange exchange)
+        public ColumnPass(global::NetGen.Device device, int column, int batchSize, global::NetGen.IColumnExchange exchange)
             : base(device, Description, Partition, column, batchSize, exchange)
         {
             input = Allocate("input", new(1, 28, 28));

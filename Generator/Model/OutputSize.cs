@@ -10,18 +10,8 @@ namespace NetGen.Generator.Model;
 /// </summary>
 internal static class OutputSize
 {
-    /// <summary>The rounded output size, assuming the window fits.</summary>
-    public static int Rounded(int input, int kernel, int stride, int pad, Rounding round)
-    {
-        long span = (long)input - kernel + 2L * pad;
-        if (round != Rounding.Ceil)
-            return (int)(span / stride + 1);
-        int output = (int)((span + stride - 1) / stride + 1);
-        // As Caffe and PyTorch: the last window must start inside the input or its left padding.
-        if (pad > 0 && (long)(output - 1) * stride >= (long)input + pad)
-            output--;
-        return output;
-    }
+    /// <summary>The rounded output size, assuming the window fits (<see cref="WindowOutput.Size"/>, which the ONNX importer shares).</summary>
+    public static int Rounded(int input, int kernel, int stride, int pad, Rounding round) => WindowOutput.Size(input, kernel, stride, pad, round);
 
     /// <summary>
     /// The padding after the last row (or column) that a window needs to reach its last output with

@@ -24,3 +24,26 @@ public enum Rounding
     /// </summary>
     Ceil = 2,
 }
+
+/// <summary>
+/// The output size of a sliding window, <c>(in - kernel + 2*pad) / stride + 1</c> rounded as
+/// <see cref="Rounding"/> says: the one rule the generator's shapes and the ONNX importer's both follow.
+/// </summary>
+public static class WindowOutput
+{
+    /// <summary>
+    /// The rounded output size, assuming the window fits: floor (also for <see cref="Rounding.Exact"/>,
+    /// which the generator refuses when there is a remainder), or ceil with the last window starting
+    /// inside the input or its left padding, as Caffe and PyTorch.
+    /// </summary>
+    public static int Size(int input, int kernel, int stride, int pad, Rounding round)
+    {
+        long span = (long)input - kernel + 2L * pad;
+        if (round != Rounding.Ceil)
+            return (int)(span / stride + 1);
+        int output = (int)((span + stride - 1) / stride + 1);
+        if (pad > 0 && (long)(output - 1) * stride >= (long)input + pad)
+            output--;
+        return output;
+    }
+}

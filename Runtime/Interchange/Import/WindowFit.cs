@@ -20,20 +20,8 @@ internal sealed record WindowFit(int Pad, int Height, int Width, IReadOnlyList<R
     /// <summary>Whether the declaration must say how to round (the division leaves a remainder).</summary>
     public bool NeedsRounding => !Roundings.Contains(Rounding.Exact);
 
-    /// <summary>
-    /// NetGen's output size, as the generator's <c>OutputSize.Rounded</c> computes it (the runtime does
-    /// not reference the generator): floor, or ceil with the last window starting inside the input or its left padding.
-    /// </summary>
-    public static int NetGenSize(int input, int kernel, int stride, int pad, Rounding round)
-    {
-        long span = (long)input - kernel + 2L * pad;
-        if (round != Rounding.Ceil)
-            return (int)(span / stride + 1);
-        int output = (int)((span + stride - 1) / stride + 1);
-        if (pad > 0 && (long)(output - 1) * stride >= (long)input + pad)
-            output--;
-        return output;
-    }
+    /// <summary>NetGen's output size: the generator's rule (<see cref="WindowOutput.Size"/>).</summary>
+    public static int NetGenSize(int input, int kernel, int stride, int pad, Rounding round) => WindowOutput.Size(input, kernel, stride, pad, round);
 
     /// <summary>
     /// ONNX's output size with padding <paramref name="head"/> before and <paramref name="tail"/> after:

@@ -45,10 +45,7 @@ public sealed class DataParallel(ICommunicator communicator)
         if (state.Second is not null)
             Communicator.Broadcast(state.Second);
         long[] counts = [trainer.Step, state.Steps, (long)trainer.Seed];
-        var bytes = new byte[counts.Length * sizeof(long)];
-        Buffer.BlockCopy(counts, 0, bytes, 0, bytes.Length);
-        Communicator.Broadcast(bytes);
-        Buffer.BlockCopy(bytes, 0, counts, 0, bytes.Length);
+        Communicator.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(counts.AsSpan()));
         trainer.WriteOptimiserState(state with { Steps = counts[1] });
         trainer.Step = counts[0];
         trainer.Seed = (ulong)counts[2];
@@ -64,12 +61,22 @@ public sealed class DataParallel(ICommunicator communicator)
         ArgumentNullException.ThrowIfNull(network);
         if (Communicator.Size == 1 || network.Info.Parameters.All(p => p.Trainable))
             return;
-        foreach (var p in network.Info.Parameters.Where(p => !p.Trainable))
+        // One broadcast a step for every statistic together: the tensors packed in table order.
+        var statistics = network.Info.Parameters.Where(p => !p.Trainable).ToArray();
+        var values = new float[statistics.Sum(p => p.Count)];
+        ILGPU.ArrayView<float> all = network.Parameters.View;
+        long at = 0;
+        foreach (var p in statistics)
         {
-            var view = network.Parameters.View.SubView(p.Offset, p.Count);
-            var values = view.GetAsArray1D();
-            Communicator.Broadcast(values);
-            view.CopyFromCPU(values);
+            all.SubView(p.Offset, p.Count).CopyToCPU(values.AsSpan((int)at, (int)p.Count));
+            at += p.Count;
+        }
+        Communicator.Broadcast(values);
+        at = 0;
+        foreach (var p in statistics)
+        {
+            all.SubView(p.Offset, p.Count).CopyFromCPU(values.AsSpan((int)at, (int)p.Count));
+            at += p.Count;
         }
     }
 

@@ -115,7 +115,7 @@ public sealed unsafe class GradientBuckets : IDisposable
         {
             float scale = 1f / communicator.Size;
             foreach (var b in buckets)
-                new Span<float>(gradients + b.Offset, b.Count).MultiplyInPlace(scale);
+                GradientGuard.ScaleOnHost(gradients + b.Offset, b.Count, scale);
         }
         pin.Dispose();
         pin = default;
@@ -151,18 +151,5 @@ public sealed unsafe class GradientBuckets : IDisposable
         public override void Unpin() { }
 
         protected override void Dispose(bool disposing) { }
-    }
-}
-
-internal static class SpanScaling
-{
-    /// <summary>Multiplies every value by <paramref name="factor"/>.</summary>
-    public static void MultiplyInPlace(this Span<float> values, float factor)
-    {
-        var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values);
-        for (int i = 0; i < vectors.Length; i++)
-            vectors[i] *= factor;
-        for (int i = vectors.Length * System.Numerics.Vector<float>.Count; i < values.Length; i++)
-            values[i] *= factor;
     }
 }

@@ -19,7 +19,7 @@ public sealed unsafe class MpiColumnExchange : IColumnExchange
     private readonly ICommunicator communicator;
     // Collectives lay their blocks out rank after rank, the columns' buffers image after image: these hold the rank-major copies.
     private float[] send = [], receive = [];
-    private long forwardBytes, backwardBytes;
+    private readonly ExchangeTraffic traffic = new();
 
     /// <summary>An exchange over <paramref name="communicator"/>'s ranks, one column each.</summary>
     /// <exception cref="ArgumentException">The job has one rank: there is no other column to meet.</exception>
@@ -39,17 +39,13 @@ public sealed unsafe class MpiColumnExchange : IColumnExchange
     public IReadOnlyList<int> LocalColumns { get; }
 
     /// <inheritdoc/>
-    public long ForwardBytes => Interlocked.Read(ref forwardBytes);
+    public long ForwardBytes => traffic.ForwardBytes;
 
     /// <inheritdoc/>
-    public long BackwardBytes => Interlocked.Read(ref backwardBytes);
+    public long BackwardBytes => traffic.BackwardBytes;
 
     /// <inheritdoc/>
-    public void ResetCounts()
-    {
-        Interlocked.Exchange(ref forwardBytes, 0);
-        Interlocked.Exchange(ref backwardBytes, 0);
-    }
+    public void ResetCounts() => traffic.Reset();
 
     /// <inheritdoc/>
     public void Gather(int column, ArrayView<float> own, ArrayView<float> all, long floatsPerImage, int batch)
@@ -63,7 +59,7 @@ public sealed unsafe class MpiColumnExchange : IColumnExchange
             for (int n = 0; n < batch; n++)
                 byRank.Slice(source * slice + n * (int)floatsPerImage, (int)floatsPerImage)
                     .CopyTo(new Span<float>(whole + (n * Devices + source) * floatsPerImage, (int)floatsPerImage));
-        Interlocked.Add(ref forwardBytes, (Devices - 1) * (long)slice * sizeof(float));
+        traffic.AddForward((Devices - 1) * (long)slice * sizeof(float));
     }
 
     /// <inheritdoc/>
@@ -84,7 +80,7 @@ public sealed unsafe class MpiColumnExchange : IColumnExchange
             for (int n = 0; n < batch; n++)
                 for (int source = 0; source < Devices; source++)
                     ColumnExchange.AddPart(sum + n * floatsPerImage, received + source * slice + n * floatsPerImage, floatsPerImage, source);
-        Interlocked.Add(ref backwardBytes, (Devices - 1) * (long)slice * sizeof(float));
+        traffic.AddBackward((Devices - 1) * (long)slice * sizeof(float));
     }
 
     /// <summary>Gathers every rank's rows of <paramref name="whole"/> and puts them in place, column after column.</summary>

@@ -17,7 +17,7 @@ public sealed unsafe class ColumnExchange : IColumnExchange
     private readonly ArrayView<float>[] published;
     private Barrier barrier;
     private CancellationTokenSource abort = new();
-    private long forwardBytes, backwardBytes;
+    private readonly ExchangeTraffic traffic = new();
 
     /// <summary>An exchange for <paramref name="devices"/> columns.</summary>
     public ColumnExchange(int devices)
@@ -36,17 +36,13 @@ public sealed unsafe class ColumnExchange : IColumnExchange
     public IReadOnlyList<int> LocalColumns { get; }
 
     /// <summary>Bytes copied between different devices in forward passes since the last <see cref="ResetCounts"/>.</summary>
-    public long ForwardBytes => Interlocked.Read(ref forwardBytes);
+    public long ForwardBytes => traffic.ForwardBytes;
 
     /// <summary>Bytes copied between different devices in backward passes since the last <see cref="ResetCounts"/>.</summary>
-    public long BackwardBytes => Interlocked.Read(ref backwardBytes);
+    public long BackwardBytes => traffic.BackwardBytes;
 
     /// <summary>Sets both byte counts to zero.</summary>
-    public void ResetCounts()
-    {
-        Interlocked.Exchange(ref forwardBytes, 0);
-        Interlocked.Exchange(ref backwardBytes, 0);
-    }
+    public void ResetCounts() => traffic.Reset();
 
     /// <summary>Makes every column that waits here, now or later, stop with <see cref="OperationCanceledException"/>: one column failed (the caller rethrows <paramref name="cause"/>).</summary>
     public void Abort(Exception cause) => abort.Cancel();
@@ -78,7 +74,7 @@ public sealed unsafe class ColumnExchange : IColumnExchange
                 Buffer.MemoryCopy(source + n * floatsPerImage, destination + n * floatsPerImage * Devices,
                     floatsPerImage * sizeof(float), floatsPerImage * sizeof(float));
             if (target != column)
-                Interlocked.Add(ref forwardBytes, batch * floatsPerImage * sizeof(float));
+                traffic.AddForward(batch * floatsPerImage * sizeof(float));
         }
         Wait();
     }
@@ -101,7 +97,7 @@ public sealed unsafe class ColumnExchange : IColumnExchange
                 AddPart(target, part, floatsPerImage, source);
             }
         }
-        Interlocked.Add(ref backwardBytes, (Devices - 1) * batch * floatsPerImage * sizeof(float));
+        traffic.AddBackward((Devices - 1) * batch * floatsPerImage * sizeof(float));
         Wait();
     }
 

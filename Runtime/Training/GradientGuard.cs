@@ -30,11 +30,14 @@ internal sealed partial class GradientGuard : IDisposable
         info.Parameters.Select(p => SumOfSquares(gradients.AsSpan((int)p.Offset, (int)p.Count))).ToArray();
 
     /// <summary>Multiplies every value of a view in host memory (a CPU accelerator's buffer) by <paramref name="factor"/>.</summary>
-    public static unsafe void ScaleOnHost(ArrayView<float> values, float factor)
+    public static unsafe void ScaleOnHost(ArrayView<float> values, float factor) =>
+        ScaleOnHost((float*)values.LoadEffectiveAddressAsPtr(), values.Length, factor);
+
+    /// <summary>Multiplies <paramref name="count"/> floats of host memory from <paramref name="values"/> on by <paramref name="factor"/>.</summary>
+    public static unsafe void ScaleOnHost(float* values, long count, float factor)
     {
-        float* v = (float*)values.LoadEffectiveAddressAsPtr();
-        for (long i = 0; i < values.Length; i++)
-            v[i] *= factor;
+        for (long i = 0; i < count; i++)
+            values[i] *= factor;
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ public partial class Trainer : IDisposable
     private readonly Dictionary<int, (ForwardPass Forward, BackwardPass Backward)> passes = [];
     private readonly MemoryBuffer1D<float, Stride1D.Dense> gradients;
     private GradientGuard? guard;
+    private float[]? hostGradients; // the summed gradients' way through host memory on an accelerator, allocated once
     private double lastNorm = double.NaN;
 
     /// <summary>Trains <paramref name="network"/> with the paper's SGD; <paramref name="seed"/> draws the dropout masks.</summary>
@@ -278,10 +279,11 @@ public partial class Trainer : IDisposable
             return;
         }
         pass.EnqueueBackward(gradients.View, key);
-        var host = gradients.GetAsArray1D(); // waits for the pass
-        sum.Begin(host);
+        hostGradients ??= new float[gradients.Length];
+        gradients.View.CopyToCPU(hostGradients); // waits for the pass
+        sum.Begin(hostGradients);
         sum.Finish();
-        gradients.View.CopyFromCPU(host);
+        gradients.View.CopyFromCPU(hostGradients);
     }
 
     private void UpdateOnHost(ForwardPass forward, BackwardPass pass, float rate)

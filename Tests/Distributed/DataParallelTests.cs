@@ -51,6 +51,19 @@ public class DataParallelTests(ITestOutputHelper output)
     }
 
     [MpiFact]
+    public void WithBatchNormalisationTheReplicasStayIdentical()
+    {
+        // Each rank normalises by its own share's statistics, so without rank 0's running statistics
+        // copied to every rank after each step the replicas' hashes differ and the run stops.
+        using var folder = new TemporaryFolder();
+        string data = SmallDataset(folder.File("data"), 640, 200);
+        var (code, text) = MpiJob.Run(2, Limit, "train", "resnet8", "--data", data, "--epochs", "1", "--batch", "64", "--out", folder.File("run"));
+        output.WriteLine(text);
+        Assert.True(code == 0, text);
+        Assert.Contains("replicas: the 2 processes hold the same weights, bit for bit", text);
+    }
+
+    [MpiFact]
     public void ARunResumesOnTheSameOrAnotherNumberOfProcesses()
     {
         using var folder = new TemporaryFolder();

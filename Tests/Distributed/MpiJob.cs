@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Text;
+using NetGen.Tests.Infrastructure;
 
 namespace NetGen.Tests.Distributed;
 
@@ -41,7 +41,7 @@ internal static class MpiJob
     }
 
     /// <summary>Starts <paramref name="args"/> on <paramref name="ranks"/> ranks and returns at once.</summary>
-    public static Job Start(int ranks, params string[] args)
+    public static ChildProcess Start(int ranks, params string[] args)
     {
         var start = new ProcessStartInfo(Mpirun) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -50,7 +50,7 @@ internal static class MpiJob
         foreach (string a in args)
             start.ArgumentList.Add(a);
         start.Environment["TERM"] = "dumb";
-        return new Job(Process.Start(start) ?? throw new InvalidOperationException($"{Mpirun} did not start"));
+        return new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException($"{Mpirun} did not start"));
     }
 
     /// <summary>The process id of rank <paramref name="rank"/> of a running job (its environment names the rank), or null.</summary>
@@ -74,52 +74,6 @@ internal static class MpiJob
             }
         }
         return null;
-    }
-
-    /// <summary>A running mpirun and what it has printed so far.</summary>
-    public sealed class Job : IDisposable
-    {
-        private readonly Process process;
-        private readonly StringBuilder text = new();
-
-        internal Job(Process process)
-        {
-            this.process = process;
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public string Output
-        {
-            get
-            {
-                lock (text)
-                    return text.ToString();
-            }
-        }
-
-        public bool HasExited => process.HasExited;
-
-        public int ExitCode => process.ExitCode;
-
-        public bool WaitForExit(TimeSpan limit)
-        {
-            if (!process.WaitForExit(limit))
-                return false;
-            process.WaitForExit(); // the end of both streams
-            return true;
-        }
-
-        public void Kill() => process.Kill(entireProcessTree: true);
-
-        public void Dispose()
-        {
-            if (!process.HasExited)
-                Kill();
-            process.Dispose();
-        }
     }
 }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Text;
 using NetGen.Tests.Commands;
 using NetGen.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -120,20 +119,13 @@ internal static class TorchReference
         };
         foreach (string a in args)
             start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Python} did not start");
-        var text = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var process = new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException($"{Python} did not start"));
         if (!process.WaitForExit(limit))
         {
-            process.Kill(entireProcessTree: true);
+            process.Kill();
             throw new TimeoutException($"{Python} {string.Join(' ', args)} ran past {limit.TotalSeconds:0} s");
         }
-        process.WaitForExit(); // the end of both streams
-        lock (text)
-            return (process.ExitCode, text.ToString());
+        return (process.ExitCode, process.Output);
     }
 }
 
